@@ -1,0 +1,44 @@
+# Two commands on a fresh Debian 12 machine:
+#   make run    installs missing packages, configures, builds (Release) and runs the main job
+#   make test   the same set-up, then builds and runs every test with ctest
+BUILD      ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+ARGS       ?= fit llama-3.1-8b --device rtx-4090
+CMAKE_ARGS ?=
+
+DEB_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
+                googletest libgtest-dev libgmock-dev libbenchmark-dev
+
+.PHONY: run test build deps configure bench clean
+
+run: build
+	./$(BUILD)/vramfit $(ARGS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+configure: deps
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+# Installs only what is missing; uses apt-get directly as root, or through sudo.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; \
+	  else echo "vramfit: missing Debian packages:$$missing (run as root or install sudo)" >&2; exit 2; fi; \
+	  echo "installing:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+bench: build
+	./$(BUILD)/bench/vramfit_bench
+	bash bench/cli_latency.sh ./$(BUILD)/vramfit
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,101 @@
+// KV cache and recurrent state, sized as llama.cpp allocates them:
+//   llama-kv-cache.cpp       K/V tensors [n_embd_k_gqa, kv_size, n_stream] per attention layer
+//   llama-kv-cache-iswa.cpp  sliding-window layers get min(kv_size, PAD(n_swa*n_seq + n_ubatch)) cells
+//   llama-model.cpp          (deepseek2) MLA caches one latent of kv_lora_rank + rope dims, V is a view of K
+//   llama-memory-recurrent   Mamba / delta-net state, f32, one per sequence, independent of context
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "vramfit/model.hpp"
+#include "vramfit/quant.hpp"
+#include "vramfit/workload.hpp"
+
+namespace vramfit {
+
+constexpr std::int64_t pad_to(std::int64_t n, std::int64_t pad) { return (n + pad - 1) / pad * pad; }
+static_assert(pad_to(8192, 256) == 8192 && pad_to(8193, 256) == 8448 && pad_to(1, 256) == 256);
+
+struct KvCache {
+  Bytes total{0};
+  Bytes attention{0};  // full + sliding + chunked + MLA layers
+  Bytes recurrent{0};  // Mamba / linear-attention state
+  std::vector<Bytes> per_layer;
+  std::int64_t cells_full = 0;     // cells per stream for full-attention layers
+  std::int64_t cells_window = 0;   // cells per stream for sliding/chunked layers (0: none)
+  std::int64_t streams = 1;
+  std::int64_t bytes_per_token = 0;  // full-attention + MLA bytes per cached token (all layers)
+};
+
+// Bytes of one K row or V row: n elements of the cache type, which must be whole blocks.
+inline std::int64_t kv_row_bytes(const TensorType& t, std::int64_t n, const char* what) {
+  if (!t.kv) throw CoreError(ErrorKind::unknown_type, "'" + t.id + "' is not a KV cache type");
+  if (n % t.block_size != 0)
+    throw CoreError(ErrorKind::invalid_workload, std::string(what) + " width " + std::to_string(n) +
+                                                     " is not a multiple of the " + t.id + " block (" +
+                                                     std::to_string(t.block_size) + ")");
+  return n / t.block_size * t.block_bytes;
+}
+
+// Recurrent state elements per layer per sequence (llama-hparams.cpp n_embd_r + n_embd_s).
+inline std::int64_t recurrent_state_elements(const SsmSpec& s) {
+  const std::int64_t conv = (s.d_conv - 1) * (s.d_inner + 2 * s.n_groups * s.d_state);
+  const std::int64_t ssm = s.d_state * s.d_inner;
+  return conv + ssm;
+}
+
+inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType& type_k, const TensorType& type_v) {
+  validate(w);
+  if (type_v.quantized && !w.flash_attention)
+    throw CoreError(ErrorKind::invalid_workload,
+                    "a quantized V cache (" + type_v.id + ") needs flash attention (llama.cpp refuses it otherwise)");
+  KvCache kv;
+  kv.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  // -np N without a unified cache: N streams of PAD(ctx) cells (llama-model.cpp create_memory).
+  kv.streams = w.parallel;
+  kv.cells_full = pad_to(w.context, w.kv_pad);
+  std::int64_t cells_window = 0;
+  for (std::int64_t il = 0; il < m.layers; ++il) {
+    const LayerKind k = m.layer_kind(il);
+    std::int64_t row = 0, cells = 0;
+    switch (k) {
+      case LayerKind::full:
+        row = kv_row_bytes(type_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(type_v, m.kv_heads * m.head_dim_v, "V");
+        cells = kv.cells_full;
+        kv.bytes_per_token += row;
+        break;
+      case LayerKind::sliding:
+      case LayerKind::chunked: {
+        row = kv_row_bytes(type_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(type_v, m.kv_heads * m.head_dim_v, "V");
+        const std::int64_t window = k == LayerKind::sliding ? m.sliding_window : m.chunk_size;
+        cells = w.swa_full ? kv.cells_full : std::min(kv.cells_full, pad_to(window + w.ubatch, w.kv_pad));
+        cells_window = cells;
+        break;
+      }
+      case LayerKind::mla:
+        // Since llama.cpp PR #19067 (2026-01) V is a view of the cached latent: K only.
+        row = kv_row_bytes(type_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
+        cells = kv.cells_full;
+        kv.bytes_per_token += row;
+        break;
+      case LayerKind::mamba:
+      case LayerKind::linear: {
+        const Bytes state(recurrent_state_elements(m.ssm) * 4 * std::max<std::int64_t>(1, w.parallel));
+        kv.per_layer[static_cast<std::size_t>(il)] = state;
+        kv.recurrent += state;
+        continue;
+      }
+    }
+    std::int64_t layer_bytes = 0;
+    if (mul_overflows(row, cells, layer_bytes) || mul_overflows(layer_bytes, kv.streams, layer_bytes))
+      throw CoreError(ErrorKind::overflow, "KV cache size overflows at context " + std::to_string(w.context));
+    kv.per_layer[static_cast<std::size_t>(il)] = Bytes(layer_bytes);
+    kv.attention += Bytes(layer_bytes);
+  }
+  kv.cells_window = cells_window;
+  kv.total = kv.attention + kv.recurrent;
+  return kv;
+}
+
+}  // namespace vramfit

@@ -1,0 +1,70 @@
+// The memory picture of one model + workload + runtime, before it is placed on devices:
+// weights (per tensor group and per layer), KV cache (per layer), compute buffer, and the
+// bytes one decoded token reads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "vramfit/kv_cache.hpp"
+#include "vramfit/runtime.hpp"
+#include "vramfit/weights.hpp"
+
+namespace vramfit {
+
+struct MemoryEstimate {
+  WeightBreakdown weights;
+  KvCache kv;
+  ComputeTerms compute;
+  std::vector<Bytes> layer_active;  // weight bytes a decoded token reads from each block
+  Bytes output_active{0};           // output head (+ one embedding row)
+  const TensorType* kv_k = nullptr;
+  const TensorType* kv_v = nullptr;
+};
+
+inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
+                                      const Workload& w) {
+  validate(m);
+  validate(w);
+  MemoryEstimate e;
+  e.kv_k = &types.get(w.kv_type_k);
+  e.kv_v = &types.get(w.kv_type_v);
+  e.weights = weight_bytes(m, mix, types, w.include_vision);
+  e.kv = kv_cache(m, w, *e.kv_k, *e.kv_v);
+  e.compute = compute_buffer(m, w, e.kv.cells_full);
+  // Per-layer active bytes: routed experts count only experts_per_token / experts.
+  e.layer_active = e.weights.per_layer;
+  if (m.moe.present()) {
+    for (std::size_t il = 0; il < e.layer_active.size(); ++il) {
+      const Bytes ex = e.weights.per_layer_experts[il];
+      e.layer_active[il] -= ex - Bytes(ex.value() / m.moe.experts * m.moe.experts_per_token);
+    }
+  }
+  e.output_active = e.weights.output + Bytes(e.weights.global_cpu.value() / m.vocab);
+  return e;
+}
+
+// KV bytes that one decoded token reads from each layer at context position `pos`.
+inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {
+  std::vector<Bytes> out(static_cast<std::size_t>(m.layers), Bytes{0});
+  for (std::int64_t il = 0; il < m.layers; ++il) {
+    const LayerKind k = m.layer_kind(il);
+    std::int64_t row = 0, cells = pos;
+    switch (k) {
+      case LayerKind::full:
+      case LayerKind::sliding:
+      case LayerKind::chunked:
+        row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
+        if (k == LayerKind::sliding) cells = std::min(pos, m.sliding_window);
+        if (k == LayerKind::chunked) cells = std::min(pos, m.chunk_size);
+        break;
+      case LayerKind::mla: row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent"); break;
+      case LayerKind::mamba:
+      case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
+    }
+    out[static_cast<std::size_t>(il)] = Bytes(row * cells);
+  }
+  return out;
+}
+
+}  // namespace vramfit

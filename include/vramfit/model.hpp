@@ -1,0 +1,181 @@
+// ModelSpec: the architecture facts the estimator needs, as read from config.json or a GGUF header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vramfit/error.hpp"
+
+namespace vramfit {
+
+// What a decoder block does for token mixing; decides its KV cache (or recurrent state).
+enum class LayerKind {
+  full,     // global causal attention: KV grows with context
+  sliding,  // sliding-window attention: KV capped by the window
+  chunked,  // chunked local attention (Llama-4 iRoPE); llama.cpp caches it like a window
+  mla,      // multi-head latent attention: one compressed latent per token
+  mamba,    // Mamba-1/2 block: constant recurrent state
+  linear,   // gated delta-net linear attention: constant recurrent state
+};
+
+enum class AttnBias { none, qkv, qkvo };
+enum class SsmKind { none, mamba1, mamba2, gated_deltanet };
+
+struct MlaSpec {
+  std::int64_t q_lora_rank = 0;  // 0: no query compression
+  std::int64_t kv_lora_rank = 0;
+  std::int64_t qk_rope_head_dim = 0;
+  std::int64_t qk_nope_head_dim = 0;
+  std::int64_t v_head_dim = 0;
+};
+
+struct MoeSpec {
+  std::int64_t experts = 0;  // routed experts; 0 = dense model
+  std::int64_t experts_per_token = 0;
+  std::int64_t expert_ffn = 0;
+  std::int64_t shared_experts = 0;
+  std::int64_t shared_ffn = 0;  // per shared expert
+  std::int64_t dense_leading_layers = 0;
+  std::int64_t layer_step = 1;
+  std::int64_t layer_offset = 0;
+  bool router_bias = false;
+  bool expert_bias = false;
+  bool shared_expert_gate = false;
+  [[nodiscard]] bool present() const { return experts > 0; }
+};
+
+struct SsmSpec {
+  SsmKind kind = SsmKind::none;
+  std::int64_t d_state = 0;
+  std::int64_t d_conv = 0;
+  std::int64_t d_inner = 0;
+  std::int64_t n_groups = 0;
+  std::int64_t n_heads = 0;
+  std::int64_t dt_rank = 0;
+  bool conv_bias = false;
+  bool proj_bias = false;
+  bool inner_norms = false;
+};
+
+struct VisionSpec {
+  std::string encoder;
+  std::int64_t params = 0;
+  std::int64_t projector_params = 0;
+  std::int64_t tokens_per_image = 0;
+  [[nodiscard]] bool present() const { return params + projector_params > 0; }
+};
+
+struct ModelSpec {
+  std::string id;
+  std::string name;
+  std::string architecture;
+  std::int64_t layers = 0;
+  std::int64_t hidden = 0;
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;
+  std::int64_t head_dim_k = 0;
+  std::int64_t head_dim_v = 0;
+  std::int64_t ffn = 0;  // dense FFN intermediate size
+  std::int64_t vocab = 0;
+  std::int64_t max_context = 0;
+  bool ffn_gated = true;
+  bool tied_embeddings = false;
+  bool qk_norm = false;
+  bool attn_output_gate = false;
+  bool attn_sinks = false;
+  bool final_norm = true;
+  std::int64_t norms_per_layer = 2;
+  AttnBias attn_bias = AttnBias::none;
+  std::vector<LayerKind> layer_pattern{LayerKind::full};
+  std::int64_t sliding_window = 0;
+  std::int64_t chunk_size = 0;
+  MlaSpec mla;
+  MoeSpec moe;
+  SsmSpec ssm;
+  VisionSpec vision;
+  std::string native_format;
+  double params_total_b = 0;   // declared (official) figures
+  double params_active_b = 0;  // 0 = not declared
+
+  [[nodiscard]] LayerKind layer_kind(std::int64_t il) const {
+    return layer_pattern[static_cast<std::size_t>(il % static_cast<std::int64_t>(layer_pattern.size()))];
+  }
+  [[nodiscard]] bool is_moe_layer(std::int64_t il) const {
+    if (!moe.present() || il < moe.dense_leading_layers) return false;
+    const std::int64_t step = moe.layer_step > 0 ? moe.layer_step : 1;
+    return (il - moe.layer_offset) % step == 0 && il >= moe.layer_offset;
+  }
+  [[nodiscard]] bool has_ffn(std::int64_t il) const { return is_moe_layer(il) || ffn > 0; }
+  // Attention-like layers own a KV cache; recurrent layers own a state instead.
+  [[nodiscard]] static bool is_attention(LayerKind k) {
+    return k == LayerKind::full || k == LayerKind::sliding || k == LayerKind::chunked || k == LayerKind::mla;
+  }
+  [[nodiscard]] static bool is_recurrent(LayerKind k) { return k == LayerKind::mamba || k == LayerKind::linear; }
+  [[nodiscard]] std::int64_t count_layers(bool (*pred)(LayerKind)) const {
+    std::int64_t n = 0;
+    for (std::int64_t i = 0; i < layers; ++i) n += pred(layer_kind(i)) ? 1 : 0;
+    return n;
+  }
+  [[nodiscard]] double gqa_ratio() const { return kv_heads > 0 ? double(heads) / double(kv_heads) : 1.0; }
+};
+
+inline const char* to_string(LayerKind k) {
+  switch (k) {
+    case LayerKind::full: return "full";
+    case LayerKind::sliding: return "sliding";
+    case LayerKind::chunked: return "chunked";
+    case LayerKind::mla: return "mla";
+    case LayerKind::mamba: return "mamba";
+    case LayerKind::linear: return "linear";
+  }
+  return "?";
+}
+
+// Structural consistency; throws CoreError(invalid_model) naming the first problem.
+inline void validate(const ModelSpec& m) {
+  auto fail = [&](const std::string& why) { throw CoreError(ErrorKind::invalid_model, "model '" + m.id + "': " + why); };
+  constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;  // 16M: far above any real dimension
+  auto in_range = [&](std::int64_t v, std::int64_t lo, const char* what) {
+    if (v < lo || v > kMaxDim) fail(std::string(what) + " = " + std::to_string(v) + " is out of range");
+  };
+  in_range(m.layers, 1, "layers");
+  in_range(m.hidden, 1, "hidden_size");
+  in_range(m.vocab, 1, "vocab");
+  in_range(m.ffn, 0, "ffn_size");
+  in_range(m.max_context, 1, "max_context");
+  if (m.layer_pattern.empty()) fail("attention.layer_pattern is empty");
+  bool any_attn = false, any_rec = false, any_mla = false;
+  for (LayerKind k : m.layer_pattern) {
+    any_attn |= ModelSpec::is_attention(k);
+    any_rec |= ModelSpec::is_recurrent(k);
+    any_mla |= k == LayerKind::mla;
+  }
+  if (any_attn) {
+    in_range(m.heads, 1, "heads");
+    in_range(m.kv_heads, 1, "kv_heads");
+    in_range(m.head_dim_k, 1, "head_dim");
+    in_range(m.head_dim_v, 1, "head_dim_v");
+    if (m.heads % m.kv_heads != 0)
+      fail("kv_heads (" + std::to_string(m.kv_heads) + ") does not divide heads (" + std::to_string(m.heads) + ")");
+  }
+  for (LayerKind k : m.layer_pattern) {
+    if (k == LayerKind::sliding && m.sliding_window <= 0) fail("sliding layers need attention.sliding_window > 0");
+    if (k == LayerKind::chunked && m.chunk_size <= 0) fail("chunked layers need attention.chunk_size > 0");
+  }
+  if (any_mla && (m.mla.kv_lora_rank <= 0 || m.mla.qk_rope_head_dim <= 0 || m.mla.v_head_dim <= 0))
+    fail("mla layers need mla.kv_lora_rank, qk_rope_head_dim and v_head_dim");
+  if (any_rec && (m.ssm.kind == SsmKind::none || m.ssm.d_inner <= 0 || m.ssm.d_state <= 0 || m.ssm.d_conv <= 0))
+    fail("mamba/linear layers need ssm.kind, d_state, d_conv and d_inner");
+  if (m.moe.present()) {
+    in_range(m.moe.experts_per_token, 1, "moe.experts_per_token");
+    in_range(m.moe.expert_ffn, 1, "moe.expert_ffn_size");
+    if (m.moe.experts_per_token > m.moe.experts) fail("moe.experts_per_token exceeds moe.experts");
+    if (m.moe.layer_step < 1) fail("moe.layer_step must be >= 1");
+  }
+  for (std::int64_t il = 0; il < m.layers; ++il)
+    if (!m.has_ffn(il) && !ModelSpec::is_recurrent(m.layer_kind(il)))
+      fail("layer " + std::to_string(il) + " has neither a dense FFN (ffn_size 0) nor MoE");
+}
+
+}  // namespace vramfit

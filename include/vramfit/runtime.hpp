@@ -1,0 +1,82 @@
+// Runtime profiles: the defaults and fixed costs of a serving runtime. Numbers come from
+// data/runtimes.yaml; this header only holds their shape and the compute-buffer formula.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vramfit/hardware.hpp"
+#include "vramfit/model.hpp"
+#include "vramfit/workload.hpp"
+
+namespace vramfit {
+
+struct RuntimeProfile {
+  std::string id;
+  std::string name;
+  std::int64_t ubatch = 512;
+  std::int64_t batch = 2048;
+  std::int64_t kv_pad = 256;
+  bool flash_attention = true;
+  std::string kv_type = "f16";
+  Bytes overhead_cuda{0}, overhead_rocm{0}, overhead_metal{0}, overhead_other{0}, overhead_cpu{0};
+  Bytes fit_margin{0};           // free memory the runtime's own auto-fit keeps per device
+  bool embeddings_on_host = true;  // llama.cpp keeps token_embd in RAM ("little benefit to offloading")
+  std::vector<WiredLimitRule> wired_limit;
+  std::vector<std::string> source;
+
+  [[nodiscard]] Bytes device_overhead(Backend b) const {
+    switch (b) {
+      case Backend::cuda: return overhead_cuda;
+      case Backend::rocm: return overhead_rocm;
+      case Backend::metal: return overhead_metal;
+      case Backend::cpu: return overhead_cpu;
+      case Backend::sycl:
+      case Backend::other: return overhead_other;
+    }
+    return overhead_other;
+  }
+};
+
+// Workload defaults taken from a runtime profile, before command-line overrides.
+inline Workload default_workload(const RuntimeProfile& r) {
+  Workload w;
+  w.ubatch = r.ubatch;
+  w.batch = r.batch;
+  w.kv_pad = r.kv_pad;
+  w.flash_attention = r.flash_attention;
+  w.kv_type_k = w.kv_type_v = r.kv_type;
+  return w;
+}
+
+// llama.cpp reserves a worst-case graph of n_tokens = min(n_ctx, n_ubatch) (llama-context.cpp) and
+// ggml-alloc reuses memory, so the buffer is the input embeddings + mask + the largest of the
+// simultaneously-live groups: logits (f32 [n_vocab, n_tokens]), attention scratch (without flash
+// attention the f32 KQ scores [n_kv, n_tokens, n_head] dominate) and FFN intermediates.
+// Checked against logs in reference/methods.md §3.1 (Llama-3-8B: 258.5 MiB at ctx 512, FA off).
+struct ComputeTerms {
+  Bytes inputs{0}, mask{0}, logits{0}, attention{0}, ffn{0};
+  [[nodiscard]] Bytes total() const { return inputs + mask + std::max({logits, attention, ffn}); }
+};
+
+inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::int64_t kv_cells) {
+  ComputeTerms c;
+  const std::int64_t n_tokens = std::min(w.ubatch, w.context * w.parallel);
+  const std::int64_t q_width = m.heads * m.head_dim_k;
+  c.inputs = Bytes(4 * m.hidden * n_tokens);
+  c.logits = Bytes(4 * m.vocab * n_tokens);
+  const bool attention = m.count_layers(ModelSpec::is_attention) > 0;
+  if (attention) {
+    c.mask = Bytes((w.flash_attention ? 2 : 4) * kv_cells * n_tokens);
+    c.attention = Bytes(3 * 4 * q_width * n_tokens);
+    if (!w.flash_attention) c.attention += Bytes(4 * kv_cells * n_tokens * m.heads);
+  }
+  std::int64_t ffn_width = m.ffn;
+  if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
+  c.ffn = Bytes(4 * n_tokens * 2 * ffn_width);
+  return c;
+}
+
+}  // namespace vramfit

@@ -1,0 +1,119 @@
+// Weight bytes under a quantization mix: the type of each tensor follows llama.cpp's
+// llama_tensor_get_type() rules (src/llama-quant.cpp), encoded as data in quants.yaml.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "vramfit/quant.hpp"
+#include "vramfit/tensors.hpp"
+
+namespace vramfit {
+
+inline constexpr std::size_t kGroupCount = 9;
+
+struct WeightBreakdown {
+  Bytes total{0};
+  std::array<Bytes, kGroupCount> by_group{};
+  std::vector<Bytes> per_layer;  // block weights of each layer (placement unit)
+  std::vector<Bytes> per_layer_experts;  // routed-expert part of per_layer
+  Bytes global_cpu{0};           // token_embd: stays in host memory under llama.cpp
+  Bytes output{0};               // output head + final norm: on the output device
+  Bytes vision{0};               // mmproj
+  std::int64_t params = 0;
+  [[nodiscard]] Bytes group(TensorGroup g) const { return by_group[static_cast<std::size_t>(g)]; }
+  [[nodiscard]] double bits_per_weight() const {
+    return params > 0 ? 8.0 * double((total - vision).value()) / double(params) : 0.0;
+  }
+};
+
+namespace detail {
+
+inline bool rule_matches_name(const MixRule& r, std::string_view name) {
+  for (const std::string& t : r.tensors) {
+    // llama.cpp matches by substring, so "ffn_down" also covers ffn_down_exps and ffn_down_shexp.
+    if (name == t || (name.size() > t.size() && name.substr(0, t.size()) == t && name[t.size()] == '_' &&
+                      t.rfind("ffn_", 0) == 0))
+      return true;
+  }
+  return false;
+}
+
+inline bool rule_conditions(const MixRule& r, const ModelSpec& m) {
+  if (r.min_gqa > 0 && m.gqa_ratio() < r.min_gqa) return false;
+  if (r.when_experts > 0 && m.moe.experts != r.when_experts) return false;
+  if (r.when_layers > 0 && m.layers != r.when_layers) return false;
+  return true;
+}
+
+}  // namespace detail
+
+// Resolves the storage type of one tensor. `ordinal`/`count` index the tensor among its kind
+// (llama.cpp counts attention tensors over attention layers, FFN tensors over all blocks).
+inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m, const QuantMix& mix,
+                                         const TypeTable& types, std::int64_t ordinal, std::int64_t count) {
+  if (!t.matrix) return types.get(mix.unquantized);
+  std::string id = mix.base;
+  if (t.group == TensorGroup::vision) return types.get(mix.vision);
+  if (t.name == "token_embd") id = m.tied_embeddings ? (mix.output.empty() ? mix.base : mix.output)
+                                                     : (mix.embeddings.empty() ? mix.base : mix.embeddings);
+  else if (t.name == "output") id = mix.output.empty() ? mix.base : mix.output;
+  else if (t.group == TensorGroup::experts && !mix.experts.empty()) id = mix.experts;
+  for (const MixRule& r : mix.rules) {
+    if (!detail::rule_matches_name(r, t.name) || !detail::rule_conditions(r, m)) continue;
+    if (t.layer >= 0 && !layer_selected(r, ordinal, count)) continue;
+    id = r.type;
+  }
+  // A row that is not a whole number of blocks falls back, e.g. Q4_K -> Q5_0 -> ... -> F16.
+  const TensorType* ty = &types.get(id);
+  for (int guard = 0; guard < 8 && !ty->divides(t.ne0); ++guard)
+    ty = &types.get(ty->fallback.empty() ? std::string("f16") : ty->fallback);
+  return *ty;
+}
+
+inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
+                                    bool include_vision = true) {
+  WeightBreakdown w;
+  w.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  w.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  const std::int64_t n_attn = m.count_layers(ModelSpec::is_attention);
+  std::int64_t attn_ordinal = -1, last_layer = -1;
+  for (const TensorInfo& t : tensor_inventory(m)) {
+    if (t.group == TensorGroup::vision && !include_vision) continue;
+    if (t.layer != last_layer && t.layer >= 0) {
+      last_layer = t.layer;
+      if (ModelSpec::is_attention(m.layer_kind(t.layer))) ++attn_ordinal;
+    }
+    const bool attn_tensor = t.name.rfind("attn_", 0) == 0;
+    const std::int64_t ordinal = attn_tensor ? attn_ordinal : t.layer;
+    const std::int64_t count = attn_tensor ? n_attn : m.layers;
+    const Bytes b = tensor_type_for(t, m, mix, types, ordinal, count).bytes(t.ne0, t.rows);
+    w.total += b;
+    w.by_group[static_cast<std::size_t>(t.group)] += b;
+    if (t.group != TensorGroup::vision) w.params += t.elements();
+    if (t.layer >= 0) {
+      w.per_layer[static_cast<std::size_t>(t.layer)] += b;
+      if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += b;
+    }
+    else if (t.group == TensorGroup::embeddings) w.global_cpu += b;
+    else if (t.group == TensorGroup::output) w.output += b;
+    else if (t.group == TensorGroup::vision) w.vision += b;
+  }
+  // Tied embeddings: the output device gets its own copy of token_embd (llama.cpp duplicates it).
+  if (m.tied_embeddings) w.output += w.global_cpu;
+  return w;
+}
+
+// Bytes one decoded token reads from weights: every non-expert block weight, the output head,
+// and only experts_per_token / experts of the routed experts. The embedding lookup reads one row.
+inline Bytes active_weight_bytes(const ModelSpec& m, const WeightBreakdown& w) {
+  const Bytes experts = w.group(TensorGroup::experts);
+  const Bytes active_experts =
+      m.moe.present() ? Bytes(experts.value() / m.moe.experts * m.moe.experts_per_token) : experts;
+  Bytes read = w.total - w.vision - w.global_cpu - experts + active_experts;
+  if (m.tied_embeddings) read += w.global_cpu;  // the tied matrix is read whole as the output head
+  return read + Bytes(w.global_cpu.value() / std::max<std::int64_t>(1, m.vocab));
+}
+
+}  // namespace vramfit

@@ -1,0 +1,138 @@
+#include "catalog/catalog.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "catalog/embedded.hpp"
+#include "catalog/suggest.hpp"
+#include "catalog/yaml_reader.hpp"
+
+namespace vramfit::io {
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+template <class T, class IdOf, class AliasesOf>
+const T* find_entry(const std::vector<T>& items, const std::string& id, IdOf id_of, AliasesOf aliases_of) {
+  const std::string want = lower(id);
+  for (const T& x : items)
+    if (lower(id_of(x)) == want) return &x;
+  for (const T& x : items)
+    for (const std::string& a : aliases_of(x))
+      if (lower(a) == want) return &x;
+  return nullptr;
+}
+
+template <class T, class IdOf>
+[[noreturn]] void unknown(const std::string& what, const std::string& id, const std::vector<T>& items, IdOf id_of,
+                          const std::string& list_hint) {
+  std::vector<std::string> ids;
+  for (const T& x : items) ids.push_back(id_of(x));
+  throw InputError("unknown " + what + " '" + id + "'" + did_you_mean(id, ids) + "; see '" + list_hint + "'");
+}
+
+}  // namespace
+
+TypeTable Catalog::type_table() const {
+  TypeTable t;
+  t.types.reserve(types.size());
+  for (const CatalogType& c : types) t.types.push_back(c.type);
+  return t;
+}
+
+const CatalogModel* Catalog::find_model(const std::string& id) const {
+  return find_entry(models, id, [](const CatalogModel& m) { return m.spec.id; },
+                    [](const CatalogModel& m) -> const std::vector<std::string>& { return m.meta.aliases; });
+}
+
+const CatalogDevice* Catalog::find_device(const std::string& id) const {
+  return find_entry(devices, id, [](const CatalogDevice& d) { return d.device.id; },
+                    [](const CatalogDevice& d) -> const std::vector<std::string>& { return d.meta.aliases; });
+}
+
+const CatalogModel& Catalog::model(const std::string& id) const {
+  if (const CatalogModel* m = find_model(id)) return *m;
+  unknown("model", id, models, [](const CatalogModel& m) { return m.spec.id; }, "vramfit list models");
+}
+
+const CatalogDevice& Catalog::device(const std::string& id) const {
+  if (const CatalogDevice* d = find_device(id)) return *d;
+  unknown("device", id, devices, [](const CatalogDevice& d) { return d.device.id; }, "vramfit list devices");
+}
+
+const CatalogMix& Catalog::mix(const std::string& id) const {
+  static const std::vector<std::string> none;
+  if (const CatalogMix* m = find_entry(mixes, id, [](const CatalogMix& x) { return x.mix.id; },
+                                       [](const CatalogMix&) -> const std::vector<std::string>& { return none; }))
+    return *m;
+  unknown("quantization", id, mixes, [](const CatalogMix& m) { return m.mix.id; }, "vramfit list quants");
+}
+
+const RuntimeProfile& Catalog::runtime(const std::string& id) const {
+  for (const RuntimeProfile& r : runtimes)
+    if (lower(r.id) == lower(id)) return r;
+  unknown("runtime", id, runtimes, [](const RuntimeProfile& r) { return r.id; }, "vramfit list runtimes");
+}
+
+void load_catalog_text(Catalog& cat, const std::string& file_name, const std::string& display_name,
+                       const std::string& text, Diagnostics& diag) {
+  cat.files.push_back(display_name);
+  const YAML::Node root = parse_yaml(text, display_name);
+  if (!root.IsDefined() || root.IsNull()) return;  // an empty file adds nothing
+  if (file_name == "models.yaml") load_models(cat, root, display_name, diag);
+  else if (file_name == "devices.yaml") load_devices(cat, root, display_name, diag);
+  else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
+  else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
+}
+
+namespace {
+bool wanted(const std::string& name, const CatalogParts& parts) {
+  return (name == "models.yaml" && parts.models) || (name == "devices.yaml" && parts.devices) ||
+         (name == "quants.yaml" && parts.quants) || (name == "runtimes.yaml" && parts.runtimes);
+}
+}  // namespace
+
+Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, CatalogParts parts) {
+  Catalog cat;
+  for (const EmbeddedFile& f : embedded_catalog())
+    if (wanted(std::string(f.name), parts))
+      load_catalog_text(cat, std::string(f.name), "data/" + std::string(f.name), std::string(f.text), diag);
+  namespace fs = std::filesystem;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw InputError(dir + ": catalog directory does not exist");
+    bool any = false;
+    for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml"}) {
+      const fs::path p = fs::path(dir) / name;
+      if (!fs::exists(p, ec)) continue;
+      any = true;
+      if (!wanted(name, parts)) continue;
+      std::ifstream in(p, std::ios::binary);
+      if (!in) throw InputError(p.string() + ": cannot read");
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      if (ss.str().size() > (64u << 20)) throw InputError(p.string() + ": larger than 64 MiB, not a catalog");
+      load_catalog_text(cat, name, p.string(), ss.str(), diag);
+    }
+    if (!any) throw InputError(dir + ": no models.yaml, devices.yaml, quants.yaml or runtimes.yaml in this directory");
+  }
+  return cat;
+}
+
+std::vector<std::string> catalog_dirs(const char* env_value, const std::vector<std::string>& cli_dirs) {
+  std::vector<std::string> out;
+  if (env_value != nullptr) {
+    std::stringstream ss(env_value);
+    std::string part;
+    while (std::getline(ss, part, ':'))
+      if (!part.empty()) out.push_back(part);
+  }
+  out.insert(out.end(), cli_dirs.begin(), cli_dirs.end());
+  return out;
+}
+
+}  // namespace vramfit::io

@@ -1,0 +1,57 @@
+// runtimes.yaml -> RuntimeProfile and platform rules (schema: docs/catalog-format.md).
+#include "catalog/load_common.hpp"
+
+namespace vramfit::io {
+
+void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  const std::vector<std::string> top = {"schema_version", "runtimes", "platforms"};
+  for_each_entry(root, file, diag, "runtimes", top, [&](const YAML::Node& node) {
+    Entry e(node, file, diag,
+            {"id", "name", "ubatch", "batch", "kv_pad", "flash_attention", "kv_type", "device_overhead_mib",
+             "fit_margin_mib", "embeddings_on_host", "source"});
+    if (!node.IsMap()) return;
+    RuntimeProfile r;
+    r.id = e.str("id", true);
+    r.name = e.str("name", false, r.id);
+    r.ubatch = e.integer("ubatch", 1, 1 << 20, false, 512);
+    r.batch = e.integer("batch", 1, 1 << 20, false, 2048);
+    r.kv_pad = e.integer("kv_pad", 1, 1 << 16, false, 256);
+    r.flash_attention = e.boolean("flash_attention", true);
+    r.kv_type = e.str("kv_type", false, "f16");
+    if (e.has("device_overhead_mib")) {
+      Entry o(e.child("device_overhead_mib"), file, diag, {"cuda", "rocm", "metal", "other", "cpu"});
+      r.overhead_cuda = mib(o.integer("cuda", 0, 1 << 20));
+      r.overhead_rocm = mib(o.integer("rocm", 0, 1 << 20));
+      r.overhead_metal = mib(o.integer("metal", 0, 1 << 20));
+      r.overhead_other = mib(o.integer("other", 0, 1 << 20));
+      r.overhead_cpu = mib(o.integer("cpu", 0, 1 << 20));
+      o.finish();
+    }
+    r.fit_margin = mib(e.integer("fit_margin_mib", 0, 1 << 20));
+    r.embeddings_on_host = e.boolean("embeddings_on_host", true);
+    r.source = e.strings("source");
+    e.finish();
+    if (r.id.empty()) return;
+    auto it = std::find_if(cat.runtimes.begin(), cat.runtimes.end(), [&](const RuntimeProfile& x) { return x.id == r.id; });
+    if (it != cat.runtimes.end()) *it = std::move(r);
+    else cat.runtimes.push_back(std::move(r));
+  });
+  if (!root.IsMap() || !root["platforms"].IsDefined()) return;
+  for (const YAML::Node& node : root["platforms"]) {
+    Entry p(node, file, diag, {"id", "wired_limit", "source"});
+    const std::string id = p.str("id", true);
+    const YAML::Node rules = p.child("wired_limit");
+    if (id == "macos" && rules.IsSequence()) {
+      cat.wired_limit.clear();
+      for (const YAML::Node& rn : rules) {
+        Entry r(rn, file, diag, {"max_memory_gib", "fraction"});
+        cat.wired_limit.push_back({r.number("max_memory_gib", 0, 1 << 20), r.number("fraction", 0.01, 1.0, true, 0.75)});
+        r.finish();
+      }
+    }
+    p.strings("source");
+    p.finish();
+  }
+}
+
+}  // namespace vramfit::io

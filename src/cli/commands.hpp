@@ -1,0 +1,17 @@
+// Each subcommand registers itself on the app; its callback sets the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.hpp"
+
+namespace vramfit::cli {
+
+void setup_estimate(CLI::App& app, Context& ctx, int& exit_code);
+void setup_fit(CLI::App& app, Context& ctx, int& exit_code);
+void setup_table(CLI::App& app, Context& ctx, int& exit_code);
+void setup_list(CLI::App& app, Context& ctx, int& exit_code);
+void setup_show(CLI::App& app, Context& ctx, int& exit_code);
+void setup_catalog(CLI::App& app, Context& ctx, int& exit_code);
+
+}  // namespace vramfit::cli

@@ -1,0 +1,297 @@
+#include "cli/common.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "catalog/suggest.hpp"
+#include "formats/parse.hpp"
+
+namespace vramfit::cli {
+
+using io::InputError;
+
+const io::Catalog& Context::catalog(io::CatalogParts parts) {
+  if (!catalog_) {
+    io::Diagnostics diag;
+    catalog_ = std::make_unique<io::Catalog>(
+        io::load_catalog(io::catalog_dirs(io.catalog_path, global.catalog_dirs), diag, parts));
+  }
+  return *catalog_;
+}
+
+const TypeTable& Context::types() {
+  if (!types_) types_ = std::make_unique<TypeTable>(catalog().type_table());
+  return *types_;
+}
+
+bool Context::color() const {
+  if (global.color == "always") return true;
+  if (global.color == "never") return false;
+  return io.out_is_tty && (io.no_color == nullptr || io.no_color[0] == '\0');
+}
+
+void WorkloadOptions::add_to(CLI::App& app, bool with_context) {
+  app.add_option("-q,--quant", quant, std::string("quantization mix or weight format (default ") + kDefaultQuant + "; see 'vramfit list quants')");
+  if (with_context) app.add_option("-c,--context", context, "context tokens per sequence: 8192, 32k, 128k (default 4096, capped at the model maximum)");
+  app.add_option("--kv-type", kv_type, "KV cache type for K and V (f16, q8_0, q4_0 ...), or K/V as q8_0/q4_0");
+  app.add_option("--parallel,-n", parallel, "concurrent sequences, each with its own context (default 1)");
+  app.add_option("--ubatch", ubatch, "physical batch size n_ubatch (default from the runtime profile)");
+  app.add_flag("--no-flash-attn", no_flash_attention, "flash attention off (KQ scores in the compute buffer; quantized V not allowed)");
+  app.add_flag("--text-only", text_only, "do not load the vision encoder of a vision-language model");
+  app.add_option("--runtime", runtime, "runtime profile (default llama.cpp)");
+}
+
+namespace {
+
+const TensorType& kv_type_of(const io::Catalog& cat, const std::string& id) {
+  if (std::find(cat.kv_types.begin(), cat.kv_types.end(), id) == cat.kv_types.end())
+    throw InputError("unknown KV cache type '" + id + "'" + io::did_you_mean(id, cat.kv_types) +
+                     " (KV types: f16, bf16, f32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, fp8)");
+  for (const io::CatalogType& t : cat.types)
+    if (t.type.id == id) return t.type;
+  throw InputError("KV cache type '" + id + "' is not defined in quants.yaml");
+}
+
+std::string on_off(bool b) { return b ? "on" : "off"; }
+
+}  // namespace
+
+Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOptions& opt) {
+  const io::Catalog& cat = ctx.catalog();
+  Query q;
+  q.model = &cat.model(model_id);
+  q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+  q.runtime = &cat.runtime(opt.runtime);
+  Workload& w = q.workload;
+  w = default_workload(*q.runtime);
+  const ModelSpec& m = q.model->spec;
+  w.context = opt.context.empty() ? std::min<std::int64_t>(kDefaultContext, m.max_context)
+                                  : io::parse_tokens(opt.context, "context");
+  w.parallel = io::parse_count(opt.parallel, "--parallel", 1, 65536);
+  if (!opt.ubatch.empty()) w.ubatch = io::parse_count(opt.ubatch, "--ubatch", 1, 1 << 20);
+  if (w.context > (std::int64_t{1} << 31)) throw InputError("context " + opt.context + " is absurdly large (limit 2^31 tokens)");
+  if (opt.no_flash_attention) w.flash_attention = false;
+  w.include_vision = !opt.text_only;
+  if (!opt.kv_type.empty()) {
+    const auto slash = opt.kv_type.find('/');
+    w.kv_type_k = opt.kv_type.substr(0, slash);
+    w.kv_type_v = slash == std::string::npos ? w.kv_type_k : opt.kv_type.substr(slash + 1);
+  }
+  const TensorType& vt = kv_type_of(cat, w.kv_type_v);
+  kv_type_of(cat, w.kv_type_k);
+  if (vt.quantized && !w.flash_attention)
+    throw InputError("--kv-type " + w.kv_type_v + " for V needs flash attention; drop --no-flash-attn (llama.cpp refuses a quantized V cache without it)");
+  q.assumptions = workload_assumptions(q);
+  return q;
+}
+
+std::vector<std::string> workload_assumptions(const Query& q) {
+  const Workload& w = q.workload;
+  const ModelSpec& m = q.model->spec;
+  std::vector<std::string> a;
+  a.push_back(fmt::format("runtime {}: n_ubatch {}, flash attention {}, KV cache K {} / V {}, cache padded to {} cells",
+                          q.runtime->id, w.ubatch, on_off(w.flash_attention), w.kv_type_k, w.kv_type_v, w.kv_pad));
+  if (w.parallel > 1)
+    a.push_back(fmt::format("{} sequences of {} tokens each (llama-server -c {} -np {}): {} KV streams", w.parallel,
+                            w.context, w.context * w.parallel, w.parallel, w.parallel));
+  else
+    a.push_back(fmt::format("one sequence of {} tokens", w.context));
+  if (w.context > m.max_context)
+    a.push_back(fmt::format("warning: context {} exceeds the model's maximum {} (quality past it is not guaranteed)",
+                            w.context, m.max_context));
+  if (q.mix->mix.format == "gguf")
+    a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp)", q.mix->mix.id));
+  else
+    a.push_back(fmt::format("weights {}: {}", q.mix->mix.id, q.mix->mix.name));
+  if (m.vision.present())
+    a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
+                                 : std::string("vision encoder not loaded (--text-only)"));
+  a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens (inputs + mask + max(logits, attention, FFN)), reference/methods.md §3.1");
+  return a;
+}
+
+DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
+  DeviceSpec s;
+  s.text = text;
+  std::string base = text;
+  if (cat.find_device(text) == nullptr) {
+    static const std::regex with_count(R"((.+)x([0-9]+))");
+    std::smatch mt;
+    if (std::regex_match(text, mt, with_count)) {
+      base = mt[1].str();
+      s.count = io::parse_count(mt[2].str(), "device count in '" + text + "'", 1, 1024);
+    }
+  }
+  if (cat.find_device(base) == nullptr) {
+    const auto colon = base.rfind(':');
+    if (colon != std::string::npos) {
+      s.memory_gib = to_gib(io::parse_size(base.substr(colon + 1), "device memory in '" + text + "'"));
+      base = base.substr(0, colon);
+    }
+  }
+  s.device = &cat.device(base);
+  const Device& d = s.device->device;
+  if (s.memory_gib > 0 && !d.memory_options_gib.empty()) {
+    const bool listed = std::any_of(d.memory_options_gib.begin(), d.memory_options_gib.end(),
+                                    [&](double o) { return std::abs(o - s.memory_gib) < 0.01; });
+    if (!listed) {
+      std::string opts;
+      for (double o : d.memory_options_gib) opts += (opts.empty() ? "" : ", ") + fmt::format("{:g}GB", o);
+      throw InputError(fmt::format("{} is not sold with {:g} GB (options: {})", d.id, s.memory_gib, opts));
+    }
+  }
+  return s;
+}
+
+void PlacementOptions::add_to(CLI::App& app, bool devices_required) {
+  auto* d = app.add_option("-d,--device", devices, "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch");
+  if (devices_required) d->required();
+  app.add_option("--reserve", reserve, "memory per GPU held by other processes or the desktop, e.g. 1.5GB");
+  app.add_option("--ram", ram, "host RAM available for offloaded layers, e.g. 64GB");
+  app.add_option("--host", host, "host memory preset for offloaded layers (see 'vramfit list devices --filter cpu')");
+  app.add_option("--gpu-layers,--ngl", gpu_layers, "layers on the GPUs as llama.cpp -ngl counts them (blocks + output), or auto");
+  app.add_option("--wired-limit", wired_limit, "Apple: GPU wired memory limit (iogpu.wired_limit_mb), e.g. 56GB");
+}
+
+ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& opt) {
+  const io::Catalog& cat = ctx.catalog();
+  ResolvedPlacement r;
+  const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve");
+  const DeviceSpec* host_spec = nullptr;
+  for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
+  std::int64_t total_gpus = 0;
+  for (const DeviceSpec& s : r.specs) {
+    if (s.device->device.is_cpu()) {
+      if (host_spec != nullptr) throw InputError("more than one CPU memory preset among the devices");
+      if (s.count != 1) throw InputError("'" + s.text + "': a CPU memory preset cannot be multiplied");
+      host_spec = &s;
+    } else {
+      total_gpus += s.count;
+    }
+  }
+  if (total_gpus > 1024) throw InputError("more than 1024 devices");
+  DeviceSpec host_from_flag;
+  if (!opt.host.empty()) {
+    if (host_spec != nullptr) throw InputError("--host given twice (also as a CPU --device)");
+    host_from_flag = parse_device_spec(cat, opt.host);
+    if (!host_from_flag.device->device.is_cpu())
+      throw InputError("--host '" + opt.host + "' is not a CPU memory preset (see 'vramfit list devices --filter cpu')");
+    host_spec = &host_from_flag;
+  }
+  r.cpu_only = total_gpus == 0;
+
+  bool apple = false;
+  for (const DeviceSpec& s : r.specs) {
+    const Device& d = s.device->device;
+    if (d.is_cpu()) continue;
+    Bytes capacity = d.capacity(s.memory_gib);
+    const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
+    if (d.kind == DeviceKind::apple) {
+      apple = true;
+      if (!opt.wired_limit.empty()) {
+        const Bytes wl = io::parse_size(opt.wired_limit, "--wired-limit");
+        if (wl > capacity) throw InputError("--wired-limit " + opt.wired_limit + " exceeds the unified memory of " + d.id);
+        capacity = wl;
+        r.assumptions.push_back(fmt::format("{}: GPU wired limit set to {:.2f} GiB (--wired-limit)", d.id, to_gib(wl)));
+      } else {
+        const double f = wired_fraction(cat.wired_limit, mem_gib);
+        capacity = gib(mem_gib * f);
+        r.assumptions.push_back(fmt::format(
+            "{} with {:g} GB unified memory: macOS lets the GPU use {:.0f} % = {:.2f} GiB by default (raise with sudo sysctl iogpu.wired_limit_mb, or --wired-limit)",
+            d.id, mem_gib, f * 100, to_gib(capacity)));
+      }
+    }
+    for (std::int64_t i = 0; i < s.count; ++i) {
+      Target t;
+      t.label = s.count > 1 ? fmt::format("{}#{}", d.id, i) : d.id;
+      t.capacity = capacity;
+      t.reserve = reserve;
+      t.overhead = q.runtime->device_overhead(d.backend());
+      t.bandwidth = d.bandwidth();
+      r.request.gpus.push_back(t);
+    }
+    if (apple) {
+      // Unified memory: what the GPU may not wire is left to the CPU side of the same memory.
+      r.request.host.label = "unified (CPU side)";
+      r.request.host.capacity = d.capacity(s.memory_gib) - capacity;
+      r.request.host.bandwidth = d.bandwidth();
+    }
+  }
+  if (!r.cpu_only && reserve.value() > 0)
+    r.assumptions.push_back(fmt::format("{:.2f} GiB per GPU reserved for other processes (--reserve)", to_gib(reserve)));
+
+  Target& host = r.request.host;
+  if (host_spec != nullptr) {
+    const Device& d = host_spec->device->device;
+    host.label = d.id;
+    host.capacity = d.capacity(host_spec->memory_gib);
+    host.bandwidth = d.bandwidth();
+    r.assumptions.push_back(fmt::format("host memory {}: {:.0f} GiB at {:g} GB/s", d.id, to_gib(host.capacity), d.bandwidth_gbs));
+  } else if (!apple) {
+    host.label = "host RAM";
+    // Bandwidth of the most common desktop memory, for the speed of offloaded layers only.
+    if (const io::CatalogDevice* def = cat.find_device("cpu-ddr5-6000-2ch")) {
+      host.bandwidth = def->device.bandwidth();
+      if (!r.cpu_only)
+        r.assumptions.push_back(fmt::format("host memory bandwidth assumed {:g} GB/s (dual-channel DDR5-6000; set --host)", def->device.bandwidth_gbs));
+    }
+  }
+  if (!opt.ram.empty()) {
+    host.capacity = io::parse_size(opt.ram, "--ram");
+    if (host.label.empty() || host.label == "host RAM") host.label = "host RAM";
+  }
+  if (r.cpu_only) {
+    if (host_spec == nullptr) throw InputError("no device given: use --device ID (see 'vramfit list devices')");
+    host.reserve = reserve;
+    host.overhead = q.runtime->overhead_cpu;
+    r.assumptions.push_back("CPU-only: weights, KV cache and compute buffer all in host RAM");
+  } else if (host.capacity.value() == 0) {
+    r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
+  }
+  if (opt.gpu_layers != "auto") {
+    r.request.gpu_layers = io::parse_count(opt.gpu_layers, "--gpu-layers", 0, q.model->spec.layers + 1);
+  }
+  if (!r.cpu_only)
+    r.assumptions.push_back(fmt::format(
+        "llama.cpp layer split: token embeddings in host RAM, the last -ngl blocks on the GPUs in proportion to their free memory, output head on the last GPU; {} MiB runtime overhead per CUDA/ROCm GPU, {} MiB per Metal GPU",
+        to_mib(q.runtime->overhead_cuda), to_mib(q.runtime->overhead_metal)));
+  return r;
+}
+
+}  // namespace vramfit::cli
+
+namespace vramfit::cli {
+
+MemoryEstimate estimate(Context& ctx, const Query& q) {
+  return estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
+}
+
+Placement full_offload(const Query& q, const MemoryEstimate& e) {
+  PlacementRequest req;
+  Target gpu;
+  gpu.label = "gpu";
+  gpu.overhead = q.runtime->overhead_cuda;
+  req.gpus.push_back(gpu);
+  req.host.label = "host RAM";
+  return place_layers(q.model->spec, e, req, q.model->spec.layers + 1);
+}
+
+const char* group_name(TensorGroup g) {
+  switch (g) {
+    case TensorGroup::embeddings: return "token embeddings";
+    case TensorGroup::output: return "output head";
+    case TensorGroup::attention: return "attention";
+    case TensorGroup::ffn: return "dense FFN";
+    case TensorGroup::experts: return "routed experts";
+    case TensorGroup::shared: return "shared experts + router";
+    case TensorGroup::ssm: return "Mamba / linear attention";
+    case TensorGroup::norm: return "norms";
+    case TensorGroup::vision: return "vision encoder";
+  }
+  return "?";
+}
+
+}  // namespace vramfit::cli

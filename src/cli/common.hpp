@@ -1,0 +1,121 @@
+// What the subcommands share: global options, catalog loading, resolving a model / quantization /
+// device list from the command line, and the assumptions every result carries.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "catalog/catalog.hpp"
+#include "vramfit/placement.hpp"
+
+namespace vramfit::cli {
+
+struct GlobalOptions {
+  std::string format = "table";  // table | json | csv | md
+  bool json = false;
+  std::string color = "auto";  // auto | always | never
+  std::vector<std::string> catalog_dirs;
+};
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_tty = false;
+  const char* no_color = nullptr;
+  const char* catalog_path = nullptr;  // VRAMFIT_CATALOG_PATH
+};
+
+// Options that shape the workload (estimate, fit, table).
+struct WorkloadOptions {
+  std::string quant;
+  std::string context;
+  std::string kv_type;
+  std::string parallel = "1";
+  std::string ubatch;
+  bool no_flash_attention = false;
+  bool text_only = false;
+  std::string runtime = "llama.cpp";
+  void add_to(CLI::App& app, bool with_context = true);
+};
+
+// One resolved question: model + quantization + workload under a runtime profile.
+struct Query {
+  const io::CatalogModel* model = nullptr;
+  const io::CatalogMix* mix = nullptr;
+  const RuntimeProfile* runtime = nullptr;
+  Workload workload;
+  std::vector<std::string> assumptions;
+};
+
+class Context {
+ public:
+  Context(const GlobalOptions& g, Io& io) : global(g), io(io) {}
+  const GlobalOptions& global;
+  Io& io;
+  [[nodiscard]] const io::Catalog& catalog(io::CatalogParts parts = {});
+  // Built once per run, so estimates may keep pointers into it.
+  [[nodiscard]] const TypeTable& types();
+  [[nodiscard]] std::string format() const { return global.json ? "json" : global.format; }
+  [[nodiscard]] bool color() const;
+
+ private:
+  std::unique_ptr<io::Catalog> catalog_;
+  std::unique_ptr<TypeTable> types_;
+};
+
+// Default quantization when -q is not given: what Ollama's library and most GGUF users pick.
+inline constexpr const char* kDefaultQuant = "Q4_K_M";
+inline constexpr std::int64_t kDefaultContext = 4096;
+
+Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOptions& opt);
+
+// A device argument: ID[:SIZE][xN], e.g. rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB.
+struct DeviceSpec {
+  const io::CatalogDevice* device = nullptr;
+  double memory_gib = 0;  // chosen size (Apple/CPU options), 0 = catalog default
+  std::int64_t count = 1;
+  std::string text;
+};
+DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text);
+
+// Memory and placement options of `fit` (and `table --device`).
+struct PlacementOptions {
+  std::vector<std::string> devices;
+  std::string reserve;
+  std::string ram;
+  std::string host;
+  std::string gpu_layers = "auto";
+  std::string wired_limit;
+  void add_to(CLI::App& app, bool devices_required);
+};
+
+struct ResolvedPlacement {
+  PlacementRequest request;
+  std::vector<DeviceSpec> specs;
+  bool cpu_only = false;
+  std::vector<std::string> assumptions;
+};
+ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& opt);
+
+// Assumption lines shared by every memory result.
+std::vector<std::string> workload_assumptions(const Query& q);
+
+}  // namespace vramfit::cli
+
+namespace vramfit::cli {
+
+// The memory picture of a query (weights per tensor, KV, compute) with the catalog's types.
+MemoryEstimate estimate(Context& ctx, const Query& q);
+
+// Everything on one GPU of unlimited size (CUDA overhead), token embeddings in host RAM:
+// what a single card needs for a full offload, device-independent.
+Placement full_offload(const Query& q, const MemoryEstimate& e);
+
+const char* group_name(TensorGroup g);
+
+}  // namespace vramfit::cli

@@ -1,0 +1,124 @@
+// vramfit fit MODEL --device ID[xN] ...: placement on the devices, per-device memory and headroom,
+// the verdict (exit 0 fits or fits with offload, 1 does not fit) and the decode bandwidth bound.
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/render.hpp"
+#include "cli/report.hpp"
+
+namespace vramfit::cli {
+namespace {
+
+struct FitOptions {
+  std::string model;
+  WorkloadOptions workload;
+  PlacementOptions placement;
+};
+
+std::string verdict_text(Verdict v, const Style& s) {
+  switch (v) {
+    case Verdict::fits: return s.green("FITS");
+    case Verdict::fits_with_offload: return s.yellow("FITS WITH OFFLOAD");
+    case Verdict::does_not_fit: return s.red("DOES NOT FIT");
+  }
+  return "?";
+}
+
+std::string layers_text(const DevicePlan& d) {
+  if (d.layer_count == 0) return d.output ? "output" : "-";
+  std::string s = fmt::format("{}-{}", d.first_layer, d.first_layer + d.layer_count - 1);
+  if (d.output) s += " +out";
+  return s;
+}
+
+std::string verdict_reason(const Placement& p, const ModelSpec& m) {
+  if (p.verdict == Verdict::fits) {
+    Bytes least = p.gpus.empty() ? p.host.headroom() : p.gpus.front().headroom();
+    std::string where = p.gpus.empty() ? p.host.label : p.gpus.front().label;
+    for (const DevicePlan& d : p.gpus)
+      if (d.headroom() < least) least = d.headroom(), where = d.label;
+    return fmt::format("all {} layers + output on {}; least headroom {} on {}", m.layers,
+                       p.gpus.empty() ? "the CPU" : "the GPU" + std::string(p.gpus.size() > 1 ? "s" : ""), size_str(least), where);
+  }
+  if (p.verdict == Verdict::fits_with_offload)
+    return fmt::format("{} of {} layers on the GPU{} (llama.cpp -ngl {}), the rest in host RAM: expect much slower decoding",
+                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.gpu_layers);
+  for (const DevicePlan& d : p.gpus)
+    if (!d.fits()) return fmt::format("{} needs {} but has {} usable", d.label, size_str(d.total()), size_str(d.capacity));
+  if (!p.host.fits())
+    return fmt::format("{} needs {} but has {}", p.host.label, size_str(p.host.total()), size_str(p.host.capacity));
+  return "not even one layer fits on the GPU";
+}
+
+int run_fit(Context& ctx, const FitOptions& opt) {
+  const Query q = resolve_query(ctx, opt.model, opt.workload);
+  const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
+  const MemoryEstimate e = estimate(ctx, q);
+  const ModelSpec& m = q.model->spec;
+  const Placement p = place(m, e, rp.request);
+  const DecodeBound start = decode_upper_bound(m, e, p, 0);
+  const DecodeBound end = decode_upper_bound(m, e, p, q.workload.context);
+  std::vector<std::string> assumptions = q.assumptions;
+  assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
+  assumptions.push_back("decode speed is an upper bound: weight + KV bytes read per token / peak memory bandwidth; real runtimes reach roughly 40-90 % of it (reference/methods.md §6.1)");
+  const int code = p.verdict == Verdict::does_not_fit ? 1 : 0;
+
+  if (ctx.format() == "json") {
+    Json j = json_document("fit");
+    j["model"] = model_json(*q.model);
+    j["quant"] = q.mix->mix.id;
+    j["runtime"] = q.runtime->id;
+    j["workload"] = workload_json(q.workload);
+    j["verdict"] = to_string(p.verdict);
+    j["gpu_layers"] = p.gpu_layers;
+    j["total_layers"] = p.total_layers;
+    Json devs = Json::array();
+    for (const DevicePlan& d : p.gpus) devs.push_back(plan_json(d));
+    j["devices"] = devs;
+    j["host"] = plan_json(p.host);
+    j["decode"] = Json::array({decode_json(start), decode_json(end)});
+    j["weights"] = weights_json(m, e, count_params(m));
+    j["kv_cache"] = kv_json(e);
+    j["compute_buffer"] = compute_json(e.compute);
+    j["assumptions"] = assumptions;
+    ctx.io.out << dump(j);
+    return code;
+  }
+  Style style{ctx.color() && ctx.format() == "table"};
+  Table t;
+  t.header = {"device", "layers", "weights", "KV cache", "compute", "overhead", "total", "usable", "headroom"};
+  t.right = {false, false, true, true, true, true, true, true, true};
+  auto row = [&](const DevicePlan& d) {
+    t.rows.push_back({d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv),
+                      size_str(d.compute), size_str(d.overhead), size_str(d.total()),
+                      d.known() ? size_str(d.capacity) : "?", d.known() ? size_str(d.headroom()) : "?"});
+  };
+  for (const DevicePlan& d : p.gpus) row(d);
+  row(p.host);
+  std::string out = headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
+  if (ctx.format() != "table") {
+    ctx.io.out << out;
+    return code;
+  }
+  out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m));
+  if (start.known && end.known)
+    out += fmt::format("decode: at most {:.1f} tok/s at the start, {:.1f} tok/s at {} tokens (upper bound; {} and {} read per token)\n",
+                       start.tokens_per_second.value(), end.tokens_per_second.value(), q.workload.context,
+                       gb_str(start.bytes_read), gb_str(end.bytes_read));
+  out += "\n" + assumptions_text(assumptions);
+  ctx.io.out << out;
+  return code;
+}
+
+}  // namespace
+
+void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
+  auto opt = std::make_shared<FitOptions>();
+  CLI::App* sub = app.add_subcommand("fit", "does MODEL fit on the devices? verdict, headroom, decode speed bound (exit 0 fits, 1 does not)");
+  sub->add_option("model", opt->model, "model id, alias or Ollama tag")->required();
+  opt->workload.add_to(*sub);
+  opt->placement.add_to(*sub, true);
+  sub->callback([&ctx, &exit_code, opt] { exit_code = run_fit(ctx, *opt); });
+}
+
+}  // namespace vramfit::cli

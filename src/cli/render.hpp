@@ -1,0 +1,43 @@
+// Output for people (aligned tables, markdown, CSV) and for scripts (versioned canonical JSON).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "vramfit/units.hpp"
+
+namespace vramfit::cli {
+
+using Json = nlohmann::ordered_json;
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> right;  // right-align a column (numbers)
+  [[nodiscard]] std::string text() const;
+  [[nodiscard]] std::string markdown() const;
+  [[nodiscard]] std::string csv() const;
+  // Renders in the requested format ("table", "md", "csv").
+  [[nodiscard]] std::string render(const std::string& format) const;
+};
+
+struct Style {
+  bool on = false;
+  [[nodiscard]] std::string green(const std::string& s) const { return on ? "\033[32m" + s + "\033[0m" : s; }
+  [[nodiscard]] std::string yellow(const std::string& s) const { return on ? "\033[33m" + s + "\033[0m" : s; }
+  [[nodiscard]] std::string red(const std::string& s) const { return on ? "\033[31m" + s + "\033[0m" : s; }
+  [[nodiscard]] std::string bold(const std::string& s) const { return on ? "\033[1m" + s + "\033[0m" : s; }
+};
+
+// "4.58 GiB" (binary units, as runtimes print); below 1 GiB "512.0 MiB".
+std::string size_str(Bytes b);
+// "4.91 GB" (decimal, as file listings and vendors print).
+std::string gb_str(Bytes b);
+
+// {"schema_version": 1, "kind": kind}
+Json json_document(const std::string& kind);
+std::string dump(const Json& j);
+
+}  // namespace vramfit::cli

@@ -1,0 +1,26 @@
+// Pieces of output that several subcommands print the same way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "cli/render.hpp"
+#include "vramfit/speed.hpp"
+
+namespace vramfit::cli {
+
+std::string headline(const Query& q);
+std::string assumptions_text(const std::vector<std::string>& a);
+std::string kv_detail(const ModelSpec& m, const MemoryEstimate& e, const Workload& w);
+std::string compute_detail(const ComputeTerms& c);
+
+Json model_json(const io::CatalogModel& m);
+Json workload_json(const Workload& w);
+Json weights_json(const ModelSpec& m, const MemoryEstimate& e, const ParamCounts& pc);
+Json kv_json(const MemoryEstimate& e);
+Json compute_json(const ComputeTerms& c);
+Json plan_json(const DevicePlan& d);
+Json decode_json(const DecodeBound& b);
+
+}  // namespace vramfit::cli

@@ -1,0 +1,203 @@
+// vramfit show ID: everything the catalog knows about one model, device, quantization or type.
+#include <fmt/format.h>
+
+#include "catalog/suggest.hpp"
+#include "cli/commands.hpp"
+#include "cli/render.hpp"
+#include "cli/report.hpp"
+
+namespace vramfit::cli {
+namespace {
+
+struct ShowOptions {
+  std::string id;
+};
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+bool lower_equal(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string render_fields(const std::string& title, const Fields& f, const io::EntryMeta& meta) {
+  std::size_t w = 0;
+  for (const auto& kv : f) w = std::max(w, kv.first.size());
+  std::string out = title + "\n";
+  for (const auto& [k, v] : f)
+    if (!v.empty()) out += fmt::format("  {:<{}}  {}\n", k, w, v);
+  if (!meta.aliases.empty()) out += fmt::format("  {:<{}}  {}\n", "aliases", w, fmt::join(meta.aliases, ", "));
+  if (!meta.notes.empty()) out += fmt::format("  {:<{}}  {}\n", "notes", w, meta.notes);
+  if (!meta.unconfirmed.empty()) out += fmt::format("  {:<{}}  {}\n", "unconfirmed", w, fmt::join(meta.unconfirmed, ", "));
+  out += "  source:\n";
+  for (const std::string& s : meta.source) out += "    - " + s + "\n";
+  return out;
+}
+
+std::string opt_num(std::int64_t v) { return v > 0 ? std::to_string(v) : ""; }
+std::string opt_dbl(double v, const char* unit = "") { return v > 0 ? fmt::format("{:g}{}", v, unit) : ""; }
+
+Fields model_fields(const ModelSpec& m) {
+  const ParamCounts pc = count_params(m);
+  std::string pattern;
+  for (LayerKind k : m.layer_pattern) pattern += (pattern.empty() ? "" : ",") + std::string(to_string(k));
+  Fields f = {{"name", m.name},
+              {"architecture", m.architecture},
+              {"params (computed)", fmt::format("{} ({:.3f} B), text {:.3f} B, active {:.3f} B", pc.total, double(pc.total) / 1e9,
+                                               double(pc.text) / 1e9, double(pc.active) / 1e9)},
+              {"params (declared)", opt_dbl(m.params_total_b, " B") + (m.params_active_b > 0 ? fmt::format(", active {:g} B", m.params_active_b) : "")},
+              {"layers", std::to_string(m.layers)},
+              {"hidden size", std::to_string(m.hidden)},
+              {"heads / kv heads", fmt::format("{} / {}", m.heads, m.kv_heads)},
+              {"head dim K / V", fmt::format("{} / {}", m.head_dim_k, m.head_dim_v)},
+              {"ffn size", opt_num(m.ffn)},
+              {"vocab", std::to_string(m.vocab)},
+              {"tied embeddings", m.tied_embeddings ? "yes" : "no"},
+              {"max context", std::to_string(m.max_context)},
+              {"layer pattern", pattern},
+              {"sliding window", opt_num(m.sliding_window)},
+              {"chunk size", opt_num(m.chunk_size)},
+              {"native format", m.native_format}};
+  if (m.mla.kv_lora_rank > 0)
+    f.push_back({"MLA", fmt::format("q_lora {} kv_lora {} rope {} nope {} v {}", m.mla.q_lora_rank, m.mla.kv_lora_rank,
+                                    m.mla.qk_rope_head_dim, m.mla.qk_nope_head_dim, m.mla.v_head_dim)});
+  if (m.moe.present())
+    f.push_back({"MoE", fmt::format("{} experts, {} per token, expert ffn {}, {} shared, {} dense leading layers", m.moe.experts,
+                                    m.moe.experts_per_token, m.moe.expert_ffn, m.moe.shared_experts, m.moe.dense_leading_layers)});
+  if (m.ssm.kind != SsmKind::none)
+    f.push_back({"recurrent", fmt::format("d_state {} d_conv {} d_inner {} groups {} heads {}", m.ssm.d_state, m.ssm.d_conv,
+                                          m.ssm.d_inner, m.ssm.n_groups, m.ssm.n_heads)});
+  if (m.vision.present())
+    f.push_back({"vision", fmt::format("{} {:.3f} B params + projector {}, {} tokens/image", m.vision.encoder,
+                                       double(m.vision.params) / 1e9, m.vision.projector_params, m.vision.tokens_per_image)});
+  return f;
+}
+
+Fields device_fields(const Device& d) {
+  std::string options;
+  for (double o : d.memory_options_gib) options += (options.empty() ? "" : ", ") + fmt::format("{:g}", o);
+  return {{"name", d.name},
+          {"vendor / kind", fmt::format("{} / {}", d.vendor, to_string(d.kind))},
+          {"architecture", d.architecture},
+          {"compute capability", d.compute_capability},
+          {"gfx target", d.gfx_target},
+          {"memory", fmt::format("{:g} GB{}", d.memory_gib, d.memory_reported_mib > 0 ? fmt::format(" (driver reports {} MiB)", d.memory_reported_mib) : "")},
+          {"memory options (GB)", options},
+          {"memory type / bus", fmt::format("{} / {} bit", d.memory_type, d.memory_bus_bits)},
+          {"bandwidth", fmt::format("{:g} GB/s", d.bandwidth_gbs)},
+          {"FP16 tensor TFLOPS", opt_dbl(d.fp16_tflops)},
+          {"BF16 tensor TFLOPS", opt_dbl(d.bf16_tflops)},
+          {"FP8 TFLOPS", opt_dbl(d.fp8_tflops)},
+          {"FP4 TFLOPS", opt_dbl(d.fp4_tflops)},
+          {"INT8 TOPS", opt_dbl(d.int8_tops)},
+          {"TDP", opt_dbl(d.tdp_w, " W")},
+          {"launch price", opt_dbl(d.launch_price_usd, " USD")},
+          {"PCIe", d.pcie_gen > 0 ? fmt::format("gen {} x{}", d.pcie_gen, d.pcie_lanes) : ""},
+          {"NVLink", opt_dbl(d.nvlink_gbs, " GB/s")}};
+}
+
+std::string rule_text(const MixRule& r) {
+  std::string s = fmt::format("{} -> {}", fmt::join(r.tensors, ","), r.type);
+  switch (r.select) {
+    case LayerSelect::all: break;
+    case LayerSelect::use_more_bits: s += " on use_more_bits layers"; break;
+    case LayerSelect::first: s += fmt::format(" on the first {} layers", r.select_n); break;
+    case LayerSelect::first_fraction: s += fmt::format(" on layers < n/{}", r.select_n); break;
+    case LayerSelect::middle_fraction: s += fmt::format(" on layers n/{0} .. n-n/{0}", r.select_n); break;
+  }
+  if (r.min_gqa > 0) s += fmt::format(" when GQA >= {:g}", r.min_gqa);
+  if (r.when_experts > 0) s += fmt::format(" when {} experts", r.when_experts);
+  if (r.when_layers > 0) s += fmt::format(" when {} layers", r.when_layers);
+  return s;
+}
+
+int run_show(Context& ctx, const ShowOptions& opt) {
+  const io::Catalog& cat = ctx.catalog();
+  const bool json = ctx.format() == "json";
+  if (const io::CatalogModel* m = cat.find_model(opt.id)) {
+    const Fields f = model_fields(m->spec);
+    if (json) {
+      Json j = json_document("model");
+      j["id"] = m->spec.id;
+      for (const auto& [k, v] : f) j["fields"][k] = v;
+      j["aliases"] = m->meta.aliases;
+      j["source"] = m->meta.source;
+      ctx.io.out << dump(j);
+    } else {
+      ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), f, m->meta);
+    }
+    return 0;
+  }
+  if (const io::CatalogDevice* d = cat.find_device(opt.id)) {
+    const Fields f = device_fields(d->device);
+    if (json) {
+      Json j = json_document("device");
+      j["id"] = d->device.id;
+      for (const auto& [k, v] : f) j["fields"][k] = v;
+      j["aliases"] = d->meta.aliases;
+      j["source"] = d->meta.source;
+      ctx.io.out << dump(j);
+    } else {
+      ctx.io.out << render_fields(fmt::format("device {}", d->device.id), f, d->meta);
+    }
+    return 0;
+  }
+  for (const io::CatalogMix& cm : cat.mixes) {
+    const QuantMix& q = cm.mix;
+    if (lower_equal(q.id, opt.id)) {
+      Fields f = {{"name", q.name}, {"format", q.format}, {"base type", q.base}, {"token embeddings", q.embeddings.empty() ? q.base : q.embeddings},
+                  {"output head", q.output.empty() ? q.base : q.output}, {"routed experts", q.experts.empty() ? q.base : q.experts},
+                  {"unquantized tensors", q.unquantized}, {"vision encoder", q.vision}};
+      for (std::size_t i = 0; i < q.rules.size(); ++i) f.push_back({fmt::format("rule {}", i + 1), rule_text(q.rules[i])});
+      if (json) {
+        Json j = json_document("quant");
+        j["id"] = q.id;
+        for (const auto& [k, v] : f) j["fields"][k] = v;
+        j["source"] = cm.meta.source;
+        ctx.io.out << dump(j);
+      } else {
+        ctx.io.out << render_fields(fmt::format("quantization {}", q.id), f, cm.meta);
+      }
+      return 0;
+    }
+  }
+  for (const io::CatalogType& ct : cat.types) {
+    const TensorType& t = ct.type;
+    if (lower_equal(t.id, opt.id)) {
+      const Fields f = {{"block", fmt::format("{} weights in {} bytes{}", t.block_size, t.block_bytes,
+                                              t.row_bytes ? fmt::format(" + {} bytes per row", t.row_bytes) : "")},
+                        {"bits per weight", fmt::format("{:.4g}", t.bits_per_weight())},
+                        {"fallback", t.fallback}};
+      if (json) {
+        Json j = json_document("tensor_type");
+        j["id"] = t.id;
+        j["block_size"] = t.block_size;
+        j["block_bytes"] = t.block_bytes;
+        j["bits_per_weight"] = t.bits_per_weight();
+        j["source"] = ct.meta.source;
+        ctx.io.out << dump(j);
+      } else {
+        ctx.io.out << render_fields(fmt::format("tensor type {}", t.id), f, ct.meta);
+      }
+      return 0;
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& m : cat.models) ids.push_back(m.spec.id);
+  for (const auto& d : cat.devices) ids.push_back(d.device.id);
+  for (const auto& q : cat.mixes) ids.push_back(q.mix.id);
+  for (const auto& t : cat.types) ids.push_back(t.type.id);
+  throw io::InputError("unknown id '" + opt.id + "'" + io::did_you_mean(opt.id, ids) + "; see 'vramfit list models|devices|quants|types'");
+}
+
+}  // namespace
+
+void setup_show(CLI::App& app, Context& ctx, int& exit_code) {
+  auto opt = std::make_shared<ShowOptions>();
+  CLI::App* sub = app.add_subcommand("show", "everything the catalog knows about a model, device, quantization or tensor type");
+  sub->add_option("id", opt->id, "id or alias")->required();
+  sub->callback([&ctx, &exit_code, opt] { exit_code = run_show(ctx, *opt); });
+}
+
+}  // namespace vramfit::cli

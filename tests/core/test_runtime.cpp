@@ -1,0 +1,189 @@
+// runtime.hpp (compute buffer, runtime profiles) and the Device helpers of hardware.hpp.
+// Compute-buffer expectations are the methods.md §3.1 terms worked out by hand, then compared with the
+// buffer sizes printed by llama.cpp in the logs cited there.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "fixtures.hpp"
+#include "vramfit/runtime.hpp"
+
+namespace vramfit {
+namespace {
+
+// Llama-3-8B as far as the compute buffer is concerned: vocab 128256, hidden 4096, 32 heads x 128, ffn 14336.
+ModelSpec llama3_8b() { return test::llama_3_1_8b(); }
+
+// A 32-head 7B (Llama-2-7B shape): vocab 32000, hidden 4096, 32 heads x 128, ffn 11008, 32 layers.
+ModelSpec llama2_7b() {
+  ModelSpec m = test::llama_3_1_8b();
+  m.id = "llama-2-7b";
+  m.kv_heads = 32;
+  m.ffn = 11008;
+  m.vocab = 32000;
+  return m;
+}
+
+Workload wl(std::int64_t context, bool fa, std::int64_t ubatch = 512) {
+  Workload w;
+  w.context = context;
+  w.flash_attention = fa;
+  w.ubatch = ubatch;
+  return w;
+}
+
+TEST(ComputeBuffer, Llama3_8bFlashOffCtx512MatchesLog) {
+  // n_tokens = min(512, 512) = 512.
+  // inputs   4 x 4096 x 512            =   8,388,608 (8 MiB)
+  // mask     4 x 512 cells x 512       =   1,048,576 (1 MiB)
+  // logits   4 x 128256 x 512          = 262,668,288 (250.5 MiB)
+  // attention 3 x 4 x 4096 x 512 = 24 MiB + KQ 4 x 512 x 512 x 32 = 32 MiB -> 58,720,256 (56 MiB)
+  // ffn      4 x 512 x 2 x 14336       =  58,720,256 (56 MiB)
+  // total = 8 + 1 + max(250.5, 56, 56) = 259.5 MiB = 272,105,472 B
+  const ComputeTerms c = compute_buffer(llama3_8b(), wl(512, false), 512);
+  EXPECT_EQ(c.inputs.value(), 8388608);
+  EXPECT_EQ(c.mask.value(), 1048576);
+  EXPECT_EQ(c.logits.value(), 262668288);
+  EXPECT_EQ(c.attention.value(), 58720256);
+  EXPECT_EQ(c.ffn.value(), 58720256);
+  EXPECT_EQ(c.total().value(), 272105472);
+  // llama.cpp log: "CUDA0 compute buffer size = 258.50 MiB" (methods.md §3.1); within 1 %.
+  EXPECT_NEAR(to_mib(c.total()), 258.50, 258.50 * 0.01);
+}
+
+TEST(ComputeBuffer, SevenBFlashOffGrowsWithContext) {
+  struct Row {
+    std::int64_t context;
+    std::int64_t hand_mib;  // by hand from the §3.1 terms
+    double log_mib;         // logdetective PR #106 log (methods.md §3.1)
+  };
+  const Row rows[] = {
+      // ctx 2048: inputs 8 + mask 4 x 2048 x 512 = 4 + max(attention 24 + KQ 4 x 2048 x 512 x 32 = 128 -> 152,
+      //           logits 4 x 32000 x 512 = 62.5, ffn 4 x 512 x 2 x 11008 = 43) = 164 MiB
+      {2048, 164, 164.0},
+      // ctx 32768: 8 + 64 + max(24 + 2048 = 2072, 62.5, 43) = 2144 MiB
+      {32768, 2144, 2144.0},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.context);
+    const ComputeTerms c = compute_buffer(llama2_7b(), wl(r.context, false), r.context);
+    EXPECT_EQ(c.total(), mib(r.hand_mib));
+    EXPECT_NEAR(to_mib(c.total()), r.log_mib, r.log_mib * 0.02);
+  }
+}
+
+TEST(ComputeBuffer, FlashAttentionStaysSmall) {
+  // FA on, ctx 8192: inputs 8 MiB + f16 mask 2 x 8192 x 512 = 8 MiB + max(logits 250.5, attention 24,
+  // ffn 56) = 266.5 MiB: "with FA, 8B models stay ~0.25-0.5 GiB at any ctx" (methods.md §3.1).
+  const ComputeTerms c = compute_buffer(llama3_8b(), wl(8192, true), 8192);
+  EXPECT_EQ(c.mask.value(), 8388608);
+  EXPECT_EQ(c.attention.value(), 25165824);
+  EXPECT_EQ(c.total().value(), 279445504);  // 266.5 x 2^20
+  EXPECT_GE(to_gib(c.total()), 0.25);
+  EXPECT_LE(to_gib(c.total()), 0.5);
+  // Without FA the KQ term adds 4 x 8192 x 512 x 32 = 512 MiB: "~0.5 GiB per 8k ctx (32 heads)".
+  const ComputeTerms off = compute_buffer(llama3_8b(), wl(8192, false), 8192);
+  EXPECT_EQ((off.attention - c.attention).value(), 536870912);
+}
+
+TEST(ComputeBuffer, ShortContextShrinksTheUbatch) {
+  // n_tokens = min(n_ubatch, n_ctx) = min(512, 100) = 100; FA on, 256 cells.
+  // inputs 4 x 4096 x 100 = 1,638,400; mask 2 x 256 x 100 = 51,200; logits 4 x 128256 x 100 = 51,302,400
+  const ComputeTerms c = compute_buffer(llama3_8b(), wl(100, true), 256);
+  EXPECT_EQ(c.inputs.value(), 1638400);
+  EXPECT_EQ(c.mask.value(), 51200);
+  EXPECT_EQ(c.logits.value(), 51302400);
+  EXPECT_EQ(c.total().value(), 1638400 + 51200 + 51302400);
+}
+
+TEST(ComputeBuffer, MoeFfnUsesActiveExperts) {
+  // Qwen3-30B-A3B: 8 active x 768 = 6144 wide: 4 x 512 x 2 x 6144 = 25,165,824 B.
+  const ComputeTerms c = compute_buffer(test::qwen3_30b_a3b(), wl(4096, true), 4096);
+  EXPECT_EQ(c.ffn.value(), 25165824);
+}
+
+TEST(ComputeBuffer, NoAttentionNoMask) {
+  ModelSpec mamba = test::jamba();
+  mamba.layer_pattern = {LayerKind::mamba};
+  const ComputeTerms c = compute_buffer(mamba, wl(4096, false), 4096);
+  EXPECT_EQ(c.mask.value(), 0);
+  EXPECT_EQ(c.attention.value(), 0);
+}
+
+TEST(RuntimeProfile, DefaultsAndOverheads) {
+  RuntimeProfile r;
+  r.id = "llama.cpp";
+  r.ubatch = 256;
+  r.batch = 1024;
+  r.kv_pad = 32;
+  r.flash_attention = false;
+  r.kv_type = "q8_0";
+  // Ollama MinimumMemory(): 457 MiB CUDA/ROCm, 512 MiB Metal (methods.md §3.3).
+  r.overhead_cuda = mib(457);
+  r.overhead_rocm = mib(457);
+  r.overhead_metal = mib(512);
+  r.overhead_other = mib(300);
+  r.overhead_cpu = mib(0);
+  const Workload w = default_workload(r);
+  EXPECT_EQ(w.ubatch, 256);
+  EXPECT_EQ(w.batch, 1024);
+  EXPECT_EQ(w.kv_pad, 32);
+  EXPECT_FALSE(w.flash_attention);
+  EXPECT_EQ(w.kv_type_k, "q8_0");
+  EXPECT_EQ(w.kv_type_v, "q8_0");
+  EXPECT_EQ(w.context, Workload{}.context);  // untouched
+  struct Row {
+    Backend b;
+    Bytes overhead;
+  };
+  const Row rows[] = {{Backend::cuda, mib(457)}, {Backend::rocm, mib(457)}, {Backend::metal, mib(512)},
+                      {Backend::sycl, mib(300)}, {Backend::other, mib(300)}, {Backend::cpu, mib(0)}};
+  for (const Row& row : rows) EXPECT_EQ(r.device_overhead(row.b), row.overhead) << to_string(row.b);
+}
+
+TEST(Hardware, BackendFromVendorAndKind) {
+  struct Row {
+    const char* vendor;
+    DeviceKind kind;
+    Backend backend;
+    bool unified;
+  };
+  const Row rows[] = {
+      {"nvidia", DeviceKind::gpu, Backend::cuda, false},
+      {"nvidia", DeviceKind::soc, Backend::cuda, true},  // DGX Spark / Jetson class
+      {"amd", DeviceKind::gpu, Backend::rocm, false},
+      {"apple", DeviceKind::apple, Backend::metal, true},
+      {"intel", DeviceKind::gpu, Backend::sycl, false},
+      {"amd", DeviceKind::cpu, Backend::cpu, false},  // a CPU is driven by the CPU backend whatever its vendor
+      {"moore", DeviceKind::accelerator, Backend::other, false},
+  };
+  for (const Row& r : rows) {
+    Device d;
+    d.vendor = r.vendor;
+    d.kind = r.kind;
+    EXPECT_EQ(d.backend(), r.backend) << r.vendor << " " << to_string(r.kind);
+    EXPECT_EQ(d.unified_memory(), r.unified) << r.vendor << " " << to_string(r.kind);
+  }
+}
+
+TEST(Hardware, CapacityAndBandwidth) {
+  Device d;
+  d.memory_gib = 24;
+  d.bandwidth_gbs = 1008;
+  EXPECT_EQ(d.capacity().value(), 24 * kGiB);       // 25,769,803,776 B
+  EXPECT_EQ(d.bandwidth().value(), 1.008e12);       // decimal GB/s
+  d.memory_reported_mib = 24564;                     // what nvidia-smi reports for a 24 GB card
+  EXPECT_EQ(d.capacity(), mib(24564));
+  EXPECT_EQ(d.capacity(64.0).value(), 64 * kGiB);  // a chosen size (Apple/CPU options) wins
+}
+
+TEST(Hardware, WiredFraction) {
+  const std::vector<WiredLimitRule> rules = {{36, 0.67}, {0, 0.75}};
+  EXPECT_DOUBLE_EQ(wired_fraction(rules, 16), 0.67);
+  EXPECT_DOUBLE_EQ(wired_fraction(rules, 36), 0.67);
+  EXPECT_DOUBLE_EQ(wired_fraction(rules, 64), 0.75);
+  EXPECT_DOUBLE_EQ(wired_fraction({}, 64), 1.0);
+}
+
+}  // namespace
+}  // namespace vramfit
