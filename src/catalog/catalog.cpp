@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/embedded.hpp"
 #include "catalog/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 
@@ -87,40 +86,6 @@ void load_catalog_text(Catalog& cat, const std::string& file_name, const std::st
   else if (file_name == "devices.yaml") load_devices(cat, root, display_name, diag);
   else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
   else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
-}
-
-namespace {
-bool wanted(const std::string& name, const CatalogParts& parts) {
-  return (name == "models.yaml" && parts.models) || (name == "devices.yaml" && parts.devices) ||
-         (name == "quants.yaml" && parts.quants) || (name == "runtimes.yaml" && parts.runtimes);
-}
-}  // namespace
-
-Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, CatalogParts parts) {
-  Catalog cat;
-  for (const EmbeddedFile& f : embedded_catalog())
-    if (wanted(std::string(f.name), parts))
-      load_catalog_text(cat, std::string(f.name), "data/" + std::string(f.name), std::string(f.text), diag);
-  namespace fs = std::filesystem;
-  for (const std::string& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw InputError(dir + ": catalog directory does not exist");
-    bool any = false;
-    for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml"}) {
-      const fs::path p = fs::path(dir) / name;
-      if (!fs::exists(p, ec)) continue;
-      any = true;
-      if (!wanted(name, parts)) continue;
-      std::ifstream in(p, std::ios::binary);
-      if (!in) throw InputError(p.string() + ": cannot read");
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().size() > (64u << 20)) throw InputError(p.string() + ": larger than 64 MiB, not a catalog");
-      load_catalog_text(cat, name, p.string(), ss.str(), diag);
-    }
-    if (!any) throw InputError(dir + ": no models.yaml, devices.yaml, quants.yaml or runtimes.yaml in this directory");
-  }
-  return cat;
 }
 
 std::vector<std::string> catalog_dirs(const char* env_value, const std::vector<std::string>& cli_dirs) {

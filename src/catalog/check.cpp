@@ -88,9 +88,9 @@ void check_devices(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     }
     if (d.memory_reported_mib > 0 && double(d.memory_reported_mib) > d.memory_gib * 1024.0 * 1.05)
       diag.report(cd.meta.where, "device '" + d.id + "': memory_reported_mib exceeds memory_gib");
-    for (double o : d.memory_options_gib)
-      if (o > d.memory_gib * 1.0001)
-        diag.report(cd.meta.where, "device '" + d.id + "': memory option " + std::to_string(o) + " GiB exceeds memory_gib (the largest)");
+    if (!d.memory_options_gib.empty() &&
+        std::none_of(d.memory_options_gib.begin(), d.memory_options_gib.end(), [&](double o) { return std::abs(o - d.memory_gib) < 1e-6; }))
+      diag.report(cd.meta.where, "device '" + d.id + "': memory_gib is not one of memory_options_gib");
   }
 }
 

@@ -59,6 +59,12 @@ inline TypeTable ggml_types() {
   return t;
 }
 
+// One long-lived table: MemoryEstimate keeps pointers to its KV types, so the table must outlive it.
+inline const TypeTable& types() {
+  static const TypeTable table = ggml_types();
+  return table;
+}
+
 // ---------------------------------------------------------------------------------------------
 // File-level mixes, transcribed from methods.md §1.2.
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+// Build-time catalog compiler: reads data/*.yaml with the same strict loaders the CLI uses and writes
+// a C++ source that constructs the Catalog directly, so that a query parses no YAML at run time
+// (yaml-cpp spends ~25 ms on the embedded catalog; the budget for a whole `fit` is 5 ms).
+// Usage: vramfit_catgen OUT.cpp data/devices.yaml data/models.yaml ...
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "catalog/catalog.hpp"
+
+namespace {
+
+using namespace vramfit;
+using namespace vramfit::io;
+
+std::string q(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+    else if (c == '\n') out += "\\n";
+    else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+std::string d(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string strings(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (const std::string& s : v) out += q(s) + ",";
+  return out + "}";
+}
+
+std::string doubles(const std::vector<double>& v) {
+  std::string out = "{";
+  for (double x : v) out += d(x) + ",";
+  return out + "}";
+}
+
+void meta(std::ostream& o, const EntryMeta& m) {
+  o << "  x.meta.where = Location{" << q(m.where.file) << "," << m.where.line << "," << m.where.column << "};\n"
+    << "  x.meta.aliases = " << strings(m.aliases) << ";\n  x.meta.source = " << strings(m.source) << ";\n"
+    << "  x.meta.unconfirmed = " << strings(m.unconfirmed) << ";\n  x.meta.notes = " << q(m.notes) << ";\n";
+}
+
+const char* kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::full: return "full";
+    case LayerKind::sliding: return "sliding";
+    case LayerKind::chunked: return "chunked";
+    case LayerKind::mla: return "mla";
+    case LayerKind::mamba: return "mamba";
+    case LayerKind::linear: return "linear";
+  }
+  return "full";
+}
+
+void model(std::ostream& o, const CatalogModel& cm) {
+  const ModelSpec& m = cm.spec;
+  o << "  CatalogModel x;\n  ModelSpec& m = x.spec;\n"
+    << "  m.id = " << q(m.id) << "; m.name = " << q(m.name) << "; m.architecture = " << q(m.architecture) << ";\n"
+    << "  m.layers = " << m.layers << "; m.hidden = " << m.hidden << "; m.heads = " << m.heads << "; m.kv_heads = " << m.kv_heads
+    << "; m.head_dim_k = " << m.head_dim_k << "; m.head_dim_v = " << m.head_dim_v << "; m.ffn = " << m.ffn
+    << "; m.vocab = " << m.vocab << "; m.max_context = " << m.max_context << ";\n"
+    << "  m.ffn_gated = " << m.ffn_gated << "; m.tied_embeddings = " << m.tied_embeddings << "; m.qk_norm = " << m.qk_norm
+    << "; m.attn_output_gate = " << m.attn_output_gate << "; m.attn_sinks = " << m.attn_sinks << "; m.final_norm = " << m.final_norm
+    << "; m.norms_per_layer = " << m.norms_per_layer << "; m.attn_bias = AttnBias(" << int(m.attn_bias) << ");\n"
+    << "  m.layer_pattern = {";
+  for (LayerKind k : m.layer_pattern) o << "LayerKind::" << kind_name(k) << ",";
+  o << "};\n  m.sliding_window = " << m.sliding_window << "; m.chunk_size = " << m.chunk_size << ";\n"
+    << "  m.mla = MlaSpec{" << m.mla.q_lora_rank << "," << m.mla.kv_lora_rank << "," << m.mla.qk_rope_head_dim << ","
+    << m.mla.qk_nope_head_dim << "," << m.mla.v_head_dim << "};\n"
+    << "  m.moe = MoeSpec{" << m.moe.experts << "," << m.moe.experts_per_token << "," << m.moe.expert_ffn << ","
+    << m.moe.shared_experts << "," << m.moe.shared_ffn << "," << m.moe.dense_leading_layers << "," << m.moe.layer_step << ","
+    << m.moe.layer_offset << "," << m.moe.router_bias << "," << m.moe.expert_bias << "," << m.moe.shared_expert_gate << "};\n"
+    << "  m.ssm = SsmSpec{SsmKind(" << int(m.ssm.kind) << ")," << m.ssm.d_state << "," << m.ssm.d_conv << "," << m.ssm.d_inner << ","
+    << m.ssm.n_groups << "," << m.ssm.n_heads << "," << m.ssm.dt_rank << "," << m.ssm.conv_bias << "," << m.ssm.proj_bias << ","
+    << m.ssm.inner_norms << "};\n"
+    << "  m.vision = VisionSpec{" << q(m.vision.encoder) << "," << m.vision.params << "," << m.vision.projector_params << ","
+    << m.vision.tokens_per_image << "};\n"
+    << "  m.native_format = " << q(m.native_format) << "; m.params_total_b = " << d(m.params_total_b)
+    << "; m.params_active_b = " << d(m.params_active_b) << ";\n";
+  meta(o, cm.meta);
+  o << "  c.models.push_back(std::move(x));\n";
+}
+
+void device(std::ostream& o, const CatalogDevice& cd) {
+  const Device& v = cd.device;
+  o << "  CatalogDevice x;\n  Device& v = x.device;\n"
+    << "  v.id = " << q(v.id) << "; v.name = " << q(v.name) << "; v.vendor = " << q(v.vendor) << "; v.kind = DeviceKind("
+    << int(v.kind) << ");\n  v.architecture = " << q(v.architecture) << "; v.compute_capability = " << q(v.compute_capability)
+    << "; v.gfx_target = " << q(v.gfx_target) << ";\n  v.launch_year = " << v.launch_year << "; v.launch_price_usd = "
+    << d(v.launch_price_usd) << "; v.memory_gib = " << d(v.memory_gib) << "; v.memory_reported_mib = " << v.memory_reported_mib
+    << ";\n  v.memory_options_gib = " << doubles(v.memory_options_gib) << "; v.memory_type = " << q(v.memory_type)
+    << "; v.memory_bus_bits = " << v.memory_bus_bits << "; v.memory_data_rate_gbps = " << d(v.memory_data_rate_gbps)
+    << "; v.bandwidth_gbs = " << d(v.bandwidth_gbs) << ";\n  v.fp16_tflops = " << d(v.fp16_tflops) << "; v.fp16acc_tflops = "
+    << d(v.fp16acc_tflops) << "; v.bf16_tflops = " << d(v.bf16_tflops) << "; v.fp8_tflops = " << d(v.fp8_tflops)
+    << "; v.fp4_tflops = " << d(v.fp4_tflops) << "; v.int8_tops = " << d(v.int8_tops) << "; v.fp32_tflops = " << d(v.fp32_tflops)
+    << ";\n  v.tdp_w = " << d(v.tdp_w) << "; v.pcie_gen = " << v.pcie_gen << "; v.pcie_lanes = " << v.pcie_lanes
+    << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels << ";\n";
+  meta(o, cd.meta);
+  o << "  c.devices.push_back(std::move(x));\n";
+}
+
+void type(std::ostream& o, const CatalogType& ct) {
+  const TensorType& t = ct.type;
+  o << "  CatalogType x;\n  x.type = TensorType{" << q(t.id) << "," << t.block_size << "," << t.block_bytes << "," << t.row_bytes
+    << "," << t.kv << "," << t.quantized << "," << q(t.fallback) << "};\n";
+  meta(o, ct.meta);
+  o << "  c.types.push_back(std::move(x));\n";
+}
+
+void mix(std::ostream& o, const CatalogMix& cm) {
+  const QuantMix& m = cm.mix;
+  o << "  CatalogMix x;\n  QuantMix& q = x.mix;\n  q.id = " << q(m.id) << "; q.name = " << q(m.name) << "; q.base = " << q(m.base)
+    << "; q.embeddings = " << q(m.embeddings) << "; q.output = " << q(m.output) << "; q.unquantized = " << q(m.unquantized)
+    << "; q.experts = " << q(m.experts) << "; q.vision = " << q(m.vision) << "; q.format = " << q(m.format) << ";\n";
+  for (const MixRule& r : m.rules)
+    o << "  q.rules.push_back(MixRule{" << strings(r.tensors) << "," << q(r.type) << ",LayerSelect(" << int(r.select) << "),"
+      << r.select_n << "," << d(r.min_gqa) << "," << r.when_experts << "," << r.when_layers << "});\n";
+  meta(o, cm.meta);
+  o << "  c.mixes.push_back(std::move(x));\n";
+}
+
+void runtime(std::ostream& o, const RuntimeProfile& r) {
+  o << "  RuntimeProfile r;\n  r.id = " << q(r.id) << "; r.name = " << q(r.name) << "; r.ubatch = " << r.ubatch << "; r.batch = "
+    << r.batch << "; r.kv_pad = " << r.kv_pad << "; r.flash_attention = " << r.flash_attention << "; r.kv_type = " << q(r.kv_type)
+    << ";\n  r.overhead_cuda = Bytes(" << r.overhead_cuda.value() << "); r.overhead_rocm = Bytes(" << r.overhead_rocm.value()
+    << "); r.overhead_metal = Bytes(" << r.overhead_metal.value() << "); r.overhead_other = Bytes(" << r.overhead_other.value()
+    << "); r.overhead_cpu = Bytes(" << r.overhead_cpu.value() << ");\n  r.fit_margin = Bytes(" << r.fit_margin.value()
+    << "); r.embeddings_on_host = " << r.embeddings_on_host << "; r.source = " << strings(r.source) << ";\n"
+    << "  c.runtimes.push_back(std::move(r));\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: vramfit_catgen OUT.cpp FILE.yaml...\n";
+    return 2;
+  }
+  Catalog cat;
+  try {
+    Diagnostics diag;
+    for (int i = 2; i < argc; ++i) {
+      const std::filesystem::path p(argv[i]);
+      std::ifstream in(p, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      load_catalog_text(cat, p.filename().string(), "data/" + p.filename().string(), ss.str(), diag);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "vramfit_catgen: error: " << e.what() << "\n";
+    return 2;
+  }
+  std::ostringstream o;
+  o << "// Generated by vramfit_catgen from data/*.yaml. Do not edit.\n#include \"catalog/compiled.hpp\"\n\n"
+    << "namespace vramfit::io {\nnamespace {\n";
+  int n = 0;
+  auto fn = [&](auto&& body) {
+    o << "void part" << n++ << "(Catalog& c) {\n";
+    body();
+    o << "}\n";
+  };
+  for (const CatalogType& t : cat.types) fn([&] { type(o, t); });
+  for (const CatalogMix& m : cat.mixes) fn([&] { mix(o, m); });
+  for (const CatalogModel& m : cat.models) fn([&] { model(o, m); });
+  for (const CatalogDevice& v : cat.devices) fn([&] { device(o, v); });
+  for (const RuntimeProfile& r : cat.runtimes) fn([&] { runtime(o, r); });
+  o << "}  // namespace\n\nCatalog compiled_catalog() {\n  Catalog c;\n";
+  for (int i = 0; i < n; ++i) o << "  part" << i << "(c);\n";
+  o << "  c.kv_types = " << strings(cat.kv_types) << ";\n";
+  for (const WiredLimitRule& w : cat.wired_limit)
+    o << "  c.wired_limit.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
+  o << "  c.files = " << strings(cat.files) << ";\n  return c;\n}\n\n}  // namespace vramfit::io\n";
+  const std::string out_path = argv[1];
+  std::ifstream old(out_path, std::ios::binary);
+  std::ostringstream prev;
+  prev << old.rdbuf();
+  if (prev.str() != o.str()) std::ofstream(out_path, std::ios::binary) << o.str();
+  return 0;
+}

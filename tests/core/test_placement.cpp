@@ -1,0 +1,257 @@
+// placement.hpp: llama.cpp's layer split (methods.md §4.1): the LAST n_gpu_layers blocks go to the GPUs,
+// the output layer counts as block n_layer, token_embd stays in host memory, and blocks are split across
+// GPUs at upper_bound(cumulative split, (il - i_gpu_start) / act_gpu_layers).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "vramfit/placement.hpp"
+
+namespace vramfit {
+namespace {
+
+// A synthetic estimate with round numbers so that every placement can be worked out by hand:
+// 32 blocks of 100 MiB weights + 8 MiB KV, output 400 MiB, token_embd 300 MiB;
+// compute: inputs 8 + mask 1 + max(logits 250, attention 56, ffn 56) = 259 MiB on the output device,
+// 8 + 1 + 56 = 65 MiB of layer scratch elsewhere.
+MemoryEstimate synthetic(std::int64_t layers = 32) {
+  MemoryEstimate e;
+  e.weights.per_layer.assign(static_cast<std::size_t>(layers), mib(100));
+  e.weights.per_layer_experts.assign(static_cast<std::size_t>(layers), Bytes{0});
+  e.weights.output = mib(400);
+  e.weights.global_cpu = mib(300);
+  e.weights.total = mib(100) * layers + mib(400) + mib(300);
+  e.kv.per_layer.assign(static_cast<std::size_t>(layers), mib(8));
+  e.kv.total = e.kv.attention = mib(8) * layers;
+  e.compute.inputs = mib(8);
+  e.compute.mask = mib(1);
+  e.compute.logits = mib(250);
+  e.compute.attention = mib(56);
+  e.compute.ffn = mib(56);
+  e.layer_active = e.weights.per_layer;
+  e.output_active = e.weights.output;
+  return e;
+}
+
+ModelSpec blocks(std::int64_t layers = 32) {
+  ModelSpec m = test::llama_3_1_8b();
+  m.layers = layers;
+  return m;
+}
+
+Target gpu(const char* label, Bytes capacity, Bytes reserve = Bytes{0}, Bytes overhead = Bytes{0}) {
+  Target t;
+  t.label = label;
+  t.capacity = capacity;
+  t.reserve = reserve;
+  t.overhead = overhead;
+  t.bandwidth = gb_per_s(1000);
+  return t;
+}
+
+TEST(Placement, VerdictNames) {
+  EXPECT_STREQ(to_string(Verdict::fits), "fits");
+  EXPECT_STREQ(to_string(Verdict::fits_with_offload), "fits_with_offload");
+  EXPECT_STREQ(to_string(Verdict::does_not_fit), "does_not_fit");
+}
+
+TEST(Placement, EverythingFitsOnOneGpu) {
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}), Bytes{0}, mib(457))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  EXPECT_EQ(p.gpu_layers, 33);  // "offloaded 33/33 layers"
+  EXPECT_EQ(p.total_layers, 33);
+  const DevicePlan& d = p.gpus[0];
+  EXPECT_EQ(d.first_layer, 0);
+  EXPECT_EQ(d.layer_count, 32);
+  EXPECT_TRUE(d.output);
+  EXPECT_EQ(d.weights, mib(3600));  // 32 x 100 + 400
+  EXPECT_EQ(d.kv, mib(256));        // 32 x 8
+  EXPECT_EQ(d.compute, mib(259));   // the output device holds the logits
+  EXPECT_EQ(d.overhead, mib(457));
+  EXPECT_EQ(d.total(), mib(4572));  // 3600 + 256 + 259 + 457
+  EXPECT_EQ(d.headroom(), mib(24 * 1024 - 4572));
+  // Host: token_embd only, and the input embeddings of the graph.
+  EXPECT_EQ(p.host.weights, mib(300));
+  EXPECT_EQ(p.host.layer_count, 0);
+  EXPECT_FALSE(p.host.output);
+  EXPECT_EQ(p.host.compute, mib(8));
+}
+
+TEST(Placement, PartialOffloadTable) {
+  // With L < 33 offloaded blocks the GPU holds L x (100 + 8) MiB + 65 MiB scratch + overhead.
+  struct Row {
+    const char* what;
+    Bytes capacity, reserve, overhead;
+    std::int64_t gpu_layers;
+  };
+  const Row rows[] = {
+      // 108 L + 65 <= 2048 -> L = 18 (2009 MiB); L = 19 needs 2117 MiB. Output alone (33) needs 4115 MiB.
+      {"2 GiB", mib(2048), Bytes{0}, Bytes{0}, 18},
+      // reserve 512 MiB: usable 1536 -> 108 L + 65 <= 1536 -> L = 13 (1469); 14 needs 1577
+      {"2 GiB, 512 MiB reserved", mib(2048), mib(512), Bytes{0}, 13},
+      // overhead 457 MiB: 108 L + 65 + 457 <= 2048 -> L = 14 (2034); 15 needs 2142
+      {"2 GiB, 457 MiB overhead", mib(2048), Bytes{0}, mib(457), 14},
+      // 65 + 108 > 100: not even one block -> nothing offloaded
+      {"100 MiB", mib(100), Bytes{0}, Bytes{0}, 0},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    PlacementRequest req;
+    req.gpus = {gpu("CUDA0", r.capacity, r.reserve, r.overhead)};
+    const Placement p = place(blocks(), synthetic(), req);
+    EXPECT_EQ(p.gpu_layers, r.gpu_layers);
+    const std::int64_t L = r.gpu_layers;
+    EXPECT_EQ(p.gpus[0].layer_count, L);
+    EXPECT_EQ(p.host.layer_count, 32 - L);
+    EXPECT_EQ(p.verdict, L > 0 ? Verdict::fits_with_offload : Verdict::does_not_fit);
+    if (L > 0) {
+      EXPECT_EQ(p.gpus[0].first_layer, 32 - L);  // the LAST L blocks
+      EXPECT_EQ(p.gpus[0].compute, mib(65));
+      EXPECT_TRUE(p.gpus[0].fits());
+    }
+    // Host: the first 32 - L blocks, output and token_embd; it holds the logits.
+    EXPECT_TRUE(p.host.output);
+    EXPECT_EQ(p.host.weights, mib(100) * (32 - L) + mib(400) + mib(300));
+    EXPECT_EQ(p.host.kv, mib(8) * (32 - L));
+    EXPECT_EQ(p.host.compute, mib(259));
+  }
+}
+
+TEST(Placement, ReserveReducesUsableCapacity) {
+  const Target t = gpu("CUDA0", gib(std::int64_t{24}), gib(std::int64_t{2}));
+  EXPECT_EQ(t.usable(), gib(std::int64_t{22}));
+  PlacementRequest req;
+  req.gpus = {t};
+  EXPECT_EQ(place(blocks(), synthetic(), req).gpus[0].capacity, gib(std::int64_t{22}));
+}
+
+TEST(Placement, ReserveThatTakesEverythingLeavesNoRoom) {
+  // 8 GiB card, 8 GiB held by other processes: nothing can be offloaded. A usable capacity of 0 B is a
+  // known, full device, not an unknown one.
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{8}), gib(std::int64_t{8}))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::does_not_fit);
+  EXPECT_EQ(p.gpu_layers, 0);
+}
+
+TEST(Placement, TwoEqualGpusSplitLikeLlamaCpp) {
+  // cum split [0.5, 1.0]; block il goes to upper_bound(cum, il / 33): il/33 < 0.5 for il <= 16
+  // (16/33 = 0.485, 17/33 = 0.515) -> GPU0 blocks 0..16 (17), GPU1 blocks 17..31 (15) + output (32/33).
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{24}))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  ASSERT_EQ(p.gpus.size(), 2u);
+  EXPECT_EQ(p.gpus[0].first_layer, 0);
+  EXPECT_EQ(p.gpus[0].layer_count, 17);
+  EXPECT_FALSE(p.gpus[0].output);
+  EXPECT_EQ(p.gpus[1].first_layer, 17);
+  EXPECT_EQ(p.gpus[1].layer_count, 15);
+  EXPECT_TRUE(p.gpus[1].output);
+  EXPECT_EQ(p.gpus[0].weights, mib(1700));        // 17 x 100
+  EXPECT_EQ(p.gpus[0].kv, mib(136));              // 17 x 8
+  EXPECT_EQ(p.gpus[0].compute, mib(65));          // layer scratch
+  EXPECT_EQ(p.gpus[1].weights, mib(1500 + 400));  // 15 x 100 + output
+  EXPECT_EQ(p.gpus[1].kv, mib(120));
+  EXPECT_EQ(p.gpus[1].compute, mib(259));
+  EXPECT_TRUE(p.gpus[0].holds_layer(16));
+  EXPECT_FALSE(p.gpus[0].holds_layer(17));
+}
+
+TEST(Placement, UnequalGpusSplitByFreeMemory) {
+  // 24 GiB + 8 GiB: cum [0.75, 1.0]; il/33 < 0.75 for il <= 24 (24/33 = 0.727, 25/33 = 0.758)
+  // -> GPU0 blocks 0..24 (25), GPU1 25..31 (7) + output.
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{8}))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.gpus[0].layer_count, 25);
+  EXPECT_EQ(p.gpus[1].first_layer, 25);
+  EXPECT_EQ(p.gpus[1].layer_count, 7);
+  EXPECT_TRUE(p.gpus[1].output);
+}
+
+TEST(Placement, MoreGpusThanLayersThrows) {
+  PlacementRequest req;
+  req.gpus = {gpu("a", gib(std::int64_t{8})), gpu("b", gib(std::int64_t{8})), gpu("c", gib(std::int64_t{8}))};
+  try {
+    (void)place(blocks(2), synthetic(2), req);
+    FAIL() << "expected CoreError(placement)";
+  } catch (const CoreError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::placement);
+  }
+}
+
+TEST(Placement, ExplicitGpuLayers) {
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}), Bytes{0}, mib(457)), gpu("CUDA1", gib(std::int64_t{24}), Bytes{0}, mib(457))};
+  // -ngl 0: a CPU-only run, whatever the GPUs; GPUs that hold nothing pay no context.
+  req.gpu_layers = 0;
+  Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::does_not_fit);
+  EXPECT_EQ(p.host.layer_count, 32);
+  EXPECT_EQ(p.gpus[0].total(), Bytes{0});
+  // -ngl 1: start 31, act 1 -> block 31 at 0/1 = 0 -> GPU0; GPU1 holds nothing and pays nothing.
+  req.gpu_layers = 1;
+  p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::fits_with_offload);
+  EXPECT_EQ(p.gpus[0].first_layer, 31);
+  EXPECT_EQ(p.gpus[0].layer_count, 1);
+  EXPECT_EQ(p.gpus[0].total(), mib(100 + 8 + 65 + 457));
+  EXPECT_EQ(p.gpus[1].total(), Bytes{0});
+  // -ngl 99 is clamped to n_layer + 1 = 33.
+  req.gpu_layers = 99;
+  EXPECT_EQ(place(blocks(), synthetic(), req).gpu_layers, 33);
+}
+
+TEST(Placement, CpuOnly) {
+  PlacementRequest req;
+  // Host capacity unknown: CPU-only always "fits".
+  Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  EXPECT_TRUE(p.host.output);
+  // Host: 3200 + 400 + 300 weights + 256 KV + 259 compute = 4415 MiB.
+  EXPECT_EQ(p.host.total(), mib(4415));
+  req.host.capacity = gib(std::int64_t{4});  // 4096 MiB < 4415 MiB
+  EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::does_not_fit);
+  req.host.capacity = gib(std::int64_t{5});
+  EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::fits);
+}
+
+TEST(Placement, VisionEncoderOnFirstUsedGpu) {
+  MemoryEstimate e = synthetic();
+  e.weights.vision = mib(800);
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{24}))};
+  const Placement p = place(blocks(), e, req);
+  EXPECT_TRUE(p.gpus[0].vision);
+  EXPECT_EQ(p.gpus[0].weights, mib(1700 + 800));
+  EXPECT_FALSE(p.gpus[1].vision);
+}
+
+TEST(Placement, Llama31_8bQ4KMOnOneGpuMatchesLog) {
+  // Real estimate: Llama-3.1-8B Q4_K_M, 8192 ctx f16, FA on.
+  const ModelSpec m = test::llama_3_1_8b();
+  Workload w;
+  w.context = 8192;
+  const MemoryEstimate e = estimate_memory(m, test::mix_q4_k_m(), test::types(), w);
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};
+  const Placement p = place(m, e, req);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  // "CUDA0 buffer size = 4403.49 MiB", "CPU buffer size = 281.81 MiB" (methods.md §1.3).
+  EXPECT_EQ(p.gpus[0].weights.value(), 4617396224);  // 4,912,898,048 - 295,501,824
+  EXPECT_NEAR(to_mib(p.gpus[0].weights), 4403.49, 0.005);
+  EXPECT_NEAR(to_mib(p.host.weights), 281.81, 0.005);
+  EXPECT_EQ(p.gpus[0].kv.value(), 1073741824);  // 1 GiB, see test_kv_cache.cpp
+  // FA on, ctx 8192: 8 + 8 + 250.5 = 266.5 MiB (see test_runtime.cpp)
+  EXPECT_EQ(p.gpus[0].compute.value(), 279445504);
+}
+
+}  // namespace
+}  // namespace vramfit

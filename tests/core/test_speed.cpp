@@ -1,0 +1,174 @@
+// speed.hpp (and the per-token reads of memory.hpp): decode upper bound = every active weight byte plus
+// the KV it attends over, streamed once per token at each device's bandwidth (methods.md §6.1, §6.2).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "fixtures.hpp"
+#include "vramfit/speed.hpp"
+
+namespace vramfit {
+namespace {
+
+Target gpu(const char* label, double gbs) {
+  Target t;
+  t.label = label;
+  t.capacity = gib(std::int64_t{80});
+  t.bandwidth = gb_per_s(gbs);
+  return t;
+}
+
+MemoryEstimate estimate(const ModelSpec& m, const QuantMix& mix, std::int64_t context = 8192) {
+  Workload w;
+  w.context = context;
+  return estimate_memory(m, mix, test::types(), w);
+}
+
+// Llama-3.1-8B Q4_K_M (see test_weights.cpp): blocks 16 x 122,716,160 + 16 x 138,936,320 = 4,186,439,680 B;
+// output head 430,956,544 B + one token_embd row 2304 B = 430,958,848 B. f16 KV: 32 x 4096 B per token.
+TEST(Speed, DenseSingleGpuDecodeBound) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  EXPECT_EQ(e.output_active.value(), 430958848);
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  const Placement p = place(m, e, req);
+  ASSERT_EQ(p.verdict, Verdict::fits);
+  struct Row {
+    std::int64_t position;
+    std::int64_t bytes;
+    double seconds;
+  };
+  const Row rows[] = {
+      // 4,186,439,680 + 430,958,848 = 4,617,398,528 B / 1.008e12 B/s = 4.58075 ms (218.3 t/s)
+      {0, 4617398528, 4617398528 / 1.008e12},
+      // + KV read 4096 positions x 131,072 B = 536,870,912 -> 5,154,269,440 B / 1.008e12 = 5.11336 ms (195.6 t/s)
+      {4096, 5154269440, 5154269440 / 1.008e12},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.position);
+    const DecodeBound b = decode_upper_bound(m, e, p, r.position);
+    EXPECT_TRUE(b.known);
+    EXPECT_EQ(b.bytes_read.value(), r.bytes);
+    EXPECT_NEAR(b.time.value(), r.seconds, 1e-12);
+    EXPECT_NEAR(b.tokens_per_second.value(), 1.0 / r.seconds, 1e-6);
+  }
+}
+
+TEST(Speed, LayerSplitGivesNoDecodeSpeedup) {
+  // Two GPUs of the same bandwidth run the layers one after the other: same bytes, same time (§6.2).
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest one, two;
+  one.gpus = {gpu("a", 1008)};
+  two.gpus = {gpu("a", 1008), gpu("b", 1008)};
+  const DecodeBound b1 = decode_upper_bound(m, e, place(m, e, one), 4096);
+  const DecodeBound b2 = decode_upper_bound(m, e, place(m, e, two), 4096);
+  EXPECT_EQ(b1.bytes_read, b2.bytes_read);
+  EXPECT_NEAR(b1.time.value(), b2.time.value(), 1e-12);
+}
+
+TEST(Speed, PartialOffloadChargesHostBandwidth) {
+  // -ngl 16: blocks 16..31 on the GPU, blocks 0..15 + output on the host (dual-channel DDR5-6400, 102.4 GB/s).
+  // Each half holds 8 use_more_bits layers: 8 x (122,716,160 + 138,936,320) = 2,093,219,840 B.
+  // Host also reads the output head 430,958,848 B -> 2,524,178,688 B.
+  // t = 2,093,219,840 / 1.008e12 + 2,524,178,688 / 1.024e11 = 2.0766 ms + 24.6502 ms = 26.7268 ms (37.4 t/s)
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  req.host.label = "RAM";
+  req.host.bandwidth = gb_per_s(102.4);
+  req.gpu_layers = 16;
+  const Placement p = place(m, e, req);
+  ASSERT_EQ(p.verdict, Verdict::fits_with_offload);
+  const DecodeBound b = decode_upper_bound(m, e, p, 0);
+  EXPECT_TRUE(b.known);
+  EXPECT_EQ(b.bytes_read.value(), 2093219840 + 2524178688);
+  EXPECT_NEAR(b.time.value(), 2093219840 / 1.008e12 + 2524178688 / 1.024e11, 1e-12);
+  // Without a host bandwidth figure the bound is unknown.
+  req.host.bandwidth = BytesPerSecond{0.0};
+  EXPECT_FALSE(decode_upper_bound(m, e, place(m, e, req), 0).known);
+}
+
+TEST(Speed, MoeReadsOnlyActiveExperts) {
+  // Qwen3-30B-A3B Q8_0 on one 3350 GB/s GPU. Per layer: attention 18,874,368 x 34/32 = 20,054,016;
+  // f32 norms + qk-norm + router (4096 + 256 + 262,144) x 4 = 1,065,984; experts 603,979,776 x 34/32
+  // = 641,728,512 of which 8/128 are read: 40,108,032 -> 61,228,032 x 48 = 2,938,945,536.
+  // Output 311,164,928 x 34/32 = 330,612,736 + norm 8192; one embedding row 2048/32 x 34 = 2176.
+  // Total 3,269,568,640 B / 3.35e12 = 0.97599 ms (1024.6 t/s) at position 0.
+  const ModelSpec m = test::qwen3_30b_a3b();
+  const MemoryEstimate e = estimate(m, test::mix_q8_0());
+  EXPECT_EQ(e.weights.per_layer_experts[0].value(), 641728512);
+  EXPECT_EQ(e.layer_active[0].value(), 61228032);
+  PlacementRequest req;
+  req.gpus = {gpu("H100", 3350)};
+  const Placement p = place(m, e, req);
+  const DecodeBound b = decode_upper_bound(m, e, p, 0);
+  EXPECT_EQ(b.bytes_read.value(), 3269568640);
+  EXPECT_NEAR(b.time.value(), 3269568640 / 3.35e12, 1e-12);
+  // Same as weights.hpp's whole-model figure.
+  EXPECT_EQ(b.bytes_read, active_weight_bytes(m, e.weights));
+  // At position 1000 add 48 layers x 2048 B x 1000 = 98,304,000 B of KV.
+  EXPECT_EQ(decode_upper_bound(m, e, p, 1000).bytes_read.value(), 3269568640 + 98304000);
+}
+
+TEST(Speed, KvReadPerLayer) {
+  struct Row {
+    const char* what;
+    ModelSpec m;
+    std::int64_t position, layer, bytes;
+  };
+  const Row rows[] = {
+      // gpt-oss: 2048 B per token-layer; sliding layer 0 reads min(4096, 128) = 128 positions
+      {"gpt-oss sliding", test::gpt_oss_20b(), 4096, 0, 128 * 2048},
+      {"gpt-oss full", test::gpt_oss_20b(), 4096, 1, 4096 * 2048},
+      {"gpt-oss sliding, short", test::gpt_oss_20b(), 100, 0, 100 * 2048},
+      // Gemma-3 sliding window 1024, 8192 B per token-layer
+      {"gemma sliding", test::gemma_3_27b(), 32768, 0, 1024 * 8192},
+      {"gemma full", test::gemma_3_27b(), 32768, 5, 32768 * 8192},
+      // DeepSeek-V3: 576 x 2 B = 1152 B per token-layer
+      {"deepseek mla", test::deepseek_v3(), 1000, 7, 1152000},
+      // Jamba: the whole 622,592 B state once, whatever the position; attention layer 4096 B x pos
+      {"jamba mamba", test::jamba(), 100000, 0, 622592},
+      {"jamba mamba, short", test::jamba(), 10, 0, 622592},
+      {"jamba attention", test::jamba(), 1000, 4, 4096000},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    const MemoryEstimate e = estimate(r.m, test::mix_q8_0(), 32768);
+    const auto kv = kv_read_per_layer(r.m, e, r.position);
+    EXPECT_EQ(kv[static_cast<std::size_t>(r.layer)].value(), r.bytes);
+  }
+}
+
+TEST(Memory, EstimateKeepsKvTypesOfTheTable) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  ASSERT_NE(e.kv_k, nullptr);
+  EXPECT_EQ(e.kv_k->id, "f16");
+  EXPECT_EQ(e.kv_v->id, "f16");
+  // output_active = output head + one token_embd row: 430,956,544 + 295,501,824 / 128256 (= 2304)
+  EXPECT_EQ(e.output_active.value(), 430956544 + 2304);
+  // Dense: every block is read whole.
+  EXPECT_EQ(e.layer_active, e.weights.per_layer);
+}
+
+// MemoryEstimate stores kv_k / kv_v as pointers into the TypeTable it was given, so
+// estimate_memory(m, mix, make_table(), w) compiles and leaves them dangling (kv_read_per_layer and
+// decode_upper_bound then read freed memory). A deleted rvalue overload would make that a compile error.
+template <class Table>
+concept EstimateAccepts = requires(const ModelSpec& m, const QuantMix& q, Table&& t, const Workload& w) {
+  estimate_memory(m, q, std::forward<Table>(t), w);
+};
+static_assert(EstimateAccepts<const TypeTable&>);
+
+TEST(Memory, TemporaryTypeTableIsRejectedAtCompileTime) {
+  EXPECT_FALSE(EstimateAccepts<TypeTable>) << "estimate_memory accepts a temporary TypeTable and keeps "
+                                              "pointers into it (MemoryEstimate::kv_k / kv_v)";
+}
+
+}  // namespace
+}  // namespace vramfit
