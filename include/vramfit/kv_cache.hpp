@@ -81,20 +81,29 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
         break;
       case LayerKind::mamba:
       case LayerKind::linear: {
-        const Bytes state(recurrent_state_elements(m.ssm) * 4 * std::max<std::int64_t>(1, w.parallel));
-        kv.per_layer[static_cast<std::size_t>(il)] = state;
-        kv.recurrent += state;
+        std::int64_t state = 0, sum = 0;
+        if (mul_overflows(recurrent_state_elements(m.ssm), 4 * std::max<std::int64_t>(1, w.parallel), state) ||
+            add_overflows(kv.recurrent.value(), state, sum))
+          throw CoreError(ErrorKind::overflow, "recurrent state size overflows at " + std::to_string(w.parallel) + " sequences");
+        kv.per_layer[static_cast<std::size_t>(il)] = Bytes(state);
+        kv.recurrent = Bytes(sum);
         continue;
       }
     }
     std::int64_t layer_bytes = 0;
     if (mul_overflows(row, cells, layer_bytes) || mul_overflows(layer_bytes, kv.streams, layer_bytes))
       throw CoreError(ErrorKind::overflow, "KV cache size overflows at context " + std::to_string(w.context));
+    std::int64_t sum = 0;
+    if (add_overflows(kv.attention.value(), layer_bytes, sum))
+      throw CoreError(ErrorKind::overflow, "KV cache size overflows at context " + std::to_string(w.context));
     kv.per_layer[static_cast<std::size_t>(il)] = Bytes(layer_bytes);
-    kv.attention += Bytes(layer_bytes);
+    kv.attention = Bytes(sum);
   }
   kv.cells_window = cells_window;
-  kv.total = kv.attention + kv.recurrent;
+  std::int64_t total = 0;
+  if (add_overflows(kv.attention.value(), kv.recurrent.value(), total))
+    throw CoreError(ErrorKind::overflow, "KV cache size overflows at context " + std::to_string(w.context));
+  kv.total = Bytes(total);
   return kv;
 }
 

@@ -44,6 +44,9 @@ inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, c
   return e;
 }
 
+// The estimate points into `types`: a temporary table would leave it dangling.
+MemoryEstimate estimate_memory(const ModelSpec&, const QuantMix&, const TypeTable&&, const Workload&) = delete;
+
 // KV bytes that one decoded token reads from each layer at context position `pos`.
 inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {
   std::vector<Bytes> out(static_cast<std::size_t>(m.layers), Bytes{0});

@@ -18,7 +18,9 @@ struct Target {
   Bytes reserve{0};   // held by other processes / the desktop
   Bytes overhead{0};  // runtime context on this device (CUDA context, Metal ...)
   BytesPerSecond bandwidth{0.0};
-  [[nodiscard]] Bytes usable() const { return capacity - reserve; }
+  // capacity 0 = not given (host RAM without --ram): such a target is assumed to be large enough.
+  [[nodiscard]] bool known() const { return capacity.value() > 0; }
+  [[nodiscard]] Bytes usable() const { return capacity > reserve ? capacity - reserve : Bytes{0}; }
 };
 
 struct PlacementRequest {
@@ -34,11 +36,12 @@ struct DevicePlan {
   bool output = false;
   bool vision = false;
   Bytes weights{0}, kv{0}, compute{0}, overhead{0};
-  Bytes capacity{0};  // usable (capacity - reserve); 0 = unknown
+  Bytes capacity{0};  // usable (capacity - reserve, at least 0)
+  bool capacity_known = true;
   BytesPerSecond bandwidth{0.0};
   [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead; }
   [[nodiscard]] Bytes headroom() const { return capacity - total(); }
-  [[nodiscard]] bool known() const { return capacity.value() > 0; }
+  [[nodiscard]] bool known() const { return capacity_known; }
   [[nodiscard]] bool fits() const { return !known() || total() <= capacity; }
   [[nodiscard]] bool holds_layer(std::int64_t il) const { return il >= first_layer && il < first_layer + layer_count; }
 };
@@ -90,6 +93,7 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
     DevicePlan d;
     d.label = t.label;
     d.capacity = t.usable();
+    d.capacity_known = t.known();
     d.bandwidth = t.bandwidth;
     d.overhead = t.overhead;
     d.first_layer = n;
@@ -97,6 +101,7 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   }
   p.host.label = req.host.label;
   p.host.capacity = req.host.usable();
+  p.host.capacity_known = req.host.known();
   p.host.bandwidth = req.host.bandwidth;
   p.host.overhead = req.host.overhead;
   p.host.first_layer = 0;
@@ -114,7 +119,8 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   }
   DevicePlan& out = (p.gpu_layers > n) ? p.gpus[std::min(gpu_of(n), p.gpus.size() - 1)] : p.host;
   out.output = true;
-  out.weights += e.weights.output;
+  // In host memory the tied output head is token_embd itself, not a copy.
+  out.weights += &out == &p.host ? e.weights.output - e.weights.tied_copy : e.weights.output;
   // token_embd stays in host memory; with tied embeddings the output copy was counted above.
   p.host.weights += e.weights.global_cpu;
 

@@ -50,7 +50,7 @@ enum class LayerSelect {
   use_more_bits,   // i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2
   first,           // i < N
   first_fraction,  // i < n/N
-  middle_fraction, // n/N <= i < n - n/N
+  middle_fraction, // n/N <= i < n*(N-1)/N  (llama-quant.cpp: i >= n/8 && i < 7*n/8)
 };
 
 struct MixRule {
@@ -89,7 +89,7 @@ inline bool layer_selected(const MixRule& r, std::int64_t i, std::int64_t n) {
     case LayerSelect::use_more_bits: return use_more_bits(i, n);
     case LayerSelect::first: return i < r.select_n;
     case LayerSelect::first_fraction: return r.select_n > 0 && i < n / r.select_n;
-    case LayerSelect::middle_fraction: return r.select_n > 0 && i >= n / r.select_n && i < n - n / r.select_n;
+    case LayerSelect::middle_fraction: return r.select_n > 0 && i >= n / r.select_n && i < n * (r.select_n - 1) / r.select_n;
   }
   return false;
 }

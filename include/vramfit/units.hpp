@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <compare>
+#include <concepts>
 #include <functional>
 #include <cstdint>
 #include <limits>
@@ -23,9 +24,16 @@ class Quantity {
   constexpr Quantity& operator-=(Quantity o) { v_ -= o.v_; return *this; }
   friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(a.v_ + b.v_); }
   friend constexpr Quantity operator-(Quantity a, Quantity b) { return Quantity(a.v_ - b.v_); }
-  friend constexpr Quantity operator*(Quantity a, Rep k) { return Quantity(a.v_ * k); }
-  friend constexpr Quantity operator*(Rep k, Quantity a) { return Quantity(a.v_ * k); }
-  friend constexpr Quantity operator/(Quantity a, Rep k) { return Quantity(a.v_ / k); }
+  // Scaling takes Rep (or any integer for integer quantities): Bytes * 0.9 must not truncate 0.9 to 0.
+  template <class K>
+    requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
+  friend constexpr Quantity operator*(Quantity a, K k) { return Quantity(a.v_ * k); }
+  template <class K>
+    requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
+  friend constexpr Quantity operator*(K k, Quantity a) { return Quantity(a.v_ * k); }
+  template <class K>
+    requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
+  friend constexpr Quantity operator/(Quantity a, K k) { return Quantity(a.v_ / k); }
   // Ratio of two like quantities is a plain number.
   friend constexpr double operator/(Quantity a, Quantity b) {
     return static_cast<double>(a.v_) / static_cast<double>(b.v_);
@@ -84,6 +92,7 @@ static_assert(std::is_same_v<decltype(Bytes{} + Bytes{}), Bytes>);
 static_assert(!std::is_invocable_v<std::plus<>, Bytes, TokensPerSecond>);
 static_assert(!std::is_invocable_v<std::plus<>, Bytes, BytesPerSecond>);
 static_assert(!std::is_convertible_v<std::int64_t, Bytes>);
+static_assert(!std::is_invocable_v<std::multiplies<>, Bytes, double>);
 static_assert(gib(std::int64_t{1}).value() == 1073741824);
 static_assert(mib(std::int64_t{1}).value() == 1048576);
 

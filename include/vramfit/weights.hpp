@@ -20,6 +20,7 @@ struct WeightBreakdown {
   std::vector<Bytes> per_layer_experts;  // routed-expert part of per_layer
   Bytes global_cpu{0};           // token_embd: stays in host memory under llama.cpp
   Bytes output{0};               // output head + final norm: on the output device
+  Bytes tied_copy{0};            // part of `output` that duplicates token_embd (tied embeddings on a GPU)
   Bytes vision{0};               // mmproj
   std::int64_t params = 0;
   [[nodiscard]] Bytes group(TensorGroup g) const { return by_group[static_cast<std::size_t>(g)]; }
@@ -101,7 +102,10 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
     else if (t.group == TensorGroup::vision) w.vision += b;
   }
   // Tied embeddings: the output device gets its own copy of token_embd (llama.cpp duplicates it).
-  if (m.tied_embeddings) w.output += w.global_cpu;
+  if (m.tied_embeddings) {
+    w.tied_copy = w.global_cpu;
+    w.output += w.tied_copy;
+  }
   return w;
 }
 

@@ -248,7 +248,7 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
     host.reserve = reserve;
     host.overhead = q.runtime->overhead_cpu;
     r.assumptions.push_back("CPU-only: weights, KV cache and compute buffer all in host RAM");
-  } else if (host.capacity.value() == 0) {
+  } else if (!host.known()) {
     r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
   }
   if (opt.gpu_layers != "auto") {

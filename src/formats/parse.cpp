@@ -47,9 +47,9 @@ Bytes parse_size(const std::string& text, const std::string& what) {
   const char* expected = "a size with a unit, e.g. 24GB, 24GiB, 512MiB";
   if (!n.ok) bad(what, text, expected);
   static const std::pair<const char*, double> units[] = {
-      {"b", 1},           {"kb", 1e3},          {"mb", 1e6},          {"gb", 1e9},         {"tb", 1e12},
+      {"b", 1},           {"kb", 1024.0},       {"mb", 1048576.0},    {"gb", 1073741824.0}, {"tb", 1099511627776.0},
       {"kib", 1024.0},    {"mib", 1048576.0},   {"gib", 1073741824.0}, {"tib", 1099511627776.0},
-      {"k", 1e3},         {"m", 1e6},           {"g", 1e9},           {"t", 1e12}};
+      {"k", 1024.0},      {"m", 1048576.0},     {"g", 1073741824.0},  {"t", 1099511627776.0}};
   for (const auto& [u, mult] : units)
     if (n.unit == u) return Bytes(checked_round(n.value * mult, what, text, 1e18));
   bad(what, text, expected);

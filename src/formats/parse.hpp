@@ -9,8 +9,8 @@
 
 namespace vramfit::io {
 
-// Decimal units (KB, MB, GB, TB) are powers of 1000, binary (KiB, MiB, GiB, TiB) powers of 1024.
-// A bare number is refused: "24" could mean GB or GiB.
+// Memory capacities: memory is made and sold in binary sizes (a "24 GB" card holds 24 GiB, a "64 GB"
+// Mac 64 GiB), so GB/MB/TB here mean GiB/MiB/TiB, exactly like GiB/MiB/TiB. A bare number is refused.
 Bytes parse_size(const std::string& text, const std::string& what);
 
 // Token counts: plain integers, or k/K = 1024 and m/M = 1048576 ("128k" = 131072, as model cards use it).
