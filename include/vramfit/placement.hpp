@@ -155,10 +155,18 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
   } else if (req.gpu_layers >= 0) {
     p = place_layers(m, e, req, req.gpu_layers);
   } else {
-    for (std::int64_t ngl = n + 1; ngl >= 0; --ngl) {
-      p = place_layers(m, e, req, ngl);
-      if (p.all_gpus_fit()) break;
+    // GPU memory only grows with -ngl, so the most layers that fit is found by bisection.
+    std::int64_t lo = 0, hi = n + 1;
+    if (!place_layers(m, e, req, hi).all_gpus_fit()) {
+      while (lo < hi) {
+        const std::int64_t mid = (lo + hi + 1) / 2;
+        if (place_layers(m, e, req, mid).all_gpus_fit()) lo = mid;
+        else hi = mid - 1;
+      }
+    } else {
+      lo = hi;
     }
+    p = place_layers(m, e, req, lo);
   }
   const bool host_ok = p.host.fits();
   // Zero offloaded layers is a CPU-only run, not a GPU fit.

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vramfit/error.hpp"
@@ -94,24 +95,26 @@ inline bool layer_selected(const MixRule& r, std::int64_t i, std::int64_t n) {
   return false;
 }
 
-// Lookup by id over a small table; throws with the nearest ids left to the caller's error message.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// Case-insensitive lookup by id over a small table; nullptr when absent.
 template <class T>
-const T* find_by_id(const std::vector<T>& items, const std::string& id) {
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-  };
-  const std::string want = lower(id);
+const T* find_by_id(const std::vector<T>& items, std::string_view id) {
   for (const T& t : items)
-    if (lower(t.id) == want) return &t;
+    if (iequals(t.id, id)) return &t;
   return nullptr;
 }
 
 struct TypeTable {
   std::vector<TensorType> types;
-  [[nodiscard]] const TensorType& get(const std::string& id) const {
+  [[nodiscard]] const TensorType& get(std::string_view id) const {
     if (const TensorType* t = find_by_id(types, id)) return *t;
-    throw CoreError(ErrorKind::unknown_type, "unknown tensor type '" + id + "'");
+    throw CoreError(ErrorKind::unknown_type, "unknown tensor type '" + std::string(id) + "'");
   }
 };
 
