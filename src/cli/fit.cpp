@@ -101,6 +101,10 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     return code;
   }
   out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m));
+  for (const DevicePlan& d : p.gpus)
+    if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
+      out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",
+                         d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin));
   if (start.known && end.known)
     out += fmt::format("decode: at most {:.1f} tok/s at the start, {:.1f} tok/s at {} tokens (upper bound; {} and {} read per token)\n",
                        start.tokens_per_second.value(), end.tokens_per_second.value(), q.workload.context,

@@ -97,6 +97,90 @@ Fields device_fields(const Device& d) {
           {"NVLink", opt_dbl(d.nvlink_gbs, " GB/s")}};
 }
 
+Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
+
+Json model_json_full(const io::CatalogModel& cm) {
+  const ModelSpec& m = cm.spec;
+  const ParamCounts pc = count_params(m);
+  Json j = json_document("model");
+  j["id"] = m.id;
+  j["name"] = m.name;
+  j["architecture"] = m.architecture;
+  j["params"] = pc.total;
+  j["params_text"] = pc.text;
+  j["params_active"] = pc.active;
+  j["params_declared_b"] = or_null(m.params_total_b);
+  j["params_active_declared_b"] = or_null(m.params_active_b);
+  j["layers"] = m.layers;
+  j["hidden_size"] = m.hidden;
+  j["heads"] = m.heads;
+  j["kv_heads"] = m.kv_heads;
+  j["head_dim"] = m.head_dim_k;
+  j["head_dim_v"] = m.head_dim_v;
+  j["ffn_size"] = m.ffn;
+  j["vocab"] = m.vocab;
+  j["tied_embeddings"] = m.tied_embeddings;
+  j["max_context"] = m.max_context;
+  Json pattern = Json::array();
+  for (LayerKind k : m.layer_pattern) pattern.push_back(to_string(k));
+  j["layer_pattern"] = pattern;
+  j["sliding_window"] = m.sliding_window > 0 ? Json(m.sliding_window) : Json(nullptr);
+  j["chunk_size"] = m.chunk_size > 0 ? Json(m.chunk_size) : Json(nullptr);
+  j["moe"] = m.moe.present() ? Json{{"experts", m.moe.experts}, {"experts_per_token", m.moe.experts_per_token},
+                                    {"expert_ffn_size", m.moe.expert_ffn}, {"shared_experts", m.moe.shared_experts},
+                                    {"dense_leading_layers", m.moe.dense_leading_layers}}
+                             : Json(nullptr);
+  j["mla"] = m.mla.kv_lora_rank > 0 ? Json{{"q_lora_rank", m.mla.q_lora_rank}, {"kv_lora_rank", m.mla.kv_lora_rank},
+                                           {"qk_rope_head_dim", m.mla.qk_rope_head_dim}, {"qk_nope_head_dim", m.mla.qk_nope_head_dim},
+                                           {"v_head_dim", m.mla.v_head_dim}}
+                                    : Json(nullptr);
+  j["vision"] = m.vision.present() ? Json{{"encoder", m.vision.encoder}, {"params", m.vision.params},
+                                          {"projector_params", m.vision.projector_params}, {"tokens_per_image", m.vision.tokens_per_image}}
+                                   : Json(nullptr);
+  j["native_format"] = m.native_format;
+  j["aliases"] = cm.meta.aliases;
+  j["notes"] = cm.meta.notes;
+  j["source"] = cm.meta.source;
+  return j;
+}
+
+Json device_json_full(const io::CatalogDevice& cd) {
+  const Device& d = cd.device;
+  Json j = json_document("device");
+  j["id"] = d.id;
+  j["name"] = d.name;
+  j["vendor"] = d.vendor;
+  j["device_kind"] = to_string(d.kind);
+  j["architecture"] = d.architecture;
+  j["compute_capability"] = d.compute_capability.empty() ? Json(nullptr) : Json(d.compute_capability);
+  j["gfx_target"] = d.gfx_target.empty() ? Json(nullptr) : Json(d.gfx_target);
+  j["memory_bytes"] = d.capacity().value();
+  j["memory_options_bytes"] = [&] {
+    Json a = Json::array();
+    for (double o : d.memory_options_gib) a.push_back(gib(o).value());
+    return a;
+  }();
+  j["memory_type"] = d.memory_type;
+  j["memory_bus_bits"] = d.memory_bus_bits > 0 ? Json(d.memory_bus_bits) : Json(nullptr);
+  j["bandwidth_bytes_per_second"] = d.bandwidth().value();
+  j["fp16_flops_per_second"] = or_null(d.fp16_tflops * 1e12);
+  j["bf16_flops_per_second"] = or_null(d.bf16_tflops * 1e12);
+  j["fp8_flops_per_second"] = or_null(d.fp8_tflops * 1e12);
+  j["fp4_flops_per_second"] = or_null(d.fp4_tflops * 1e12);
+  j["int8_ops_per_second"] = or_null(d.int8_tops * 1e12);
+  j["tdp_watts"] = or_null(d.tdp_w);
+  j["launch_price_usd"] = or_null(d.launch_price_usd);
+  j["launch_year"] = d.launch_year > 0 ? Json(d.launch_year) : Json(nullptr);
+  j["pcie_gen"] = d.pcie_gen > 0 ? Json(d.pcie_gen) : Json(nullptr);
+  j["pcie_lanes"] = d.pcie_lanes > 0 ? Json(d.pcie_lanes) : Json(nullptr);
+  j["nvlink_bytes_per_second"] = or_null(d.nvlink_gbs * 1e9);
+  j["aliases"] = cd.meta.aliases;
+  j["unconfirmed"] = cd.meta.unconfirmed;
+  j["notes"] = cd.meta.notes;
+  j["source"] = cd.meta.source;
+  return j;
+}
+
 std::string rule_text(const MixRule& r) {
   std::string s = fmt::format("{} -> {}", fmt::join(r.tensors, ","), r.type);
   switch (r.select) {
@@ -118,12 +202,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
   if (const io::CatalogModel* m = cat.find_model(opt.id)) {
     const Fields f = model_fields(m->spec);
     if (json) {
-      Json j = json_document("model");
-      j["id"] = m->spec.id;
-      for (const auto& [k, v] : f) j["fields"][k] = v;
-      j["aliases"] = m->meta.aliases;
-      j["source"] = m->meta.source;
-      ctx.io.out << dump(j);
+      ctx.io.out << dump(model_json_full(*m));
     } else {
       ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), f, m->meta);
     }
@@ -132,12 +211,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
   if (const io::CatalogDevice* d = cat.find_device(opt.id)) {
     const Fields f = device_fields(d->device);
     if (json) {
-      Json j = json_document("device");
-      j["id"] = d->device.id;
-      for (const auto& [k, v] : f) j["fields"][k] = v;
-      j["aliases"] = d->meta.aliases;
-      j["source"] = d->meta.source;
-      ctx.io.out << dump(j);
+      ctx.io.out << dump(device_json_full(*d));
     } else {
       ctx.io.out << render_fields(fmt::format("device {}", d->device.id), f, d->meta);
     }
