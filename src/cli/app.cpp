@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "catalog/diagnostics.hpp"
+#include "catalog/suggest.hpp"
 #include "cli/commands.hpp"
 
 namespace vramfit::cli {
@@ -29,6 +30,14 @@ int run(int argc, const char* const* argv, Io& io) {
   setup_show(app, ctx, exit_code);
   setup_catalog(app, ctx, exit_code);
   try {
+    // An unknown first word is a typo'd command more often than a stray argument.
+    if (argc > 1 && argv[1][0] != '-') {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+      if (std::find(names.begin(), names.end(), argv[1]) == names.end())
+        throw io::InputError(std::string("unknown command '") + argv[1] + "'" + io::did_you_mean(argv[1], names) +
+                             " (commands: estimate, fit, table, list, show, catalog)");
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     io.out << app.help();
