@@ -45,7 +45,13 @@ void Entry::problem(const std::string& key, const std::string& message) {
 
 YAML::Node Entry::value(const std::string& key, bool required) {
   if (!has(key)) {
-    if (required) diag_.report(loc(), "missing required key '" + key + "'");
+    if (required) {
+      std::vector<std::string> present;
+      if (node_.IsMap())
+        for (auto it = node_.begin(); it != node_.end(); ++it) present.push_back(it->first.Scalar());
+      const std::string near = nearest(key, present);
+      diag_.report(loc(), "missing required key '" + key + "'" + (near.empty() || near == key ? "" : " (found '" + near + "': a typo?)"));
+    }
     return YAML::Node();
   }
   return node_[key];

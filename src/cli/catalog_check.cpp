@@ -21,6 +21,7 @@ int run_check(Context& ctx) {
     j["devices"] = cat.devices.size();
     j["mixes"] = cat.mixes.size();
     j["tensor_types"] = cat.types.size();
+    j["runtimes"] = cat.runtimes.size();
     Json ps = Json::array();
     for (const io::Problem& p : problems)
       ps.push_back({{"file", p.where.file}, {"line", p.where.line}, {"column", p.where.column}, {"message", p.message}});

@@ -159,7 +159,7 @@ void PlacementOptions::add_to(CLI::App& app, bool devices_required) {
 ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& opt) {
   const io::Catalog& cat = ctx.catalog();
   ResolvedPlacement r;
-  const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve");
+  const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
   const DeviceSpec* host_spec = nullptr;
   for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
   std::int64_t total_gpus = 0;
@@ -184,6 +184,10 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
   r.cpu_only = total_gpus == 0;
 
   bool apple = false;
+  const bool any_apple = std::any_of(r.specs.begin(), r.specs.end(), [](const DeviceSpec& s) { return s.device->device.kind == DeviceKind::apple; });
+  if (any_apple && (r.specs.size() != 1 || r.specs.front().count != 1))
+    throw InputError("an Apple chip is a whole computer: combine it with no other device (got " + std::to_string(total_gpus) + " devices)");
+  if (!any_apple && !opt.wired_limit.empty()) throw InputError("--wired-limit applies only to Apple devices");
   for (const DeviceSpec& s : r.specs) {
     const Device& d = s.device->device;
     if (d.is_cpu()) continue;

@@ -53,8 +53,8 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
   t.rows.push_back({"runtime overhead", size_str(gpu.overhead), "per GPU (CUDA context, runtime profile)"});
   t.rows.push_back({"GPU, full offload", size_str(gpu.total()), "everything except token embeddings"});
   t.rows.push_back({"host RAM", size_str(p.host.total()), "token embeddings + host compute buffer"});
-  std::string out = headline(q) + "\n\n" + t.render(ctx.format());
-  if (ctx.format() == "table") out += "\n" + assumptions_text(q.assumptions);
+  // CSV is the bare table, for spreadsheets and scripts; the other formats carry the context.
+  std::string out = ctx.format() == "csv" ? t.csv() : headline(q) + "\n\n" + t.render(ctx.format()) + "\n" + assumptions_text(q.assumptions);
   ctx.io.out << out;
   return 0;
 }

@@ -95,11 +95,11 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   };
   for (const DevicePlan& d : p.gpus) row(d);
   row(p.host);
-  std::string out = headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
-  if (ctx.format() != "table") {
-    ctx.io.out << out;
+  if (ctx.format() == "csv") {  // the bare table, for spreadsheets and scripts
+    ctx.io.out << t.csv();
     return code;
   }
+  std::string out = headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
   out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m));
   for (const DevicePlan& d : p.gpus)
     if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)

@@ -217,9 +217,11 @@ int run_show(Context& ctx, const ShowOptions& opt) {
     }
     return 0;
   }
+  // Mix ids (Q8_0) and type ids (q8_0) differ only in case: an exact match wins over a folded one.
+  const bool type_exact = std::any_of(cat.types.begin(), cat.types.end(), [&](const io::CatalogType& t) { return t.type.id == opt.id; });
   for (const io::CatalogMix& cm : cat.mixes) {
     const QuantMix& q = cm.mix;
-    if (lower_equal(q.id, opt.id)) {
+    if (!type_exact && lower_equal(q.id, opt.id)) {
       Fields f = {{"name", q.name}, {"format", q.format}, {"base type", q.base}, {"token embeddings", q.embeddings.empty() ? q.base : q.embeddings},
                   {"output head", q.output.empty() ? q.base : q.output}, {"routed experts", q.experts.empty() ? q.base : q.experts},
                   {"unquantized tensors", q.unquantized}, {"vision encoder", q.vision}};
@@ -227,7 +229,17 @@ int run_show(Context& ctx, const ShowOptions& opt) {
       if (json) {
         Json j = json_document("quant");
         j["id"] = q.id;
-        for (const auto& [k, v] : f) j["fields"][k] = v;
+        j["name"] = q.name;
+        j["format"] = q.format;
+        j["base"] = q.base;
+        j["embeddings"] = q.embeddings.empty() ? q.base : q.embeddings;
+        j["output"] = q.output.empty() ? q.base : q.output;
+        j["experts"] = q.experts.empty() ? q.base : q.experts;
+        j["unquantized"] = q.unquantized;
+        j["vision"] = q.vision;
+        Json rules = Json::array();
+        for (const MixRule& r : q.rules) rules.push_back({{"tensors", r.tensors}, {"type", r.type}, {"description", rule_text(r)}});
+        j["rules"] = rules;
         j["source"] = cm.meta.source;
         ctx.io.out << dump(j);
       } else {

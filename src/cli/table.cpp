@@ -31,13 +31,16 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int model_table(Context& ctx, const TableOptions& opt) {
   const std::vector<std::string> quants =
-      opt.quants.empty() ? std::vector<std::string>{"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"}
-                         : split_list(opt.quants);
+      !opt.quants.empty()         ? split_list(opt.quants)
+      : !opt.workload.quant.empty() ? std::vector<std::string>{opt.workload.quant}
+                                    : std::vector<std::string>{"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"};
   WorkloadOptions wo = opt.workload;
   Query base = resolve_query(ctx, opt.model, wo);
   const ModelSpec& m = base.model->spec;
   std::vector<std::int64_t> contexts;
-  if (opt.contexts.empty()) {
+  if (opt.contexts.empty() && !opt.workload.context.empty()) {
+    contexts.push_back(io::parse_tokens(opt.workload.context, "context"));
+  } else if (opt.contexts.empty()) {
     for (std::int64_t c : {std::int64_t{4096}, std::int64_t{32768}, std::int64_t{131072}})
       if (c <= m.max_context) contexts.push_back(c);
     if (contexts.empty() || contexts.back() < m.max_context) contexts.push_back(m.max_context);
@@ -93,8 +96,9 @@ int model_table(Context& ctx, const TableOptions& opt) {
     ctx.io.out << dump(j);
     return 0;
   }
-  std::string out = fmt::format("{} ({}) · memory for a full GPU offload · {}\n\n", m.name, m.id, base.runtime->id) + t.render(ctx.format());
-  if (ctx.format() == "table") out += "\n" + assumptions_text(assumptions);
+  std::string out = ctx.format() == "csv" ? t.csv()
+                    : fmt::format("{} ({}) · memory for a full GPU offload · {}\n\n", m.name, m.id, base.runtime->id) +
+                          t.render(ctx.format()) + "\n" + assumptions_text(assumptions);
   ctx.io.out << out;
   return 0;
 }
@@ -102,7 +106,9 @@ int model_table(Context& ctx, const TableOptions& opt) {
 int device_table(Context& ctx, const TableOptions& opt) {
   const io::Catalog& cat = ctx.catalog();
   const std::vector<std::string> quants =
-      opt.quants.empty() ? std::vector<std::string>{"Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"} : split_list(opt.quants);
+      !opt.quants.empty()         ? split_list(opt.quants)
+      : !opt.workload.quant.empty() ? std::vector<std::string>{opt.workload.quant}
+                                    : std::vector<std::string>{"Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"};
   Style style{ctx.color() && ctx.format() == "table"};
   Table t;
   t.header = {"model", "params"};
@@ -113,6 +119,7 @@ int device_table(Context& ctx, const TableOptions& opt) {
   }
   Json rows = Json::array();
   std::vector<std::string> assumptions;
+  std::string context_label = "4096 (or the model maximum)";
   for (const io::CatalogModel& cm : cat.models) {
     std::vector<std::string> row = {cm.spec.id, fmt::format("{:.1f}B", double(count_params(cm.spec).total) / 1e9)};
     Json jr;
@@ -126,6 +133,7 @@ int device_table(Context& ctx, const TableOptions& opt) {
       const MemoryEstimate e = estimate(ctx, q);
       const Placement p = place(cm.spec, e, rp.request);
       if (assumptions.empty()) {
+        if (!opt.workload.context.empty()) context_label = std::to_string(q.workload.context);
         assumptions = q.assumptions;
         assumptions.erase(assumptions.begin() + 2, assumptions.end() - 1);
         assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
@@ -159,10 +167,9 @@ int device_table(Context& ctx, const TableOptions& opt) {
   }
   std::string title;
   for (const std::string& d : opt.placement.devices) title += (title.empty() ? "" : " + ") + d;
-  std::string out = fmt::format("catalog models on {} · context {}\n\n", title,
-                                opt.workload.context.empty() ? std::string("4096") : opt.workload.context) +
-                    t.render(ctx.format());
-  if (ctx.format() == "table") out += "\n" + assumptions_text(assumptions);
+  std::string out = ctx.format() == "csv" ? t.csv()
+                    : fmt::format("catalog models on {} · context {}\n\n", title, context_label) + t.render(ctx.format()) +
+                          "\n" + assumptions_text(assumptions);
   ctx.io.out << out;
   return 0;
 }

@@ -34,15 +34,17 @@ NumberAndUnit split(const std::string& text) {
   throw InputError("invalid " + what + " '" + text + "': expected " + expected);
 }
 
-std::int64_t checked_round(double v, const std::string& what, const std::string& text, double max) {
-  if (v <= 0) bad(what, text, "a positive value");
+std::int64_t checked_round(double v, const std::string& what, const std::string& text, double max, bool allow_zero = false) {
+  if (v < 0 || (v == 0 && !allow_zero)) bad(what, text, "a positive value");
   if (v > max) throw InputError(what + " '" + text + "' is absurdly large");
-  return static_cast<std::int64_t>(std::llround(v));
+  const auto r = static_cast<std::int64_t>(std::llround(v));
+  if (r == 0 && !allow_zero) bad(what, text, "at least one byte");
+  return r;
 }
 
 }  // namespace
 
-Bytes parse_size(const std::string& text, const std::string& what) {
+Bytes parse_size(const std::string& text, const std::string& what, bool allow_zero) {
   const NumberAndUnit n = split(text);
   const char* expected = "a size with a unit, e.g. 24GB, 24GiB, 512MiB";
   if (!n.ok) bad(what, text, expected);
@@ -51,7 +53,7 @@ Bytes parse_size(const std::string& text, const std::string& what) {
       {"kib", 1024.0},    {"mib", 1048576.0},   {"gib", 1073741824.0}, {"tib", 1099511627776.0},
       {"k", 1024.0},      {"m", 1048576.0},     {"g", 1073741824.0},  {"t", 1099511627776.0}};
   for (const auto& [u, mult] : units)
-    if (n.unit == u) return Bytes(checked_round(n.value * mult, what, text, 1e18));
+    if (n.unit == u) return Bytes(checked_round(n.value * mult, what, text, 1e18, allow_zero));
   bad(what, text, expected);
 }
 

@@ -11,7 +11,7 @@ namespace vramfit::io {
 
 // Memory capacities: memory is made and sold in binary sizes (a "24 GB" card holds 24 GiB, a "64 GB"
 // Mac 64 GiB), so GB/MB/TB here mean GiB/MiB/TiB, exactly like GiB/MiB/TiB. A bare number is refused.
-Bytes parse_size(const std::string& text, const std::string& what);
+Bytes parse_size(const std::string& text, const std::string& what, bool allow_zero = false);
 
 // Token counts: plain integers, or k/K = 1024 and m/M = 1048576 ("128k" = 131072, as model cards use it).
 std::int64_t parse_tokens(const std::string& text, const std::string& what);
