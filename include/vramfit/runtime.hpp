@@ -55,7 +55,8 @@ inline Workload default_workload(const RuntimeProfile& r) {
 // ggml-alloc reuses memory, so the buffer is the input embeddings + mask + the largest of the
 // simultaneously-live groups: logits (f32 [n_vocab, n_tokens]), attention scratch (without flash
 // attention the f32 KQ scores [n_kv, n_tokens, n_head] dominate) and FFN intermediates.
-// Checked against logs in reference/methods.md §3.1 (Llama-3-8B: 258.5 MiB at ctx 512, FA off).
+// Checked against logs in reference/methods.md §3.1: 259.5 MiB vs 258.5 logged for Llama-3-8B at ctx 512
+// with FA off (+0.4 %), and exactly 164 / 2144 MiB for a 32-head 7B at ctx 2048 / 32768.
 struct ComputeTerms {
   Bytes inputs{0}, mask{0}, logits{0}, attention{0}, ffn{0};
   [[nodiscard]] Bytes total() const { return inputs + mask + std::max({logits, attention, ffn}); }
