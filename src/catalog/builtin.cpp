@@ -29,7 +29,7 @@ Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, Ca
   namespace fs = std::filesystem;
   for (const std::string& dir : dirs) {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw InputError(dir + ": catalog directory does not exist");
+    if (!fs::is_directory(dir, ec)) throw InputError("catalog directory '" + dir + "' does not exist");
     bool any = false;
     for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml"}) {
       const fs::path p = fs::path(dir) / name;

@@ -29,6 +29,7 @@ const T* find_entry(const std::vector<T>& items, const std::string& id, IdOf id_
 template <class T, class IdOf>
 [[noreturn]] void unknown(const std::string& what, const std::string& id, const std::vector<T>& items, IdOf id_of,
                           const std::string& list_hint) {
+  if (id.empty()) throw InputError("empty " + what + " id; see '" + list_hint + "'");
   std::vector<std::string> ids;
   for (const T& x : items) ids.push_back(id_of(x));
   throw InputError("unknown " + what + " '" + id + "'" + did_you_mean(id, ids) + "; see '" + list_hint + "'");

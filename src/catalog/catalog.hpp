@@ -48,6 +48,8 @@ struct Catalog {
   std::vector<CatalogMix> mixes;
   std::vector<std::string> kv_types;
   std::vector<RuntimeProfile> runtimes;
+  std::vector<Location> runtime_where;  // where each runtime profile was defined (same order)
+  Location kv_types_where;
   std::vector<WiredLimitRule> wired_limit;
   std::vector<std::string> files;  // every file read, in order
 

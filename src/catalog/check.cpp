@@ -53,9 +53,12 @@ void check_models(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt
     if (m.params_total_b > 0) {
       const double rel = double(c.total) / (m.params_total_b * 1e9) - 1.0;
       if (std::abs(rel) > opt.param_tolerance)
+      {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g", m.params_total_b);
         diag.report(cm.meta.where, "model '" + m.id + "': parameters recomputed from the architecture (" +
-                                       std::to_string(c.total) + ") differ from params_total_b " +
-                                       std::to_string(m.params_total_b) + "e9 by " + pct(rel));
+                                       std::to_string(c.total) + ") differ from params_total_b " + buf + " (billion) by " + pct(rel));
+      }
     }
     if (m.params_active_b > 0 && m.params_active_b > m.params_total_b)
       diag.report(cm.meta.where, "model '" + m.id + "': params_active_b exceeds params_total_b");
@@ -79,11 +82,10 @@ void check_devices(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
       const double derived = double(d.memory_bus_bits) / 8.0 * d.memory_data_rate_gbps;
       const double rel = d.bandwidth_gbs / derived - 1.0;
       if (std::abs(rel) > opt.bandwidth_tolerance) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "device '%s': memory_bandwidth_gbs %.1f differs from bus %lld bit x %.3g Gbit/s = %.1f GB/s by %s",
-                      d.id.c_str(), d.bandwidth_gbs, static_cast<long long>(d.memory_bus_bits), d.memory_data_rate_gbps,
-                      derived, pct(rel).c_str());
-        diag.report(cd.meta.where, buf);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "memory_bandwidth_gbs %.1f differs from bus %lld bit x %.3g Gbit/s = %.1f GB/s by ",
+                      d.bandwidth_gbs, static_cast<long long>(d.memory_bus_bits), d.memory_data_rate_gbps, derived);
+        diag.report(cd.meta.where, "device '" + d.id + "': " + buf + pct(rel));
       }
     }
     if (d.memory_reported_mib > 0 && double(d.memory_reported_mib) > d.memory_gib * 1024.0 * 1.05)
@@ -104,8 +106,8 @@ void check_quants(const Catalog& cat, Diagnostics& diag) {
   }
   for (const std::string& k : cat.kv_types) {
     const TensorType* t = find_by_id(types.types, k);
-    if (t == nullptr) diag.report({"quants.yaml", 0, 0}, "kv_types: unknown type '" + k + "'");
-    else if (!t->kv) diag.report({"quants.yaml", 0, 0}, "kv_types: '" + k + "' is not marked kv: true");
+    if (t == nullptr) diag.report(cat.kv_types_where, "kv_types: unknown type '" + k + "'");
+    else if (!t->kv) diag.report(cat.kv_types_where, "kv_types: '" + k + "' is not marked kv: true");
   }
   for (const CatalogMix& cm : cat.mixes) {
     const QuantMix& q = cm.mix;
@@ -123,8 +125,10 @@ void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
   check_models(cat, diag, opt);
   check_devices(cat, diag, opt);
   check_quants(cat, diag);
-  for (const RuntimeProfile& r : cat.runtimes)
-    if (r.source.empty()) diag.report({"runtimes.yaml", 0, 0}, "runtime '" + r.id + "': missing source");
+  for (std::size_t i = 0; i < cat.runtimes.size(); ++i)
+    if (cat.runtimes[i].source.empty())
+      diag.report(i < cat.runtime_where.size() ? cat.runtime_where[i] : Location{"runtimes.yaml", 0, 0},
+                  "runtime '" + cat.runtimes[i].id + "': missing source");
 }
 
 }  // namespace vramfit::io

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -45,19 +46,20 @@ inline bool valid_id(const std::string& id) {
   return std::regex_match(id, re);
 }
 
-// Adds an entry, or replaces the entry with the same id that an EARLIER file defined (that is how
-// --catalog-dir overrides work). The same id twice in one file is a duplicate.
+// Adds an entry, or replaces the entry with the same id that an earlier file defined (that is how
+// --catalog-dir overrides work, even when the same file is given twice). The same id twice within
+// one file is a duplicate; `seen` holds the ids of the file being read, with their lines.
 template <class T, class IdOf>
-void upsert(std::vector<T>& items, T item, IdOf id_of, Diagnostics& diag) {
-  auto it = std::find_if(items.begin(), items.end(), [&](const T& x) { return id_of(x) == id_of(item); });
-  if (it == items.end()) {
-    items.push_back(std::move(item));
-  } else if (it->meta.where.file == item.meta.where.file) {
-    diag.report(item.meta.where, "duplicate id '" + id_of(item) + "' (first defined at line " +
-                                     std::to_string(it->meta.where.line) + ")");
-  } else {
-    *it = std::move(item);
+void upsert(std::vector<T>& items, T item, IdOf id_of, Diagnostics& diag, std::map<std::string, int>& seen) {
+  const std::string id = id_of(item);
+  const auto [first, fresh] = seen.emplace(id, item.meta.where.line);
+  if (!fresh) {
+    diag.report(item.meta.where, "duplicate id '" + id + "' (first defined at line " + std::to_string(first->second) + ")");
+    return;
   }
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& x) { return id_of(x) == id; });
+  if (it == items.end()) items.push_back(std::move(item));
+  else *it = std::move(item);
 }
 
 }  // namespace vramfit::io

@@ -4,6 +4,7 @@
 namespace vramfit::io {
 
 void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  std::map<std::string, int> seen;
   static const std::vector<std::string> keys = {
       "id", "name", "vendor", "kind", "aliases", "architecture", "compute_capability", "gfx_target", "launch_year",
       "launch_price_usd", "memory_gib", "memory_reported_mib", "memory_options_gib", "memory_type",
@@ -56,7 +57,7 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
     cd.meta = read_meta(e);
     e.finish();
     if (d.id.empty()) return;
-    upsert(cat.devices, std::move(cd), [](const CatalogDevice& x) { return x.device.id; }, diag);
+    upsert(cat.devices, std::move(cd), [](const CatalogDevice& x) { return x.device.id; }, diag, seen);
   });
 }
 

@@ -94,6 +94,7 @@ void read_vision(ModelSpec& m, const YAML::Node& n, const std::string& file, Dia
 }  // namespace
 
 void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  std::map<std::string, int> seen;
   static const std::vector<std::string> keys = {
       "id", "name", "architecture", "aliases", "layers", "hidden_size", "heads", "kv_heads", "head_dim",
       "head_dim_v", "ffn_size", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
@@ -146,7 +147,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
       return;
     }
     if (m.id.empty()) return;
-    upsert(cat.models, std::move(cm), [](const CatalogModel& x) { return x.spec.id; }, diag);
+    upsert(cat.models, std::move(cm), [](const CatalogModel& x) { return x.spec.id; }, diag, seen);
   });
 }
 

@@ -1,4 +1,6 @@
 // quants.yaml -> TensorType, QuantMix and the KV type list (schema: docs/catalog-format.md).
+#include <charconv>
+
 #include "catalog/load_common.hpp"
 
 namespace vramfit::io {
@@ -13,16 +15,16 @@ void read_rule(CatalogMix& cm, const YAML::Node& n, const std::string& file, Dia
   const std::string layers = r.str("layers", false, "all");
   const auto colon = layers.find(':');
   const std::string sel = layers.substr(0, colon);
+  const bool counted = sel == "first" || sel == "first_fraction" || sel == "middle_fraction";
   if (colon != std::string::npos) {
-    try {
-      rule.select_n = std::stoll(layers.substr(colon + 1));
-    } catch (const std::exception&) {
-      rule.select_n = 0;
-    }
-    if (rule.select_n <= 0) r.problem("layers", "'" + layers + "' needs a positive number after ':'");
+    const std::string num = layers.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), rule.select_n);
+    if (!counted) r.problem("layers", "'" + sel + "' takes no count ('" + layers + "')");
+    else if (ec != std::errc() || end != num.data() + num.size() || rule.select_n <= 0)
+      r.problem("layers", "'" + layers + "' needs a positive integer after ':'");
   }
-  if (sel == "all") rule.select = LayerSelect::all;
-  else if (sel == "use_more_bits") rule.select = LayerSelect::use_more_bits;
+  if (sel == "all" && colon == std::string::npos) rule.select = LayerSelect::all;
+  else if (sel == "use_more_bits" && colon == std::string::npos) rule.select = LayerSelect::use_more_bits;
   else if (sel == "first" && colon != std::string::npos) rule.select = LayerSelect::first;
   else if (sel == "first_fraction" && colon != std::string::npos) rule.select = LayerSelect::first_fraction;
   else if (sel == "middle_fraction" && colon != std::string::npos) rule.select = LayerSelect::middle_fraction;
@@ -41,6 +43,7 @@ void read_rule(CatalogMix& cm, const YAML::Node& n, const std::string& file, Dia
 }  // namespace
 
 void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  std::map<std::string, int> seen_types, seen_mixes;
   const std::vector<std::string> top = {"schema_version", "tensor_types", "kv_types", "mixes"};
   for_each_entry(root, file, diag, "tensor_types", top, [&](const YAML::Node& node) {
     Entry e(node, file, diag, {"id", "block_size", "block_bytes", "row_bytes", "kv", "fallback", "note", "source"});
@@ -60,10 +63,11 @@ void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, 
     ct.meta.notes = e.str("note");
     e.finish();
     if (t.id.empty()) return;
-    upsert(cat.types, std::move(ct), [](const CatalogType& x) { return x.type.id; }, diag);
+    upsert(cat.types, std::move(ct), [](const CatalogType& x) { return x.type.id; }, diag, seen_types);
   });
   if (root.IsMap() && root["kv_types"].IsDefined()) {
     Entry top_entry(root, file, diag, top);
+    cat.kv_types_where = top_entry.loc("kv_types");
     for (const std::string& k : top_entry.strings("kv_types"))
       if (std::find(cat.kv_types.begin(), cat.kv_types.end(), k) == cat.kv_types.end()) cat.kv_types.push_back(k);
   }
@@ -101,7 +105,7 @@ void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, 
     cm.meta.source = e.strings("source");
     e.finish();
     if (q.id.empty()) continue;
-    upsert(cat.mixes, std::move(cm), [](const CatalogMix& x) { return x.mix.id; }, diag);
+    upsert(cat.mixes, std::move(cm), [](const CatalogMix& x) { return x.mix.id; }, diag, seen_mixes);
   }
 }
 

@@ -5,6 +5,7 @@ namespace vramfit::io {
 
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
   const std::vector<std::string> top = {"schema_version", "runtimes", "platforms"};
+  std::map<std::string, int> seen;
   for_each_entry(root, file, diag, "runtimes", top, [&](const YAML::Node& node) {
     Entry e(node, file, diag,
             {"id", "name", "ubatch", "batch", "kv_pad", "flash_attention", "kv_type", "device_overhead_mib",
@@ -30,11 +31,19 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     r.fit_margin = mib(e.integer("fit_margin_mib", 0, 1 << 20));
     r.embeddings_on_host = e.boolean("embeddings_on_host", true);
     r.source = e.strings("source");
+    const Location where = e.loc();
     e.finish();
     if (r.id.empty()) return;
+    if (const auto [first, fresh] = seen.emplace(r.id, where.line); !fresh) {
+      diag.report(where, "duplicate id '" + r.id + "' (first defined at line " + std::to_string(first->second) + ")");
+      return;
+    }
     auto it = std::find_if(cat.runtimes.begin(), cat.runtimes.end(), [&](const RuntimeProfile& x) { return x.id == r.id; });
+    const std::size_t index = static_cast<std::size_t>(it - cat.runtimes.begin());
     if (it != cat.runtimes.end()) *it = std::move(r);
     else cat.runtimes.push_back(std::move(r));
+    cat.runtime_where.resize(cat.runtimes.size());
+    cat.runtime_where[index] = where;
   });
   if (!root.IsMap() || !root["platforms"].IsDefined()) return;
   for (const YAML::Node& node : root["platforms"]) {

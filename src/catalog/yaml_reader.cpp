@@ -1,5 +1,6 @@
 #include "catalog/yaml_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -156,8 +157,13 @@ YAML::Node Entry::child(const std::string& key) { return value(key, false); }
 
 void Entry::finish() {
   if (!node_.IsMap()) return;
+  std::vector<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string key = it->first.Scalar();
+    // yaml-cpp keeps both copies of a repeated key and lookups return the first: say so.
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      diag_.report(location_of(it->first, file_), "key '" + key + "' appears twice in this entry");
+    seen.push_back(key);
     bool ok = false;
     for (const std::string& a : allowed_) ok |= a == key;
     if (!ok)

@@ -38,6 +38,9 @@ int run(int argc, const char* const* argv, Io& io) {
         throw io::InputError(std::string("unknown command '") + argv[1] + "'" + io::did_you_mean(argv[1], names) +
                              " (commands: estimate, fit, table, list, show, catalog)");
     }
+    if (argc > 2 && std::string(argv[1]) == "catalog" && argv[2][0] != '-' && std::string(argv[2]) != "check")
+      throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +
+                           " (catalog commands: check)");
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     io.out << app.help();

@@ -32,7 +32,7 @@ int run_check(Context& ctx) {
     for (const io::Problem& p : problems) out += p.str() + "\n";
     const std::string status = problems.empty() ? std::string("catalog OK")
                                                 : fmt::format("catalog has {} problem{}", problems.size(), problems.size() == 1 ? "" : "s");
-    out += fmt::format("{}: {} models, {} devices, {} quantizations, {} tensor types, {} runtime profiles in {} files\n", status,
+    out += fmt::format("{}: {} models, {} devices, {} quantizations, {} tensor types, {} runtime profile(s) in {} files\n", status,
                        cat.models.size(), cat.devices.size(), cat.mixes.size(), cat.types.size(), cat.runtimes.size(), cat.files.size());
     ctx.io.out << out;
   }

@@ -256,7 +256,8 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
     r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
   }
   if (opt.gpu_layers != "auto") {
-    r.request.gpu_layers = io::parse_count(opt.gpu_layers, "--gpu-layers", 0, q.model->spec.layers + 1);
+    // Like llama.cpp, a value above the layer count (the usual -ngl 999) means all of them.
+    r.request.gpu_layers = std::min(io::parse_count(opt.gpu_layers, "--gpu-layers", 0, 1 << 20), q.model->spec.layers + 1);
   }
   if (!r.cpu_only)
     r.assumptions.push_back(fmt::format(

@@ -48,6 +48,8 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
     const Bytes b = e.weights.by_group[g];
     if (b.value() > 0) t.rows.push_back({std::string("  ") + group_name(static_cast<TensorGroup>(g)), size_str(b), ""});
   }
+  if (e.weights.tied_copy.value() > 0)
+    t.rows.push_back({"  tied output copy", size_str(e.weights.tied_copy), "llama.cpp copies the tied embedding matrix to the output GPU"});
   t.rows.push_back({"KV cache", size_str(e.kv.total), kv_detail(m, e, q.workload)});
   t.rows.push_back({"compute buffer", size_str(e.compute.total()), compute_detail(e.compute)});
   t.rows.push_back({"runtime overhead", size_str(gpu.overhead), "per GPU (CUDA context, runtime profile)"});

@@ -31,7 +31,7 @@ std::string layers_text(const DevicePlan& d) {
   return s;
 }
 
-std::string verdict_reason(const Placement& p, const ModelSpec& m) {
+std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit_layers) {
   if (p.verdict == Verdict::fits) {
     Bytes least = p.gpus.empty() ? p.host.headroom() : p.gpus.front().headroom();
     std::string where = p.gpus.empty() ? p.host.label : p.gpus.front().label;
@@ -47,6 +47,7 @@ std::string verdict_reason(const Placement& p, const ModelSpec& m) {
     if (!d.fits()) return fmt::format("{} needs {} but has {} usable", d.label, size_str(d.total()), size_str(d.capacity));
   if (!p.host.fits())
     return fmt::format("{} needs {} but has {}", p.host.label, size_str(p.host.total()), size_str(p.host.capacity));
+  if (explicit_layers && p.gpu_layers == 0) return "--gpu-layers 0 keeps every layer off the GPU: a CPU-only run";
   return "not even one layer fits on the GPU";
 }
 
@@ -100,7 +101,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     return code;
   }
   std::string out = headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
-  out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m));
+  out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m, rp.request.gpu_layers >= 0));
   for (const DevicePlan& d : p.gpus)
     if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
       out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",

@@ -49,6 +49,7 @@ std::string Table::text() const {
       out += last && !r ? cells[c] : pad(cells[c], w[c], r);
       if (!last) out += "  ";
     }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
   std::string out = line(header);

@@ -84,7 +84,8 @@ Fields device_fields(const Device& d) {
           {"gfx target", d.gfx_target},
           {"memory", fmt::format("{:g} GB{}", d.memory_gib, d.memory_reported_mib > 0 ? fmt::format(" (driver reports {} MiB)", d.memory_reported_mib) : "")},
           {"memory options (GB)", options},
-          {"memory type / bus", fmt::format("{} / {} bit", d.memory_type, d.memory_bus_bits)},
+          {"memory type", d.memory_type},
+          {"memory bus", d.memory_bus_bits > 0 ? fmt::format("{} bit", d.memory_bus_bits) : ""},
           {"bandwidth", fmt::format("{:g} GB/s", d.bandwidth_gbs)},
           {"FP16 tensor TFLOPS", opt_dbl(d.fp16_tflops)},
           {"BF16 tensor TFLOPS", opt_dbl(d.bf16_tflops)},
@@ -274,6 +275,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
   for (const auto& d : cat.devices) ids.push_back(d.device.id);
   for (const auto& q : cat.mixes) ids.push_back(q.mix.id);
   for (const auto& t : cat.types) ids.push_back(t.type.id);
+  if (opt.id.empty()) throw io::InputError("empty id; see 'vramfit list models|devices|quants|types'");
   throw io::InputError("unknown id '" + opt.id + "'" + io::did_you_mean(opt.id, ids) + "; see 'vramfit list models|devices|quants|types'");
 }
 

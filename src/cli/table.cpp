@@ -131,7 +131,15 @@ int device_table(Context& ctx, const TableOptions& opt) {
       const Query q = resolve_query(ctx, cm.spec.id, wo);
       const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
       const MemoryEstimate e = estimate(ctx, q);
-      const Placement p = place(cm.spec, e, rp.request);
+      Placement p;
+      try {
+        p = place(cm.spec, e, rp.request);
+      } catch (const CoreError& err) {  // e.g. more GPUs than this model has layers: a cell, not an error
+        if (err.kind() != ErrorKind::placement) throw;
+        row.push_back("n/a");
+        cells.push_back({{"quant", q.mix->mix.id}, {"verdict", "not_applicable"}, {"reason", err.what()}});
+        continue;
+      }
       if (assumptions.empty()) {
         if (!opt.workload.context.empty()) context_label = std::to_string(q.workload.context);
         assumptions = q.assumptions;
@@ -156,7 +164,7 @@ int device_table(Context& ctx, const TableOptions& opt) {
     rows.push_back(jr);
     t.rows.push_back(row);
   }
-  assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer; number = total GiB needed (GPUs + host)");
+  assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs than layers; number = total GiB needed (GPUs + host)");
   if (ctx.format() == "json") {
     Json j = json_document("device_table");
     j["devices"] = opt.placement.devices;
