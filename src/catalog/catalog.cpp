@@ -10,19 +10,14 @@
 namespace vramfit::io {
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 template <class T, class IdOf, class AliasesOf>
 const T* find_entry(const std::vector<T>& items, const std::string& id, IdOf id_of, AliasesOf aliases_of) {
-  const std::string want = lower(id);
+  const std::string want = to_lower(id);
   for (const T& x : items)
-    if (lower(id_of(x)) == want) return &x;
+    if (to_lower(id_of(x)) == want) return &x;
   for (const T& x : items)
     for (const std::string& a : aliases_of(x))
-      if (lower(a) == want) return &x;
+      if (to_lower(a) == want) return &x;
   return nullptr;
 }
 
@@ -74,7 +69,7 @@ const CatalogMix& Catalog::mix(const std::string& id) const {
 
 const RuntimeProfile& Catalog::runtime(const std::string& id) const {
   for (const RuntimeProfile& r : runtimes)
-    if (lower(r.id) == lower(id)) return r;
+    if (to_lower(r.id) == to_lower(id)) return r;
   unknown("runtime", id, runtimes, [](const RuntimeProfile& r) { return r.id; }, "vramfit list runtimes");
 }
 

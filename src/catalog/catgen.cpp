@@ -53,18 +53,6 @@ void meta(std::ostream& o, const EntryMeta& m) {
     << "  x.meta.unconfirmed = " << strings(m.unconfirmed) << ";\n  x.meta.notes = " << q(m.notes) << ";\n";
 }
 
-const char* kind_name(LayerKind k) {
-  switch (k) {
-    case LayerKind::full: return "full";
-    case LayerKind::sliding: return "sliding";
-    case LayerKind::chunked: return "chunked";
-    case LayerKind::mla: return "mla";
-    case LayerKind::mamba: return "mamba";
-    case LayerKind::linear: return "linear";
-  }
-  return "full";
-}
-
 void model(std::ostream& o, const CatalogModel& cm) {
   const ModelSpec& m = cm.spec;
   o << "  CatalogModel x;\n  ModelSpec& m = x.spec;\n"
@@ -76,7 +64,7 @@ void model(std::ostream& o, const CatalogModel& cm) {
     << "; m.attn_output_gate = " << m.attn_output_gate << "; m.attn_sinks = " << m.attn_sinks << "; m.final_norm = " << m.final_norm
     << "; m.norms_per_layer = " << m.norms_per_layer << "; m.attn_bias = AttnBias(" << int(m.attn_bias) << ");\n"
     << "  m.layer_pattern = {";
-  for (LayerKind k : m.layer_pattern) o << "LayerKind::" << kind_name(k) << ",";
+  for (LayerKind k : m.layer_pattern) o << "LayerKind::" << to_string(k) << ",";
   o << "};\n  m.sliding_window = " << m.sliding_window << "; m.chunk_size = " << m.chunk_size << ";\n"
     << "  m.mla = MlaSpec{" << m.mla.q_lora_rank << "," << m.mla.kv_lora_rank << "," << m.mla.qk_rope_head_dim << ","
     << m.mla.qk_nope_head_dim << "," << m.mla.v_head_dim << "};\n"

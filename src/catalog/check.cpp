@@ -1,4 +1,5 @@
 #include "catalog/check.hpp"
+#include "catalog/suggest.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -8,11 +9,6 @@
 
 namespace vramfit::io {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string pct(double x) {
   char buf[32];
@@ -27,7 +23,7 @@ void check_names(const std::vector<T>& items, IdOf id_of, const std::string& wha
   for (const T& x : items) {
     const std::string id = id_of(x);
     auto claim = [&](const std::string& name, bool is_alias) {
-      const std::string key = lower(name);
+      const std::string key = to_lower(name);
       auto [it, inserted] = owner.emplace(key, id);
       if (!inserted && it->second != id)
         diag.report(x.meta.where, what + " '" + id + "': " + (is_alias ? "alias '" : "id '") + name +
@@ -66,8 +62,8 @@ void check_models(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt
       diag.report(cm.meta.where, "model '" + m.id + "': params_active_b is declared but the model has no moe section");
     const bool native_known = find_by_id(types.types, m.native_format) != nullptr ||
                               std::any_of(cat.mixes.begin(), cat.mixes.end(), [&](const CatalogMix& x) {
-                                return lower(x.mix.id) == lower(m.native_format) ||
-                                       lower(x.mix.id) == "hf-" + lower(m.native_format);
+                                return to_lower(x.mix.id) == to_lower(m.native_format) ||
+                                       to_lower(x.mix.id) == "hf-" + to_lower(m.native_format);
                               });
     if (!native_known) diag.report(cm.meta.where, "model '" + m.id + "': native_format '" + m.native_format + "' is not a known type or mix");
   }

@@ -1,6 +1,8 @@
 // vramfit list models|devices|quants|types|runtimes [--filter TEXT]
 #include <fmt/format.h>
 
+#include "catalog/suggest.hpp"
+#include "catalog/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 
@@ -12,16 +14,11 @@ struct ListOptions {
   std::string filter;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool matches(const std::string& filter, std::initializer_list<std::string> fields) {
   if (filter.empty()) return true;
-  const std::string f = lower(filter);
+  const std::string f = io::to_lower(filter);
   for (const std::string& s : fields)
-    if (lower(s).find(f) != std::string::npos) return true;
+    if (io::to_lower(s).find(f) != std::string::npos) return true;
   return false;
 }
 

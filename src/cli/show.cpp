@@ -15,11 +15,7 @@ struct ShowOptions {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-bool lower_equal(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+
 
 std::string render_fields(const std::string& title, const Fields& f, const io::EntryMeta& meta) {
   std::size_t w = 0;
@@ -222,7 +218,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
   const bool type_exact = std::any_of(cat.types.begin(), cat.types.end(), [&](const io::CatalogType& t) { return t.type.id == opt.id; });
   for (const io::CatalogMix& cm : cat.mixes) {
     const QuantMix& q = cm.mix;
-    if (!type_exact && lower_equal(q.id, opt.id)) {
+    if (!type_exact && iequals(q.id, opt.id)) {
       Fields f = {{"name", q.name}, {"format", q.format}, {"base type", q.base}, {"token embeddings", q.embeddings.empty() ? q.base : q.embeddings},
                   {"output head", q.output.empty() ? q.base : q.output}, {"routed experts", q.experts.empty() ? q.base : q.experts},
                   {"unquantized tensors", q.unquantized}, {"vision encoder", q.vision}};
@@ -251,7 +247,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
   }
   for (const io::CatalogType& ct : cat.types) {
     const TensorType& t = ct.type;
-    if (lower_equal(t.id, opt.id)) {
+    if (iequals(t.id, opt.id)) {
       const Fields f = {{"block", fmt::format("{} weights in {} bytes{}", t.block_size, t.block_bytes,
                                               t.row_bytes ? fmt::format(" + {} bytes per row", t.row_bytes) : "")},
                         {"bits per weight", fmt::format("{:.4g}", t.bits_per_weight())},
