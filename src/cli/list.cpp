@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include "catalog/suggest.hpp"
-#include "catalog/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 
