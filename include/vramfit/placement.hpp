@@ -1,7 +1,9 @@
 // Placement: which layers go to which device, memory per device, and the fit verdict.
-// Follows llama.cpp's layer split (llama-model.cpp load_tensors): the LAST n_gpu_layers blocks go
-// to the GPUs, the output layer counts as block n_layer, token_embd stays in host memory, and
-// blocks are split across GPUs in proportion to each GPU's free memory.
+// Layer split (the default) follows llama.cpp (llama-model.cpp load_tensors): the LAST n_gpu_layers
+// blocks go to the GPUs, the output layer counts as block n_layer, token_embd stays in host memory, and
+// blocks are split across GPUs in proportion to each GPU's free memory. --n-cpu-moe N keeps the routed
+// experts of blocks 0..N-1 in host memory (llama.cpp's tensor-override regex, methods.md §4.2).
+// Tensor parallel (vLLM -tp N) divides every layer among N identical GPUs (parallel.hpp).
 #pragma once
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "vramfit/memory.hpp"
+#include "vramfit/parallel.hpp"
 
 namespace vramfit {
 
@@ -23,10 +26,19 @@ struct Target {
   [[nodiscard]] Bytes usable() const { return capacity > reserve ? capacity - reserve : Bytes{0}; }
 };
 
+// How the GPUs share the model: llama.cpp's layer split (pipeline: each GPU runs its blocks in turn) or
+// vLLM's tensor parallel (every GPU runs 1/N of every block at the same time).
+enum class Parallelism { layer, tensor };
+
+inline const char* to_string(Parallelism s) { return s == Parallelism::layer ? "layer" : "tensor"; }
+
 struct PlacementRequest {
   std::vector<Target> gpus;      // accelerators, in split order (empty: CPU only)
   Target host;                   // host memory; capacity 0 = not given
-  std::int64_t gpu_layers = -1;  // llama.cpp -ngl; -1 = most that fit
+  std::int64_t gpu_layers = -1;  // llama.cpp -ngl; -1 = most that fit (layer split only)
+  Parallelism split = Parallelism::layer;
+  Link link;                        // between the GPUs of a tensor-parallel group
+  std::int64_t cpu_moe_layers = 0;  // llama.cpp --n-cpu-moe N: routed experts of blocks 0..N-1 in host memory
 };
 
 struct DevicePlan {
@@ -35,6 +47,9 @@ struct DevicePlan {
   std::int64_t layer_count = 0;
   bool output = false;
   bool vision = false;
+  // Blocks whose routed experts this device holds while a GPU runs the rest of the block (--n-cpu-moe).
+  std::int64_t expert_first = 0;
+  std::int64_t expert_count = 0;
   Bytes weights{0}, kv{0}, compute{0}, overhead{0};
   Bytes capacity{0};  // usable (capacity - reserve, at least 0)
   bool capacity_known = true;
@@ -63,6 +78,15 @@ struct Placement {
   std::int64_t gpu_layers = 0;  // as llama.cpp counts them: blocks + output, at most n_layer + 1
   std::int64_t total_layers = 0;  // n_layer + 1
   Verdict verdict = Verdict::does_not_fit;
+  Parallelism split = Parallelism::layer;
+  std::int64_t tp_degree = 1;  // GPUs in the tensor-parallel group (1: layer split)
+  Link link;                   // tensor parallel: the link between the GPUs
+  // Tensor parallel: all-reduce time per decoded token (2 per block, parallel.hpp); 0 for a layer split.
+  // The speed model adds it to the time per token.
+  Seconds tp_comm_per_token{0.0};
+  std::int64_t cpu_moe_layers = 0;  // blocks 0..N-1 keep their routed experts in host memory
+  // Whether block il reads its routed experts from host memory (--cpu-moe / --n-cpu-moe).
+  [[nodiscard]] bool experts_on_host(std::int64_t il) const { return il < cpu_moe_layers; }
   [[nodiscard]] bool all_gpus_fit() const {
     return std::all_of(gpus.begin(), gpus.end(), [](const DevicePlan& d) { return d.fits(); });
   }
@@ -75,6 +99,7 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   Placement p;
   p.total_layers = n + 1;
   p.gpu_layers = req.gpus.empty() ? 0 : std::clamp<std::int64_t>(ngl, 0, n + 1);
+  p.cpu_moe_layers = m.moe.present() ? std::clamp<std::int64_t>(req.cpu_moe_layers, 0, n) : 0;
   const std::int64_t start = std::max<std::int64_t>(n - p.gpu_layers, 0);
   const std::int64_t act = std::min(p.gpu_layers, n + 1);
 
@@ -110,11 +135,19 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   const auto sz = [](std::int64_t i) { return static_cast<std::size_t>(i); };
   for (std::int64_t il = 0; il < n; ++il) {
     DevicePlan& d = (p.gpu_layers > 0 && il >= start) ? p.gpus[std::min(gpu_of(il), p.gpus.size() - 1)] : p.host;
+    Bytes experts{0};
     if (&d != &p.host) {
       if (d.layer_count == 0) d.first_layer = il;
       ++d.layer_count;
+      // --n-cpu-moe: the block runs on the GPU, its routed experts stay in host memory.
+      if (p.experts_on_host(il) && e.weights.per_layer_experts[sz(il)].value() > 0) {
+        experts = e.weights.per_layer_experts[sz(il)];
+        if (p.host.expert_count == 0) p.host.expert_first = il;
+        ++p.host.expert_count;
+        p.host.weights += experts;
+      }
     }
-    d.weights += e.weights.per_layer[sz(il)];
+    d.weights += e.weights.per_layer[sz(il)] - experts;
     d.kv += e.kv.per_layer[sz(il)];
   }
   DevicePlan& out = (p.gpu_layers > n) ? p.gpus[std::min(gpu_of(n), p.gpus.size() - 1)] : p.host;
@@ -129,7 +162,9 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   const Bytes layer_scratch = c.inputs + c.mask + std::max(c.attention, c.ffn);
   for (DevicePlan& d : p.gpus)
     if (d.layer_count > 0 || d.output) d.compute = d.output ? c.total() : layer_scratch;
-  p.host.compute = p.host.output ? c.total() : (p.host.layer_count > 0 ? layer_scratch : c.inputs);
+  // Host memory that runs blocks, or only their experts, needs the layer scratch.
+  p.host.compute = p.host.output ? c.total()
+                   : (p.host.layer_count > 0 || p.host.expert_count > 0 ? layer_scratch : c.inputs);
 
   // The vision encoder (mmproj) loads on the first GPU that is used, else in host memory.
   if (e.weights.vision.value() > 0) {
@@ -144,8 +179,86 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   return p;
 }
 
+namespace detail {
+
+inline Bytes split_share(Bytes b, std::int64_t n) { return Bytes((b.value() + n - 1) / n); }
+
+}  // namespace detail
+
+// KV bytes of block il that each of n tensor-parallel GPUs holds (or reads): the GPU's KV heads of an
+// attention layer; the whole latent of an MLA layer (shared by all heads, so vLLM keeps it on every
+// rank); 1/n of a recurrent state (its heads are divided like the projections).
+inline Bytes tp_kv_share(const ModelSpec& m, Bytes layer_kv, std::int64_t il, std::int64_t n) {
+  const LayerKind k = m.layer_kind(il);
+  if (k == LayerKind::mla) return layer_kv;
+  if (ModelSpec::is_recurrent(k)) return detail::split_share(layer_kv, n);
+  return Bytes(layer_kv.value() / m.kv_heads * kv_heads_per_gpu(m, n));
+}
+
+// Tensor parallel over every GPU of the request (vLLM -tp N): each GPU holds 1/N of every block, of the
+// token embeddings and of the output head (vocab-parallel), its KV heads, the compute buffer with the
+// attention and FFN scratch divided by N (inputs, mask and the gathered logits whole), the runtime
+// overhead; nothing stays in host memory. No offload: it fits on the GPUs or it does not.
+inline Placement place_tensor_parallel(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req) {
+  const auto n = static_cast<std::int64_t>(req.gpus.size());
+  if (n == 0) throw CoreError(ErrorKind::placement, "tensor parallel needs at least one GPU");
+  validate_tensor_parallel(m, n);
+  Placement p;
+  p.split = Parallelism::tensor;
+  p.tp_degree = n;
+  p.link = req.link;
+  p.total_layers = p.gpu_layers = m.layers + 1;
+  Bytes weights{0}, kv{0};
+  for (std::int64_t il = 0; il < m.layers; ++il) {
+    const auto i = static_cast<std::size_t>(il);
+    weights += detail::split_share(e.weights.per_layer[i], n);
+    kv += tp_kv_share(m, e.kv.per_layer[i], il, n);
+  }
+  // One vocab-parallel matrix for embeddings and a tied head (vLLM shares it: no copy), plus the head.
+  weights += detail::split_share(e.weights.global_cpu + e.weights.output - e.weights.tied_copy, n);
+  weights += detail::split_share(e.weights.vision, n);
+  const ComputeTerms& c = e.compute;
+  const Bytes compute =
+      c.inputs + c.mask + std::max({c.logits, detail::split_share(c.attention, n), detail::split_share(c.ffn, n)});
+  for (const Target& t : req.gpus) {
+    DevicePlan d;
+    d.label = t.label;
+    d.first_layer = 0;
+    d.layer_count = m.layers;
+    d.output = true;
+    d.vision = e.weights.vision.value() > 0;
+    d.weights = weights;
+    d.kv = kv;
+    d.compute = compute;
+    d.overhead = t.overhead;
+    d.capacity = t.usable();
+    d.capacity_known = t.known();
+    d.bandwidth = t.bandwidth;
+    p.gpus.push_back(d);
+  }
+  p.host.label = req.host.label;
+  p.host.capacity = req.host.usable();
+  p.host.capacity_known = req.host.known();
+  p.host.bandwidth = req.host.bandwidth;
+  p.tp_comm_per_token = tp_comm_time(m, req.link, n, 1);
+  p.verdict = p.all_gpus_fit() && p.host.fits() ? Verdict::fits : Verdict::does_not_fit;
+  return p;
+}
+
 inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req) {
   const std::int64_t n = m.layers;
+  if (req.cpu_moe_layers > 0) {
+    if (!m.moe.present())
+      throw CoreError(ErrorKind::placement, "routed experts in host memory (--cpu-moe, --n-cpu-moe): " + m.id +
+                                                " is a dense model without routed experts");
+    if (req.gpus.empty())
+      throw CoreError(ErrorKind::placement,
+                      "routed experts in host memory (--cpu-moe, --n-cpu-moe) need a GPU for the rest of the model");
+    if (req.split == Parallelism::tensor)
+      throw CoreError(ErrorKind::placement,
+                      "routed experts in host memory (--cpu-moe, --n-cpu-moe) are a llama.cpp layer-split option, not tensor parallel");
+  }
+  if (req.split == Parallelism::tensor) return place_tensor_parallel(m, e, req);
   if (!req.gpus.empty() && static_cast<std::int64_t>(req.gpus.size()) > n)
     throw CoreError(ErrorKind::placement, std::to_string(req.gpus.size()) + " GPUs for " + std::to_string(n) +
                                               " layers: a layer split needs at least one layer per GPU");
@@ -169,11 +282,76 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
     p = place_layers(m, e, req, lo);
   }
   const bool host_ok = p.host.fits();
-  // Zero offloaded layers is a CPU-only run, not a GPU fit.
+  // Zero offloaded layers is a CPU-only run, not a GPU fit; experts in host memory are an offload too.
   if (!p.all_gpus_fit() || !host_ok || (!req.gpus.empty() && p.gpu_layers == 0)) p.verdict = Verdict::does_not_fit;
-  else if (req.gpus.empty() || p.gpu_layers == n + 1) p.verdict = Verdict::fits;
+  else if (req.gpus.empty() || (p.gpu_layers == n + 1 && p.host.expert_count == 0)) p.verdict = Verdict::fits;
   else p.verdict = Verdict::fits_with_offload;
   return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a decoded token reads where: the input of the speed model (speed.hpp).
+// ---------------------------------------------------------------------------------------------
+
+struct DeviceRead {
+  const DevicePlan* plan = nullptr;
+  std::int64_t blocks = 0;  // blocks it runs for one token (a block with experts in host memory counts on both)
+  bool output = false;      // it runs the output head
+  Bytes bytes{0};           // weight + KV bytes it reads per decoded token
+};
+
+struct TokenReads {
+  std::vector<DeviceRead> gpus;  // same order as Placement::gpus
+  DeviceRead host;
+  // Tensor parallel: the GPUs read their shares at the same time, so the slowest GPU sets the time;
+  // a layer split runs the devices one after the other, so their times add.
+  bool gpus_in_parallel = false;
+  Seconds communication{0.0};  // all-reduces per token (tensor parallel), added to the time
+};
+
+inline TokenReads token_reads(const ModelSpec& m, const MemoryEstimate& e, const Placement& p, std::int64_t position) {
+  TokenReads r;
+  const std::vector<Bytes> kv = kv_read_per_layer(m, e, position);
+  r.host.plan = &p.host;
+  for (const DevicePlan& d : p.gpus) r.gpus.push_back(DeviceRead{&d});
+  if (p.split == Parallelism::tensor) {
+    const std::int64_t n = p.tp_degree;
+    Bytes share{0};
+    for (std::int64_t il = 0; il < m.layers; ++il) {
+      const auto i = static_cast<std::size_t>(il);
+      share += detail::split_share(e.layer_active[i], n) + tp_kv_share(m, kv[i], il, n);
+    }
+    share += detail::split_share(e.output_active, n);
+    for (DeviceRead& g : r.gpus) {
+      g.blocks = m.layers;
+      g.output = true;
+      g.bytes = share;
+    }
+    r.gpus_in_parallel = true;
+    r.communication = p.tp_comm_per_token;
+    return r;
+  }
+  for (std::int64_t il = 0; il < m.layers; ++il) {
+    const auto i = static_cast<std::size_t>(il);
+    DeviceRead* d = &r.host;
+    for (std::size_t g = 0; g < p.gpus.size(); ++g)
+      if (p.gpus[g].holds_layer(il)) d = &r.gpus[g];
+    Bytes bytes = e.layer_active[i] + kv[i];
+    const Bytes experts = e.weights.per_layer_experts[i];
+    if (d != &r.host && p.experts_on_host(il) && experts.value() > 0) {
+      // The active experts of a block are read from host memory, at host bandwidth.
+      const Bytes active = Bytes(experts.value() / m.moe.experts * m.moe.experts_per_token);
+      bytes -= active;
+      r.host.bytes += active;
+      ++r.host.blocks;
+    }
+    d->bytes += bytes;
+    ++d->blocks;
+  }
+  for (std::size_t g = 0; g < p.gpus.size(); ++g)
+    if (p.gpus[g].output) r.gpus[g].output = true, r.gpus[g].bytes += e.output_active;
+  if (p.host.output) r.host.output = true, r.host.bytes += e.output_active;
+  return r;
 }
 
 }  // namespace vramfit

@@ -22,25 +22,23 @@ inline DecodeBound decode_upper_bound(const ModelSpec& m, const MemoryEstimate& 
                                       std::int64_t position) {
   DecodeBound b;
   b.position = position;
-  const std::vector<Bytes> kv = kv_read_per_layer(m, e, position);
-  double seconds = 0;
+  // Who reads what comes from the placement (token_reads, placement.hpp): layer split, tensor parallel
+  // (GPUs read their 1/N shares at once, plus the all-reduces) and experts kept in host memory.
+  const TokenReads r = token_reads(m, e, p, position);
   bool known = true;
-  auto charge = [&](const DevicePlan& d, Bytes bytes) {
-    b.bytes_read += bytes;
-    if (bytes.value() == 0) return;
-    if (d.bandwidth.value() <= 0) known = false;
-    else seconds += (bytes / d.bandwidth).value();
+  auto time_of = [&](const DeviceRead& d) {
+    b.bytes_read += d.bytes;
+    if (d.bytes.value() == 0) return 0.0;
+    if (d.plan->bandwidth.value() <= 0) known = false;
+    return d.plan->bandwidth.value() > 0 ? (d.bytes / d.plan->bandwidth).value() : 0.0;
   };
-  auto plan_of = [&](std::int64_t il) -> const DevicePlan& {
-    for (const DevicePlan& d : p.gpus)
-      if (d.holds_layer(il)) return d;
-    return p.host;
-  };
-  for (std::int64_t il = 0; il < m.layers; ++il)
-    charge(plan_of(il), e.layer_active[static_cast<std::size_t>(il)] + kv[static_cast<std::size_t>(il)]);
-  for (const DevicePlan& d : p.gpus)
-    if (d.output) charge(d, e.output_active);
-  if (p.host.output) charge(p.host, e.output_active);
+  double seconds = 0, slowest_gpu = 0;
+  for (const DeviceRead& d : r.gpus) {
+    const double t = time_of(d);
+    if (r.gpus_in_parallel) slowest_gpu = std::max(slowest_gpu, t);
+    else seconds += t;
+  }
+  seconds += slowest_gpu + time_of(r.host) + r.communication.value();
   b.known = known && seconds > 0;
   if (b.known) {
     b.time = Seconds(seconds);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fixtures.hpp"
@@ -251,6 +252,152 @@ TEST(Placement, Llama31_8bQ4KMOnOneGpuMatchesLog) {
   EXPECT_EQ(p.gpus[0].kv.value(), 1073741824);  // 1 GiB, see test_kv_cache.cpp
   // FA on, ctx 8192: 8 + 8 + 250.5 = 266.5 MiB (see test_runtime.cpp)
   EXPECT_EQ(p.gpus[0].compute.value(), 279445504);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Mixed GPUs: llama.cpp's default tensor_split is each device's free memory (methods.md §4.1).
+// ---------------------------------------------------------------------------------------------
+
+TEST(Placement, MixedGpusSplitByUsableMemoryAfterReserve) {
+  // RTX 3090 (24 GiB) + RTX 4060 Ti (16 GiB), 2 GiB reserved on each: usable 22 + 14, cum [22/36, 1] =
+  // [0.6111, 1]; il/33 < 0.6111 for il <= 20 (20/33 = 0.606, 21/33 = 0.636) -> GPU0 blocks 0..20 (21),
+  // GPU1 blocks 21..31 (11) + output (32/33).
+  PlacementRequest req;
+  req.gpus = {gpu("rtx-3090", gib(std::int64_t{24}), gib(std::int64_t{2})),
+              gpu("rtx-4060-ti-16gb", gib(std::int64_t{16}), gib(std::int64_t{2}))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  EXPECT_EQ(p.gpus[0].layer_count, 21);
+  EXPECT_EQ(p.gpus[1].first_layer, 21);
+  EXPECT_EQ(p.gpus[1].layer_count, 11);
+  EXPECT_TRUE(p.gpus[1].output);
+  EXPECT_EQ(p.gpus[0].weights, mib(2100));
+  EXPECT_EQ(p.gpus[1].weights, mib(1100 + 400));
+  // The order given is the split order: the small card first takes the first blocks.
+  std::swap(req.gpus[0], req.gpus[1]);
+  const Placement q = place(blocks(), synthetic(), req);
+  // cum [14/36 = 0.3889, 1]: il <= 12 (12/33 = 0.364, 13/33 = 0.394) -> 13 blocks on the 4060 Ti
+  EXPECT_EQ(q.gpus[0].label, "rtx-4060-ti-16gb");
+  EXPECT_EQ(q.gpus[0].layer_count, 13);
+  EXPECT_EQ(q.gpus[1].layer_count, 19);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routed experts in host memory: llama.cpp --cpu-moe / --n-cpu-moe N override the tensors matching
+// blk.i.ffn_(up|down|gate)_exps for i < N to the CPU buffer (methods.md §4.2).
+// ---------------------------------------------------------------------------------------------
+
+// The synthetic blocks as MoE blocks: 60 of each block's 100 MiB are routed experts.
+ModelSpec moe_blocks() {
+  ModelSpec m = test::qwen3_30b_a3b();  // 128 experts, 8 per token
+  m.layers = 32;
+  return m;
+}
+MemoryEstimate moe_synthetic() {
+  MemoryEstimate e = synthetic();
+  e.weights.per_layer_experts.assign(32, mib(60));
+  return e;
+}
+
+TEST(Placement, CpuMoeKeepsRoutedExpertsInHostMemory) {
+  struct Row {
+    const char* what;
+    std::int64_t cpu_moe, gpu_layers;
+    Bytes gpu_weights, host_weights;
+    std::int64_t expert_first, expert_count;
+    Verdict verdict;
+  };
+  const Row rows[] = {
+      // --cpu-moe: 32 x 40 + 400 on the GPU; 300 + 32 x 60 in RAM
+      {"all experts", 32, -1, mib(32 * 40 + 400), mib(300 + 32 * 60), 0, 32, Verdict::fits_with_offload},
+      // --n-cpu-moe 10: blocks 0..9 leave 60 MiB each in RAM
+      {"first 10", 10, -1, mib(10 * 40 + 22 * 100 + 400), mib(300 + 10 * 60), 0, 10, Verdict::fits_with_offload},
+      // N above the block count means all of them (the regex simply matches every block)
+      {"N > layers", 99, -1, mib(32 * 40 + 400), mib(300 + 32 * 60), 0, 32, Verdict::fits_with_offload},
+      // -ngl 20: blocks 12..31 on the GPU (output in RAM); experts of 12..15 go to RAM with them
+      {"-ngl 20, first 16", 16, 20, mib(4 * 40 + 16 * 100), mib(12 * 100 + 4 * 60 + 400 + 300), 12, 4,
+       Verdict::fits_with_offload},
+      // nothing moved: an ordinary full offload
+      {"none", 0, -1, mib(3200 + 400), mib(300), 0, 0, Verdict::fits},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    PlacementRequest req;
+    req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};
+    req.cpu_moe_layers = r.cpu_moe;
+    req.gpu_layers = r.gpu_layers;
+    const Placement p = place(moe_blocks(), moe_synthetic(), req);
+    EXPECT_EQ(p.gpus[0].weights, r.gpu_weights);
+    EXPECT_EQ(p.host.weights, r.host_weights);
+    EXPECT_EQ(p.host.expert_first, r.expert_first);
+    EXPECT_EQ(p.host.expert_count, r.expert_count);
+    EXPECT_EQ(p.verdict, r.verdict);
+    // KV stays with the block: all 32 layers' KV on the GPU unless the block itself is in RAM.
+    EXPECT_EQ(p.gpus[0].kv, mib(8) * p.gpus[0].layer_count);
+  }
+}
+
+TEST(Placement, CpuMoeHostRunsTheExpertsWithLayerScratch) {
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};
+  req.cpu_moe_layers = 32;
+  const Placement p = place(moe_blocks(), moe_synthetic(), req);
+  EXPECT_EQ(p.host.compute, mib(65));  // inputs 8 + mask 1 + max(attention 56, FFN 56)
+  EXPECT_EQ(p.gpus[0].compute, mib(259));
+  EXPECT_TRUE(p.experts_on_host(31));
+  req.cpu_moe_layers = 4;
+  EXPECT_FALSE(place(moe_blocks(), moe_synthetic(), req).experts_on_host(4));
+}
+
+TEST(Placement, CpuMoeLetsMoreBlocksOnTheGpu) {
+  // 2 GiB card: whole blocks (108 MiB) -> 18 of them (PartialOffloadTable). With every block's experts in
+  // RAM a block costs 40 + 8 = 48 MiB on the GPU: all 32 + output need 32 x 48 + 400 + 259 = 2195 MiB
+  // (too much), all 32 blocks without the output 32 x 48 + 65 = 1601 MiB -> -ngl 32.
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", mib(2048))};
+  req.cpu_moe_layers = 32;
+  const Placement p = place(moe_blocks(), moe_synthetic(), req);
+  EXPECT_EQ(p.gpu_layers, 32);
+  EXPECT_EQ(p.gpus[0].total(), mib(32 * 48 + 65));
+}
+
+TEST(Placement, CpuMoeErrors) {
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};
+  req.cpu_moe_layers = 4;
+  try {
+    (void)place(blocks(), synthetic(), req);
+    FAIL() << "expected CoreError";
+  } catch (const CoreError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::placement);
+    EXPECT_STREQ(e.what(), "routed experts in host memory (--cpu-moe, --n-cpu-moe): llama-3.1-8b is a dense model without routed experts");
+  }
+  req.gpus.clear();
+  EXPECT_THROW((void)place(moe_blocks(), moe_synthetic(), req), CoreError);
+}
+
+TEST(Placement, CpuMoeTokenReadsChargeActiveExpertsToTheHost) {
+  // Qwen3-30B-A3B Q4_K_M, everything on the GPU, --cpu-moe: each block's active experts
+  // (experts / 128 x 8) are read from RAM, the rest of the block and the KV from the GPU. The sum is
+  // what the same token reads without --cpu-moe.
+  const ModelSpec m = test::qwen3_30b_a3b();
+  Workload w;
+  w.context = 4096;
+  const MemoryEstimate e = estimate_memory(m, test::mix_q4_k_m(), test::types(), w);
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{80}))};
+  const TokenReads plain = token_reads(m, e, place(m, e, req), 1000);
+  req.cpu_moe_layers = 48;
+  const TokenReads moe = token_reads(m, e, place(m, e, req), 1000);
+  Bytes active_experts{0};
+  for (Bytes ex : e.weights.per_layer_experts) active_experts += Bytes(ex.value() / 128 * 8);
+  EXPECT_GT(active_experts.value(), 0);
+  EXPECT_EQ(moe.host.bytes, active_experts);
+  EXPECT_EQ(moe.host.blocks, 48);
+  EXPECT_EQ(moe.gpus[0].bytes, plain.gpus[0].bytes - active_experts);
+  EXPECT_EQ(moe.gpus[0].blocks, 48);
+  EXPECT_FALSE(moe.gpus_in_parallel);
 }
 
 }  // namespace
