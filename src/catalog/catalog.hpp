@@ -10,6 +10,7 @@
 #include "catalog/diagnostics.hpp"
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
+#include "vramfit/parallel.hpp"
 #include "vramfit/quant.hpp"
 #include "vramfit/runtime.hpp"
 
@@ -51,6 +52,8 @@ struct Catalog {
   std::vector<Location> runtime_where;  // where each runtime profile was defined (same order)
   Location kv_types_where;
   std::vector<WiredLimitRule> wired_limit;
+  std::vector<LinkProfile> links;       // runtimes.yaml links: GPU-to-GPU links of tensor parallel
+  std::vector<Location> link_where;     // where each link was defined (same order)
   std::vector<std::string> files;  // every file read, in order
 
   [[nodiscard]] TypeTable type_table() const;

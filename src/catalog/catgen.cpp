@@ -130,6 +130,11 @@ void runtime(std::ostream& o, const RuntimeProfile& r) {
     << "  c.runtimes.push_back(std::move(r));\n";
 }
 
+void link(std::ostream& o, const LinkProfile& l) {
+  o << "  c.links.push_back(LinkProfile{" << q(l.id) << "," << q(l.name) << ",LinkKind(" << int(l.kind) << "),"
+    << l.pcie_gen << "," << d(l.bandwidth_gbs) << "," << d(l.latency_us) << "," << strings(l.source) << "});\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
   o << "}  // namespace\n\nCatalog compiled_catalog() {\n  Catalog c;\n";
   for (int i = 0; i < n; ++i) o << "  part" << i << "(c);\n";
   o << "  c.kv_types = " << strings(cat.kv_types) << ";\n";
+  for (const LinkProfile& l : cat.links) link(o, l);
   for (const WiredLimitRule& w : cat.wired_limit)
     o << "  c.wired_limit.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
   o << "  c.files = " << strings(cat.files) << ";\n  return c;\n}\n\n}  // namespace vramfit::io\n";

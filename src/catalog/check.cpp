@@ -125,6 +125,10 @@ void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     if (cat.runtimes[i].source.empty())
       diag.report(i < cat.runtime_where.size() ? cat.runtime_where[i] : Location{"runtimes.yaml", 0, 0},
                   "runtime '" + cat.runtimes[i].id + "': missing source");
+  for (std::size_t i = 0; i < cat.links.size(); ++i)
+    if (cat.links[i].source.empty())
+      diag.report(i < cat.link_where.size() ? cat.link_where[i] : Location{"runtimes.yaml", 0, 0},
+                  "link '" + cat.links[i].id + "': missing source");
 }
 
 }  // namespace vramfit::io

@@ -1,10 +1,54 @@
-// runtimes.yaml -> RuntimeProfile and platform rules (schema: docs/catalog-format.md).
+// runtimes.yaml -> RuntimeProfile, platform rules and GPU links (schema: docs/catalog-format.md).
 #include "catalog/load_common.hpp"
 
 namespace vramfit::io {
+namespace {
+
+// links: the GPU-to-GPU links of tensor parallel (parallel.hpp). An id replaces an earlier entry.
+void load_links(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  if (!root.IsMap() || !root["links"].IsDefined() || root["links"].IsNull()) return;
+  const YAML::Node list = root["links"];
+  if (!list.IsSequence()) {
+    diag.report(location_of(list, file), "'links' must be a list");
+    return;
+  }
+  std::map<std::string, int> seen;
+  for (const YAML::Node& node : list) {
+    Entry e(node, file, diag, {"id", "name", "kind", "pcie_gen", "bandwidth_gbs", "latency_us", "source"});
+    if (!node.IsMap()) continue;
+    LinkProfile l;
+    l.id = e.str("id", true);
+    if (!l.id.empty() && !valid_id(l.id)) e.problem("id", "'" + l.id + "' is not a valid id");
+    l.name = e.str("name", false, l.id);
+    const std::string kind = e.str("kind", true);
+    if (kind == "nvlink") l.kind = LinkKind::nvlink;
+    else if (kind == "pcie") l.kind = LinkKind::pcie;
+    else if (!kind.empty()) e.problem("kind", "unknown link kind '" + kind + "' (pcie, nvlink)");
+    const bool pcie = l.kind == LinkKind::pcie;
+    l.pcie_gen = e.integer("pcie_gen", 1, 10, pcie && kind == "pcie");
+    l.bandwidth_gbs = e.number("bandwidth_gbs", pcie ? 0.001 : 0.0, 1e6, pcie && kind == "pcie");
+    l.latency_us = e.number("latency_us", 0, 1e6, true);
+    l.source = e.strings("source");
+    const Location where = e.loc();
+    e.finish();
+    if (l.id.empty()) continue;
+    if (const auto [first, fresh] = seen.emplace(l.id, where.line); !fresh) {
+      diag.report(where, "duplicate id '" + l.id + "' (first defined at line " + std::to_string(first->second) + ")");
+      continue;
+    }
+    auto it = std::find_if(cat.links.begin(), cat.links.end(), [&](const LinkProfile& x) { return x.id == l.id; });
+    const std::size_t index = static_cast<std::size_t>(it - cat.links.begin());
+    if (it != cat.links.end()) *it = std::move(l);
+    else cat.links.push_back(std::move(l));
+    cat.link_where.resize(cat.links.size());
+    cat.link_where[index] = where;
+  }
+}
+
+}  // namespace
 
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
-  const std::vector<std::string> top = {"schema_version", "runtimes", "platforms"};
+  const std::vector<std::string> top = {"schema_version", "runtimes", "platforms", "links"};
   std::map<std::string, int> seen;
   for_each_entry(root, file, diag, "runtimes", top, [&](const YAML::Node& node) {
     Entry e(node, file, diag,
@@ -45,6 +89,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     cat.runtime_where.resize(cat.runtimes.size());
     cat.runtime_where[index] = where;
   });
+  load_links(cat, root, file, diag);
   if (!root.IsMap() || !root["platforms"].IsDefined()) return;
   for (const YAML::Node& node : root["platforms"]) {
     Entry p(node, file, diag, {"id", "wired_limit", "source"});

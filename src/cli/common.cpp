@@ -70,7 +70,7 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
   const ModelSpec& m = q.model->spec;
   w.context = opt.context.empty() ? std::min<std::int64_t>(kDefaultContext, m.max_context)
                                   : io::parse_tokens(opt.context, "context");
-  w.parallel = io::parse_count(opt.parallel, "--parallel", 1, 65536);
+  w.parallel = opt.parallel.empty() ? 1 : io::parse_count(opt.parallel, "--parallel", 1, 65536);
   if (!opt.ubatch.empty()) w.ubatch = io::parse_count(opt.ubatch, "--ubatch", 1, 1 << 20);
   if (w.context > (std::int64_t{1} << 31)) throw InputError("context " + opt.context + " is absurdly large (limit 2^31 tokens)");
   if (opt.no_flash_attention) w.flash_attention = false;
@@ -146,15 +146,92 @@ DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
   return s;
 }
 
-void PlacementOptions::add_to(CLI::App& app, bool devices_required) {
-  auto* d = app.add_option("-d,--device", devices, "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch");
-  if (devices_required) d->required();
+void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
+  app.add_option("-d,--device", devices, for_fit
+      ? "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch (or a CPU-only host: --ram SIZE --ram-bandwidth BW)"
+      : "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch");
   app.add_option("--reserve", reserve, "memory per GPU held by other processes or the desktop, e.g. 1.5GB");
   app.add_option("--ram", ram, "host RAM available for offloaded layers, e.g. 64GB");
+  app.add_option("--ram-bandwidth", ram_bandwidth, "host memory bandwidth for offloaded layers and experts, e.g. 90GB/s");
   app.add_option("--host", host, "host memory preset for offloaded layers (see 'vramfit list devices --filter cpu')");
   app.add_option("--gpu-layers,--ngl", gpu_layers, "layers on the GPUs as llama.cpp -ngl counts them (blocks + output), or auto");
   app.add_option("--wired-limit", wired_limit, "Apple: GPU wired memory limit (iogpu.wired_limit_mb), e.g. 56GB");
+  app.add_option("--split", split, "how GPUs share the model: layer (llama.cpp -sm layer, default) or tensor (vLLM tensor parallel over every GPU)");
+  app.add_option("--tp", tp, "tensor parallel over N GPUs (vLLM -tp N): --device h100-sxm --tp 4 = --device h100-sxmx4 --split tensor");
+  app.add_option("--link", link, "link between tensor-parallel GPUs: pcie3, pcie4, pcie5, nvlink (default: NVLink on datacenter boards that have it, else the card's PCIe)");
+  app.add_flag("--cpu-moe", cpu_moe, "keep every block's routed experts in host RAM (llama.cpp --cpu-moe)");
+  app.add_option("--n-cpu-moe", n_cpu_moe, "keep the routed experts of the first N blocks in host RAM (llama.cpp --n-cpu-moe N)");
 }
+
+void PlacementOptions::add_questions_to(CLI::App& app) {
+  app.add_flag("--max-context", max_context, "find the longest context per sequence that fits (up to the model maximum)");
+  app.add_flag("--max-parallel", max_parallel, "find the most concurrent sequences of --context tokens that fit");
+  app.add_flag("--min-devices", min_devices, "find the fewest GPUs of the one --device kind that hold the model (1 to 64)");
+}
+
+namespace {
+
+std::string link_ids(const io::Catalog& cat) {
+  std::string out;
+  for (const LinkProfile& l : cat.links) out += (out.empty() ? "" : ", ") + l.id;
+  return out;
+}
+
+// --split tensor / --tp N: identical GPUs, the link between them, and what each GPU holds.
+void resolve_tensor_parallel(const io::Catalog& cat, const Query& q, const PlacementOptions& opt, ResolvedPlacement& r) {
+  const DeviceSpec* first = nullptr;
+  std::int64_t n = 0;
+  for (const DeviceSpec& s : r.specs) {
+    if (s.device->device.is_cpu()) continue;
+    if (s.device->device.kind == DeviceKind::apple)
+      throw InputError("tensor parallel needs discrete GPUs: an Apple chip is one device");
+    if (first == nullptr) first = &s;
+    else if (s.device != first->device || s.memory_gib != first->memory_gib)
+      throw InputError("tensor parallel needs identical GPUs: got " + first->text + " and " + s.text +
+                       " (the default layer split takes mixed GPUs)");
+    n += s.count;
+  }
+  if (first == nullptr) throw InputError("tensor parallel (--split tensor, --tp) needs GPUs: no GPU among the devices");
+  if (opt.gpu_layers != "auto")
+    throw InputError("--gpu-layers is a layer-split option: tensor parallel keeps every layer on the GPUs");
+  if (opt.cpu_moe || !opt.n_cpu_moe.empty())
+    throw InputError(std::string(opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe") +
+                     " is a llama.cpp layer-split option: it does not combine with tensor parallel");
+  const Device& d = first->device->device;
+  const LinkProfile* lp = nullptr;
+  if (!opt.link.empty()) {
+    for (const LinkProfile& l : cat.links)
+      if (io::to_lower(l.id) == io::to_lower(opt.link)) lp = &l;
+    if (lp == nullptr) {
+      std::vector<std::string> ids;
+      for (const LinkProfile& l : cat.links) ids.push_back(l.id);
+      throw InputError("unknown link '" + opt.link + "'" + io::did_you_mean(opt.link, ids) + " (links: " + link_ids(cat) + ")");
+    }
+  } else {
+    lp = default_link(cat.links, d);
+    if (lp == nullptr)
+      throw InputError(fmt::format("no link known between {} GPUs (PCIe gen {}): pass --link ({})", d.id,
+                                   d.pcie_gen, link_ids(cat)));
+  }
+  r.request.split = Parallelism::tensor;
+  r.request.link = resolve_link(*lp, d);
+  const ModelSpec& m = q.model->spec;
+  const Link& l = r.request.link;
+  std::string kv;
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) > 0) kv = "the MLA latent cache whole (shared by all heads)";
+  else if (m.kv_heads >= n) kv = fmt::format("{} of the {} KV heads", m.kv_heads / n, m.kv_heads);
+  else kv = fmt::format("one of the {} KV heads (replicated: fewer KV heads than GPUs)", m.kv_heads);
+  r.assumptions.push_back(fmt::format(
+      "tensor parallel over {} x {} (vLLM -tp {}): each GPU holds 1/{} of every block, of the token embeddings and of the output head (vocab-parallel), {}, the compute buffer with attention/FFN scratch / {} and the runtime overhead; nothing in host RAM, no offload",
+      n, d.id, n, n, kv, n));
+  const Seconds one = allreduce_time(l, n, Bytes(m.hidden * kActivationBytes));
+  r.assumptions.push_back(fmt::format(
+      "link {}: {:g} GB/s per direction, {:g} us per all-reduce ({}); {} all-reduces per token (after attention and FFN, Megatron-LM) of {} x 2 B: {:.2f} us each, {:.3f} ms per decoded token (reference/methods.md §6.2)",
+      l.name, l.bandwidth.value() / 1e9, l.latency.value() * 1e6, opt.link.empty() ? "detected; --link to change" : "--link", allreduces_per_token(m),
+      m.hidden, one.value() * 1e6, tp_comm_time(m, l, n, 1).value() * 1e3));
+}
+
+}  // namespace
 
 ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& opt) {
   const io::Catalog& cat = ctx.catalog();
@@ -170,6 +247,23 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
       host_spec = &s;
     } else {
       total_gpus += s.count;
+    }
+  }
+  if (!opt.split.empty() && opt.split != "layer" && opt.split != "tensor")
+    throw InputError("unknown --split '" + opt.split + "'" + io::did_you_mean(opt.split, {"layer", "tensor"}) + " (layer, tensor)");
+  if (!opt.tp.empty()) {
+    if (opt.split == "layer") throw InputError("--tp N is tensor parallel: it does not combine with --split layer");
+    const std::int64_t n = io::parse_count(opt.tp, "--tp", 1, 1024);
+    std::vector<DeviceSpec*> gpu_specs;
+    for (DeviceSpec& s : r.specs)
+      if (!s.device->device.is_cpu()) gpu_specs.push_back(&s);
+    if (gpu_specs.size() == 1 && gpu_specs.front()->count == 1) {
+      // One GPU named without a count: --tp N means N of them, as vLLM -tp N on such a machine.
+      gpu_specs.front()->count = n;
+      total_gpus = n;
+    } else if (total_gpus != n) {
+      throw InputError(fmt::format("--tp {} with {} GPUs: tensor parallel spans every GPU given (name one GPU, e.g. --device {} --tp {})",
+                                   n, total_gpus, gpu_specs.empty() ? std::string("rtx-4090") : gpu_specs.front()->device->device.id, n));
     }
   }
   if (total_gpus > 1024) throw InputError("more than 1024 devices");
@@ -188,6 +282,19 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
   if (any_apple && (r.specs.size() != 1 || r.specs.front().count != 1))
     throw InputError("an Apple chip is a whole computer: combine it with no other device (got " + std::to_string(total_gpus) + " devices)");
   if (!any_apple && !opt.wired_limit.empty()) throw InputError("--wired-limit applies only to Apple devices");
+  if (opt.tensor_parallel()) resolve_tensor_parallel(cat, q, opt, r);
+  else if (!opt.link.empty()) throw InputError("--link is the link between tensor-parallel GPUs: add --split tensor or --tp N");
+  if (opt.cpu_moe && !opt.n_cpu_moe.empty()) throw InputError("give --cpu-moe (every block) or --n-cpu-moe N (the first N blocks), not both");
+  if (opt.cpu_moe || !opt.n_cpu_moe.empty()) {
+    if (r.cpu_only)
+      throw InputError(std::string(opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe") + " keeps routed experts in host RAM beside a GPU: with no GPU everything is in RAM already");
+    const std::int64_t layers = q.model->spec.layers;
+    r.request.cpu_moe_layers = opt.cpu_moe ? layers : std::min(io::parse_count(opt.n_cpu_moe, "--n-cpu-moe", 0, 1 << 20), layers);
+    if (q.model->spec.moe.present() && r.request.cpu_moe_layers > 0)
+      r.assumptions.push_back(fmt::format(
+          "routed experts (ffn_*_exps) of blocks 0-{} in host RAM ({}, llama.cpp's tensor override to the CPU buffer); attention, shared experts, router, norms and the KV cache of GPU blocks stay on the GPU; a token reads its active experts from RAM",
+          r.request.cpu_moe_layers - 1, opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe " + std::to_string(r.request.cpu_moe_layers)));
+  }
   for (const DeviceSpec& s : r.specs) {
     const Device& d = s.device->device;
     if (d.is_cpu()) continue;
@@ -239,7 +346,7 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
     // Bandwidth of the most common desktop memory, for the speed of offloaded layers only.
     if (const io::CatalogDevice* def = cat.find_device("cpu-ddr5-6000-2ch")) {
       host.bandwidth = def->device.bandwidth();
-      if (!r.cpu_only)
+      if (!r.cpu_only && !opt.tensor_parallel())
         r.assumptions.push_back(fmt::format("host memory bandwidth assumed {:g} GB/s (dual-channel DDR5-6000; set --host)", def->device.bandwidth_gbs));
     }
   }
@@ -247,19 +354,27 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
     host.capacity = io::parse_size(opt.ram, "--ram");
     if (host.label.empty() || host.label == "host RAM") host.label = "host RAM";
   }
+  if (!opt.ram_bandwidth.empty()) {
+    if (apple) throw InputError("--ram-bandwidth does not apply to Apple unified memory (the CPU side shares the chip's bandwidth)");
+    host.bandwidth = io::parse_bandwidth(opt.ram_bandwidth, "--ram-bandwidth");
+    std::erase_if(r.assumptions, [](const std::string& a) { return a.rfind("host memory bandwidth assumed", 0) == 0; });
+    r.assumptions.push_back(fmt::format("host memory bandwidth {:g} GB/s (--ram-bandwidth)", host.bandwidth.value() / 1e9));
+  }
   if (r.cpu_only) {
-    if (host_spec == nullptr) throw InputError("no device given: use --device ID (see 'vramfit list devices')");
+    // A CPU-only host is a preset (--device/--host) or described by hand: --ram SIZE --ram-bandwidth BW.
+    if (host_spec == nullptr && (opt.ram.empty() || opt.ram_bandwidth.empty()))
+      throw InputError("no device given: use --device ID (see 'vramfit list devices'), or --ram SIZE --ram-bandwidth BW for a CPU-only host");
     host.reserve = reserve;
     host.overhead = q.runtime->overhead_cpu;
     r.assumptions.push_back("CPU-only: weights, KV cache and compute buffer all in host RAM");
-  } else if (!host.known()) {
+  } else if (!host.known() && !opt.tensor_parallel()) {
     r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
   }
-  if (opt.gpu_layers != "auto") {
+  if (opt.gpu_layers != "auto" && !opt.tensor_parallel()) {
     // Like llama.cpp, a value above the layer count (the usual -ngl 999) means all of them.
     r.request.gpu_layers = std::min(io::parse_count(opt.gpu_layers, "--gpu-layers", 0, 1 << 20), q.model->spec.layers + 1);
   }
-  if (!r.cpu_only)
+  if (!r.cpu_only && !opt.tensor_parallel())
     r.assumptions.push_back(fmt::format(
         "llama.cpp layer split: token embeddings in host RAM, the last -ngl blocks on the GPUs in proportion to their free memory, output head on the last GPU; {} MiB runtime overhead per CUDA/ROCm GPU, {} MiB per Metal GPU",
         to_mib(q.runtime->overhead_cuda), to_mib(q.runtime->overhead_metal)));

@@ -35,7 +35,7 @@ struct WorkloadOptions {
   std::string quant;
   std::string context;
   std::string kv_type;
-  std::string parallel = "1";
+  std::string parallel;  // empty: 1
   std::string ubatch;
   bool no_flash_attention = false;
   bool text_only = false;
@@ -88,10 +88,20 @@ struct PlacementOptions {
   std::vector<std::string> devices;
   std::string reserve;
   std::string ram;
+  std::string ram_bandwidth;
   std::string host;
   std::string gpu_layers = "auto";
   std::string wired_limit;
-  void add_to(CLI::App& app, bool devices_required);
+  std::string split;  // layer (default) | tensor
+  std::string tp;     // --tp N: tensor parallel over N GPUs
+  std::string link;   // --link ID: the link between tensor-parallel GPUs (runtimes.yaml links)
+  bool cpu_moe = false;
+  std::string n_cpu_moe;
+  // Reverse questions (fit only, src/cli/solve.cpp).
+  bool max_context = false, max_parallel = false, min_devices = false;
+  void add_to(CLI::App& app, bool for_fit);  // fit: --device or a hand-described CPU host
+  void add_questions_to(CLI::App& app);
+  [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }
 };
 
 struct ResolvedPlacement {

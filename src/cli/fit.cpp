@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
+#include "cli/solve.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -25,9 +26,12 @@ std::string verdict_text(Verdict v, const Style& s) {
 }
 
 std::string layers_text(const DevicePlan& d) {
-  if (d.layer_count == 0) return d.output ? "output" : "-";
+  // Routed experts held for blocks that run on a GPU (--cpu-moe / --n-cpu-moe).
+  const std::string exps = d.expert_count > 0 ? fmt::format("exps {}-{}", d.expert_first, d.expert_first + d.expert_count - 1) : "";
+  if (d.layer_count == 0) return exps.empty() ? (d.output ? "output" : "-") : (d.output ? "output +" + exps : exps);
   std::string s = fmt::format("{}-{}", d.first_layer, d.first_layer + d.layer_count - 1);
   if (d.output) s += " +out";
+  if (!exps.empty()) s += " +" + exps;
   return s;
 }
 
@@ -40,6 +44,9 @@ std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit
     return fmt::format("all {} layers + output on {}; least headroom {} on {}", m.layers,
                        p.gpus.empty() ? "the CPU" : "the GPU" + std::string(p.gpus.size() > 1 ? "s" : ""), size_str(least), where);
   }
+  if (p.verdict == Verdict::fits_with_offload && p.host.expert_count > 0)  // --cpu-moe / --n-cpu-moe
+    return fmt::format("{} of {} layers on the GPU{}, routed experts of {} blocks in host RAM: each token reads its active experts from RAM",
+                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.host.expert_count);
   if (p.verdict == Verdict::fits_with_offload)
     return fmt::format("{} of {} layers on the GPU{} (llama.cpp -ngl {}), the rest in host RAM: expect much slower decoding",
                        p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.gpu_layers);
@@ -51,7 +58,9 @@ std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit
   return "not even one layer fits on the GPU";
 }
 
-int run_fit(Context& ctx, const FitOptions& opt) {
+int run_fit(Context& ctx, const FitOptions& given) {
+  FitOptions opt = given;  // a reverse question (solve.cpp) rewrites the options to its answer
+  const Solved solved = solve_question(ctx, opt.model, opt.workload, opt.placement);
   const Query q = resolve_query(ctx, opt.model, opt.workload);
   const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
   const MemoryEstimate e = estimate(ctx, q);
@@ -62,7 +71,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   std::vector<std::string> assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   assumptions.push_back("decode speed is an upper bound: weight + KV bytes read per token / peak memory bandwidth; real runtimes reach roughly 40-90 % of it (reference/methods.md §6.1)");
-  const int code = p.verdict == Verdict::does_not_fit ? 1 : 0;
+  const int code = p.verdict == Verdict::does_not_fit || solved.none ? 1 : 0;  // a question without an answer: 1
 
   if (ctx.format() == "json") {
     Json j = json_document("fit");
@@ -77,6 +86,8 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     for (const DevicePlan& d : p.gpus) devs.push_back(plan_json(d));
     j["devices"] = devs;
     j["host"] = plan_json(p.host);
+    j["parallelism"] = parallelism_json(p);
+    if (solved.asked) j["solve"] = solved.json;
     j["decode"] = Json::array({decode_json(start), decode_json(end)});
     j["weights"] = weights_json(m, e, count_params(m));
     j["kv_cache"] = kv_json(e);
@@ -100,8 +111,9 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     ctx.io.out << t.csv();
     return code;
   }
-  std::string out = headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
+  std::string out = solved.text + headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
   out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m, rp.request.gpu_layers >= 0));
+  out += parallelism_text(p);
   for (const DevicePlan& d : p.gpus)
     if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
       out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",
@@ -123,6 +135,7 @@ void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("model", opt->model, "model id, alias or Ollama tag")->required();
   opt->workload.add_to(*sub);
   opt->placement.add_to(*sub, true);
+  opt->placement.add_questions_to(*sub);
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_fit(ctx, *opt); });
 }
 

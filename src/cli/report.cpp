@@ -119,7 +119,39 @@ Json plan_json(const DevicePlan& d) {
   }
   j["fits"] = d.fits();
   j["bandwidth_bytes_per_second"] = d.bandwidth.value();
+  j["expert_first_layer"] = d.expert_first;
+  j["expert_layers"] = d.expert_count;
   return j;
+}
+
+Json parallelism_json(const Placement& p) {
+  Json j;
+  j["mode"] = to_string(p.split);
+  j["gpus"] = p.gpus.size();
+  j["cpu_moe_layers"] = p.cpu_moe_layers;
+  if (p.split == Parallelism::tensor) {
+    Json t;
+    t["degree"] = p.tp_degree;
+    t["link"] = {{"id", p.link.id},
+                 {"name", p.link.name},
+                 {"bandwidth_bytes_per_second", p.link.bandwidth.value()},
+                 {"latency_seconds", p.link.latency.value()}};
+    t["comm_seconds_per_token"] = p.tp_comm_per_token.value();
+    j["tensor_parallel"] = t;
+  } else {
+    j["tensor_parallel"] = nullptr;
+  }
+  return j;
+}
+
+std::string parallelism_text(const Placement& p) {
+  if (p.split == Parallelism::tensor)
+    return fmt::format("parallelism: tensor parallel over {} GPUs, link {} ({:g} GB/s per direction, {:g} us per all-reduce): {:.3f} ms of all-reduces per decoded token\n",
+                       p.tp_degree, p.link.name, p.link.bandwidth.value() / 1e9, p.link.latency.value() * 1e6,
+                       p.tp_comm_per_token.value() * 1e3);
+  if (p.gpus.size() > 1)
+    return fmt::format("parallelism: layer split over {} GPUs (pipeline: each runs its blocks in turn, no decode speed-up)\n", p.gpus.size());
+  return "";
 }
 
 Json decode_json(const DecodeBound& b) {

@@ -22,5 +22,8 @@ Json kv_json(const MemoryEstimate& e);
 Json compute_json(const ComputeTerms& c);
 Json plan_json(const DevicePlan& d);
 Json decode_json(const DecodeBound& b);
+// How the GPUs share the model: mode, tensor-parallel link and all-reduce time, experts in RAM.
+Json parallelism_json(const Placement& p);
+std::string parallelism_text(const Placement& p);  // one line, or "" for a single GPU / CPU
 
 }  // namespace vramfit::cli

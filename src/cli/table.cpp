@@ -164,7 +164,7 @@ int device_table(Context& ctx, const TableOptions& opt) {
     rows.push_back(jr);
     t.rows.push_back(row);
   }
-  assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs than layers; number = total GiB needed (GPUs + host)");
+  assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs than layers, or a tensor-parallel degree the heads do not allow; number = total GiB needed (GPUs + host)");
   if (ctx.format() == "json") {
     Json j = json_document("device_table");
     j["devices"] = opt.placement.devices;

@@ -57,7 +57,9 @@ Catalog fixture_catalog() {
                                    {"memory_options_gib", "[8, 16, 24]"},
                                    {"memory_bandwidth_gbs", "100"}, {"source", "[hand-written test fixture]"}};
   const std::string devices = append_entry(entry_doc("devices", vramfit::test::tiny_device()), "devices", mac);
-  const std::string runtimes = "schema_version: 1\nruntimes:\n- {id: rt, source: [x]}\n";
+  const std::string runtimes =
+      "schema_version: 1\nruntimes:\n- {id: rt, source: [x]}\n"
+      "links:\n- {id: pcie4, kind: pcie, pcie_gen: 4, bandwidth_gbs: 25, latency_us: 25, source: [x]}\n";
   Catalog cat;
   Diagnostics d(true);
   load_catalog_text(cat, "quants.yaml", kQuants, quants, d);
@@ -115,6 +117,8 @@ TEST(CatalogCheck, EachBrokenRuleIsReportedExactlyOnce) {
       {"type without source", [](Catalog& c) { c.types[3].meta.source.clear(); }, "tensor type 'q8_0': missing source", kQuants},
       {"mix without source", [](Catalog& c) { c.mixes[0].meta.source.clear(); }, "mix 'Q8_0': missing source", kQuants},
       {"runtime without source", [](Catalog& c) { c.runtimes[0].source.clear(); }, "runtime 'rt': missing source",
+       "fixture/runtimes.yaml"},
+      {"link without source", [](Catalog& c) { c.links[0].source.clear(); }, "link 'pcie4': missing source",
        "fixture/runtimes.yaml"},
       {"unknown type in a mix", [](Catalog& c) { c.mixes[0].mix.base = "q9_K"; }, "mix 'Q8_0': unknown tensor type 'q9_K'",
        kQuants},
@@ -224,6 +228,47 @@ TEST(CatalogCheck, EmbeddedCatalogHasNoProblems) {
     check_catalog(cat, d);
     EXPECT_TRUE(d.problems().empty()) << vramfit::test::all_problems(d);
   }
+}
+
+}  // namespace
+
+namespace {
+
+// runtimes.yaml links: read strictly, each problem located.
+TEST(CatalogLinks, LoaderRejectsBadEntries) {
+  struct Row {
+    const char* what;
+    std::string entry;
+    std::string message;
+  };
+  const std::vector<Row> rows = {
+      {"unknown kind", "{id: ib, kind: infiniband, latency_us: 5, source: [x]}", "unknown link kind 'infiniband' (pcie, nvlink)"},
+      {"pcie without generation", "{id: p, kind: pcie, bandwidth_gbs: 25, latency_us: 25, source: [x]}", "'pcie_gen'"},
+      {"pcie without bandwidth", "{id: p, kind: pcie, pcie_gen: 4, latency_us: 25, source: [x]}", "'bandwidth_gbs'"},
+      {"no latency", "{id: n, kind: nvlink, source: [x]}", "'latency_us'"},
+      {"typo", "{id: n, kind: nvlink, latency_us: 7, bandwith_gbs: 1, source: [x]}", "did you mean 'bandwidth_gbs'"},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    Catalog cat;
+    Diagnostics d(true);
+    load_catalog_text(cat, "runtimes.yaml", "fixture/runtimes.yaml", "schema_version: 1\nlinks:\n- " + r.entry + "\n", d);
+    ASSERT_EQ(d.problems().size(), 1u) << vramfit::test::all_problems(d);
+    EXPECT_NE(d.problems()[0].message.find(r.message), std::string::npos) << d.problems()[0].str();
+    EXPECT_EQ(d.problems()[0].where.file, "fixture/runtimes.yaml");
+  }
+  // A later file replaces a link with the same id.
+  Catalog cat;
+  Diagnostics d(true);
+  load_catalog_text(cat, "runtimes.yaml", "a/runtimes.yaml",
+                    "schema_version: 1\nlinks:\n- {id: nvlink, kind: nvlink, latency_us: 7.5, source: [x]}\n", d);
+  load_catalog_text(cat, "runtimes.yaml", "b/runtimes.yaml",
+                    "schema_version: 1\nlinks:\n- {id: nvlink, kind: nvlink, latency_us: 5, bandwidth_gbs: 100, source: [y]}\n", d);
+  EXPECT_TRUE(d.problems().empty()) << vramfit::test::all_problems(d);
+  ASSERT_EQ(cat.links.size(), 1u);
+  EXPECT_EQ(cat.links[0].latency_us, 5);
+  EXPECT_EQ(cat.links[0].bandwidth_gbs, 100);
+  EXPECT_EQ(cat.link_where[0].file, "b/runtimes.yaml");
 }
 
 }  // namespace

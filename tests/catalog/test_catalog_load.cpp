@@ -57,9 +57,11 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<MixRule>(), 7u);
   EXPECT_EQ(field_count<RuntimeProfile>(), 16u);
   EXPECT_EQ(field_count<WiredLimitRule>(), 2u);
+  EXPECT_EQ(field_count<LinkProfile>(), 7u);
   EXPECT_EQ(field_count<EntryMeta>(), 5u);
   EXPECT_EQ(field_count<Location>(), 3u);
-  EXPECT_EQ(field_count<Catalog>(), 10u);  // + runtime_where, kv_types_where (locations, YAML path only)
+  // + runtime_where, kv_types_where, link_where (locations, YAML path only)
+  EXPECT_EQ(field_count<Catalog>(), 12u);
 }
 
 #define SAME(field) EXPECT_EQ(a.field, b.field) << #field
@@ -138,6 +140,8 @@ Catalog yaml_catalog() {
   return c;
 }
 
+#define SAME_LINK(field) EXPECT_EQ(a.field, b.field) << #field
+
 TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
   const Catalog y = yaml_catalog();
   const Catalog c = compiled_catalog();
@@ -177,8 +181,19 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     EXPECT_EQ(y.wired_limit[i].max_memory_gib, c.wired_limit[i].max_memory_gib);
     EXPECT_EQ(y.wired_limit[i].fraction, c.wired_limit[i].fraction);
   }
+  ASSERT_EQ(y.links.size(), c.links.size());
+  ASSERT_FALSE(y.links.empty());
+  for (std::size_t i = 0; i < y.links.size(); ++i) {
+    SCOPED_TRACE("link " + y.links[i].id);
+    const LinkProfile& a = y.links[i];
+    const LinkProfile& b = c.links[i];
+    SAME_LINK(id); SAME_LINK(name); SAME_LINK(kind); SAME_LINK(pcie_gen); SAME_LINK(bandwidth_gbs);
+    SAME_LINK(latency_us); SAME_LINK(source);
+  }
   EXPECT_EQ(y.files, c.files);
 }
+
+#undef SAME_LINK
 
 TEST(CatalogEmbedded, LoadsCleanlyInCollectMode) {
   Diagnostics d(true);
