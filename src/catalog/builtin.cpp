@@ -12,7 +12,8 @@ namespace vramfit::io {
 namespace {
 bool wanted(const std::string& name, const CatalogParts& parts) {
   return (name == "models.yaml" && parts.models) || (name == "devices.yaml" && parts.devices) ||
-         (name == "quants.yaml" && parts.quants) || (name == "runtimes.yaml" && parts.runtimes);
+         (name == "quants.yaml" && parts.quants) || (name == "runtimes.yaml" && parts.runtimes) ||
+         (name == "speed.yaml" && parts.speed);
 }
 }  // namespace
 
@@ -31,7 +32,7 @@ Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, Ca
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw InputError("catalog directory '" + dir + "' does not exist");
     bool any = false;
-    for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml"}) {
+    for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml", "speed.yaml"}) {
       const fs::path p = fs::path(dir) / name;
       if (!fs::exists(p, ec)) continue;
       any = true;
@@ -43,7 +44,7 @@ Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, Ca
       if (ss.str().size() > (64u << 20)) throw InputError(p.string() + ": larger than 64 MiB, not a catalog");
       load_catalog_text(cat, name, p.string(), ss.str(), diag);
     }
-    if (!any) throw InputError(dir + ": no models.yaml, devices.yaml, quants.yaml or runtimes.yaml in this directory");
+    if (!any) throw InputError(dir + ": no models.yaml, devices.yaml, quants.yaml, runtimes.yaml or speed.yaml in this directory");
   }
   return cat;
 }

@@ -82,6 +82,7 @@ void load_catalog_text(Catalog& cat, const std::string& file_name, const std::st
   else if (file_name == "devices.yaml") load_devices(cat, root, display_name, diag);
   else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
   else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
+  else if (file_name == "speed.yaml") load_speed(cat, root, display_name, diag);
 }
 
 std::vector<std::string> catalog_dirs(const char* env_value, const std::vector<std::string>& cli_dirs) {

@@ -13,6 +13,7 @@
 #include "vramfit/parallel.hpp"
 #include "vramfit/quant.hpp"
 #include "vramfit/runtime.hpp"
+#include "vramfit/speed.hpp"
 
 namespace vramfit::io {
 
@@ -54,6 +55,7 @@ struct Catalog {
   std::vector<WiredLimitRule> wired_limit;
   std::vector<LinkProfile> links;       // runtimes.yaml links: GPU-to-GPU links of tensor parallel
   std::vector<Location> link_where;     // where each link was defined (same order)
+  std::vector<SpeedProfile> speed;  // speed.yaml: fitted efficiencies per backend (docs/speed.md)
   std::vector<std::string> files;  // every file read, in order
 
   [[nodiscard]] TypeTable type_table() const;
@@ -68,7 +70,7 @@ struct Catalog {
 
 // Which files a command needs (parsing all of them costs time on every call).
 struct CatalogParts {
-  bool models = true, devices = true, quants = true, runtimes = true;
+  bool models = true, devices = true, quants = true, runtimes = true, speed = true;
 };
 
 // Reads one YAML document of a known kind (by file name) into the catalog, replacing entries
@@ -87,5 +89,6 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
 void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
+void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 
 }  // namespace vramfit::io

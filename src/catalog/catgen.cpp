@@ -135,6 +135,17 @@ void link(std::ostream& o, const LinkProfile& l) {
     << l.pcie_gen << "," << d(l.bandwidth_gbs) << "," << d(l.latency_us) << "," << strings(l.source) << "});\n";
 }
 
+void speed(std::ostream& o, const SpeedProfile& p) {
+  o << "  SpeedProfile p;\n  p.id = " << q(p.id) << "; p.backend = " << q(p.backend) << "; p.device_class = " << q(p.device_class)
+    << ";\n  p.bandwidth_efficiency = " << d(p.bandwidth_efficiency) << "; p.per_layer = Seconds(" << d(p.per_layer.value())
+    << "); p.per_token = Seconds(" << d(p.per_token.value()) << ");\n  p.decode_band = SpeedBand{" << d(p.decode_band.low) << ","
+    << d(p.decode_band.high) << "}; p.decode_rows = " << p.decode_rows << ";\n  p.compute_efficiency_quantized = "
+    << d(p.compute_efficiency_quantized) << "; p.compute_efficiency_float = " << d(p.compute_efficiency_float)
+    << "; p.flops_per_byte = " << d(p.flops_per_byte) << "; p.moe_factor = " << d(p.moe_factor) << ";\n  p.prefill_band = SpeedBand{" << d(p.prefill_band.low) << ","
+    << d(p.prefill_band.high) << "}; p.prefill_rows = " << p.prefill_rows << "; p.source = " << strings(p.source) << ";\n"
+    << "  c.speed.push_back(std::move(p));\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -170,6 +181,7 @@ int main(int argc, char** argv) {
   for (const CatalogModel& m : cat.models) fn([&] { model(o, m); });
   for (const CatalogDevice& v : cat.devices) fn([&] { device(o, v); });
   for (const RuntimeProfile& r : cat.runtimes) fn([&] { runtime(o, r); });
+  for (const SpeedProfile& p : cat.speed) fn([&] { speed(o, p); });
   o << "}  // namespace\n\nCatalog compiled_catalog() {\n  Catalog c;\n";
   for (int i = 0; i < n; ++i) o << "  part" << i << "(c);\n";
   o << "  c.kv_types = " << strings(cat.kv_types) << ";\n";

@@ -40,6 +40,7 @@ struct WorkloadOptions {
   bool no_flash_attention = false;
   bool text_only = false;
   std::string runtime = "llama.cpp";
+  std::string prompt;  // fit / estimate --prompt N (speed_report.hpp; registered there, not by add_to)
   void add_to(CLI::App& app, bool with_context = true);
 };
 

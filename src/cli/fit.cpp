@@ -6,6 +6,7 @@
 #include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "cli/solve.hpp"
+#include "cli/speed_report.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -14,6 +15,7 @@ struct FitOptions {
   std::string model;
   WorkloadOptions workload;
   PlacementOptions placement;
+  std::string backend;  // --backend: llama.cpp backend of the GPUs for the speed estimate
 };
 
 std::string verdict_text(Verdict v, const Style& s) {
@@ -68,9 +70,12 @@ int run_fit(Context& ctx, const FitOptions& given) {
   const Placement p = place(m, e, rp.request);
   const DecodeBound start = decode_upper_bound(m, e, p, 0);
   const DecodeBound end = decode_upper_bound(m, e, p, q.workload.context);
+  check_backend(opt.backend, rp.specs);
+  const SpeedReport speed = speed_report(m, e, p, speed_setup(ctx.catalog(), rp.specs, p, opt.backend), q.workload,
+                                         prompt_tokens(opt.workload.prompt, q.workload));
   std::vector<std::string> assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
-  assumptions.push_back("decode speed is an upper bound: weight + KV bytes read per token / peak memory bandwidth; real runtimes reach roughly 40-90 % of it (reference/methods.md §6.1)");
+  assumptions.insert(assumptions.end(), speed.assumptions.begin(), speed.assumptions.end());
   const int code = p.verdict == Verdict::does_not_fit || solved.none ? 1 : 0;  // a question without an answer: 1
 
   if (ctx.format() == "json") {
@@ -89,6 +94,7 @@ int run_fit(Context& ctx, const FitOptions& given) {
     j["parallelism"] = parallelism_json(p);
     if (solved.asked) j["solve"] = solved.json;
     j["decode"] = Json::array({decode_json(start), decode_json(end)});
+    j["speed"] = speed_json(speed);
     j["weights"] = weights_json(m, e, count_params(m));
     j["kv_cache"] = kv_json(e);
     j["compute_buffer"] = compute_json(e.compute);
@@ -118,10 +124,7 @@ int run_fit(Context& ctx, const FitOptions& given) {
     if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
       out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",
                          d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin));
-  if (start.known && end.known)
-    out += fmt::format("decode: at most {:.1f} tok/s at the start, {:.1f} tok/s at {} tokens (upper bound; {} and {} read per token)\n",
-                       start.tokens_per_second.value(), end.tokens_per_second.value(), q.workload.context,
-                       gb_str(start.bytes_read), gb_str(end.bytes_read));
+  out += speed_text(speed, q.workload);
   out += "\n" + assumptions_text(assumptions);
   ctx.io.out << out;
   return code;
@@ -131,11 +134,13 @@ int run_fit(Context& ctx, const FitOptions& given) {
 
 void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<FitOptions>();
-  CLI::App* sub = app.add_subcommand("fit", "does MODEL fit on the devices? verdict, headroom, decode speed bound (exit 0 fits, 1 does not)");
+  CLI::App* sub = app.add_subcommand("fit", "does MODEL fit on the devices? verdict, headroom, decode and prefill speed (exit 0 fits, 1 does not)");
   sub->add_option("model", opt->model, "model id, alias or Ollama tag")->required();
   opt->workload.add_to(*sub);
   opt->placement.add_to(*sub, true);
   opt->placement.add_questions_to(*sub);
+  sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
+  sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_fit(ctx, *opt); });
 }
 

@@ -58,10 +58,12 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<RuntimeProfile>(), 16u);
   EXPECT_EQ(field_count<WiredLimitRule>(), 2u);
   EXPECT_EQ(field_count<LinkProfile>(), 7u);
+  EXPECT_EQ(field_count<SpeedProfile>(), 15u);
+  EXPECT_EQ(field_count<SpeedBand>(), 2u);
   EXPECT_EQ(field_count<EntryMeta>(), 5u);
   EXPECT_EQ(field_count<Location>(), 3u);
   // + runtime_where, kv_types_where, link_where (locations, YAML path only)
-  EXPECT_EQ(field_count<Catalog>(), 12u);
+  EXPECT_EQ(field_count<Catalog>(), 13u);
 }
 
 #define SAME(field) EXPECT_EQ(a.field, b.field) << #field
@@ -131,6 +133,13 @@ void SameRuntime(const RuntimeProfile& a, const RuntimeProfile& b) {
   ASSERT_EQ(a.wired_limit.size(), b.wired_limit.size());
 }
 
+void SameSpeed(const SpeedProfile& a, const SpeedProfile& b) {
+  SAME(id); SAME(backend); SAME(device_class); SAME(bandwidth_efficiency); SAME(per_layer); SAME(per_token);
+  SAME(decode_band.low); SAME(decode_band.high); SAME(decode_rows); SAME(compute_efficiency_quantized);
+  SAME(compute_efficiency_float); SAME(flops_per_byte); SAME(moe_factor); SAME(prefill_band.low);
+  SAME(prefill_band.high); SAME(prefill_rows); SAME(source);
+}
+
 #undef SAME
 
 Catalog yaml_catalog() {
@@ -175,6 +184,12 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     SCOPED_TRACE("runtime " + y.runtimes[i].id);
     SameRuntime(y.runtimes[i], c.runtimes[i]);
   }
+  ASSERT_EQ(y.speed.size(), c.speed.size());
+  ASSERT_FALSE(y.speed.empty());
+  for (std::size_t i = 0; i < y.speed.size(); ++i) {
+    SCOPED_TRACE("speed profile " + y.speed[i].id);
+    SameSpeed(y.speed[i], c.speed[i]);
+  }
   EXPECT_EQ(y.kv_types, c.kv_types);
   ASSERT_EQ(y.wired_limit.size(), c.wired_limit.size());
   for (std::size_t i = 0; i < y.wired_limit.size(); ++i) {
@@ -200,7 +215,7 @@ TEST(CatalogEmbedded, LoadsCleanlyInCollectMode) {
   const Catalog c = load_catalog({}, d);
   EXPECT_TRUE(d.problems().empty()) << vramfit::test::all_problems(d);
   EXPECT_EQ(c.files, (std::vector<std::string>{"data/devices.yaml", "data/models.yaml", "data/quants.yaml",
-                                               "data/runtimes.yaml"}));
+                                               "data/runtimes.yaml", "data/speed.yaml"}));
   EXPECT_FALSE(c.models.empty());
   EXPECT_FALSE(c.devices.empty());
   EXPECT_FALSE(c.types.empty());
@@ -213,9 +228,11 @@ TEST(CatalogEmbedded, PartsLimitWhatCollectModeReads) {
   CatalogParts parts;
   parts.devices = false;
   parts.runtimes = false;
+  parts.speed = false;
   const Catalog c = load_catalog({}, d, parts);
   EXPECT_TRUE(c.devices.empty());
   EXPECT_TRUE(c.runtimes.empty());
+  EXPECT_TRUE(c.speed.empty());
   EXPECT_FALSE(c.models.empty());
   EXPECT_EQ(c.files, (std::vector<std::string>{"data/models.yaml", "data/quants.yaml"}));
 }
@@ -442,8 +459,8 @@ TEST(CatalogDirs, MissingOrEmptyDirectoryIsAnInputError) {
   };
   const std::vector<Row> rows = {
       {(empty.path() / "does-not-exist").string(), "catalog directory '" + (empty.path() / "does-not-exist").string() + "' does not exist"},
-      {empty.str(), empty.str() + ": no models.yaml, devices.yaml, quants.yaml or runtimes.yaml in this directory"},
-      {unrelated.str(), unrelated.str() + ": no models.yaml, devices.yaml, quants.yaml or runtimes.yaml in this directory"},
+      {empty.str(), empty.str() + ": no models.yaml, devices.yaml, quants.yaml, runtimes.yaml or speed.yaml in this directory"},
+      {unrelated.str(), unrelated.str() + ": no models.yaml, devices.yaml, quants.yaml, runtimes.yaml or speed.yaml in this directory"},
   };
   for (const Row& r : rows) {
     SCOPED_TRACE(r.dir);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "fixtures.hpp"
 #include "vramfit/speed.hpp"
@@ -142,6 +144,322 @@ TEST(Speed, KvReadPerLayer) {
     const auto kv = kv_read_per_layer(r.m, e, r.position);
     EXPECT_EQ(kv[static_cast<std::size_t>(r.layer)].value(), r.bytes);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calibrated decode and prefill (docs/speed.md). Profiles are made up for the arithmetic; the numbers
+// of data/speed.yaml are checked by bench/accuracy, not here.
+// ---------------------------------------------------------------------------------------------
+
+SpeedProfile profile(const char* backend, double eta, double per_layer_us, double per_token_us,
+                     const char* device_class = "") {
+  SpeedProfile p;
+  p.id = std::string(backend) + (device_class[0] ? std::string("-") + device_class : "");
+  p.backend = backend;
+  p.device_class = device_class;
+  p.bandwidth_efficiency = eta;
+  p.per_layer = Seconds(per_layer_us * 1e-6);
+  p.per_token = Seconds(per_token_us * 1e-6);
+  p.decode_band = {0.9, 1.1};
+  p.compute_efficiency_quantized = 0.2;
+  p.compute_efficiency_float = 0.5;
+  p.prefill_band = {0.8, 1.25};
+  return p;
+}
+
+SpeedDevice cuda_gpu(double gbs, double int8_tops = 660.6, double f16_tflops = 330.3) {
+  SpeedDevice d;
+  d.backend = "cuda";
+  d.device_class = "gpu";
+  d.bandwidth = gb_per_s(gbs);
+  d.int8_peak = tflops(int8_tops);
+  d.f16_peak = tflops(f16_tflops);
+  return d;
+}
+
+SpeedDevice host_cpu(double gbs) {
+  SpeedDevice d;
+  d.backend = "cpu";
+  d.device_class = "cpu";
+  d.bandwidth = gb_per_s(gbs);
+  return d;
+}
+
+TEST(SpeedProfiles, DeviceClassFirstThenTheBackendThenNothing) {
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.9, 0, 0), profile("cuda", 0.5, 0, 0, "datacenter"),
+                                        profile("metal", 0.8, 0, 0)};
+  SpeedDevice d = cuda_gpu(1000);
+  EXPECT_EQ(find_profile(ps, d)->id, "cuda");
+  d.device_class = "datacenter";
+  EXPECT_EQ(find_profile(ps, d)->id, "cuda-datacenter");
+  d.backend = "rocm";
+  EXPECT_EQ(find_profile(ps, d), nullptr);
+  d.backend = "";
+  EXPECT_EQ(find_profile(ps, d), nullptr);
+}
+
+TEST(SpeedProfiles, DevicePeaksFromTheCatalogFigures) {
+  Device geforce;  // RTX 4090 figures: FP16 with FP32 accumulate 165.2, with FP16 accumulate 330.3, int8 660.6
+  geforce.vendor = "nvidia";
+  geforce.kind = DeviceKind::gpu;
+  geforce.bandwidth_gbs = 1008;
+  geforce.fp16_tflops = 165.2;
+  geforce.fp16acc_tflops = 330.3;
+  geforce.int8_tops = 660.6;
+  const SpeedDevice g = speed_device(geforce);
+  EXPECT_EQ(g.backend, "cuda");
+  EXPECT_EQ(g.device_class, "gpu");
+  EXPECT_DOUBLE_EQ(g.f16_peak.value(), 330.3e12);  // the faster FP16 path
+  EXPECT_DOUBLE_EQ(g.int8_peak.value(), 660.6e12);
+  EXPECT_DOUBLE_EQ(g.bandwidth.value(), 1008e9);
+
+  Device v100;  // no int8 tensor cores: MMQ runs at the FP16 rate
+  v100.vendor = "nvidia";
+  v100.kind = DeviceKind::datacenter;
+  v100.fp16_tflops = 125;
+  const SpeedDevice v = speed_device(v100);
+  EXPECT_EQ(v.device_class, "datacenter");
+  EXPECT_DOUBLE_EQ(v.int8_peak.value(), 125e12);
+
+  Device mac;
+  mac.vendor = "apple";
+  mac.kind = DeviceKind::apple;
+  EXPECT_EQ(speed_device(mac).backend, "metal");
+  EXPECT_DOUBLE_EQ(speed_device(mac).f16_peak.value(), 0.0);
+  EXPECT_EQ(speed_device(mac, "vulkan").backend, "vulkan");  // an explicit backend wins
+  Device ram;
+  ram.vendor = "cpu";
+  ram.kind = DeviceKind::cpu;
+  EXPECT_EQ(speed_device(ram).backend, "cpu");
+  Device tpu;
+  tpu.vendor = "google";
+  tpu.kind = DeviceKind::accelerator;
+  EXPECT_EQ(speed_device(tpu).backend, "");
+}
+
+// Llama-3.1-8B Q4_K_M on one 1008 GB/s GPU, eta 0.8, 20 us per layer, 500 us per token (33 layers with the
+// output head). Bytes from DenseSingleGpuDecodeBound: 4,617,398,528 at position 0, + 131,072 B of KV per
+// position.
+TEST(SpeedDecode, BytesOverAchievedBandwidthPlusFixedCosts) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  const Placement p = place(m, e, req);
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500), profile("cpu", 0.5, 0, 0)};
+  SpeedSetup s{{cuda_gpu(1008)}, host_cpu(96), &ps};
+  struct Row {
+    std::int64_t position;
+    double seconds;
+  };
+  const Row rows[] = {
+      // 4,617,398,528 / (0.8 x 1.008e12) = 5.72594 ms, + 33 x 0.02 ms + 0.5 ms = 6.88594 ms (145.2 t/s)
+      {0, 4617398528 / 0.8064e12 + 33 * 20e-6 + 500e-6},
+      // + 4096 x 131,072 = 536,870,912 B of KV: 5,154,269,440 / 0.8064e12 = 6.39170 ms + 1.16 ms = 7.55170 ms
+      {4096, 5154269440 / 0.8064e12 + 33 * 20e-6 + 500e-6},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.position);
+    const DecodeSpeed d = decode_speed(m, e, p, s, r.position);
+    ASSERT_TRUE(d.known);
+    EXPECT_NEAR(d.time.value(), r.seconds, 1e-12);
+    EXPECT_NEAR(d.tokens_per_second.value(), 1.0 / r.seconds, 1e-6);
+    // The band scales the rate: measured / predicted was between 0.9 and 1.1 in the fit.
+    EXPECT_NEAR(d.low.value(), 0.9 / r.seconds, 1e-6);
+    EXPECT_NEAR(d.high.value(), 1.1 / r.seconds, 1e-6);
+  }
+  // Never above the bandwidth bound.
+  EXPECT_LT(decode_speed(m, e, p, s, 0).tokens_per_second, decode_upper_bound(m, e, p, 0).tokens_per_second);
+}
+
+TEST(SpeedDecode, LayerSplitAddsOneFixedCostPerDevice) {
+  // Two 1008 GB/s GPUs run 16 + 16 blocks one after the other: same bytes and layer costs, two per-token costs.
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest two;
+  two.gpus = {gpu("a", 1008), gpu("b", 1008)};
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500)};
+  const SpeedSetup s{{cuda_gpu(1008), cuda_gpu(1008)}, host_cpu(96), &ps};
+  const DecodeSpeed d = decode_speed(m, e, place(m, e, two), s, 0);
+  ASSERT_TRUE(d.known);
+  EXPECT_NEAR(d.time.value(), 4617398528 / 0.8064e12 + 33 * 20e-6 + 2 * 500e-6, 1e-12);
+}
+
+TEST(SpeedDecode, PartialOffloadRunsTheHostPartAtItsOwnProfile) {
+  // -ngl 16 (PartialOffloadChargesHostBandwidth): GPU 16 blocks, 2,093,219,840 B; host 16 blocks + output,
+  // 2,524,178,688 B at 102.4 GB/s under a CPU profile of eta 0.5 and no fixed cost.
+  // t = 2,093,219,840 / 0.8064e12 + 16 x 20 us + 500 us + 2,524,178,688 / 0.512e11
+  //   = 2.59576 ms + 0.82 ms + 49.30036 ms = 52.71612 ms (19.0 t/s)
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  req.host.label = "RAM";
+  req.host.bandwidth = gb_per_s(102.4);
+  req.gpu_layers = 16;
+  const Placement p = place(m, e, req);
+  ASSERT_EQ(p.verdict, Verdict::fits_with_offload);
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500), profile("cpu", 0.5, 0, 0)};
+  const SpeedSetup s{{cuda_gpu(1008)}, host_cpu(102.4), &ps};
+  const DecodeSpeed d = decode_speed(m, e, p, s, 0);
+  ASSERT_TRUE(d.known);
+  EXPECT_NEAR(d.time.value(), 2093219840 / 0.8064e12 + 16 * 20e-6 + 500e-6 + 2524178688 / 0.512e11, 1e-12);
+  // No CPU profile: the host part cannot be timed, so neither can the token.
+  const std::vector<SpeedProfile> gpu_only = {profile("cuda", 0.8, 20, 500)};
+  const SpeedSetup s2{{cuda_gpu(1008)}, host_cpu(102.4), &gpu_only};
+  EXPECT_FALSE(decode_speed(m, e, p, s2, 0).known);
+}
+
+TEST(SpeedDecode, TensorParallelGpusRunAtOnce) {
+  // Two GPUs each read their half at the same time (bytes from token_reads): the time is one GPU's, with
+  // one per-token cost, not two. The default link has no cost, so no all-reduce time is added.
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest req;
+  req.gpus = {gpu("a", 1008), gpu("b", 1008)};
+  req.split = Parallelism::tensor;
+  const Placement p = place(m, e, req);
+  const TokenReads r = token_reads(m, e, p, 0);
+  ASSERT_EQ(r.gpus.size(), 2u);
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500)};
+  const SpeedSetup s{{cuda_gpu(1008), cuda_gpu(1008)}, host_cpu(96), &ps};
+  const DecodeSpeed d = decode_speed(m, e, p, s, 0);
+  ASSERT_TRUE(d.known);
+  EXPECT_NEAR(d.time.value(), double(r.gpus[0].bytes.value()) / 0.8064e12 + 33 * 20e-6 + 500e-6, 1e-12);
+}
+
+TEST(SpeedDecode, UnknownWithoutAProfile) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m());
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  const Placement p = place(m, e, req);
+  const std::vector<SpeedProfile> ps = {profile("metal", 0.8, 0, 0)};
+  EXPECT_FALSE(decode_speed(m, e, p, SpeedSetup{{cuda_gpu(1008)}, host_cpu(96), &ps}, 0).known);
+  EXPECT_FALSE(decode_speed(m, e, p, SpeedSetup{{cuda_gpu(1008)}, host_cpu(96), nullptr}, 0).known);
+}
+
+TEST(SpeedPrefill, CausalPairsAndAttentionFlops) {
+  // sum over c = 1..P of min(c, W): full 512 x 513 / 2; window 128: 128 x 129 / 2 + 384 x 128.
+  EXPECT_DOUBLE_EQ(causal_pairs(512, 0), 131328.0);
+  EXPECT_DOUBLE_EQ(causal_pairs(512, 128), 8256.0 + 49152.0);
+  EXPECT_DOUBLE_EQ(causal_pairs(100, 128), 5050.0);  // window longer than the prompt: full
+  // Llama-3.1-8B layer: QK^T and PV over 32 heads x 128 = 4096 wide: 2 x (4096 + 4096) x 131,328.
+  EXPECT_DOUBLE_EQ(attention_flops(test::llama_3_1_8b(), 0, 512), 2.0 * 8192 * 131328);
+  // gpt-oss: layer 0 slides over 128 tokens, layer 1 is full; 64 heads x 64 = 4096 wide.
+  EXPECT_DOUBLE_EQ(attention_flops(test::gpt_oss_20b(), 0, 512), 2.0 * 8192 * 57408);
+  EXPECT_DOUBLE_EQ(attention_flops(test::gpt_oss_20b(), 1, 512), 2.0 * 8192 * 131328);
+  // Mamba blocks have no quadratic term.
+  EXPECT_DOUBLE_EQ(attention_flops(test::jamba(), 0, 512), 0.0);
+}
+
+TEST(SpeedPrefill, FlopsOfAPrompt) {
+  // Llama-3.1-8B block: q 4096x4096 + k, v 4096x1024 + o 4096x4096 = 41,943,040; FFN 3 x 4096 x 14336 =
+  // 176,160,768; norms 8192 -> 218,112,000 parameters. 512 tokens: 32 x (2 x 218,112,000 x 512 +
+  // 2,151,677,952) + the output head for the last token 2 x 4096 x 128256 = 7,216,998,383,616 FLOPs.
+  EXPECT_DOUBLE_EQ(active_params_per_layer(test::llama_3_1_8b())[0], 218112000.0);
+  EXPECT_DOUBLE_EQ(prefill_flops(test::llama_3_1_8b(), 512).value(), 7216998383616.0);
+  // MoE: a token multiplies 8 of the 128 experts of a block (Qwen3-30B-A3B: 128 x 3 x 2048 x 768 =
+  // 603,979,776 expert parameters), so the active count is 603,979,776 x (1 - 8/128) below the all-experts one.
+  const ModelSpec q = test::qwen3_30b_a3b();
+  const double all = active_params_per_layer(q)[0];
+  ModelSpec dense_q = q;
+  dense_q.moe.experts_per_token = dense_q.moe.experts;
+  EXPECT_NEAR(active_params_per_layer(dense_q)[0] - all, 603979776.0 * (1 - 8.0 / 128), 1e-3);
+}
+
+TEST(SpeedPrefill, ExpertsTouchedByABatch) {
+  const ModelSpec q = test::qwen3_30b_a3b();  // 8 of 128
+  EXPECT_DOUBLE_EQ(experts_touched(q, 1), 0.0625);
+  EXPECT_NEAR(experts_touched(q, 4), 1 - 0.9375 * 0.9375 * 0.9375 * 0.9375, 1e-15);
+  EXPECT_GT(experts_touched(q, 512), 0.999999);
+  EXPECT_DOUBLE_EQ(experts_touched(test::llama_3_1_8b(), 1), 1.0);
+}
+
+TEST(SpeedPrefill, ComputeBoundPromptAndTimeToFirstToken) {
+  // Llama-3.1-8B Q4_K_M (quantized: int8 peak), 512 tokens, one pass. Achieved 0.2 x 660.6 TOPS =
+  // 132.12 TFLOP/s: 7,216,998,383,616 / 1.3212e14 = 54.6246 ms. Weight read 4,617,398,528 / 0.8064e12 =
+  // 5.7259 ms: compute bound. TTFT adds one decode step at position 512:
+  // (4,617,398,528 + 512 x 131,072) / 0.8064e12 + 33 x 20 us + 500 us.
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m(), 4096);
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  const Placement p = place(m, e, req);
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500)};
+  const SpeedSetup s{{cuda_gpu(1008)}, host_cpu(96), &ps};
+  const PrefillSpeed f = prefill_speed(m, e, p, s, 512, 512);
+  ASSERT_TRUE(f.known);
+  const double tc = 7216998383616.0 / 1.3212e14;
+  EXPECT_NEAR(f.flops.value(), 7216998383616.0, 1.0);
+  EXPECT_NEAR(f.compute_time.value(), tc, 1e-12);
+  EXPECT_NEAR(f.read_time.value(), 4617398528 / 0.8064e12, 1e-12);
+  EXPECT_TRUE(f.compute_bound);
+  EXPECT_NEAR(f.time.value(), tc, 1e-12);
+  EXPECT_NEAR(f.tokens_per_second.value(), 512 / tc, 1e-6);
+  EXPECT_NEAR(f.low.value(), 0.8 * 512 / tc, 1e-6);
+  EXPECT_NEAR(f.high.value(), 1.25 * 512 / tc, 1e-6);
+  const double first = (4617398528.0 + 512 * 131072.0) / 0.8064e12 + 33 * 20e-6 + 500e-6;
+  EXPECT_NEAR(f.ttft.value(), tc + first, 1e-12);
+  EXPECT_NEAR(f.ttft_low.value(), tc / 1.25 + first / 1.1, 1e-12);
+  EXPECT_NEAR(f.ttft_high.value(), tc / 0.8 + first / 0.9, 1e-12);
+  // F16 weights use the FP16 peak and the float efficiency: 0.5 x 330.3 = 165.15 TFLOP/s.
+  const MemoryEstimate e16 = estimate(m, test::mix_f16(), 4096);
+  const PrefillSpeed f16 = prefill_speed(m, e16, place(m, e16, req), s, 512, 512);
+  ASSERT_TRUE(f16.known);
+  EXPECT_NEAR(f16.compute_time.value(), 7216998383616.0 / 1.6515e14, 1e-12);
+}
+
+TEST(SpeedPrefill, BandwidthFloorWhenComputeIsCheap) {
+  // A device with a huge tensor rate: 4096 tokens in 8 passes of 512, each reading the 4,617,398,528 B of
+  // blocks + head at 0.8 x 1008 GB/s: 8 x 5.7259 ms = 45.807 ms, slower than the compute.
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m(), 8192);
+  PlacementRequest req;
+  req.gpus = {gpu("fast", 1008)};
+  const Placement p = place(m, e, req);
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500)};
+  const SpeedSetup s{{cuda_gpu(1008, 1e6, 1e6)}, host_cpu(96), &ps};
+  const PrefillSpeed f = prefill_speed(m, e, p, s, 4096, 512);
+  ASSERT_TRUE(f.known);
+  EXPECT_FALSE(f.compute_bound);
+  EXPECT_NEAR(f.time.value(), 8 * 4617398528 / 0.8064e12, 1e-12);
+}
+
+TEST(SpeedPrefill, DevicesWithoutAPeakUseFlopsPerByteAndMoeTheFactor) {
+  // No tensor figure (Apple): achieved = flops_per_byte x bandwidth = 20 x 400 GB/s = 8 TFLOP/s.
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m(), 4096);
+  PlacementRequest req;
+  req.gpus = {gpu("mac", 400)};
+  const Placement p = place(m, e, req);
+  SpeedProfile metal = profile("metal", 0.8, 0, 0);
+  metal.flops_per_byte = 20;
+  const std::vector<SpeedProfile> ps = {metal};
+  SpeedDevice mac;
+  mac.backend = "metal";
+  mac.device_class = "apple";
+  mac.bandwidth = gb_per_s(400);
+  const SpeedSetup s{{mac}, host_cpu(400), &ps};
+  const PrefillSpeed f = prefill_speed(m, e, p, s, 512, 512);
+  ASSERT_TRUE(f.known);
+  EXPECT_NEAR(f.compute_time.value(), 7216998383616.0 / 8e12, 1e-12);
+  // Without flops_per_byte the prompt cannot be timed.
+  metal.flops_per_byte = 0;
+  const std::vector<SpeedProfile> none = {metal};
+  EXPECT_FALSE(prefill_speed(m, e, p, SpeedSetup{{mac}, host_cpu(400), &none}, 512, 512).known);
+  // A MoE model runs at moe_factor of the dense throughput: compute time / 0.25.
+  const ModelSpec q = test::qwen3_30b_a3b();
+  const MemoryEstimate eq = estimate(q, test::mix_q8_0(), 4096);
+  PlacementRequest big;
+  big.gpus = {gpu("big", 1008)};
+  const Placement pq = place(q, eq, big);
+  SpeedProfile c = profile("cuda", 0.8, 0, 0);
+  std::vector<SpeedProfile> one = {c};
+  const SpeedSetup sq{{cuda_gpu(1008)}, host_cpu(96), &one};
+  const double dense_rate = prefill_speed(q, eq, pq, sq, 512, 512).compute_time.value();
+  one.front().moe_factor = 0.25;
+  EXPECT_NEAR(prefill_speed(q, eq, pq, sq, 512, 512).compute_time.value(), dense_rate / 0.25, 1e-12);
 }
 
 TEST(Memory, EstimateKeepsKvTypesOfTheTable) {
