@@ -100,6 +100,7 @@ struct SpeedDevice {
   BytesPerSecond bandwidth{0.0};
   FlopsPerSecond int8_peak{0.0};  // dense int8 tensor rate (0 = not published)
   FlopsPerSecond f16_peak{0.0};   // dense FP16 tensor rate (0 = not published)
+  BytesPerSecond host_link{0.0};  // host memory -> this GPU (PCIe), for op_offload in prefill; 0 = none
 };
 
 // The backend llama.cpp uses by default for a device's vendor.
@@ -287,7 +288,7 @@ struct PrefillSpeed {
   std::int64_t prompt = 0;
   Flops flops{0.0};
   Seconds compute_time{0.0};  // FLOPs over achieved throughput, all devices
-  Seconds read_time{0.0};     // weight passes over achieved bandwidth, all devices
+  Seconds read_time{0.0};     // weight passes over achieved bandwidth (or over the host link), all devices
   Seconds time{0.0};          // per device the slower of the two, combined as the devices run
   TokensPerSecond tokens_per_second{0.0}, low{0.0}, high{0.0};
   bool compute_bound = true;  // compute_time >= read_time
@@ -301,46 +302,91 @@ inline double experts_touched(const ModelSpec& m, std::int64_t tokens) {
   return 1.0 - std::pow(1.0 - double(m.moe.experts_per_token) / double(m.moe.experts), double(tokens));
 }
 
+// llama.cpp runs a large-batch matrix product whose weights sit in host memory on the GPU instead,
+// copying the weights over (op_offload, on by default; the CUDA backend does it from 32 tokens on:
+// ggml-cuda.cu ggml_backend_cuda_device_offload_op, min_batch_size 32). methods.md §3.1.
+inline constexpr std::int64_t kOffloadMinBatch = 32;
+
+namespace detail {
+
+// The prefill work of one device: FLOPs, weight bytes it reads from its own memory per pass, and
+// weight bytes copied to it from host memory per pass (op_offload).
+struct PrefillWork {
+  double flops = 0, local_bytes = 0, link_bytes = 0;
+  bool any = false;
+};
+
+}  // namespace detail
+
 // A P-token prompt, processed in passes of n_ubatch tokens. Each device computes the FLOPs of the blocks
 // it runs and reads their weights once per pass (MoE: the experts the pass's tokens touch). Tensor
-// parallel: every GPU does 1/N of every block at once, plus the all-reduces of each pass. Routed experts
-// kept in host memory (--n-cpu-moe) are counted on the GPU that runs the block (llama.cpp copies them
-// over for large batches); the copy itself is not modelled.
+// parallel: every GPU does 1/N of every block at once, plus the all-reduces of each pass. Layer split
+// with blocks (or --n-cpu-moe experts) in host memory: from 32 tokens per pass llama.cpp computes them
+// on the first GPU, copying the weights over its PCIe link each pass (op_offload), when the GPU's link
+// is known; otherwise the host computes its blocks with its own profile.
 inline PrefillSpeed prefill_speed(const ModelSpec& m, const MemoryEstimate& e, const Placement& p,
                                   const SpeedSetup& s, std::int64_t prompt, std::int64_t ubatch) {
   PrefillSpeed r;
   r.prompt = prompt;
   if (prompt <= 0 || ubatch <= 0 || s.profiles == nullptr) return r;
   const std::vector<double> params = active_params_per_layer(m);
+  const std::int64_t batch = std::min(prompt, ubatch);
   const double passes = std::ceil(double(prompt) / double(ubatch));
-  const double touched = experts_touched(m, std::min(prompt, ubatch));
+  const double touched = experts_touched(m, batch);
   const bool quantized = e.weights.bits_per_weight() < 12.0;  // Q8_0 and below: llama.cpp's MMQ kernels
   const bool tensor = p.split == Parallelism::tensor;
   const double share = tensor ? 1.0 / double(std::max<std::int64_t>(p.tp_degree, 1)) : 1.0;
-  detail::Timed total;
-  detail::Timed gpus;
-  double compute = 0, read = 0, flops = 0;
-  auto run = [&](const DevicePlan& plan, const SpeedDevice* dev, bool all_layers) -> detail::Timed {
-    detail::Timed t;
-    double f = 0;
-    double bytes = 0;
-    bool any = false;
+  // The GPU that computes host-resident weights (op_offload): the first GPU with a known host link.
+  std::size_t offload = p.gpus.size();
+  if (!tensor && batch >= kOffloadMinBatch)
+    for (std::size_t i = 0; i < p.gpus.size() && i < s.gpus.size(); ++i)
+      if (s.gpus[i].host_link.value() > 0) {
+        offload = i;
+        break;
+      }
+  const bool offloading = offload < p.gpus.size();
+
+  auto layer_work = [&](detail::PrefillWork& w, std::int64_t il, bool experts_remote) {
+    w.any = true;
+    w.flops += 2.0 * params[std::size_t(il)] * double(prompt) + attention_flops(m, il, prompt);
+    const double ex = double(e.weights.per_layer_experts[std::size_t(il)].value()) * touched;
+    const double rest = double((e.weights.per_layer[std::size_t(il)] - e.weights.per_layer_experts[std::size_t(il)]).value());
+    w.local_bytes += rest;
+    (experts_remote ? w.link_bytes : w.local_bytes) += ex;
+  };
+  std::vector<detail::PrefillWork> gpu_work(p.gpus.size());
+  detail::PrefillWork host_work;  // blocks in host memory (computed by the host, or by the offload GPU)
+  for (std::size_t i = 0; i < p.gpus.size(); ++i) {
+    for (std::int64_t il = 0; il < m.layers; ++il)
+      if (tensor || p.gpus[i].holds_layer(il)) layer_work(gpu_work[i], il, !tensor && offloading && p.experts_on_host(il));
+    if (p.gpus[i].output) {
+      gpu_work[i].any = true;
+      gpu_work[i].flops += 2.0 * double(m.hidden) * double(m.vocab);
+      gpu_work[i].local_bytes += double(e.output_active.value());
+    }
+  }
+  if (!tensor) {
     for (std::int64_t il = 0; il < m.layers; ++il) {
-      const bool mine = all_layers || plan.holds_layer(il);
-      if (!mine) continue;
-      any = true;
-      f += 2.0 * params[std::size_t(il)] * double(prompt) + attention_flops(m, il, prompt);
-      const double ex = double(e.weights.per_layer_experts[std::size_t(il)].value());
-      bytes += double(e.weights.per_layer[std::size_t(il)].value()) - ex + ex * touched;
+      bool on_gpu = false;
+      for (const DevicePlan& g : p.gpus) on_gpu = on_gpu || g.holds_layer(il);
+      if (!on_gpu) layer_work(host_work, il, false);
     }
-    if (plan.output) {
-      any = true;
-      f += 2.0 * double(m.hidden) * double(m.vocab);
-      bytes += double(e.output_active.value());
+    if (p.host.output) {
+      host_work.any = true;
+      host_work.flops += 2.0 * double(m.hidden) * double(m.vocab);
+      host_work.local_bytes += double(e.output_active.value());
     }
-    if (!any) return t;
-    f *= share;
-    bytes *= share;
+    if (offloading) {  // what the host holds travels to the offload GPU: all of it is link traffic
+      host_work.link_bytes += host_work.local_bytes;
+      host_work.local_bytes = 0;
+    }
+  }
+
+  double compute = 0, read = 0, flops = 0;
+  auto time_of = [&](const detail::PrefillWork& w, const DevicePlan& plan, const SpeedDevice* dev) -> detail::Timed {
+    detail::Timed t;
+    if (!w.any) return t;
+    const double f = w.flops * share;
     flops += f;
     const SpeedProfile* prof = dev != nullptr ? find_profile(*s.profiles, *dev) : nullptr;
     if (prof == nullptr || plan.bandwidth.value() <= 0 || prof->bandwidth_efficiency <= 0) {
@@ -358,21 +404,26 @@ inline PrefillSpeed prefill_speed(const ModelSpec& m, const MemoryEstimate& e, c
       return t;
     }
     const double tc = f / achieved;
-    const double tr = passes * bytes / (plan.bandwidth.value() * prof->bandwidth_efficiency);
+    const double tr = passes * w.local_bytes * share / (plan.bandwidth.value() * prof->bandwidth_efficiency);
+    const double tl = w.link_bytes > 0 ? passes * w.link_bytes / dev->host_link.value() : 0.0;
     compute += tc;
-    read += tr;
-    t.t = std::max(tc, tr);
+    read += std::max(tr, tl);
+    t.t = std::max({tc, tr, tl});
     t.fast = t.t / prof->prefill_band.high;
     t.slow = t.t / prof->prefill_band.low;
     return t;
   };
+  detail::Timed gpus;
   for (std::size_t i = 0; i < p.gpus.size(); ++i)
-    detail::combine(gpus, run(p.gpus[i], i < s.gpus.size() ? &s.gpus[i] : nullptr, tensor), tensor);
-  total = gpus;
-  if (!tensor) detail::combine(total, run(p.host, &s.host, false), false);
+    detail::combine(gpus, time_of(gpu_work[i], p.gpus[i], i < s.gpus.size() ? &s.gpus[i] : nullptr), tensor);
+  detail::Timed total = gpus;
+  if (!tensor) {
+    // Offloaded host blocks run on the offload GPU at its rates; the host runs them otherwise.
+    const detail::Timed h = offloading ? time_of(host_work, p.gpus[offload], &s.gpus[offload]) : time_of(host_work, p.host, &s.host);
+    detail::combine(total, h, false);
+  }
   // All-reduces: per pass, of the pass's tokens (2 per block, parallel.hpp).
-  const double comm =
-      tensor ? passes * tp_comm_time(m, p.link, p.tp_degree, std::min(prompt, ubatch)).value() : 0.0;
+  const double comm = tensor ? passes * tp_comm_time(m, p.link, p.tp_degree, batch).value() : 0.0;
   r.flops = Flops(flops);
   r.known = total.known && total.t > 0;
   if (!r.known) return r;

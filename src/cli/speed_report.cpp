@@ -52,6 +52,10 @@ SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& sp
     const io::CatalogDevice* byname = cat.find_device(label.substr(0, label.find('#')));
     const Device* d = byname != nullptr ? &byname->device : i < order.size() ? order[i] : nullptr;
     s.gpus.push_back(d != nullptr ? speed_device(*d, backend) : SpeedDevice{});
+    // Host memory reaches a discrete GPU over its PCIe link (runtimes.yaml links, lanes of the card).
+    if (d != nullptr && !d->unified_memory())
+      for (const LinkProfile& lp : cat.links)
+        if (lp.kind == LinkKind::pcie && lp.pcie_gen == d->pcie_gen) s.gpus.back().host_link = resolve_link(lp, *d).bandwidth;
   }
   // The host runs llama.cpp's CPU backend; the CPU cores of an Apple chip are a class of their own.
   s.host.backend = "cpu";
@@ -143,6 +147,16 @@ SpeedReport speed_report(const ModelSpec& m, const MemoryEstimate& e, const Plac
       "speed: one sequence decoding (batch 1); prompt of {} tokens in passes of n_ubatch {}; the upper bound reads every "
       "active weight and the KV cache once per token at peak bandwidth",
       prompt, w.ubatch));
+  const bool host_weights = p.split == Parallelism::layer && (p.host.layer_count > 0 || p.host.output || p.host.expert_count > 0);
+  if (host_weights && std::min(prompt, w.ubatch) >= kOffloadMinBatch)
+    for (std::size_t i = 0; i < p.gpus.size() && i < s.gpus.size(); ++i)
+      if (s.gpus[i].host_link.value() > 0) {
+        r.assumptions.push_back(fmt::format(
+            "prefill: weights in host RAM are computed on {} and copied over its PCIe link ({:g} GB/s) on every pass (llama.cpp "
+            "op_offload, from {} tokens per pass)",
+            p.gpus[i].label, s.gpus[i].host_link.value() / 1e9, kOffloadMinBatch));
+        break;
+      }
   return r;
 }
 

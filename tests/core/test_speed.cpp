@@ -426,6 +426,45 @@ TEST(SpeedPrefill, BandwidthFloorWhenComputeIsCheap) {
   EXPECT_NEAR(f.time.value(), 8 * 4617398528 / 0.8064e12, 1e-12);
 }
 
+TEST(SpeedPrefill, HostBlocksRunOnTheGpuOverItsLink) {
+  // -ngl 16: blocks 16..31 on the GPU (2,093,219,840 B), blocks 0..15 + output in host RAM (2,524,178,688 B).
+  // A block is 225,498,365,952 FLOPs for 512 tokens (FlopsOfAPrompt); the output head 1,050,673,152.
+  // From 32 tokens a pass, llama.cpp computes the host blocks on the GPU (op_offload), copying their
+  // weights over PCIe (25 GB/s here) every pass:
+  //   GPU part  max(16 x 225,498,365,952 / 1.3212e14 = 27.308 ms, 2,093,219,840 / 0.8064e12 = 2.596 ms)
+  //   host part max(3,609,024,528,384 / 1.3212e14 = 27.316 ms, 2,524,178,688 / 25e9 = 100.967 ms)
+  const ModelSpec m = test::llama_3_1_8b();
+  const MemoryEstimate e = estimate(m, test::mix_q4_k_m(), 4096);
+  PlacementRequest req;
+  req.gpus = {gpu("RTX 4090", 1008)};
+  req.host.label = "RAM";
+  req.host.bandwidth = gb_per_s(102.4);
+  req.gpu_layers = 16;
+  const Placement p = place(m, e, req);
+  SpeedProfile cpu = profile("cpu", 0.5, 0, 0);
+  cpu.flops_per_byte = 10;  // 10 x 102.4 GB/s = 1.024 TFLOP/s on the host
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.8, 20, 500), cpu};
+  SpeedDevice g = cuda_gpu(1008);
+  g.host_link = gb_per_s(25);
+  const SpeedSetup s{{g}, host_cpu(102.4), &ps};
+  const double block = 225498365952.0;
+  const PrefillSpeed f = prefill_speed(m, e, p, s, 512, 512);
+  ASSERT_TRUE(f.known);
+  EXPECT_NEAR(f.time.value(), 16 * block / 1.3212e14 + 2524178688.0 / 25e9, 1e-12);
+  EXPECT_FALSE(f.compute_bound);
+  // 16 tokens: below llama.cpp's 32, the host computes its own blocks at 1.024 TFLOP/s.
+  //   GPU part max(16 x 6,981,812,224 / 1.3212e14, 2.596 ms); host part max(112,759,668,736 / 1.024e12
+  //   = 110.12 ms, 2,524,178,688 / (0.5 x 102.4e9) = 49.30 ms)
+  const double small = 2.0 * 218112000 * 16 + 2.0 * 8192 * 136;
+  const PrefillSpeed t = prefill_speed(m, e, p, s, 16, 512);
+  ASSERT_TRUE(t.known);
+  EXPECT_NEAR(t.time.value(), 2093219840 / 0.8064e12 + (16 * small + 1050673152.0) / 1.024e12, 1e-12);
+  // No link known: the host computes at any batch size.
+  const SpeedSetup no_link{{cuda_gpu(1008)}, host_cpu(102.4), &ps};
+  EXPECT_NEAR(prefill_speed(m, e, p, no_link, 512, 512).time.value(),
+              16 * block / 1.3212e14 + (16 * block + 1050673152.0) / 1.024e12, 1e-12);
+}
+
 TEST(SpeedPrefill, DevicesWithoutAPeakUseFlopsPerByteAndMoeTheFactor) {
   // No tensor figure (Apple): achieved = flops_per_byte x bandwidth = 20 x 400 GB/s = 8 TFLOP/s.
   const ModelSpec m = test::llama_3_1_8b();
