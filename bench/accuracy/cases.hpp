@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
-#include "vramfit/speed.hpp"
+#include "vramfit/prefill.hpp"
 
 namespace vramfit::accuracy {
 

@@ -58,6 +58,7 @@ void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, D
     }
     e.str("notes");
     p.source = e.strings("source");
+    if (p.source.empty()) e.problem("source", "speed profile '" + p.id + "': missing source (how its numbers were fitted)");
     const Location where = e.loc();
     e.finish();
     if (p.id.empty()) return;

@@ -8,7 +8,7 @@
 
 #include "cli/common.hpp"
 #include "cli/render.hpp"
-#include "vramfit/speed.hpp"
+#include "vramfit/prefill.hpp"
 
 namespace vramfit::cli {
 

@@ -97,6 +97,7 @@ TEST(LoadSpeed, ProblemsAreLocatedAndNamed) {
        "is out of range", 5},
       {"no decode section", "- {id: a, backend: cuda, source: [x]}\n", "missing 'decode'", 3},
       {"no backend", "- {id: a, decode: {bandwidth_efficiency: 0.9}, source: [x]}\n", "backend", 3},
+      {"no source", "- {id: a, backend: cuda, decode: {bandwidth_efficiency: 0.9}}\n", "missing source", 3},
       {"duplicate id",
        "- {id: a, backend: cuda, decode: {bandwidth_efficiency: 0.9}, source: [x]}\n"
        "- {id: a, backend: rocm, decode: {bandwidth_efficiency: 0.8}, source: [x]}\n",
