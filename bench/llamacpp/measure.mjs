@@ -1,17 +1,19 @@
 // Loads GGUF files with the llama.cpp CPU build shipped in node-llama-cpp, records llama.cpp's own
 // buffer-size log lines, and times single-token decode steps at a few context positions.
 //
-//   node measure.mjs --check FILE                 load, one 256-token context, decode 4 tokens; exit 0 if ok
-//   node measure.mjs PLAN.json > RESULTS.json     the measurements of a plan (see run.sh)
+//   node measure.mjs --check FILE...             load each, a 256-token context, decode 4 tokens; exit 0 if ok
+//   node measure.mjs PLAN.json > RESULTS.json    the measurements of a plan (see run.sh)
 //
-// A plan: {"threads": [1, 2], "tokens": 16, "runs": [{"file": F, "model": ID, "quant": Q,
-//          "contexts": [{"size": 4096, "positions": [0, 2048]}]}]}
+// A plan: {"threads": [1, 2], "tokens": 16, "attempts": 3, "membw": "path/to/membw",
+//          "runs": [{"file": F, "model": ID, "quant": Q, "contexts": [{"size": 4096, "positions": [0, 2048]}]}]}
 // Decode is timed two ways, each over `tokens` single-token steps after two warm-up steps:
 //   no_logits  sequence.evaluateWithoutGeneratingNewTokens([t]): llama_decode without requesting
 //              logits, so llama.cpp skips the output head (its output rows are empty)
 //   logits     sequence.controlledEvaluate([[t, {generateNext: {token: true}}]]): llama_decode with the
 //              logits of that token plus a greedy sample, i.e. one real generation step
-// Positions are reached by evaluating that many tokens first (prefill, timed separately).
+// Positions are reached by evaluating that many tokens first (prefill, timed separately). When the plan
+// names the membw binary, the bandwidth is measured right before and after each timing.
+import {execFileSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import process from "node:process";
@@ -22,7 +24,7 @@ const log = [];
 const llama = await getLlama({
     gpu: false,
     build: "never", // never compile or download: the prebuilt CPU binaries or nothing
-    logLevel: LlamaLogLevel.info,
+    logLevel: LlamaLogLevel.log, // info and the "loaded CPU backend" line; not the per-tensor debug lines
     logger: (level, message) => log.push(message.trimEnd())
 });
 
@@ -42,6 +44,48 @@ function buffers(lines) {
         if (m) out.kv_cells = Number(m[1]);
     }
     return out;
+}
+
+// CPU time (ms) the whole machine spent busy since boot, from /proc/stat (Linux); null elsewhere.
+function machineBusyMs() {
+    try {
+        const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+        const idle = f[3] + (f[4] ?? 0);
+        const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+        return ((total - idle) * 1000) / 100; // USER_HZ = 100
+    } catch {
+        return null;
+    }
+}
+
+// While `fn` ran: other processes' share of the machine, (machine busy - this process) / (wall x cores),
+// and this process's CPU time over the wall time (about 1 for one llama.cpp thread that was never
+// made to wait for a core).
+async function foreignLoad(fn) {
+    const b0 = machineBusyMs(), c0 = process.cpuUsage(), t0 = performance.now();
+    const r = await fn();
+    const b1 = machineBusyMs(), c = process.cpuUsage(c0), wall = performance.now() - t0;
+    const own = (c.user + c.system) / 1000;
+    const foreign = b0 == null ? null : Math.max(0, (b1 - b0) - own) / (wall * os.cpus().length);
+    return [r, foreign, own / wall];
+}
+
+// Waits (at most maxMs) for a second in which other processes use under `share` of the machine: on a
+// shared 2-core machine compiles and tests running beside the benchmark distort every timing.
+async function waitQuiet(share = 0.1, maxMs = 30000) {
+    const t0 = performance.now();
+    for (;;) {
+        const [, f] = await foreignLoad(() => new Promise((r) => setTimeout(r, 1000)));
+        if (f == null || f < share || performance.now() - t0 > maxMs) return f;
+    }
+}
+
+// This machine's streaming-read bandwidth right now (membw.cpp, as many threads as llama.cpp), in GB/s:
+// on a cloud VM it drifts with the other tenants of the host, so each timing gets its own.
+function bandwidthNow(membw, threads) {
+    if (!membw) return null;
+    const out = execFileSync(membw, ["--threads", String(threads), "--mib", "512", "--passes", "6"], {encoding: "utf8"});
+    return JSON.parse(out).median_gbs;
 }
 
 function median(xs) {
@@ -82,22 +126,22 @@ function summary(prefix, s) {
     };
 }
 
-async function measureRun(run, threads, tokens) {
+async function measureRun(run, threads, tokens, attempts, membw) {
     const first = log.length;
     const t0 = performance.now();
     const model = await llama.loadModel({modelPath: run.file, gpuLayers: 0});
     const loadMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 200)); // let the asynchronous log lines arrive
     const meta = model.fileInfo.metadata;
     const nVocab = meta?.[meta.general.architecture]?.vocab_size ?? 512;
     const result = {model: run.model, quant: run.quant, file: run.file, load_ms: loadMs,
         model_buffers: buffers(log.slice(first)), contexts: []};
     for (const c of run.contexts) {
-        const before = log.length;
         for (const th of threads) {
+            const before = log.length;
             const ctx = await model.createContext({contextSize: c.size, batchSize: 512, threads: th,
                 ignoreMemorySafetyChecks: true});
-            const ctxLog = log.slice(before);
-            const entry = {context: c.size, threads: th, buffers: buffers(ctxLog), steps: []};
+            const entry = {context: c.size, threads: th, buffers: {}, steps: []};
             const seq = ctx.getSequence();
             let pos = 0;
             for (const p of c.positions) {
@@ -108,18 +152,40 @@ async function measureRun(run, threads, tokens) {
                     entry.steps.push({prefill_tokens: p - pos, prefill_ms: performance.now() - a});
                     pos = p;
                 }
-                const load = os.loadavg()[0];
-                const noLogits = await timeSteps(seq, tokens, nVocab, false, pos);
-                pos += tokens + 2;
-                const withLogits = await timeSteps(seq, tokens, nVocab, true, pos);
-                pos += tokens + 2;
-                const step = {position: p, loadavg_1m: load, ...summary("logits", withLogits), ...summary("no_logits", noLogits)};
+                // Up to `attempts` tries, each after waiting (briefly) for a quiet second; the try in which
+                // llama.cpp's thread waited least for a core is kept (positions move on by 2 x (tokens + 2)).
+                let step = null;
+                for (let attempt = 0; attempt < attempts; attempt++) {
+                    const load = os.loadavg()[0];
+                    const quiet = await waitQuiet();
+                    const bwBefore = bandwidthNow(membw, th);
+                    const [noLogits, foreignNo, ownNo] = await foreignLoad(() => timeSteps(seq, tokens, nVocab, false, pos));
+                    pos += tokens + 2;
+                    const logitsFrom = pos;
+                    const [withLogits, foreign, own] = await foreignLoad(() => timeSteps(seq, tokens, nVocab, true, pos));
+                    pos += tokens + 2;
+                    const bwAfter = bandwidthNow(membw, th);
+                    const tried = {position: p, logits_from_position: logitsFrom, attempt, loadavg_1m: load,
+                        bandwidth_gbs: bwBefore == null ? null : (bwBefore + bwAfter) / 2, bandwidth_before_gbs: bwBefore, bandwidth_after_gbs: bwAfter,
+                        foreign_before: quiet, foreign_logits: foreign, foreign_no_logits: foreignNo,
+                        cpu_share_logits: own, cpu_share_no_logits: ownNo,
+                        ...summary("logits", withLogits), ...summary("no_logits", noLogits)};
+                    // With one thread the process should hold one core: CPU time / wall time near th.
+                    const undisturbed = (x) => Math.min(x.cpu_share_logits, x.cpu_share_no_logits) / th;
+                    if (step == null || undisturbed(tried) > undisturbed(step)) step = tried;
+                    if (undisturbed(step) > 0.9) break;
+                }
+                const foreign = step.foreign_logits;
                 entry.steps.push(step);
                 process.stderr.write(`${run.model} ${run.quant} ctx ${c.size} threads ${th} pos ${p}: with logits ` +
                     `${(1000 / step.logits_wall_median_ms).toFixed(2)} tok/s (wall median), ` +
                     `${(1000 / step.logits_wall_min_ms).toFixed(2)} (wall best), ${(1000 / step.logits_cpu_median_ms).toFixed(2)} (cpu); ` +
-                    `without ${(1000 / step.no_logits_wall_median_ms).toFixed(2)} (load ${load.toFixed(1)})\n`);
+                    `without ${(1000 / step.no_logits_wall_median_ms).toFixed(2)}; bandwidth ${step.bandwidth_gbs?.toFixed(1) ?? "?"} GB/s (other processes: ${foreign == null ? "?" : (100 * foreign).toFixed(0)} % of the machine, ` +
+                    `llama.cpp on a core ${(100 * step.cpu_share_logits).toFixed(0)} % of the time)\n`);
             }
+            // llama.cpp's log lines reach JavaScript asynchronously: read them once they are all in.
+            await new Promise((r) => setTimeout(r, 200));
+            entry.buffers = buffers(log.slice(before));
             await ctx.dispose();
             result.contexts.push(entry);
         }
@@ -135,6 +201,7 @@ async function check(file) {
     const seq = ctx.getSequence();
     await seq.evaluateWithoutGeneratingNewTokens([1, 300, 301]);
     const [out] = await seq.controlledEvaluate([[302, {generateNext: {token: true}}]]);
+    await new Promise((r) => setTimeout(r, 200)); // let the asynchronous log lines arrive
     const b = buffers(log.slice(first));
     const ok = out?.next?.token != null && b.kv_cells > 0;
     console.log(JSON.stringify({file, ok, next_token: out?.next?.token ?? null, ...b}));
@@ -162,5 +229,5 @@ const out = {
     tokens: plan.tokens,
     runs: []
 };
-for (const run of plan.runs) out.runs.push(await measureRun(run, plan.threads, plan.tokens));
+for (const run of plan.runs) out.runs.push(await measureRun(run, plan.threads, plan.tokens, plan.attempts ?? 3, plan.membw));
 console.log(JSON.stringify(out, null, 1));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 
 #include "gguf_writer.hpp"
@@ -124,7 +125,9 @@ TEST(GgufWriter, RefusesWhatGgufCannotHold) {
 
 TEST(GgufWriter, FileIsHeaderThenZerosToTheFullSize) {
   const Writer w = small();
-  const auto path = std::filesystem::temp_directory_path() / "vramfit_gguf_writer_test.gguf";
+  // A name of its own: other test runs (ASan, other checkouts) may share the temp directory.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("vramfit_gguf_writer_test_" + std::to_string(std::random_device{}()) + ".gguf");
   w.write(path);
   EXPECT_EQ(std::filesystem::file_size(path), 256u);
   std::ifstream f(path, std::ios::binary);
