@@ -8,7 +8,7 @@
 #   6. prints the comparison with vramfit (compare.mjs, with a catalog device of the measured
 #      bandwidth) and keeps everything in $OUT.
 #
-#   bash bench/llamacpp/run.sh                  the default set (about 5-10 minutes on 2 cores)
+#   bash bench/llamacpp/run.sh                  the default set (about 10-15 minutes on 2 cores)
 #   QUICK=1 bash bench/llamacpp/run.sh          1B only
 #   BUILD=build-x OUT=/tmp/x bash bench/llamacpp/run.sh
 #
@@ -63,9 +63,9 @@ membw=$OUT/membw-${THREADS}t.json  # the device gets the bandwidth of as many th
 if [[ ${QUICK:-0} == 1 ]]; then
   runs=("llama-3.2-1b Q4_0 0,1024" "llama-3.2-1b Q8_0 0" "llama-3.2-1b F16 0")
 else
-  runs=("llama-3.2-1b Q4_0 0,1024" "llama-3.2-1b Q8_0 0" "llama-3.2-1b F16 0"
-        "llama-3.2-3b Q4_0 0" "llama-3.2-3b Q8_0 0" "llama-3.2-3b F16 0"
-        "llama-3.1-8b Q4_0 0" "llama-3.1-8b Q8_0 0")
+  runs=("llama-3.2-1b Q4_0 0,1024" "llama-3.2-1b Q4_K_M 0" "llama-3.2-1b Q8_0 0" "llama-3.2-1b F16 0"
+        "llama-3.2-3b Q4_0 0" "llama-3.2-3b Q4_K_M 0" "llama-3.2-3b Q8_0 0" "llama-3.2-3b F16 0"
+        "llama-3.1-8b Q4_0 0" "llama-3.1-8b Q4_K_M 0" "llama-3.1-8b Q8_0 0")
 fi
 
 echo "== GGUF files"
