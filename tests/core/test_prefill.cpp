@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "speed_fixtures.hpp"
 #include "vramfit/prefill.hpp"
 
 namespace vramfit {
@@ -28,39 +29,9 @@ MemoryEstimate estimate(const ModelSpec& m, const QuantMix& mix, std::int64_t co
   return estimate_memory(m, mix, test::types(), w);
 }
 
-SpeedProfile profile(const char* backend, double eta, double per_layer_us, double per_token_us,
-                     const char* device_class = "") {
-  SpeedProfile p;
-  p.id = std::string(backend) + (device_class[0] ? std::string("-") + device_class : "");
-  p.backend = backend;
-  p.device_class = device_class;
-  p.bandwidth_efficiency = eta;
-  p.per_layer = Seconds(per_layer_us * 1e-6);
-  p.per_token = Seconds(per_token_us * 1e-6);
-  p.decode_band = {0.9, 1.1};
-  p.compute_efficiency_quantized = 0.2;
-  p.compute_efficiency_float = 0.5;
-  p.prefill_band = {0.8, 1.25};
-  return p;
-}
-
-SpeedDevice cuda_gpu(double gbs, double int8_tops = 660.6, double f16_tflops = 330.3) {
-  SpeedDevice d;
-  d.backend = "cuda";
-  d.device_class = "gpu";
-  d.bandwidth = gb_per_s(gbs);
-  d.int8_peak = tflops(int8_tops);
-  d.f16_peak = tflops(f16_tflops);
-  return d;
-}
-
-SpeedDevice host_cpu(double gbs) {
-  SpeedDevice d;
-  d.backend = "cpu";
-  d.device_class = "cpu";
-  d.bandwidth = gb_per_s(gbs);
-  return d;
-}
+using test::cuda_gpu;
+using test::host_cpu;
+using test::profile;
 
 TEST(SpeedPrefill, CausalPairsAndAttentionFlops) {
   // sum over c = 1..P of min(c, W): full 512 x 513 / 2; window 128: 128 x 129 / 2 + 384 x 128.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "speed_fixtures.hpp"
 #include "vramfit/speed.hpp"
 
 namespace vramfit {
@@ -152,39 +153,9 @@ TEST(Speed, KvReadPerLayer) {
 // of data/speed.yaml are checked by bench/accuracy, not here.
 // ---------------------------------------------------------------------------------------------
 
-SpeedProfile profile(const char* backend, double eta, double per_layer_us, double per_token_us,
-                     const char* device_class = "") {
-  SpeedProfile p;
-  p.id = std::string(backend) + (device_class[0] ? std::string("-") + device_class : "");
-  p.backend = backend;
-  p.device_class = device_class;
-  p.bandwidth_efficiency = eta;
-  p.per_layer = Seconds(per_layer_us * 1e-6);
-  p.per_token = Seconds(per_token_us * 1e-6);
-  p.decode_band = {0.9, 1.1};
-  p.compute_efficiency_quantized = 0.2;
-  p.compute_efficiency_float = 0.5;
-  p.prefill_band = {0.8, 1.25};
-  return p;
-}
-
-SpeedDevice cuda_gpu(double gbs, double int8_tops = 660.6, double f16_tflops = 330.3) {
-  SpeedDevice d;
-  d.backend = "cuda";
-  d.device_class = "gpu";
-  d.bandwidth = gb_per_s(gbs);
-  d.int8_peak = tflops(int8_tops);
-  d.f16_peak = tflops(f16_tflops);
-  return d;
-}
-
-SpeedDevice host_cpu(double gbs) {
-  SpeedDevice d;
-  d.backend = "cpu";
-  d.device_class = "cpu";
-  d.bandwidth = gb_per_s(gbs);
-  return d;
-}
+using test::cuda_gpu;
+using test::host_cpu;
+using test::profile;
 
 TEST(SpeedProfiles, DeviceClassFirstThenTheBackendThenNothing) {
   const std::vector<SpeedProfile> ps = {profile("cuda", 0.9, 0, 0), profile("cuda", 0.5, 0, 0, "datacenter"),
