@@ -6,8 +6,23 @@
 
 #include "vramfit/prefill.hpp"
 #include "vramfit/speed.hpp"
+#include "fixtures.hpp"
 
 namespace vramfit::test {
+
+inline Target speed_gpu(const char* label, double gbs) {
+  Target t;
+  t.label = label;
+  t.capacity = gib(std::int64_t{80});
+  t.bandwidth = gb_per_s(gbs);
+  return t;
+}
+
+inline MemoryEstimate speed_estimate(const ModelSpec& m, const QuantMix& mix, std::int64_t context = 8192) {
+  Workload w;
+  w.context = context;
+  return estimate_memory(m, mix, types(), w);
+}
 
 inline SpeedProfile profile(const char* backend, double eta, double per_layer_us, double per_token_us,
                      const char* device_class = "") {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "placement_fixtures.hpp"
 #include "vramfit/speed.hpp"
 
 namespace vramfit {
@@ -147,22 +148,7 @@ TEST(TensorParallel, DegreeMustDivideHeadsAndKvHeads) {
   EXPECT_EQ(kv_heads_per_gpu(m70, 16), 1);  // replicated: 16 GPUs, 8 heads, each head on 2 GPUs
 }
 
-// Synthetic estimate (as in test_placement.cpp): 32 blocks of 100 MiB + 8 MiB KV, output 400 MiB,
-// token_embd 300 MiB; compute inputs 8 + mask 1 + max(logits 250, attention 56, FFN 56) MiB.
-MemoryEstimate synthetic() {
-  MemoryEstimate e;
-  e.weights.per_layer.assign(32, mib(100));
-  e.weights.per_layer_experts.assign(32, Bytes{0});
-  e.weights.output = mib(400);
-  e.weights.global_cpu = mib(300);
-  e.kv.per_layer.assign(32, mib(8));
-  e.compute.inputs = mib(8);
-  e.compute.mask = mib(1);
-  e.compute.logits = mib(250);
-  e.compute.attention = mib(56);
-  e.compute.ffn = mib(56);
-  return e;
-}
+using test::synthetic;
 
 Target gpu(std::string label, Bytes capacity, double gbs = 1000) {
   Target t;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "placement_fixtures.hpp"
 #include "vramfit/placement.hpp"
 
 namespace vramfit {
@@ -18,24 +19,7 @@ namespace {
 // 32 blocks of 100 MiB weights + 8 MiB KV, output 400 MiB, token_embd 300 MiB;
 // compute: inputs 8 + mask 1 + max(logits 250, attention 56, ffn 56) = 259 MiB on the output device,
 // 8 + 1 + 56 = 65 MiB of layer scratch elsewhere.
-MemoryEstimate synthetic(std::int64_t layers = 32) {
-  MemoryEstimate e;
-  e.weights.per_layer.assign(static_cast<std::size_t>(layers), mib(100));
-  e.weights.per_layer_experts.assign(static_cast<std::size_t>(layers), Bytes{0});
-  e.weights.output = mib(400);
-  e.weights.global_cpu = mib(300);
-  e.weights.total = mib(100) * layers + mib(400) + mib(300);
-  e.kv.per_layer.assign(static_cast<std::size_t>(layers), mib(8));
-  e.kv.total = e.kv.attention = mib(8) * layers;
-  e.compute.inputs = mib(8);
-  e.compute.mask = mib(1);
-  e.compute.logits = mib(250);
-  e.compute.attention = mib(56);
-  e.compute.ffn = mib(56);
-  e.layer_active = e.weights.per_layer;
-  e.output_active = e.weights.output;
-  return e;
-}
+using test::synthetic;
 
 ModelSpec blocks(std::int64_t layers = 32) {
   ModelSpec m = test::llama_3_1_8b();

@@ -15,18 +15,10 @@
 namespace vramfit {
 namespace {
 
-Target gpu(const char* label, double gbs) {
-  Target t;
-  t.label = label;
-  t.capacity = gib(std::int64_t{80});
-  t.bandwidth = gb_per_s(gbs);
-  return t;
-}
+Target gpu(const char* label, double gbs) { return test::speed_gpu(label, gbs); }
 
 MemoryEstimate estimate(const ModelSpec& m, const QuantMix& mix, std::int64_t context = 8192) {
-  Workload w;
-  w.context = context;
-  return estimate_memory(m, mix, test::types(), w);
+  return test::speed_estimate(m, mix, context);
 }
 
 using test::cuda_gpu;

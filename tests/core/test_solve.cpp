@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fixtures.hpp"
+#include "placement_fixtures.hpp"
 #include "vramfit/solve.hpp"
 
 namespace vramfit {
@@ -80,22 +81,7 @@ TEST(Solve, MaxParallelByHand) {
   EXPECT_EQ(s.highest, 65536);
 }
 
-// Synthetic estimate (test_placement.cpp): 32 blocks of 100 MiB + 8 MiB KV, output 400 MiB, compute
-// 259 MiB with the logits, 65 MiB of layer scratch.
-MemoryEstimate synthetic() {
-  MemoryEstimate e;
-  e.weights.per_layer.assign(32, mib(100));
-  e.weights.per_layer_experts.assign(32, Bytes{0});
-  e.weights.output = mib(400);
-  e.weights.global_cpu = mib(300);
-  e.kv.per_layer.assign(32, mib(8));
-  e.compute.inputs = mib(8);
-  e.compute.mask = mib(1);
-  e.compute.logits = mib(250);
-  e.compute.attention = mib(56);
-  e.compute.ffn = mib(56);
-  return e;
-}
+using test::synthetic;
 
 TEST(Solve, MinDevicesLayerSplitByHand) {
   // 1 GiB GPUs. The last GPU holds the output (400 + 259 MiB) and k blocks: 108 k + 659 <= 1024 -> k <= 3.

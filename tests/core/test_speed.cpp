@@ -16,18 +16,10 @@
 namespace vramfit {
 namespace {
 
-Target gpu(const char* label, double gbs) {
-  Target t;
-  t.label = label;
-  t.capacity = gib(std::int64_t{80});
-  t.bandwidth = gb_per_s(gbs);
-  return t;
-}
+Target gpu(const char* label, double gbs) { return test::speed_gpu(label, gbs); }
 
 MemoryEstimate estimate(const ModelSpec& m, const QuantMix& mix, std::int64_t context = 8192) {
-  Workload w;
-  w.context = context;
-  return estimate_memory(m, mix, test::types(), w);
+  return test::speed_estimate(m, mix, context);
 }
 
 // Llama-3.1-8B Q4_K_M (see test_weights.cpp): blocks 16 x 122,716,160 + 16 x 138,936,320 = 4,186,439,680 B;
