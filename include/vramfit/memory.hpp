@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vramfit/kv_cache.hpp"
@@ -22,14 +23,15 @@ struct MemoryEstimate {
   const TensorType* kv_v = nullptr;
 };
 
-inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
+// With weights already known (read from a model file: file_weights.hpp).
+inline MemoryEstimate estimate_memory(const ModelSpec& m, WeightBreakdown weights, const TypeTable& types,
                                       const Workload& w) {
   validate(m);
   validate(w);
   MemoryEstimate e;
   e.kv_k = &types.get(w.kv_type_k);
   e.kv_v = &types.get(w.kv_type_v);
-  e.weights = weight_bytes(m, mix, types, w.include_vision);
+  e.weights = std::move(weights);
   e.kv = kv_cache(m, w, *e.kv_k, *e.kv_v);
   e.compute = compute_buffer(m, w, e.kv.cells_full);
   // Per-layer active bytes: routed experts count only experts_per_token / experts.
@@ -44,8 +46,15 @@ inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, c
   return e;
 }
 
+inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
+                                      const Workload& w) {
+  validate(m);
+  return estimate_memory(m, weight_bytes(m, mix, types, w.include_vision), types, w);
+}
+
 // The estimate points into `types`: a temporary table would leave it dangling.
 MemoryEstimate estimate_memory(const ModelSpec&, const QuantMix&, const TypeTable&&, const Workload&) = delete;
+MemoryEstimate estimate_memory(const ModelSpec&, WeightBreakdown, const TypeTable&&, const Workload&) = delete;
 
 // KV bytes that one decoded token reads from each layer at context position `pos`.
 inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {

@@ -1,0 +1,59 @@
+// Weights read from a model file (GGUF tensor infos, safetensors headers): the exact bytes of each
+// tensor, grouped the way the estimator places them. The file's own types replace the quantization
+// rules of weights.hpp; everything downstream (placement, speed) is unchanged.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "vramfit/weights.hpp"
+
+namespace vramfit {
+
+struct FileTensor {
+  std::string name;   // as stored in the file
+  std::string type;   // storage type id (q4_K, f16, bf16, I32 ...), for histograms
+  TensorGroup group = TensorGroup::attention;
+  std::int32_t layer = -1;  // block index; -1 for global tensors
+  std::int64_t elements = 0;
+  Bytes bytes{0};
+};
+
+// Sums file tensors into the breakdown weight_bytes() gives for a catalog model. Blocks beyond
+// m.layers (e.g. DeepSeek's multi-token-prediction block that llama.cpp skips) are rejected by the
+// caller, not here: the core cannot know why they exist.
+inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vector<FileTensor>& tensors,
+                                              bool include_vision = true) {
+  WeightBreakdown w;
+  w.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  w.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  bool has_output = false;
+  for (const FileTensor& t : tensors) {
+    if (t.group == TensorGroup::vision && !include_vision) continue;
+    if (t.layer >= m.layers)
+      throw CoreError(ErrorKind::invalid_model, "tensor '" + t.name + "' belongs to block " + std::to_string(t.layer) +
+                                                    " but the model has " + std::to_string(m.layers));
+    w.total += t.bytes;
+    w.by_group[static_cast<std::size_t>(t.group)] += t.bytes;
+    if (t.group != TensorGroup::vision) w.params += t.elements;
+    if (t.layer >= 0) {
+      w.per_layer[static_cast<std::size_t>(t.layer)] += t.bytes;
+      if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += t.bytes;
+    } else if (t.group == TensorGroup::embeddings) {
+      w.global_cpu += t.bytes;
+    } else if (t.group == TensorGroup::vision) {
+      w.vision += t.bytes;
+    } else {
+      w.output += t.bytes;  // output head, final norm and other global tensors (rope factors ...)
+      has_output |= t.group == TensorGroup::output && t.elements > m.hidden;
+    }
+  }
+  // Tied embeddings: llama.cpp gives the output device its own copy of token_embd.
+  if (m.tied_embeddings && !has_output) {
+    w.tied_copy = w.global_cpu;
+    w.output += w.tied_copy;
+  }
+  return w;
+}
+
+}  // namespace vramfit
