@@ -19,13 +19,39 @@ command -v npx >/dev/null 2>&1 || skip "npx is not installed"
   skip "node-llama-cpp is not installed in $bench/node_modules (run 'npm ci' there; this test never installs)"
 
 mkdir -p "$work"
-# model, mix, tensor count (token_embd + 9 per block + output_norm [+ output]; qwen2 +3 biases,
-# qwen3 +2 norms per block)
+# model, mix, tensor count, worked out from each architecture's load_arch_tensors (src/models/*.cpp):
+#   llama: token_embd + 9 per block (attn_norm, ffn_norm, q, k, v, output, gate, up, down) + output_norm
+#   [+ output]; qwen2 +3 QKV biases, qwen3 +2 QK norms per block;
+#   mixtral: 10 per block (6 attention + router + 3 expert stacks); qwen3moe: 12 (+2 QK norms);
+#   gemma2: 11 (4 norms, tied); gemma3: 13 (+2 QK norms) x 6; phi3: 6 (fused attn_qkv, ffn_up);
+#   command-r: 8 (one norm, tied); deepseek-v3: dense block 13 (norms 2, q_a, q_b, kv_a_mqa, k_b,
+#   v_b, output, kv_a_norm, q_a_norm, gate, up, down) + 2 MoE blocks of 18 (8 attention + router,
+#   exp_probs_b, 3 expert stacks, 3 shared); deepseek-v2-lite: 11 + 15 (no q_a/q_b, no exp_probs_b);
+#   gpt-oss: 19 (+QKVO biases, sinks, router bias, 3 expert biases); jamba: mamba blocks 14 + dense
+#   FFN 3 / MoE 4, attention block 9 -> 17 + 18 + 9 + 18; granite-hybrid: 3 mamba-2 blocks of 17, one
+#   attention block of 13 (tied); qwen3-next: 3 linear blocks of 18 (attn_qkv, attn_gate, ssm_ba,
+#   ssm_out, conv1d, dt, a, norm, 2 norms, 8 MoE) + 1 full block of 16; glm4moe: 14 (dense) + 19;
+#   llama4: 4 x 13; qwen2vl: 12 per block.
 cases=(
   "gguf-tiny-llama Q8_0 21"
   "gguf-tiny-qwen2 F16 26"
   "gguf-tiny-qwen3 Q4_0 24"
   "llama-3.2-1b Q4_K_M 146"
+  "gguf-tiny-mixtral Q4_K_M 23"
+  "gguf-tiny-qwen3moe Q4_K_M 27"
+  "gguf-tiny-gemma2 Q4_K_M 24"
+  "gguf-tiny-gemma3 Q8_0 80"
+  "gguf-tiny-phi3 Q4_K_M 15"
+  "gguf-tiny-command-r Q4_K_M 18"
+  "gguf-tiny-deepseek-v3 Q4_K_M 52"
+  "gguf-tiny-deepseek-v2-lite Q8_0 29"
+  "gguf-tiny-gpt-oss MXFP4_MOE 41"
+  "gguf-tiny-jamba Q4_K_M 65"
+  "gguf-tiny-granite-hybrid Q4_K_M 66"
+  "gguf-tiny-qwen3-next Q4_K_M 73"
+  "gguf-tiny-glm4moe Q4_K_M 36"
+  "gguf-tiny-llama4 Q4_K_M 55"
+  "gguf-tiny-qwen2vl Q4_K_M 27"
 )
 files=()
 for c in "${cases[@]}"; do

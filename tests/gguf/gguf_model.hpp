@@ -1,25 +1,26 @@
 // A GGUF file for a catalog model: llama.cpp's metadata keys and tensor names, each tensor in the
-// type vramfit's quantization mix gives it, zero weights. Dense full-attention transformers of the
-// llama (Llama, Mistral), qwen2 and qwen3 architectures; anything else is refused by name.
+// type vramfit's quantization mix gives it, zero weights. Every architecture family of the catalog
+// (gguf_family.hpp says which, and refuses the rest by name); the tensors are gguf_tensors.hpp's.
 //
 // Sources (llama.cpp as shipped in node-llama-cpp 3.22.1):
 //   src/llama-arch.cpp            key and tensor names (LLM_KV_*, LLM_TENSOR_*)
-//   src/models/llama.cpp, qwen2.cpp, qwen3.cpp  which tensors each architecture requires, and shapes
+//   src/models/<arch>.cpp         load_arch_hparams: the keys each architecture reads
 //   src/llama-model.cpp           load_hparams (context_length, key_length, rope.dimension_count ...)
 //   src/llama-vocab.cpp           tokenizer.ggml.model "llama" needs tokens; scores and token_type optional
 //   ggml/include/ggml.h           ggml_type ids; include/llama.h llama_ftype ids (general.file_type)
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "gguf_family.hpp"
+#include "gguf_tensors.hpp"
 #include "gguf_writer.hpp"
-#include "vramfit/tensors.hpp"
-#include "vramfit/weights.hpp"
 
 namespace vramfit::gguf {
 
@@ -54,75 +55,13 @@ inline std::optional<std::uint32_t> llama_ftype_id(std::string_view mix) {
   return std::nullopt;
 }
 
-struct ModelFileOptions {
-  std::string architecture;         // GGUF general.architecture; empty: from the spec (mistral -> llama)
-  std::int64_t context_length = 0;  // <arch>.context_length; 0: the model's max_context
-  float rms_eps = 1e-5f;            // Llama 3 / Qwen config.json rms_norm_eps
-  float rope_freq_base = 500000.0f; // Llama 3 rope_theta
-};
-
-// The GGUF architecture name of a spec, or an error naming what this writer cannot express.
-inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions& opt = {}) {
-  const std::string arch = !opt.architecture.empty() ? opt.architecture
-                           : m.architecture == "mistral" ? std::string("llama") : m.architecture;
-  auto refuse = [&](const std::string& why) {
-    throw std::invalid_argument("cannot write a GGUF file for '" + m.id + "' (" + m.architecture + "): " + why);
-  };
-  if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
-    refuse("architecture '" + arch + "' is not supported (llama, mistral, qwen2, qwen3 are)");
-  for (LayerKind k : m.layer_pattern)
-    if (k != LayerKind::full) refuse(std::string("layer kind '") + to_string(k) + "' is not supported");
-  if (m.moe.present()) refuse("mixture-of-experts layers are not supported");
-  if (m.vision.present()) refuse("vision towers are not supported");
-  if (!m.ffn_gated || m.ffn <= 0) refuse("the FFN must be gated (ffn_gate, ffn_up, ffn_down)");
-  if (m.norms_per_layer != 2 || !m.final_norm) refuse("blocks must have two norms and a final norm");
-  if (m.attn_output_gate || m.attn_sinks) refuse("attention output gates and sinks are not supported");
-  if (m.head_dim_k != m.head_dim_v) refuse("K and V head sizes differ");
-  const bool qkv_bias = m.attn_bias == AttnBias::qkv;
-  if (m.attn_bias == AttnBias::qkvo) refuse("an attention output bias is not supported");
-  if (arch == "llama" && (qkv_bias || m.qk_norm)) refuse("llama has neither QKV biases nor QK norms");
-  if (arch == "qwen3" && (qkv_bias || !m.qk_norm)) refuse("qwen3 has QK norms and no QKV biases");
-  if (arch == "qwen2" && m.qk_norm) refuse("qwen2 has no QK norms");
-  return arch;
-}
-
 namespace detail {
-
-// One inventory entry as the GGUF tensors llama.cpp names: the per-block "norms" entry is
-// attn_norm + ffn_norm, "attn_vec" is the QKV biases (qwen2) or the Q/K norms (qwen3).
-inline void add_gguf_tensors(Writer& w, const ModelSpec& m, const TensorInfo& t, const TensorType& type) {
-  const std::uint32_t ggml = ggml_type_id(type.id).value_or(UINT32_MAX);
-  if (ggml == UINT32_MAX) throw std::invalid_argument("tensor type '" + type.id + "' has no ggml type id");
-  const std::string blk = t.layer >= 0 ? "blk." + std::to_string(t.layer) + "." : std::string();
-  auto vec = [&](const std::string& name, std::int64_t n) {
-    w.add_tensor(blk + name, {n}, ggml, type.bytes(n, 1).value());
-  };
-  const std::string_view name = t.name;
-  if (name == "norms") {
-    vec("attn_norm.weight", m.hidden);
-    vec("ffn_norm.weight", m.hidden);
-  } else if (name == "attn_vec") {
-    if (m.qk_norm) {
-      vec("attn_q_norm.weight", m.head_dim_k);
-      vec("attn_k_norm.weight", m.head_dim_k);
-    }
-    if (m.attn_bias == AttnBias::qkv) {
-      vec("attn_q.bias", m.heads * m.head_dim_k);
-      vec("attn_k.bias", m.kv_heads * m.head_dim_k);
-      vec("attn_v.bias", m.kv_heads * m.head_dim_v);
-    }
-  } else if (t.rows == 1 && !t.matrix) {
-    vec(std::string(name) + ".weight", t.ne0);  // output_norm
-  } else {
-    w.add_tensor(blk + std::string(name) + ".weight", {t.ne0, t.rows}, ggml, type.bytes(t.ne0, t.rows).value());
-  }
-}
 
 // A vocabulary llama.cpp's SPM tokenizer accepts: <unk>, <s>, </s>, the 256 byte tokens, the word
 // boundary "▁" (so that text survives a tokenize/detokenize round trip, which node-llama-cpp checks),
-// then unique placeholders. Token types: 1 normal, 2 unknown, 3 control, 6 byte (llama.h llama_token_type).
+// then unique placeholders and <|endoftext|>. Token types: 1 normal, 2 unknown, 3 control, 6 byte (llama.h llama_token_type).
 inline void add_tokenizer(Writer& w, std::int64_t vocab) {
-  if (vocab < 260) throw std::invalid_argument("a GGUF vocabulary needs at least 260 tokens (3 special + 256 bytes + 1)");
+  if (vocab < 261) throw std::invalid_argument("a GGUF vocabulary needs at least 261 tokens (3 special, 256 bytes, 2 more)");
   std::vector<std::string> tokens;
   std::vector<std::int32_t> types;
   tokens.reserve(static_cast<std::size_t>(vocab));
@@ -136,12 +75,15 @@ inline void add_tokenizer(Writer& w, std::int64_t vocab) {
   }
   tokens.emplace_back("\xE2\x96\x81");  // U+2581, SentencePiece's space
   types.push_back(1);
-  for (std::int64_t i = 260; i < vocab; ++i) {
+  for (std::int64_t i = 260; i + 1 < vocab; ++i) {
     std::string t = "t";  // (not "t" + to_string: GCC 12 warns falsely, -Wrestrict)
     t += std::to_string(i);
     tokens.push_back(std::move(t));
     types.push_back(1);
   }
+  // Last: a control token llama-vocab.cpp looks up by text for models named "phi-3"/"phi3".
+  tokens.emplace_back("<|endoftext|>");
+  types.push_back(3);
   w.add_string("tokenizer.ggml.model", "llama");
   w.add_strings("tokenizer.ggml.tokens", tokens);
   w.add_f32s("tokenizer.ggml.scores", std::vector<float>(static_cast<std::size_t>(vocab), 0.0f));
@@ -155,43 +97,110 @@ inline void add_tokenizer(Writer& w, std::int64_t vocab) {
 
 }  // namespace detail
 
-// The metadata and tensor list of `m` under `mix`; write() it to get the file. Tensor types come from
-// tensor_type_for() with the same layer ordinals as weight_bytes(), so the file's tensor bytes equal
-// weight_bytes(m, mix, types).total exactly.
+// The metadata and tensor list of `m` under `mix`; write() it to get the file. Keys per family
+// follow each architecture's load_arch_hparams (src/models/<arch>.cpp); tensors come from
+// file_tensors(), so the file's tensor bytes are weight_bytes(m, mix, types, false).total plus the
+// deviations it lists.
 inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
                            const ModelFileOptions& opt = {}) {
   const std::string arch = gguf_architecture(m, opt);
+  const FileTensors files = file_tensors(m, mix, types, opt);
   auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+  auto is = [&](std::initializer_list<std::string_view> names) {
+    for (std::string_view n : names)
+      if (arch == n) return true;
+    return false;
+  };
+  const std::string a = arch + ".";
+  const MoeSpec& e = m.moe;
+  const SsmSpec& s = m.ssm;
+  const MlaSpec& mla = m.mla;
   Writer w;
   w.add_string("general.architecture", arch);
   w.add_string("general.name", m.name.empty() ? m.id : m.name);
   if (const auto ftype = llama_ftype_id(mix.id)) w.add_u32("general.file_type", *ftype);
-  w.add_u32(arch + ".context_length", u32(opt.context_length > 0 ? opt.context_length : m.max_context));
-  w.add_u32(arch + ".embedding_length", u32(m.hidden));
-  w.add_u32(arch + ".block_count", u32(m.layers));
-  w.add_u32(arch + ".feed_forward_length", u32(m.ffn));
-  w.add_u32(arch + ".attention.head_count", u32(m.heads));
-  w.add_u32(arch + ".attention.head_count_kv", u32(m.kv_heads));
-  w.add_u32(arch + ".attention.key_length", u32(m.head_dim_k));
-  w.add_u32(arch + ".attention.value_length", u32(m.head_dim_v));
-  w.add_u32(arch + ".rope.dimension_count", u32(m.head_dim_k));  // llama.cpp requires n_rot == head size
-  w.add_f32(arch + ".attention.layer_norm_rms_epsilon", opt.rms_eps);
-  w.add_f32(arch + ".rope.freq_base", opt.rope_freq_base);
-  w.add_u32(arch + ".vocab_size", u32(m.vocab));
+  w.add_u32(a + "context_length", u32(opt.context_length > 0 ? opt.context_length : m.max_context));
+  w.add_u32(a + "embedding_length", u32(m.hidden));
+  w.add_u32(a + "block_count", u32(m.layers));
+  // llama (Mixtral), jamba and granitehybrid size their experts by feed_forward_length.
+  const bool ff_is_expert = e.present() && is({"llama", "jamba", "granitehybrid"});
+  w.add_u32(a + "feed_forward_length", u32(ff_is_expert ? e.expert_ffn : m.ffn));
+  w.add_u32(a + "attention.head_count", u32(m.heads));
+  if (is({"jamba", "granitehybrid"})) {
+    // A recurrent layer is one with head_count_kv 0 (models/jamba.cpp, granite-hybrid.cpp).
+    std::vector<std::uint32_t> kv;
+    for (std::int64_t il = 0; il < m.layers; ++il) kv.push_back(ModelSpec::is_attention(m.layer_kind(il)) ? u32(m.kv_heads) : 0);
+    w.add_u32s(a + "attention.head_count_kv", kv);
+  } else {
+    // MLA runs as MQA over the compressed latent: one KV head (conversion/deepseek.py).
+    w.add_u32(a + "attention.head_count_kv", u32(arch == "deepseek2" ? 1 : m.kv_heads));
+  }
+  if (arch == "deepseek2") {
+    // key = latent + rope part, value = latent; the decompressed head sizes go to the _mla keys.
+    w.add_u32(a + "attention.key_length", u32(mla.kv_lora_rank + mla.qk_rope_head_dim));
+    w.add_u32(a + "attention.value_length", u32(mla.kv_lora_rank));
+    w.add_u32(a + "attention.key_length_mla", u32(mla.qk_nope_head_dim + mla.qk_rope_head_dim));
+    w.add_u32(a + "attention.value_length_mla", u32(mla.v_head_dim));
+    w.add_u32(a + "attention.q_lora_rank", u32(mla.q_lora_rank));  // 0: no query compression (V2-Lite)
+    w.add_u32(a + "attention.kv_lora_rank", u32(mla.kv_lora_rank));
+    w.add_u32(a + "rope.dimension_count", u32(mla.qk_rope_head_dim));
+  } else {
+    w.add_u32(a + "attention.key_length", u32(m.head_dim_k));
+    w.add_u32(a + "attention.value_length", u32(m.head_dim_v));
+    // llama requires n_rot == head size; GLM-4.5 rotates half of each head (partial_rotary_factor 0.5).
+    w.add_u32(a + "rope.dimension_count", u32(arch == "glm4moe" ? m.head_dim_k / 2 : m.head_dim_k));
+  }
+  // Command R normalises with LayerNorm (models/command-r.cpp), everything else with RMSNorm.
+  w.add_f32(a + (arch == "command-r" ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"), opt.rms_eps);
+  w.add_f32(a + "rope.freq_base", opt.rope_freq_base);
+  w.add_u32(a + "vocab_size", u32(m.vocab));
+
+  if (e.present()) {
+    w.add_u32(a + "expert_count", u32(e.experts));
+    w.add_u32(a + "expert_used_count", u32(e.experts_per_token));
+    if (!ff_is_expert) w.add_u32(a + "expert_feed_forward_length", u32(e.expert_ffn));
+    if (is({"deepseek2", "glm4moe"})) {
+      w.add_u32(a + "expert_shared_count", u32(e.shared_experts));
+      w.add_u32(a + "leading_dense_block_count", u32(e.dense_leading_layers));
+      // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
+      w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
+    }
+    if (is({"qwen3next", "granitehybrid"}) && e.shared_experts > 0)
+      w.add_u32(a + "expert_shared_feed_forward_length",
+                u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
+    if (arch == "llama4") w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
+  }
+  if (is({"gemma2", "gemma3", "gpt-oss"}) && swa_period(m, LayerKind::sliding) > 0) {
+    w.add_u32(a + "attention.sliding_window", u32(m.sliding_window));
+    w.add_u32(a + "attention.sliding_window_pattern", u32(swa_period(m, LayerKind::sliding)));
+  } else if (arch == "llama4") {
+    // llama.cpp fixes the chunk at 8192 and reads the key only to switch chunking off (0).
+    const std::int64_t period = swa_period(m, LayerKind::chunked);
+    w.add_u32(a + "attention.sliding_window", u32(period > 0 ? m.chunk_size : 0));
+    if (period > 0) w.add_u32(a + "attention.sliding_window_pattern", u32(period));
+  } else if (arch == "phi3" && m.sliding_window > 0) {
+    w.add_u32(a + "attention.sliding_window", u32(m.sliding_window));  // read, then ignored (models/phi3.cpp)
+  }
+  if (arch == "gemma2") {
+    w.add_f32(a + "attn_logit_softcapping", opt.gemma2_attn_softcap);
+    w.add_f32(a + "final_logit_softcapping", opt.gemma2_final_softcap);
+  }
+  if (arch == "qwen2vl") w.add_i32s(a + "rope.dimension_sections", opt.qwen2vl_mrope_sections);
+  if (is({"jamba", "granitehybrid", "qwen3next"})) {
+    w.add_u32(a + "ssm.conv_kernel", u32(s.d_conv));
+    w.add_u32(a + "ssm.inner_size", u32(s.d_inner));
+    w.add_u32(a + "ssm.state_size", u32(s.d_state));
+    // jamba: the dt projection rank; Mamba-2 and the delta net: the number of (value) heads.
+    w.add_u32(a + "ssm.time_step_rank", u32(arch == "jamba" ? s.dt_rank : s.n_heads));
+    if (arch != "jamba") w.add_u32(a + "ssm.group_count", u32(s.n_groups));
+    if (arch == "qwen3next") w.add_u32(a + "full_attention_interval", u32(static_cast<std::int64_t>(m.layer_pattern.size())));
+  }
   detail::add_tokenizer(w, m.vocab);
 
-  // Same ordinals as weight_bytes(): attention tensors counted over attention layers, FFN over blocks.
-  const std::int64_t n_attn = m.count_layers(ModelSpec::is_attention);
-  std::int64_t attn_ordinal = -1, last_layer = -1;
-  for (const TensorInfo& t : tensor_inventory(m)) {
-    if (t.layer != last_layer && t.layer >= 0) {
-      last_layer = t.layer;
-      if (ModelSpec::is_attention(m.layer_kind(t.layer))) ++attn_ordinal;
-    }
-    const bool attn_tensor = t.name.rfind("attn_", 0) == 0;
-    const TensorType& type = tensor_type_for(t, m, mix, types, attn_tensor ? attn_ordinal : t.layer,
-                                             attn_tensor ? n_attn : m.layers);
-    detail::add_gguf_tensors(w, m, t, type);
+  for (const FileTensor& t : files.tensors) {
+    const std::uint32_t ggml = ggml_type_id(t.type).value_or(UINT32_MAX);
+    if (ggml == UINT32_MAX) throw std::invalid_argument("tensor type '" + t.type + "' has no ggml type id");
+    w.add_tensor(t.name, t.ne, ggml, t.nbytes);
   }
   return w;
 }
