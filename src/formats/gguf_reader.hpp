@@ -79,7 +79,9 @@ struct Header {
   std::vector<TensorInfo> tensors;  // in file order (part by part)
 
   // Typed look-ups: nullopt when the key is absent; an InputError naming the file and the key when it
-  // holds another type, a value out of range, or a value too long to have been kept.
+  // holds another type, a value out of range, or a value too long to have been kept. The array
+  // look-ups also give nullopt for a single value, so that a caller can fall back to the scalar
+  // (llama.cpp's get_key_or_arr takes either); int_array takes bool elements as 0 and 1.
   [[nodiscard]] const Value* find(std::string_view key) const;
   [[nodiscard]] std::optional<std::uint64_t> get_u64(std::string_view key) const;  // any integer >= 0
   [[nodiscard]] std::optional<std::int64_t> get_i64(std::string_view key) const;   // any integer
