@@ -56,4 +56,20 @@ inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vec
   return w;
 }
 
+// Parameter counts of the file's tensors, in the shape count_params() gives for a catalog model.
+inline ParamCounts count_params_from_file(const ModelSpec& m, const std::vector<FileTensor>& tensors) {
+  ParamCounts c;
+  for (const FileTensor& t : tensors) {
+    if (t.layer >= m.layers) continue;
+    c.total += t.elements;
+    if (t.group != TensorGroup::vision) c.text += t.elements;
+    if (t.group == TensorGroup::experts) c.experts += t.elements;
+    if (t.group == TensorGroup::embeddings) c.embeddings += t.elements;
+  }
+  const std::int64_t inactive =
+      m.moe.present() ? c.experts - c.experts / m.moe.experts * m.moe.experts_per_token : 0;
+  c.active = c.text - inactive;
+  return c;
+}
+
 }  // namespace vramfit

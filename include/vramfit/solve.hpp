@@ -45,9 +45,10 @@ inline bool acceptable(const Placement& p, const PlacementRequest& req) {
 }
 
 // Whether the model fits with this workload (estimate + placement).
-inline bool fits_with(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, const Workload& w,
+// Weights do not change with context or sequences: they are computed once by the caller.
+inline bool fits_with(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, const Workload& w,
                       const PlacementRequest& req) {
-  const MemoryEstimate e = estimate_memory(m, mix, types, w);
+  const MemoryEstimate e = estimate_memory(m, weights, types, w);
   return acceptable(place(m, e, req), req);
 }
 
@@ -71,14 +72,14 @@ std::int64_t largest_true(std::int64_t lo, std::int64_t hi, Ok ok) {
 inline constexpr std::int64_t kMinSolveContext = 256;
 
 // Longest context per sequence that fits, up to the model's maximum.
-inline SolveResult max_context(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, Workload w,
+inline SolveResult max_context(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, Workload w,
                                const PlacementRequest& req) {
   SolveResult r;
   r.highest = m.max_context;
   r.lowest = std::min(kMinSolveContext, m.max_context);
   r.value = detail::largest_true(r.lowest, r.highest, [&](std::int64_t c) {
     w.context = c;
-    return fits_with(m, mix, types, w, req);
+    return fits_with(m, weights, types, w, req);
   });
   r.limit = r.value == r.highest ? SolveLimit::model : SolveLimit::memory;
   return r;
@@ -87,17 +88,26 @@ inline SolveResult max_context(const ModelSpec& m, const QuantMix& mix, const Ty
 // Largest number of parallel sequences (llama-server -np), each with w.context tokens.
 inline constexpr std::int64_t kMaxSolveParallel = 65536;  // the Workload bound
 
-inline SolveResult max_parallel(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, Workload w,
+inline SolveResult max_parallel(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, Workload w,
                                 const PlacementRequest& req) {
   SolveResult r;
   r.lowest = 1;
   r.highest = kMaxSolveParallel;
   r.value = detail::largest_true(r.lowest, r.highest, [&](std::int64_t n) {
     w.parallel = n;
-    return fits_with(m, mix, types, w, req);
+    return fits_with(m, weights, types, w, req);
   });
   r.limit = r.value == r.highest ? SolveLimit::search_cap : SolveLimit::memory;
   return r;
+}
+
+inline SolveResult max_context(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, const Workload& w,
+                               const PlacementRequest& req) {
+  return max_context(m, weight_bytes(m, mix, types, w.include_vision), types, w, req);
+}
+inline SolveResult max_parallel(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, const Workload& w,
+                                const PlacementRequest& req) {
+  return max_parallel(m, weight_bytes(m, mix, types, w.include_vision), types, w, req);
 }
 
 // Fewest copies of `gpu` (labelled label#0, label#1 ...) that hold the model, trying 1..max_count; a

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <regex>
 
 #include <fmt/format.h>
@@ -27,6 +29,28 @@ const TypeTable& Context::types() {
   return *types_;
 }
 
+const Context::LoadedFile& Context::model_file(const std::string& path, const std::string& mmproj) {
+  for (const auto& f : files_)
+    if (f->file.path == path) return *f;
+  auto loaded = std::make_unique<LoadedFile>();
+  std::error_code ec;
+  const bool dir = std::filesystem::is_directory(path, ec);
+  if (!dir && !std::filesystem::exists(path, ec)) throw InputError(path + ": no such file or directory");
+  const std::string lower = io::to_lower(path);
+  if (!dir && lower.size() > 5 && lower.substr(lower.size() - 5) == ".gguf") {
+    loaded->file = io::read_gguf_model(path, mmproj);
+  } else {
+    throw InputError(path + ": not a model file vramfit reads (a .gguf file)");
+  }
+  io::CatalogMix& mix = loaded->stored;
+  mix.mix.id = loaded->file.mix_id.empty() ? std::string("as stored") : loaded->file.mix_id;
+  mix.mix.name = loaded->file.stored_as;
+  mix.mix.format = loaded->file.format;
+  mix.meta.source = {path};
+  files_.push_back(std::move(loaded));
+  return *files_.back();
+}
+
 bool Context::color() const {
   if (global.color == "always") return true;
   if (global.color == "never") return false;
@@ -42,6 +66,7 @@ void WorkloadOptions::add_to(CLI::App& app, bool with_context) {
   app.add_flag("--no-flash-attn", no_flash_attention, "flash attention off (KQ scores in the compute buffer; quantized V not allowed)");
   app.add_flag("--text-only", text_only, "do not load the vision encoder of a vision-language model");
   app.add_option("--runtime", runtime, "runtime profile (default llama.cpp)");
+  app.add_option("--mmproj", mmproj, "vision projector GGUF file (mmproj) loaded with a GGUF model file");
 }
 
 namespace {
@@ -59,11 +84,40 @@ std::string on_off(bool b) { return b ? "on" : "off"; }
 
 }  // namespace
 
+bool names_model_file(const io::Catalog& cat, const std::string& arg) {
+  const std::string lower = io::to_lower(arg);
+  for (const char* ext : {".gguf", ".json", ".safetensors"})
+    if (lower.size() > std::strlen(ext) && lower.compare(lower.size() - std::strlen(ext), std::string::npos, ext) == 0) return true;
+  // An existing path, unless it is a bare catalog id that happens to name a directory here.
+  std::error_code ec;
+  return std::filesystem::exists(arg, ec) && (cat.find_model(arg) == nullptr || arg.find('/') != std::string::npos);
+}
+
 Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOptions& opt) {
   const io::Catalog& cat = ctx.catalog();
   Query q;
-  q.model = &cat.model(model_id);
-  q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+  std::string model_note;
+  if (names_model_file(cat, model_id)) {
+    const Context::LoadedFile& lf = ctx.model_file(model_id, opt.mmproj);
+    q.file = &lf.file;
+    q.model = &lf.file.model;
+    if (!opt.quant.empty()) {
+      q.mix = &cat.mix(opt.quant);
+      model_note = fmt::format("model read from {}; weights re-estimated as if it were stored as {} (-q)", model_id, q.mix->mix.id);
+    } else if (!lf.file.tensors.empty()) {
+      q.mix = &lf.stored;
+      q.file_weights = true;
+      model_note = fmt::format("model read from {}: weights are the bytes of its {} tensors, {}", model_id,
+                               lf.file.tensors.size(), lf.file.stored_as);
+    } else {
+      q.mix = &cat.mix(lf.file.mix_id.empty() ? std::string(kDefaultQuant) : lf.file.mix_id);
+      model_note = fmt::format("model read from {} (no tensor list): weights {} by rule", model_id, q.mix->mix.id);
+    }
+  } else {
+    if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
+    q.model = &cat.model(model_id);
+    q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+  }
   q.runtime = &cat.runtime(opt.runtime);
   Workload& w = q.workload;
   w = default_workload(*q.runtime);
@@ -85,6 +139,9 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
   if (vt.quantized && !w.flash_attention)
     throw InputError("--kv-type " + w.kv_type_v + " for V needs flash attention; drop --no-flash-attn (llama.cpp refuses a quantized V cache without it)");
   q.assumptions = workload_assumptions(q);
+  if (!model_note.empty()) q.assumptions.insert(q.assumptions.begin(), model_note);
+  if (q.file != nullptr)
+    for (const std::string& n : q.file->notes) q.assumptions.push_back(n);
   return q;
 }
 
@@ -102,11 +159,16 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   if (w.context > m.max_context)
     a.push_back(fmt::format("warning: context {} exceeds the model's maximum {} (quality past it is not guaranteed)",
                             w.context, m.max_context));
-  if (q.mix->mix.format == "gguf")
+  if (q.file_weights)
+    ;  // the model note says where the weights come from
+  else if (q.mix->mix.format == "gguf")
     a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp)", q.mix->mix.id));
   else
     a.push_back(fmt::format("weights {}: {}", q.mix->mix.id, q.mix->mix.name));
-  if (m.vision.present())
+  if (q.file_weights && m.vision.present())
+    a.push_back(w.include_vision ? std::string("vision projector from --mmproj included; --text-only leaves it out")
+                                 : std::string("vision projector not loaded (--text-only)"));
+  else if (m.vision.present())
     a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
                                  : std::string("vision encoder not loaded (--text-only)"));
   a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens (inputs + mask + max(logits, attention, FFN)), reference/methods.md §3.1");
@@ -385,8 +447,24 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
 
 namespace vramfit::cli {
 
+WeightBreakdown query_weights(Context& ctx, const Query& q) {
+  if (q.file_weights) {
+    try {
+      return weight_bytes_from_file(q.model->spec, q.file->tensors, q.workload.include_vision);
+    } catch (const CoreError& e) {
+      throw InputError(q.file->path + ": " + e.what());
+    }
+  }
+  return weight_bytes(q.model->spec, q.mix->mix, ctx.types(), q.workload.include_vision);
+}
+
+ParamCounts query_params(const Query& q) {
+  return q.file_weights ? count_params_from_file(q.model->spec, q.file->tensors) : count_params(q.model->spec);
+}
+
 MemoryEstimate estimate(Context& ctx, const Query& q) {
-  return estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
+  if (!q.file_weights) return estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
+  return estimate_memory(q.model->spec, query_weights(ctx, q), ctx.types(), q.workload);
 }
 
 Placement full_offload(const Query& q, const MemoryEstimate& e) {

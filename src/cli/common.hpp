@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "catalog/catalog.hpp"
+#include "formats/model_file.hpp"
 #include "vramfit/placement.hpp"
 
 namespace vramfit::cli {
@@ -41,6 +42,7 @@ struct WorkloadOptions {
   bool text_only = false;
   std::string runtime = "llama.cpp";
   std::string prompt;  // fit / estimate --prompt N (speed_report.hpp; registered there, not by add_to)
+  std::string mmproj;  // --mmproj FILE: the vision projector next to a GGUF model file
   void add_to(CLI::App& app, bool with_context = true);
 };
 
@@ -48,6 +50,10 @@ struct WorkloadOptions {
 struct Query {
   const io::CatalogModel* model = nullptr;
   const io::CatalogMix* mix = nullptr;
+  // A model read from a file (GGUF, Hugging Face directory); with file_weights its tensors give the
+  // weights exactly and `mix` only names how they are stored.
+  const io::ModelFile* file = nullptr;
+  bool file_weights = false;
   const RuntimeProfile* runtime = nullptr;
   Workload workload;
   std::vector<std::string> assumptions;
@@ -61,12 +67,20 @@ class Context {
   [[nodiscard]] const io::Catalog& catalog(io::CatalogParts parts = {});
   // Built once per run, so estimates may keep pointers into it.
   [[nodiscard]] const TypeTable& types();
+  // A model file read once per run (GGUF file, or a Hugging Face directory / config.json), with the
+  // mix that describes its stored weights.
+  struct LoadedFile {
+    io::ModelFile file;
+    io::CatalogMix stored;
+  };
+  [[nodiscard]] const LoadedFile& model_file(const std::string& path, const std::string& mmproj);
   [[nodiscard]] std::string format() const { return global.json ? "json" : global.format; }
   [[nodiscard]] bool color() const;
 
  private:
   std::unique_ptr<io::Catalog> catalog_;
   std::unique_ptr<TypeTable> types_;
+  std::vector<std::unique_ptr<LoadedFile>> files_;
 };
 
 // Default quantization when -q is not given: what Ollama's library and most GGUF users pick.
@@ -74,6 +88,10 @@ inline constexpr const char* kDefaultQuant = "Q4_K_M";
 inline constexpr std::int64_t kDefaultContext = 4096;
 
 Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOptions& opt);
+
+// Whether a model argument names a file or directory (model.gguf, a Hugging Face directory or
+// config.json) rather than a catalog id, alias or Ollama name.
+bool names_model_file(const io::Catalog& cat, const std::string& arg);
 
 // A device argument: ID[:SIZE][xN], e.g. rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB.
 struct DeviceSpec {
@@ -122,6 +140,9 @@ namespace vramfit::cli {
 
 // The memory picture of a query (weights per tensor, KV, compute) with the catalog's types.
 MemoryEstimate estimate(Context& ctx, const Query& q);
+// The weights alone (from the file's tensors, or the mix's rules), and the parameter counts.
+WeightBreakdown query_weights(Context& ctx, const Query& q);
+ParamCounts query_params(const Query& q);
 
 // Everything on one GPU of unlimited size (CUDA overhead), token embeddings in host RAM:
 // what a single card needs for a full offload, device-independent.

@@ -59,7 +59,7 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
   const Placement p = full_offload(q, e);
   const DevicePlan& gpu = p.gpus.front();
   const ModelSpec& m = q.model->spec;
-  const ParamCounts pc = count_params(m);
+  const ParamCounts pc = query_params(q);
   std::optional<SpeedOnDevice> speed;
   if (!opt.device.empty()) speed = speed_on_device(ctx, q, e, opt);
   else if (!opt.workload.prompt.empty() || !opt.backend.empty())

@@ -95,7 +95,7 @@ int run_fit(Context& ctx, const FitOptions& given) {
     if (solved.asked) j["solve"] = solved.json;
     j["decode"] = Json::array({decode_json(start), decode_json(end)});
     j["speed"] = speed_json(speed);
-    j["weights"] = weights_json(m, e, count_params(m));
+    j["weights"] = weights_json(m, e, query_params(q));
     j["kv_cache"] = kv_json(e);
     j["compute_buffer"] = compute_json(e.compute);
     j["assumptions"] = assumptions;

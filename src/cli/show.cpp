@@ -11,6 +11,7 @@ namespace {
 
 struct ShowOptions {
   std::string id;
+  std::string mmproj;
 };
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -34,8 +35,7 @@ std::string render_fields(const std::string& title, const Fields& f, const io::E
 std::string opt_num(std::int64_t v) { return v > 0 ? std::to_string(v) : ""; }
 std::string opt_dbl(double v, const char* unit = "") { return v > 0 ? fmt::format("{:g}{}", v, unit) : ""; }
 
-Fields model_fields(const ModelSpec& m) {
-  const ParamCounts pc = count_params(m);
+Fields model_fields(const ModelSpec& m, const ParamCounts& pc) {
   std::string pattern;
   for (LayerKind k : m.layer_pattern) pattern += (pattern.empty() ? "" : ",") + std::string(to_string(k));
   Fields f = {{"name", m.name},
@@ -96,9 +96,8 @@ Fields device_fields(const Device& d) {
 
 Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
 
-Json model_json_full(const io::CatalogModel& cm) {
+Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
   const ModelSpec& m = cm.spec;
-  const ParamCounts pc = count_params(m);
   Json j = json_document("model");
   j["id"] = m.id;
   j["name"] = m.name;
@@ -193,13 +192,71 @@ std::string rule_text(const MixRule& r) {
   return s;
 }
 
+// Tensor types of a model file: count, bytes and share of the weights, largest first.
+struct TypeRow {
+  std::string type;
+  std::int64_t tensors = 0, elements = 0;
+  Bytes bytes{0};
+};
+
+std::vector<TypeRow> type_histogram(const std::vector<FileTensor>& tensors) {
+  std::vector<TypeRow> rows;
+  for (const FileTensor& t : tensors) {
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const TypeRow& r) { return r.type == t.type; });
+    if (it == rows.end()) it = rows.insert(rows.end(), TypeRow{t.type});
+    it->tensors += 1;
+    it->elements += t.elements;
+    it->bytes += t.bytes;
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TypeRow& a, const TypeRow& b) { return a.bytes > b.bytes; });
+  return rows;
+}
+
+// vramfit show FILE.gguf: what was read from the file, as the model the estimator will use.
+int run_show_file(Context& ctx, const ShowOptions& opt) {
+  const Context::LoadedFile& lf = ctx.model_file(opt.id, opt.mmproj);
+  const io::ModelFile& file = lf.file;
+  const ModelSpec& m = file.model.spec;
+  const bool listed = !file.tensors.empty();
+  const ParamCounts pc = listed ? count_params_from_file(m, file.tensors) : count_params(m);
+  const WeightBreakdown w = listed ? weight_bytes_from_file(m, file.tensors) : WeightBreakdown{};
+  const std::vector<TypeRow> hist = type_histogram(file.tensors);
+  if (ctx.format() == "json") {
+    Json j = model_json_full(file.model, pc);
+    j["file"] = {{"path", file.path}, {"format", file.format}, {"stored_as", file.stored_as},
+                 {"quant", file.mix_id.empty() ? Json(nullptr) : Json(file.mix_id)}, {"tensors", file.tensors.size()},
+                 {"weight_bytes", w.total.value()}, {"bits_per_weight", w.bits_per_weight()}};
+    Json types = Json::array();
+    for (const TypeRow& r : hist)
+      types.push_back({{"type", r.type}, {"tensors", r.tensors}, {"elements", r.elements}, {"bytes", r.bytes.value()}});
+    j["file"]["tensor_types"] = types;
+    j["file"]["notes"] = file.notes;
+    ctx.io.out << dump(j);
+    return 0;
+  }
+  Fields f = file.facts;
+  f.push_back({"stored as", file.stored_as});
+  if (listed) f.push_back({"weights", fmt::format("{} in {} tensors", size_str(w.total), file.tensors.size())});
+  for (const TypeRow& r : hist)
+    f.push_back({"  " + r.type, fmt::format("{:>4} tensors {:>10} {:5.1f} %", r.tensors, size_str(r.bytes),
+                                            100.0 * double(r.bytes.value()) / double(std::max<std::int64_t>(1, w.total.value())))});
+  const Fields mf = model_fields(m, pc);
+  f.insert(f.end(), mf.begin(), mf.end());
+  io::EntryMeta meta = file.model.meta;
+  if (!file.notes.empty()) meta.notes = fmt::format("{}", fmt::join(file.notes, "; "));
+  ctx.io.out << render_fields(fmt::format("model file {}", file.path), f, meta);
+  return 0;
+}
+
 int run_show(Context& ctx, const ShowOptions& opt) {
   const io::Catalog& cat = ctx.catalog();
   const bool json = ctx.format() == "json";
+  if (names_model_file(cat, opt.id)) return run_show_file(ctx, opt);
+  if (!opt.mmproj.empty()) throw io::InputError("--mmproj goes with a GGUF model file");
   if (const io::CatalogModel* m = cat.find_model(opt.id)) {
-    const Fields f = model_fields(m->spec);
+    const Fields f = model_fields(m->spec, count_params(m->spec));
     if (json) {
-      ctx.io.out << dump(model_json_full(*m));
+      ctx.io.out << dump(model_json_full(*m, count_params(m->spec)));
     } else {
       ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), f, m->meta);
     }
@@ -280,7 +337,8 @@ int run_show(Context& ctx, const ShowOptions& opt) {
 void setup_show(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<ShowOptions>();
   CLI::App* sub = app.add_subcommand("show", "everything the catalog knows about a model, device, quantization or tensor type");
-  sub->add_option("id", opt->id, "id or alias")->required();
+  sub->add_option("id", opt->id, "id or alias, or a model file (model.gguf)")->required();
+  sub->add_option("--mmproj", opt->mmproj, "vision projector GGUF file (mmproj) of a GGUF model file");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_show(ctx, *opt); });
 }
 

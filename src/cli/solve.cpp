@@ -62,7 +62,7 @@ Solved solve_question(Context& ctx, const std::string& model, WorkloadOptions& w
   const char* where = full_offload ? " with every layer on the GPUs (--gpu-layers N allows an offload)" : "";
 
   if (placement.max_context) {
-    const SolveResult r = max_context(m, q.mix->mix, types, q.workload, rp.request);
+    const SolveResult r = max_context(m, query_weights(ctx, q), types, q.workload, rp.request);
     const std::string limit = r.limit == SolveLimit::model ? "model_max_context" : "memory";
     s.json = answer_json("max_context", r, limit);
     if (!r.found())
@@ -74,7 +74,7 @@ Solved solve_question(Context& ctx, const std::string& model, WorkloadOptions& w
                            r.value, q.workload.kv_pad, m.max_context);
     workload.context = std::to_string(r.found() ? r.value : r.lowest);
   } else if (placement.max_parallel) {
-    const SolveResult r = max_parallel(m, q.mix->mix, types, q.workload, rp.request);
+    const SolveResult r = max_parallel(m, query_weights(ctx, q), types, q.workload, rp.request);
     s.json = answer_json("max_parallel", r, r.limit == SolveLimit::memory ? "memory" : "search_cap");
     if (!r.found())
       s.text = fmt::format("max parallel: none: not even one sequence of {} tokens fits{}\n", q.workload.context, where);

@@ -1,0 +1,417 @@
+// GGUF header -> ModelSpec + exact tensor bytes. Hyper-parameters come from the metadata keys that
+// llama.cpp's loader reads (src/llama-model.cpp load_hparams, src/models/<arch>.cpp
+// load_arch_hparams); what each block is (attention, MLA, Mamba, delta-net, MoE) comes from the
+// tensors it holds, as llama.cpp's tensor creation decides it. docs/gguf.md lists the mapping.
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "catalog/suggest.hpp"
+#include "formats/ggml_types.hpp"
+#include "formats/gguf_reader.hpp"
+#include "formats/model_file.hpp"
+
+namespace vramfit::io {
+namespace {
+
+using gguf::Header;
+
+// The architectures we map: GGUF general.architecture -> the catalog's architecture name.
+struct ArchRow {
+  std::string_view gguf;
+  std::string_view catalog;
+};
+constexpr std::array kArchs{
+    ArchRow{"llama", "llama"},          ArchRow{"qwen2", "qwen2"},          ArchRow{"qwen2moe", "qwen2_moe"},
+    ArchRow{"qwen3", "qwen3"},          ArchRow{"qwen3moe", "qwen3_moe"},   ArchRow{"qwen3next", "qwen3_next"},
+    ArchRow{"qwen2vl", "qwen2_5_vl"},   ArchRow{"gemma", "gemma"},          ArchRow{"gemma2", "gemma2"},
+    ArchRow{"gemma3", "gemma3"},        ArchRow{"phi3", "phi3"},            ArchRow{"deepseek2", "deepseek_v3"},
+    ArchRow{"gpt-oss", "gpt_oss"},      ArchRow{"command-r", "cohere"},     ArchRow{"cohere2", "cohere2"},
+    ArchRow{"granitehybrid", "granitemoehybrid"}, ArchRow{"jamba", "jamba"}, ArchRow{"mamba", "mamba"},
+    ArchRow{"mamba2", "mamba2"},        ArchRow{"glm4moe", "glm4_moe"},     ArchRow{"llama4", "llama4"},
+    ArchRow{"mistral3", "mistral"},
+};
+
+std::string supported_archs() {
+  std::string out;
+  for (const ArchRow& a : kArchs) out += (out.empty() ? "" : ", ") + std::string(a.gguf);
+  return out;
+}
+
+// Metadata access with the architecture prefix, and errors that name the file and the key.
+class Meta {
+ public:
+  Meta(const Header& h, std::string arch) : h_(h), arch_(std::move(arch)) {}
+  [[nodiscard]] std::string key(std::string_view k) const { return arch_ + "." + std::string(k); }
+  [[nodiscard]] std::optional<std::int64_t> num(std::string_view k) const { return h_.get_i64(key(k)); }
+  [[nodiscard]] std::int64_t need(std::string_view k) const {
+    const auto v = num(k);
+    if (!v) fail("missing metadata key '" + key(k) + "'");
+    return *v;
+  }
+  // A key that may be one value or one value per layer (llama.cpp get_key_or_arr).
+  [[nodiscard]] std::vector<std::int64_t> per_layer(std::string_view k, std::int64_t layers) const {
+    if (const auto arr = h_.int_array(key(k))) {
+      if (static_cast<std::int64_t>(arr->size()) != layers)
+        fail(fmt::format("'{}' has {} values for {} blocks", key(k), arr->size(), layers));
+      return *arr;
+    }
+    if (const auto v = num(k)) return std::vector<std::int64_t>(static_cast<std::size_t>(layers), *v);
+    return {};
+  }
+  [[noreturn]] void fail(const std::string& why) const { throw InputError(h_.path + ": " + why); }
+  [[nodiscard]] const Header& header() const { return h_; }
+
+ private:
+  const Header& h_;
+  std::string arch_;
+};
+
+// What a tensor name says: its block (or -1) and the name inside the block, without the suffix.
+struct TensorName {
+  std::int64_t layer = -1;
+  std::string base;    // e.g. "attn_q", "ffn_gate_exps", "token_embd"
+  std::string suffix;  // "weight", "bias", "scale" ...
+};
+
+TensorName split_name(const std::string& name) {
+  TensorName t;
+  std::string rest = name;
+  if (rest.rfind("blk.", 0) == 0) {
+    const auto dot = rest.find('.', 4);
+    const std::string num = rest.substr(4, dot == std::string::npos ? std::string::npos : dot - 4);
+    if (!num.empty() && num.size() <= 6 && std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      t.layer = std::stoll(num);
+      rest = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
+    }
+  }
+  const auto dot = rest.rfind('.');
+  t.base = dot == std::string::npos ? rest : rest.substr(0, dot);
+  t.suffix = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
+  return t;
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+// The estimator's tensor group of a llama.cpp tensor (src/llama-arch.cpp LLM_TENSOR_* names).
+TensorGroup group_of(const TensorName& t) {
+  const std::string& b = t.base;
+  if (t.layer < 0) {
+    if (b == "token_embd") return TensorGroup::embeddings;
+    return TensorGroup::output;  // output, output_norm, token_embd_norm, rope_freqs, rope_factors_*
+  }
+  if (b.rfind("ssm_", 0) == 0) return TensorGroup::ssm;
+  if (b.find("_exps") != std::string::npos) return TensorGroup::experts;
+  if (b.find("_shexp") != std::string::npos || b == "ffn_gate_inp" || b == "exp_probs_b") return TensorGroup::shared;
+  const bool attention_norm = b == "attn_q_norm" || b == "attn_k_norm" || b == "attn_q_a_norm" || b == "attn_kv_a_norm";
+  if (ends_with(b, "_norm") && !attention_norm) return TensorGroup::norm;
+  if (b.rfind("attn_", 0) == 0) return TensorGroup::attention;
+  if (b.rfind("ffn_", 0) == 0) return TensorGroup::ffn;
+  return TensorGroup::norm;  // per-block scalars and scales (layer_output_scale ...)
+}
+
+struct BlockFacts {
+  bool mla = false, ssm = false, delta_net = false, attention = false, moe = false, dense_ffn = false;
+};
+
+// How llama.cpp marks sliding-window layers: an explicit per-layer array, or every n-th layer full
+// (llama_hparams::set_swa_pattern: layer il is SWA when il % n < n - 1).
+std::vector<bool> swa_layers(const Meta& meta, std::int64_t layers, std::int64_t default_pattern) {
+  std::vector<bool> swa(static_cast<std::size_t>(layers), false);
+  if (const auto arr = meta.header().int_array(meta.key("attention.sliding_window_pattern"))) {
+    if (static_cast<std::int64_t>(arr->size()) < layers)
+      meta.fail(fmt::format("'{}' has {} values for {} blocks", meta.key("attention.sliding_window_pattern"), arr->size(), layers));
+    for (std::int64_t il = 0; il < layers; ++il) swa[static_cast<std::size_t>(il)] = (*arr)[static_cast<std::size_t>(il)] != 0;
+    return swa;
+  }
+  const std::int64_t n = meta.num("attention.sliding_window_pattern").value_or(default_pattern);
+  if (n < 0 || n > layers * 4 + 64) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("attention.sliding_window_pattern"), n));
+  for (std::int64_t il = 0; il < layers; ++il) swa[static_cast<std::size_t>(il)] = n == 0 || il % n < n - 1;
+  return swa;
+}
+
+// The repeating unit of a per-layer list: the shortest prefix that repeats (the catalog's form).
+template <class T>
+std::vector<T> shortest_period(const std::vector<T>& v) {
+  for (std::size_t p = 1; p < v.size(); ++p) {
+    if (v.size() % p != 0) continue;
+    bool ok = true;
+    for (std::size_t i = p; i < v.size() && ok; ++i) ok = v[i] == v[i % p];
+    if (ok) return std::vector<T>(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(p));
+  }
+  return v;
+}
+
+std::int64_t max_of(const std::vector<std::int64_t>& v) {
+  return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+}
+
+// general.file_type: llama_ftype (include/llama.h) -> the mix id in quants.yaml.
+std::string ftype_mix(std::int64_t ftype) {
+  static constexpr std::array<std::string_view, 42> kNames{
+      "F32",    "F16",     "Q4_0",   "Q4_1",   "",       "",       "",        "Q8_0",   "Q5_0",   "Q5_1",  "Q2_K",
+      "Q3_K_S", "Q3_K_M",  "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",  "Q6_K",   "IQ2_XXS", "IQ2_XS", "Q2_K_S",
+      "IQ3_XS", "IQ3_XXS", "IQ1_S",  "IQ4_NL", "IQ3_S",  "IQ3_M",  "IQ2_S",   "IQ2_M",  "IQ4_XS", "IQ1_M", "BF16",
+      "",       "",        "",       "TQ1_0",  "TQ2_0",  "MXFP4_MOE", "NVFP4", "Q1_0",  "Q2_0"};
+  if (ftype < 0 || ftype >= static_cast<std::int64_t>(kNames.size())) return {};
+  return std::string(kNames[static_cast<std::size_t>(ftype)]);
+}
+
+std::string mib(Bytes b) { return fmt::format("{:.1f} MiB", double(b.value()) / 1048576.0); }
+
+}  // namespace
+
+ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
+  const Header h = gguf::read_model(path);
+  ModelFile f;
+  f.format = "gguf";
+  f.path = path;
+  const std::string arch_name = h.get_string("general.architecture").value_or("");
+  if (arch_name.empty()) throw InputError(path + ": missing metadata key 'general.architecture'");
+  if (arch_name == "clip") throw InputError(path + ": this is a vision projector (mmproj) file: pass it with --mmproj next to the language model");
+  const auto arch = std::find_if(kArchs.begin(), kArchs.end(), [&](const ArchRow& a) { return a.gguf == arch_name; });
+  if (arch == kArchs.end())
+    throw InputError(path + ": architecture '" + arch_name + "' is not supported (supported: " + supported_archs() + ")");
+  const Meta meta(h, arch_name);
+
+  ModelSpec& m = f.model.spec;
+  m.architecture = std::string(arch->catalog);
+  m.name = h.get_string("general.name").value_or(std::filesystem::path(path).stem().string());
+  m.id = std::filesystem::path(path).filename().string();
+  const std::int64_t layers_all = meta.need("block_count");
+  if (layers_all < 1 || layers_all > 4096) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("block_count"), layers_all));
+  const std::int64_t nextn = meta.num("nextn_predict_layers").value_or(0);
+  if (nextn < 0 || nextn >= layers_all) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("nextn_predict_layers"), nextn));
+  m.layers = layers_all - nextn;
+  m.hidden = meta.need("embedding_length");
+  m.max_context = meta.need("context_length");
+
+  // Per-block facts from the tensor list.
+  std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
+  std::set<std::string> present;
+  Bytes skipped{0};
+  std::int64_t vocab_rows = 0;
+  for (const gguf::TensorInfo& t : h.tensors) {
+    const TensorName n = split_name(t.name);
+    if (n.layer >= layers_all) meta.fail(fmt::format("tensor '{}' is in block {} but the model has {} blocks", t.name, n.layer, layers_all));
+    const std::string where = n.layer < 0 ? n.base : "blk." + n.base;
+    present.insert(where);
+    if (!n.suffix.empty()) present.insert(where + "." + n.suffix);
+    if (n.base == "token_embd") vocab_rows = t.ne[1];
+    if (n.layer >= m.layers) {
+      skipped += Bytes(t.bytes);
+      continue;
+    }
+    if (n.layer >= 0) {
+      BlockFacts& b = blocks[static_cast<std::size_t>(n.layer)];
+      b.mla |= n.base == "attn_kv_a_mqa";
+      b.delta_net |= n.base == "ssm_ba" || n.base == "ssm_beta_alpha" || n.base == "ssm_beta" || n.base == "ssm_alpha";
+      b.ssm |= n.base == "ssm_in" || n.base == "ssm_conv1d";
+      b.attention |= n.base == "attn_q" || n.base == "attn_qkv" || n.base == "attn_q_a" || n.base == "attn_k";
+      b.moe |= n.base == "ffn_gate_exps" || n.base == "ffn_up_exps" || n.base == "ffn_gate_up_exps";
+      b.dense_ffn |= n.base == "ffn_up" || n.base == "ffn_down";
+    }
+    FileTensor ft;
+    ft.name = t.name;
+    ft.type = std::string(gguf::find_ggml_type(t.ggml_type)->name);
+    ft.group = group_of(n);
+    ft.layer = static_cast<std::int32_t>(n.layer);
+    ft.elements = t.elements;
+    ft.bytes = Bytes(t.bytes);
+    f.tensors.push_back(std::move(ft));
+  }
+  if (skipped.value() > 0)
+    f.notes.push_back(fmt::format("{} next-token-prediction block(s) ({}) are in the file but llama.cpp does not load them by default", nextn, mib(skipped)));
+
+  m.vocab = meta.num("vocab_size").value_or(0);
+  if (m.vocab == 0) m.vocab = static_cast<std::int64_t>(h.array_count("tokenizer.ggml.tokens").value_or(0));
+  if (m.vocab == 0) m.vocab = vocab_rows;
+  m.tied_embeddings = present.count("output") == 0;
+  m.final_norm = present.count("output_norm") > 0;
+  m.qk_norm = present.count("blk.attn_q_norm") > 0;
+  m.attn_sinks = present.count("blk.attn_sinks") > 0;
+  m.attn_bias = present.count("blk.attn_output.bias") > 0 ? AttnBias::qkvo
+                : present.count("blk.attn_q.bias") + present.count("blk.attn_qkv.bias") > 0 ? AttnBias::qkv
+                                                                                           : AttnBias::none;
+
+  // Attention shape: head counts may be per layer (0 marks a recurrent layer in jamba / granitehybrid).
+  const std::vector<std::int64_t> heads = meta.per_layer("attention.head_count", layers_all);
+  std::vector<std::int64_t> kv_heads = meta.per_layer("attention.head_count_kv", layers_all);
+  if (kv_heads.empty()) kv_heads = heads;
+  m.heads = max_of(heads);
+  m.kv_heads = max_of(kv_heads);
+  if (m.heads > 0) {
+    m.head_dim_k = meta.num("attention.key_length").value_or(m.hidden / m.heads);
+    m.head_dim_v = meta.num("attention.value_length").value_or(m.hidden / m.heads);
+  }
+  const std::vector<std::int64_t> ffn = meta.per_layer("feed_forward_length", layers_all);
+
+  // Mixture of experts.
+  MoeSpec& e = m.moe;
+  e.experts = meta.num("expert_count").value_or(0);
+  if (e.experts > 0) {
+    e.experts_per_token = max_of(meta.per_layer("expert_used_count", layers_all));
+    e.expert_ffn = max_of(meta.per_layer("expert_feed_forward_length", layers_all));
+    e.shared_experts = meta.num("expert_shared_count").value_or(present.count("blk.ffn_up_shexp") > 0 ? 1 : 0);
+    e.shared_ffn = meta.num("expert_shared_feed_forward_length").value_or(e.expert_ffn);
+    e.shared_expert_gate = present.count("blk.ffn_gate_inp_shexp") > 0;
+    e.router_bias = present.count("blk.ffn_gate_inp.bias") + present.count("blk.exp_probs_b") > 0;
+    e.expert_bias = present.count("blk.ffn_up_exps.bias") > 0;
+    if (e.expert_ffn == 0) {
+      // Older Mixtral-style files: the experts have the dense FFN size.
+      e.expert_ffn = max_of(ffn);
+    }
+    // Which blocks hold experts: first MoE block, then a fixed step (Llama 4, Jamba interleave).
+    std::vector<std::int64_t> moe_layers;
+    for (std::int64_t il = 0; il < m.layers; ++il)
+      if (blocks[static_cast<std::size_t>(il)].moe) moe_layers.push_back(il);
+    if (moe_layers.empty()) meta.fail(fmt::format("'{}' = {} but no block holds expert tensors", meta.key("expert_count"), e.experts));
+    e.layer_offset = moe_layers.front();
+    e.layer_step = moe_layers.size() > 1 ? moe_layers[1] - moe_layers[0] : 1;
+    for (std::int64_t il = 0; il < m.layers; ++il)
+      if (m.is_moe_layer(il) != blocks[static_cast<std::size_t>(il)].moe)
+        meta.fail("the blocks holding experts follow no fixed step (first " + std::to_string(e.layer_offset) + ", step " +
+                  std::to_string(e.layer_step) + ", but block " + std::to_string(il) + " differs)");
+    if (e.layer_step == 1) std::swap(e.dense_leading_layers, e.layer_offset);  // the catalog's spelling
+  }
+  // Dense FFN size: the largest over blocks without experts (0 when every block is MoE or recurrent).
+  for (std::int64_t il = 0; il < m.layers && !ffn.empty(); ++il)
+    if (!m.is_moe_layer(il)) m.ffn = std::max(m.ffn, ffn[static_cast<std::size_t>(il)]);
+  m.ffn_gated = present.count("blk.ffn_gate") > 0 || present.count("blk.ffn_up") == 0 || arch_name == "phi3";
+
+  // Recurrent state.
+  SsmSpec& s = m.ssm;
+  const bool any_ssm = std::any_of(blocks.begin(), blocks.end(), [](const BlockFacts& b) { return b.ssm || b.delta_net; });
+  if (any_ssm) {
+    s.d_conv = meta.need("ssm.conv_kernel");
+    s.d_inner = meta.need("ssm.inner_size");
+    s.d_state = meta.need("ssm.state_size");
+    const std::int64_t dt_rank = meta.num("ssm.time_step_rank").value_or(0);
+    s.n_groups = meta.num("ssm.group_count").value_or(0);
+    if (arch_name == "qwen3next") {
+      s.kind = SsmKind::gated_deltanet;
+      s.n_heads = dt_rank;  // llama.cpp stores the value-head count in time_step_rank
+    } else if (arch_name == "mamba2" || arch_name == "granitehybrid") {
+      s.kind = SsmKind::mamba2;
+      s.n_heads = dt_rank;
+    } else {
+      s.kind = SsmKind::mamba1;
+      s.dt_rank = dt_rank;
+    }
+    s.conv_bias = present.count("blk.ssm_conv1d.bias") > 0;
+    s.proj_bias = present.count("blk.ssm_in.bias") > 0;
+    s.inner_norms = present.count("blk.ssm_dt_norm") > 0;
+  }
+
+  // Multi-head latent attention (deepseek2): newer files store the latent sizes in key_length /
+  // value_length and the per-head sizes in *_mla (llama.cpp PR #12801).
+  const bool any_mla = std::any_of(blocks.begin(), blocks.end(), [](const BlockFacts& b) { return b.mla; });
+  if (any_mla) {
+    MlaSpec& a = m.mla;
+    a.kv_lora_rank = meta.need("attention.kv_lora_rank");
+    a.q_lora_rank = meta.num("attention.q_lora_rank").value_or(0);
+    if (present.count("blk.attn_q_a") == 0) a.q_lora_rank = 0;
+    a.qk_rope_head_dim = meta.need("rope.dimension_count");
+    const std::int64_t k_head = meta.num("attention.key_length_mla").value_or(m.head_dim_k);
+    a.v_head_dim = meta.num("attention.value_length_mla").value_or(m.head_dim_v);
+    a.qk_nope_head_dim = k_head - a.qk_rope_head_dim;
+    if (a.qk_nope_head_dim <= 0) meta.fail(fmt::format("MLA key length {} is not above the rope dimension {}", k_head, a.qk_rope_head_dim));
+    m.kv_heads = m.heads;  // MLA caches one latent per token; the head counts describe the projections
+    m.head_dim_k = k_head;
+    m.head_dim_v = a.v_head_dim;
+  }
+
+  // Layer kinds: from the tensors, then sliding / chunked windows from the architecture's rules.
+  std::vector<LayerKind> kinds(static_cast<std::size_t>(m.layers), LayerKind::full);
+  std::vector<bool> swa(static_cast<std::size_t>(m.layers), false);
+  bool chunked = false;
+  const std::optional<std::int64_t> window = meta.num("attention.sliding_window");
+  if (arch_name == "gemma2") {
+    swa = swa_layers(meta, m.layers, 2);
+    m.sliding_window = window.value_or(4096);  // llama.cpp's default for Gemma 2
+  } else if (arch_name == "gemma3" && window.value_or(0) > 0) {
+    swa = swa_layers(meta, m.layers, 6);
+    m.sliding_window = *window;
+  } else if (arch_name == "cohere2" || arch_name == "gpt-oss") {
+    if (!window) meta.fail("missing metadata key '" + meta.key("attention.sliding_window") + "'");
+    swa = swa_layers(meta, m.layers, arch_name == "cohere2" ? 4 : 2);
+    m.sliding_window = *window;
+  } else if (arch_name == "llama4" && !(window && *window == 0)) {
+    swa = swa_layers(meta, m.layers, 4);
+    chunked = true;
+    m.chunk_size = 8192;  // llama.cpp fixes the Llama 4 attention chunk (llama4.cpp)
+  } else if (window.value_or(0) > 0 && arch_name != "phi3") {
+    f.notes.push_back(fmt::format("{} = {} is ignored: llama.cpp runs {} with full attention", meta.key("attention.sliding_window"), *window, arch_name));
+  }
+  for (std::int64_t il = 0; il < m.layers; ++il) {
+    const BlockFacts& b = blocks[static_cast<std::size_t>(il)];
+    LayerKind& k = kinds[static_cast<std::size_t>(il)];
+    if (b.mla) k = LayerKind::mla;
+    else if (b.delta_net) k = LayerKind::linear;
+    else if (b.ssm && !b.attention) k = LayerKind::mamba;
+    else if (swa[static_cast<std::size_t>(il)]) k = chunked ? LayerKind::chunked : LayerKind::sliding;
+  }
+  if (arch_name == "phi3" && window.value_or(0) > 0)
+    f.notes.push_back("Phi-3 sliding window ignored: llama.cpp disables it (models/phi3.cpp)");
+  m.layer_pattern = shortest_period(kinds);
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::sliding; }) == 0) m.sliding_window = 0;
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::chunked; }) == 0) m.chunk_size = 0;
+  if (m.heads == 0 && m.count_layers(ModelSpec::is_attention) == 0) m.kv_heads = 0;
+
+  // Per-block norm count (for the catalog entry `import` would write; weights come from the tensors).
+  m.norms_per_layer = 0;
+  for (const std::string& p : present)
+    if (p.rfind("blk.", 0) == 0 && p.find('.', 4) == std::string::npos &&
+        group_of(TensorName{0, p.substr(4), "weight"}) == TensorGroup::norm && ends_with(p, "_norm"))
+      ++m.norms_per_layer;
+  m.native_format = "bf16";
+
+  // The vision projector file, if given: all of its tensors are the vision encoder.
+  if (!mmproj.empty()) {
+    const Header v = gguf::read_model(mmproj);
+    if (v.get_string("general.architecture").value_or("") != "clip")
+      throw InputError(mmproj + ": --mmproj expects a vision projector file (general.architecture 'clip')");
+    std::int64_t params = 0;
+    for (const gguf::TensorInfo& t : v.tensors) {
+      FileTensor ft;
+      ft.name = t.name;
+      ft.type = std::string(gguf::find_ggml_type(t.ggml_type)->name);
+      ft.group = TensorGroup::vision;
+      ft.elements = t.elements;
+      ft.bytes = Bytes(t.bytes);
+      params += t.elements;
+      f.tensors.push_back(std::move(ft));
+    }
+    m.vision.encoder = v.get_string("general.name").value_or("mmproj");
+    m.vision.params = params;
+  }
+
+  try {
+    validate(m);
+  } catch (const CoreError& err) {
+    throw InputError(path + ": " + err.what());
+  }
+  const WeightBreakdown w = weight_bytes_from_file(m, f.tensors);
+  f.model.meta.source = {path};
+  if (!mmproj.empty()) f.model.meta.source.push_back(mmproj);
+
+  const std::int64_t ftype = h.get_i64("general.file_type").value_or(-1);
+  f.mix_id = ftype_mix(ftype & ~std::int64_t{1024});  // 1024: LLAMA_FTYPE_GUESSED
+  f.stored_as = fmt::format("{} ({:.2f} bits per weight over {} parameters)",
+                            f.mix_id.empty() ? "file type " + std::to_string(ftype) : f.mix_id, w.bits_per_weight(), w.params);
+  f.facts = {{"GGUF architecture", arch_name},
+             {"file type", f.mix_id.empty() ? (ftype >= 0 ? std::to_string(ftype) : std::string("not stated"))
+                                             : fmt::format("{} (general.file_type {})", f.mix_id, ftype)},
+             {"GGUF version", std::to_string(h.version)},
+             {"split parts", std::to_string(h.split_count)}};
+  return f;
+}
+
+}  // namespace vramfit::io
