@@ -1,6 +1,7 @@
 // `vramfit catalog check`: every consistency rule a catalog must satisfy, with file:line.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "catalog/catalog.hpp"
@@ -14,5 +15,24 @@ struct CheckOptions {
 
 // Semantic checks on an already-loaded catalog; load problems are reported by the loader itself.
 void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt = {});
+
+// Field-by-field differences between a catalog model and the same model described elsewhere (a
+// config.json), as "max_context: 131072 here, 8192 in the catalog". Ids, names, declared parameter
+// counts and the vision encoder's display name are not compared. Empty when they agree.
+std::vector<std::string> spec_differences(const ModelSpec& catalog, const ModelSpec& other);
+
+// `vramfit catalog check --against DIR`: each subdirectory with a config.json, or each *.json file,
+// of DIR named after a catalog id or alias ("org--name" for "org/name") is read with the Hugging Face
+// reader and compared with the catalog entry. Differences and unreadable configs go to `diag`.
+struct AgainstReport {
+  struct Match {
+    std::string file;
+    std::string id;
+    std::vector<std::string> differences;
+  };
+  std::vector<Match> matches;          // in file-name order
+  std::vector<std::string> unmatched;  // "FILE (no catalog model 'NAME')"
+};
+AgainstReport check_against(const Catalog& cat, const std::string& dir, Diagnostics& diag);
 
 }  // namespace vramfit::io

@@ -39,13 +39,50 @@ int run_check(Context& ctx) {
   return problems.empty() ? 0 : 1;
 }
 
+// --against DIR: Hugging Face configs compared field by field with the catalog (check.hpp).
+int run_against(Context& ctx, const std::string& dir) {
+  io::Diagnostics diag(true);
+  const io::Catalog cat = io::load_catalog(io::catalog_dirs(ctx.io.catalog_path, ctx.global.catalog_dirs), diag);
+  const io::AgainstReport r = io::check_against(cat, dir, diag);
+  const auto& problems = diag.problems();
+  std::vector<std::string> agree;
+  for (const auto& m : r.matches)
+    if (m.differences.empty()) agree.push_back(m.id);
+  if (ctx.format() == "json") {
+    Json j = json_document("catalog_check_against");
+    j["directory"] = dir;
+    Json ms = Json::array();
+    for (const auto& m : r.matches) ms.push_back({{"file", m.file}, {"id", m.id}, {"differences", m.differences}});
+    j["matches"] = ms;
+    j["unmatched"] = r.unmatched;
+    Json ps = Json::array();
+    for (const io::Problem& p : problems)
+      ps.push_back({{"file", p.where.file}, {"line", p.where.line}, {"column", p.where.column}, {"message", p.message}});
+    j["problems"] = ps;
+    ctx.io.out << dump(j);
+  } else {
+    std::string out;
+    for (const io::Problem& p : problems) out += p.str() + "\n";
+    for (const std::string& u : r.unmatched) out += "unmatched: " + u + "\n";
+    if (!agree.empty()) out += fmt::format("agree: {}\n", fmt::join(agree, ", "));
+    const std::size_t differ = r.matches.size() - agree.size();
+    out += fmt::format("against {}: {} config{} compared with the catalog, {} agree, {} differ; {} unmatched\n", dir,
+                       r.matches.size(), r.matches.size() == 1 ? "" : "s", agree.size(), differ, r.unmatched.size());
+    ctx.io.out << out;
+  }
+  return problems.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 void setup_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* sub = app.add_subcommand("catalog", "catalog maintenance");
   sub->require_subcommand(1);
   CLI::App* check = sub->add_subcommand("check", "check the catalog: schema, duplicates, parameter counts, bandwidth arithmetic, sources");
-  check->callback([&ctx, &exit_code] { exit_code = run_check(ctx); });
+  auto against = std::make_shared<std::string>();
+  check->add_option("--against", *against,
+                    "compare the catalog with Hugging Face configs: DIR holds ID/config.json or ID.json per catalog model");
+  check->callback([&ctx, &exit_code, against] { exit_code = against->empty() ? run_check(ctx) : run_against(ctx, *against); });
 }
 
 }  // namespace vramfit::cli

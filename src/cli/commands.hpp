@@ -13,5 +13,6 @@ void setup_table(CLI::App& app, Context& ctx, int& exit_code);
 void setup_list(CLI::App& app, Context& ctx, int& exit_code);
 void setup_show(CLI::App& app, Context& ctx, int& exit_code);
 void setup_catalog(CLI::App& app, Context& ctx, int& exit_code);
+void setup_import(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace vramfit::cli

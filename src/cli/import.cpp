@@ -1,0 +1,57 @@
+// vramfit import DIR_OR_CONFIG --id NAME: a Hugging Face config.json as a models.yaml entry
+// (docs/huggingface.md). The entry loads as-is with --catalog-dir. Exit 0, or 2 for bad input.
+#include <regex>
+
+#include "cli/commands.hpp"
+#include "cli/render.hpp"
+#include "formats/hf_config.hpp"
+#include "vramfit/tensors.hpp"
+
+namespace vramfit::cli {
+namespace {
+
+struct ImportOptions {
+  std::string path;
+  std::string id;
+  std::string name;
+};
+
+int run_import(Context& ctx, const ImportOptions& o) {
+  static const std::regex id_re("[A-Za-z0-9][A-Za-z0-9._:/+-]*");  // load_common.hpp valid_id
+  if (!std::regex_match(o.id, id_re)) throw io::InputError("--id '" + o.id + "' is not a valid id ([A-Za-z0-9._:/+-])");
+  const std::string config = io::hf::hf_config_path(o.path);
+  const io::hf::HfConfig cfg = io::hf::read_hf_config(config);
+  ModelSpec m = cfg.spec;
+  m.id = o.id;
+  m.name = o.name.empty() ? o.id : o.name;
+  const std::string source = config + " (imported by vramfit import)";
+  const std::string yaml = io::hf::catalog_entry_yaml(m, cfg.notes, source);
+  if (ctx.format() == "json") {
+    Json j = json_document("import");
+    j["id"] = m.id;
+    j["architecture"] = m.architecture;
+    j["mix"] = cfg.mix_id;
+    j["params_total"] = count_params(m).total;
+    j["notes"] = cfg.notes;
+    j["yaml"] = yaml;
+    ctx.io.out << dump(j);
+  } else {
+    ctx.io.out << "# vramfit import: a models.yaml document; the entry under models: can be pasted into any models.yaml.\n"
+               << "# quantization: " << cfg.mix_id << "\n"
+               << yaml;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_import(CLI::App& app, Context& ctx, int& exit_code) {
+  auto opt = std::make_shared<ImportOptions>();
+  CLI::App* sub = app.add_subcommand("import", "print a models.yaml entry for a Hugging Face model directory or config.json");
+  sub->add_option("path", opt->path, "model directory (with config.json) or a config.json file")->required();
+  sub->add_option("--id", opt->id, "catalog id of the new entry")->required();
+  sub->add_option("--name", opt->name, "display name (default: the id)");
+  sub->callback([&ctx, &exit_code, opt] { exit_code = run_import(ctx, *opt); });
+}
+
+}  // namespace vramfit::cli

@@ -1,0 +1,239 @@
+// config.json -> ModelSpec. The fixtures in configs/ are config.json files in the layout each model
+// ships on Hugging Face, with the values of shared/reference/models.yaml (transcribe_configs.py);
+// the expected parameter counts are that file's computed_params_exact (embeddings + attention +
+// FFN/experts + norms + untied head + vision, from the HF modeling code), not this program's output.
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.hpp"
+#include "catalog/check.hpp"
+#include "formats/hf_config.hpp"
+#include "hf_test_util.hpp"
+#include "vramfit/tensors.hpp"
+
+namespace vramfit {
+namespace {
+
+using io::hf::HfConfig;
+
+const io::Catalog& catalog() {
+  static const io::Catalog cat = [] {
+    io::Diagnostics diag;
+    return io::load_catalog({}, diag);
+  }();
+  return cat;
+}
+
+std::string fixture(const std::string& id) { return std::string(VRAMFIT_HF_CONFIGS) + "/" + id + ".json"; }
+
+struct Row {
+  const char* id;
+  std::int64_t params;  // reference computed_params_exact
+};
+
+class CatalogConfigs : public ::testing::TestWithParam<Row> {};
+
+// Every family of the catalog: count_params() of the config's spec equals the reference count, and
+// every architecture field (KV heads, head dims, layer kinds, windows, MLA, MoE, SSM) equals the
+// catalog entry's.
+TEST_P(CatalogConfigs, ParamsMatchReferenceAndFieldsMatchCatalog) {
+  const Row row = GetParam();
+  const HfConfig c = io::hf::read_hf_config(fixture(row.id));
+  EXPECT_EQ(count_params(c.spec).total, row.params);
+  const io::CatalogModel* cm = catalog().find_model(row.id);
+  ASSERT_NE(cm, nullptr);
+  const std::vector<std::string> diff = io::spec_differences(cm->spec, c.spec);
+  EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
+}
+
+// The import round trip: the YAML entry loads through load_models() into the same architecture.
+TEST_P(CatalogConfigs, ImportedEntryLoadsBackUnchanged) {
+  const Row row = GetParam();
+  HfConfig c = io::hf::read_hf_config(fixture(row.id));
+  c.spec.id = std::string("imported-") + row.id;
+  c.spec.name = "Imported: \"quoted\" #name";
+  test::TempDir dir;
+  test::write_text(dir.file("models.yaml"), io::hf::catalog_entry_yaml(c.spec, c.notes, "some dir/config.json: x"));
+  io::Diagnostics diag;
+  const io::Catalog cat = io::load_catalog({dir.str()}, diag);
+  const io::CatalogModel* back = cat.find_model(c.spec.id);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->spec.name, c.spec.name);
+  EXPECT_TRUE(io::spec_differences(c.spec, back->spec).empty()) << ::testing::PrintToString(io::spec_differences(c.spec, back->spec));
+  EXPECT_EQ(count_params(back->spec).total, row.params);
+  EXPECT_NEAR(back->spec.params_total_b, double(row.params) / 1e9, 0.0005);
+  ASSERT_EQ(back->meta.source.size(), 1u);
+  EXPECT_EQ(back->meta.source[0], "some dir/config.json: x");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Reference, CatalogConfigs,
+    ::testing::Values(
+        Row{"llama-3.1-8b", 8030261248}, Row{"llama-3.1-70b", 70553706496}, Row{"llama-3.1-405b", 405853388800},
+        Row{"llama-3.3-70b", 70553706496}, Row{"llama-3.2-1b", 1235814400}, Row{"llama-3.2-3b", 3212749824},
+        Row{"mistral-7b-v0.3", 7248023552}, Row{"mistral-nemo-12b", 12247782400}, Row{"mistral-small-24b", 23572403200},
+        Row{"mixtral-8x7b", 46702792704}, Row{"mixtral-8x22b", 140630071296}, Row{"qwen2.5-0.5b", 494032768},
+        Row{"qwen2.5-1.5b", 1543714304}, Row{"qwen2.5-3b", 3085938688}, Row{"qwen2.5-7b", 7615616512},
+        Row{"qwen2.5-14b", 14770033664}, Row{"qwen2.5-32b", 32763876352}, Row{"qwen2.5-72b", 72706203648},
+        Row{"qwen2.5-coder-32b", 32763876352}, Row{"qwen2.5-vl-7b", 8292166656}, Row{"qwen3-0.6b", 596049920},
+        Row{"qwen3-1.7b", 1720574976}, Row{"qwen3-4b", 4022468096}, Row{"qwen3-8b", 8190735360},
+        Row{"qwen3-14b", 14768307200}, Row{"qwen3-32b", 32762123264}, Row{"qwen3-30b-a3b", 30532122624},
+        Row{"qwen3-235b-a22b", 235093634560}, Row{"qwen3-next-80b-a3b", 79674391296}, Row{"gemma-2-2b", 2614341888},
+        Row{"gemma-2-9b", 9241705984}, Row{"gemma-2-27b", 27227128320}, Row{"gemma-3-1b", 999885952},
+        Row{"gemma-3-4b", 4300079472}, Row{"gemma-3-12b", 12187325040}, Row{"gemma-3-27b", 27432406640},
+        Row{"phi-3-mini", 3821079552}, Row{"phi-3-medium", 13960238080}, Row{"phi-4", 14659507200},
+        Row{"deepseek-v2-lite", 15706484224}, Row{"deepseek-v3", 671026419200},
+        Row{"deepseek-r1-distill-qwen-7b", 7615616512}, Row{"deepseek-r1-distill-qwen-32b", 32763876352},
+        Row{"gpt-oss-20b", 20914757184}, Row{"gpt-oss-120b", 116829156672}, Row{"command-r", 34980831232},
+        Row{"jamba-v0.1", 51570323328}, Row{"granite-4.0-h-small", 32207337984}, Row{"kimi-k2", 1026408232448},
+        Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536}),
+    [](const ::testing::TestParamInfo<Row>& i) {
+      std::string s = i.param.id;
+      for (char& ch : s)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return s;
+    });
+
+HfConfig parse(const std::string& text) { return io::hf::parse_hf_config(std::string_view(text), "config.json"); }
+
+const char* kLlama =
+    R"({"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 8192,
+        "torch_dtype": "bfloat16")";
+
+std::string llama_with(const std::string& extra) { return std::string(kLlama) + extra + "}"; }
+
+TEST(HfConfig, HeadDimDefaultsToHiddenOverHeads) {
+  const HfConfig c = parse(llama_with(""));
+  EXPECT_EQ(c.spec.head_dim_k, 128);  // 4096 / 32
+  EXPECT_EQ(c.spec.head_dim_v, 128);
+  EXPECT_FALSE(c.spec.tied_embeddings);  // LlamaConfig default
+  EXPECT_EQ(c.spec.native_format, "bf16");
+  EXPECT_EQ(c.mix_id, "hf-bf16");
+}
+
+TEST(HfConfig, YarnRaisesContextToFactorTimesOriginal) {
+  // Qwen2.5 model cards: add rope_scaling yarn factor 4 over 32768 for 131072 tokens.
+  const HfConfig c = parse(llama_with(R"(, "rope_scaling": {"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768})"));
+  EXPECT_EQ(c.spec.max_context, 131072);
+  // llama3 scaling: max_position_embeddings already is the extended context.
+  const HfConfig d = parse(llama_with(R"(, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": 8192})"));
+  EXPECT_EQ(d.spec.max_context, 8192);
+}
+
+TEST(HfConfig, MistralSlidingWindowAppliesToEveryLayer) {
+  // Mistral-7B-v0.1: sliding_window 4096 with max_position_embeddings 32768.
+  std::string t = llama_with(R"(, "sliding_window": 4096)");
+  t.replace(t.find("\"llama\""), 7, "\"mistral\"");
+  t.replace(t.find("8192"), 4, "32768");
+  const HfConfig c = parse(t);
+  ASSERT_EQ(c.spec.layer_pattern.size(), 1u);
+  EXPECT_EQ(c.spec.layer_pattern[0], LayerKind::sliding);
+  EXPECT_EQ(c.spec.sliding_window, 4096);
+}
+
+TEST(HfConfig, LayerTypesCompressToTheirPeriod) {
+  std::string types;
+  for (int i = 0; i < 32; ++i) types += std::string(i ? "," : "") + ((i + 1) % 4 ? "\"sliding_attention\"" : "\"full_attention\"");
+  std::string t = llama_with(R"(, "sliding_window": 512, "layer_types": [)" + types + "]");
+  t.replace(t.find("\"llama\""), 7, "\"qwen3\"");
+  const HfConfig c = parse(t);
+  EXPECT_EQ(c.spec.layer_pattern,
+            (std::vector<LayerKind>{LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full}));
+  EXPECT_EQ(c.spec.sliding_window, 512);
+  EXPECT_TRUE(c.spec.qk_norm);
+}
+
+TEST(HfConfig, Qwen2MoeSharedExpertWithGate) {
+  // Qwen1.5-MoE-A2.7B: 60 experts, top 4, moe_intermediate_size 1408, shared expert 5632.
+  const HfConfig c = parse(R"({"model_type": "qwen2_moe", "hidden_size": 2048, "intermediate_size": 5632,
+      "num_hidden_layers": 24, "num_attention_heads": 16, "num_key_value_heads": 16, "vocab_size": 151936,
+      "max_position_embeddings": 8192, "num_experts": 60, "num_experts_per_tok": 4, "moe_intermediate_size": 1408,
+      "shared_expert_intermediate_size": 5632, "decoder_sparse_step": 1, "mlp_only_layers": [], "torch_dtype": "bfloat16"})");
+  EXPECT_EQ(c.spec.moe.experts, 60);
+  EXPECT_EQ(c.spec.moe.shared_experts, 1);
+  EXPECT_EQ(c.spec.moe.shared_ffn, 5632);
+  EXPECT_TRUE(c.spec.moe.shared_expert_gate);
+  EXPECT_EQ(c.spec.ffn, 0);
+  EXPECT_EQ(c.spec.attn_bias, AttnBias::qkv);
+  // Hand count: embed 151936*2048 x2 (untied) = 622,329,856; per layer attn 4*2048^2 + qkv bias 3*2048
+  // = 16,783,360; router 60*2048 = 122,880; experts 60*3*2048*1408 = 519,045,120; shared 3*2048*5632
+  // = 34,603,008 + gate 2048; norms 4096 -> 570,560,512 x 24 = 13,693,452,288; + final norm 2048
+  // = 14,315,784,192 (the model card's 14.3B).
+  EXPECT_EQ(count_params(c.spec).total, 14315784192);
+}
+
+TEST(HfConfig, Cohere2SlidingPatternOfFour) {
+  const HfConfig c = parse(R"({"model_type": "cohere2", "hidden_size": 4096, "intermediate_size": 14336,
+      "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 256000,
+      "max_position_embeddings": 8192, "sliding_window": 4096, "sliding_window_pattern": 4, "torch_dtype": "bfloat16"})");
+  EXPECT_EQ(c.spec.layer_pattern,
+            (std::vector<LayerKind>{LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full}));
+  EXPECT_EQ(c.spec.norms_per_layer, 1);
+  EXPECT_TRUE(c.spec.tied_embeddings);  // CohereConfig default
+}
+
+TEST(HfConfig, Llama4InterleavedMoeUsesDenseMlpSize) {
+  // Llama-4-Maverick: MoE every 2nd layer (1, 3, ...), dense layers intermediate_size_mlp 16384.
+  std::string t = R"({"model_type": "llama4", "torch_dtype": "bfloat16", "text_config": {"hidden_size": 5120,
+      "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_hidden_layers": 48, "num_attention_heads": 40,
+      "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 202048, "max_position_embeddings": 1048576,
+      "num_local_experts": 128, "num_experts_per_tok": 1, "interleave_moe_layer_step": 2, "attention_chunk_size": 8192}})";
+  const HfConfig c = parse(t);
+  EXPECT_EQ(c.spec.ffn, 16384);
+  EXPECT_FALSE(c.spec.is_moe_layer(0));
+  EXPECT_TRUE(c.spec.is_moe_layer(1));
+  EXPECT_EQ(c.spec.layer_kind(3), LayerKind::full);  // no_rope_layer_interval 4
+  EXPECT_EQ(c.spec.layer_kind(2), LayerKind::chunked);
+  EXPECT_EQ(c.spec.chunk_size, 8192);
+}
+
+TEST(HfConfig, DeepSeekMtpLayerIsANote) {
+  const HfConfig c = io::hf::read_hf_config(fixture("deepseek-v3"));
+  EXPECT_EQ(c.mix_id, "fp8-block");
+  EXPECT_EQ(c.spec.native_format, "fp8");
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_NE(c.notes[0].find("multi-token-prediction"), std::string::npos);
+}
+
+TEST(HfConfig, Errors) {
+  using test::expect_input_error;
+  expect_input_error([] { parse(R"({"model_type": "falcon"})"); }, "config.json", "unknown model_type 'falcon' (supported: cohere, cohere2,");
+  expect_input_error([] { parse(R"({"hidden_size": 1})"); }, "config.json", "no model_type");
+  expect_input_error([] { parse("{\"model_type\": \"llama\",\n \"hidden_size\": }"); }, "config.json", "invalid JSON at byte 41: ");
+  expect_input_error([] { parse("[1, 2]"); }, "config.json", "top level: expected a JSON object");
+  expect_input_error([] { parse(llama_with(R"(, "num_hidden_layers": 0)")); }, "config.json", "num_hidden_layers: expected an integer from 1");
+  expect_input_error([] { parse(llama_with(R"(, "hidden_size": 99999999999)")); }, "config.json",
+                     "hidden_size: expected an integer from 1 to 16777216, got 99999999999");
+  expect_input_error([] { parse(llama_with(R"(, "num_key_value_heads": 7)")); }, "config.json", "does not divide");
+  expect_input_error([] { parse(llama_with(R"(, "head_dim": "big")")); }, "config.json", "head_dim: expected an integer");
+  expect_input_error([] { parse(R"({"model_type": "gemma3", "text_config": 5})"); }, "config.json", "text_config: expected a JSON object");
+  // A repeated key: the last one wins (nlohmann and Python's json alike).
+  expect_input_error([] { parse(llama_with(R"(, "torch_dtype": "float8")")); }, "config.json", "torch_dtype: unsupported dtype 'float8'");
+}
+
+TEST(HfConfig, ConfigFileSizeIsCapped) {
+  test::TempDir dir;
+  const std::string file = dir.file("config.json");
+  test::write_text(file, llama_with(""));
+  std::filesystem::resize_file(file, io::hf::kMaxConfigBytes + 1);
+  test::expect_input_error([&] { io::hf::read_hf_config(file); }, file, "more than the 4 MiB limit");
+  test::expect_input_error([&] { io::hf::read_hf_config(dir.file("missing.json")); }, dir.file("missing.json"), "cannot read config.json");
+}
+
+TEST(SpecDifferences, NamesEachDifferingField) {
+  const io::CatalogModel* cm = catalog().find_model("llama-3.1-8b");
+  ASSERT_NE(cm, nullptr);
+  ModelSpec other = cm->spec;
+  other.max_context = 8192;
+  other.kv_heads = 32;
+  const std::vector<std::string> d = io::spec_differences(cm->spec, other);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0], "kv_heads: 32 here, 8 in the catalog");
+  EXPECT_EQ(d[1], "max_context: 8192 here, 131072 in the catalog");
+}
+
+}  // namespace
+}  // namespace vramfit
