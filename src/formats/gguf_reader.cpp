@@ -33,7 +33,22 @@ constexpr std::uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 8 + 4 + 8;
   throw InputError(path + ": " + message);
 }
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
+// A key or tensor name as the file has it, quoted for a one-line message: control bytes escaped,
+// anything past 200 bytes cut.
+std::string q(std::string_view s) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < 200; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + (s.size() > 200 ? "...'" : "'");
+}
 
 // Bytes of one element of a fixed-size value type; 0 for string and array.
 std::uint64_t fixed_size(ValueType t) {
@@ -70,7 +85,8 @@ class Source {
   explicit Source(const std::string& path) : path_(path), buf_(std::make_unique<char[]>(kChunk)) {
     std::error_code ec;
     const auto st = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(st)) fail(path_, "cannot open: no such file");
+    if (st.type() == std::filesystem::file_type::not_found) fail(path_, "cannot open: no such file");
+    if (ec) fail(path_, "cannot open: " + ec.message());
     if (!std::filesystem::is_regular_file(st)) fail(path_, "cannot read: not a regular file");
     size_ = std::filesystem::file_size(path, ec);
     if (ec) fail(path_, "cannot read: " + ec.message());

@@ -3,7 +3,7 @@
 // the file size, and is capped (docs/gguf.md lists every limit and why).
 //
 // Every problem is an InputError whose one line starts with the file path:
-//   model.gguf: truncated in tensor info 12 ('blk.1.attn_q.weight')
+//   model.gguf: truncated in tensor 'blk.1.attn_q.weight' (at byte 5210112 of 5210120)
 // Format: ggml/include/gguf.h, ggml/src/gguf.cpp, the GGUF spec (ggml-org/ggml docs/gguf.md).
 #pragma once
 
@@ -27,7 +27,7 @@ std::string_view value_type_name(ValueType t);  // gguf.cpp's names: "uint8" ...
 
 // Limits (docs/gguf.md says why). A file past one of them is refused ...
 inline constexpr std::uint64_t kMaxKvCount = 1 << 16;         // key-value pairs (real files: under 100)
-inline constexpr std::uint64_t kMaxTensorCount = 1 << 18;     // tensors per file (real files: under 5000)
+inline constexpr std::uint64_t kMaxTensorCount = 1 << 18;     // tensors per file (real files: a few thousand at most)
 inline constexpr std::uint64_t kMaxKeyLength = 65535;         // bytes (GGUF spec)
 inline constexpr std::uint64_t kMaxNameLength = 63;           // bytes (GGML_MAX_NAME 64 with the terminator)
 inline constexpr std::uint64_t kMaxStringLength = 1 << 30;    // bytes (gguf.cpp GGUF_MAX_STRING_LENGTH)

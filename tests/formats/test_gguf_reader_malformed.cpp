@@ -65,6 +65,7 @@ std::vector<Bad> corpus() {
   add("key_length_2p62", Raw{}.start(0, 1).u64(k2p62).bytes("abcdefghij"), "key of 4611686018427387904 bytes");
   add("key_past_eof", Raw{}.start(0, 1).u64(1000).bytes("abcdefghij"), "truncated in key-value pair 0");
   add("empty_key", Raw{}.start(0, 1).str("").u32(4).u32(1), "key-value pair 0 has an empty key");
+  add("control_bytes_in_key", Raw{}.start(0, 2).kv_u32("a\nb", 1).kv_u32("a\nb", 2), "duplicate key 'a\\x0ab'");
   add("duplicate_key", Raw{}.start(0, 2).kv_u32("general.a", 1).kv_u32("general.a", 2), "duplicate key 'general.a'");
   add("value_type_13", Raw{}.start(0, 1).key("weird", 13).u32(0), "key 'weird' has unknown value type 13");
   add("value_type_huge", Raw{}.start(0, 1).key("weird", 0xFFFFFFFFu).u32(0), "unknown value type 4294967295");
