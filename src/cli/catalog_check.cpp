@@ -81,7 +81,8 @@ void setup_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* check = sub->add_subcommand("check", "check the catalog: schema, duplicates, parameter counts, bandwidth arithmetic, sources");
   auto against = std::make_shared<std::string>();
   check->add_option("--against", *against,
-                    "compare the catalog with Hugging Face configs: DIR holds ID/config.json or ID.json per catalog model");
+                    "compare the catalog with Hugging Face configs: DIR holds ID/config.json or ID.json per catalog model")
+      ->type_name("DIR");
   check->callback([&ctx, &exit_code, against] { exit_code = against->empty() ? run_check(ctx) : run_against(ctx, *against); });
 }
 

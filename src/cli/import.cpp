@@ -48,9 +48,11 @@ int run_import(Context& ctx, const ImportOptions& o) {
 void setup_import(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<ImportOptions>();
   CLI::App* sub = app.add_subcommand("import", "print a models.yaml entry for a Hugging Face model directory or config.json");
-  sub->add_option("path", opt->path, "model directory (with config.json) or a config.json file")->required();
-  sub->add_option("--id", opt->id, "catalog id of the new entry")->required();
-  sub->add_option("--name", opt->name, "display name (default: the id)");
+  sub->add_option("path", opt->path, "model directory (with config.json) or a config.json file")
+      ->required()
+      ->type_name("DIR_OR_CONFIG");
+  sub->add_option("--id", opt->id, "catalog id of the new entry")->required()->type_name("ID");
+  sub->add_option("--name", opt->name, "display name (default: the id)")->type_name("NAME");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_import(ctx, *opt); });
 }
 
