@@ -151,6 +151,23 @@ TEST(GgufReaderMalformed, MissingFileAndDirectory) {
   }
 }
 
+// Each value is under the limits, but together they would keep more than kMaxRetainedBytes.
+TEST(GgufReaderMalformed, MetadataPastTheMemoryCap) {
+  TempDir dir;
+  const std::uint64_t n = rd::kMaxRetainedBytes / rd::kMaxKeptString + 8;
+  Raw r;
+  r.start(0, n);
+  const std::string value(rd::kMaxKeptString, 'v');
+  for (std::uint64_t i = 0; i < n; ++i) r.kv_string("k" + std::to_string(i), value);
+  const std::string path = dir.write("big_metadata.gguf", r.b);
+  try {
+    (void)rd::read_header(path);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": the header needs more than 32 MiB of memory to keep");
+  }
+}
+
 // A small valid file with every kind of field, cut after each of its bytes: every cut is refused.
 TEST(GgufReaderMalformed, TruncatedAtEveryByte) {
   TempDir dir;
