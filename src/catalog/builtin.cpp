@@ -13,7 +13,7 @@ namespace {
 bool wanted(const std::string& name, const CatalogParts& parts) {
   return (name == "models.yaml" && parts.models) || (name == "devices.yaml" && parts.devices) ||
          (name == "quants.yaml" && parts.quants) || (name == "runtimes.yaml" && parts.runtimes) ||
-         (name == "speed.yaml" && parts.speed);
+         (name == "speed.yaml" && parts.speed) || (name == "ollama.yaml" && parts.ollama);
 }
 }  // namespace
 
@@ -32,7 +32,7 @@ Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, Ca
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw InputError("catalog directory '" + dir + "' does not exist");
     bool any = false;
-    for (const char* name : {"devices.yaml", "models.yaml", "quants.yaml", "runtimes.yaml", "speed.yaml"}) {
+    for (const char* name : {"devices.yaml", "models.yaml", "ollama.yaml", "quants.yaml", "runtimes.yaml", "speed.yaml"}) {
       const fs::path p = fs::path(dir) / name;
       if (!fs::exists(p, ec)) continue;
       any = true;

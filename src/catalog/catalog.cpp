@@ -1,5 +1,6 @@
 #include "catalog/catalog.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,6 +30,30 @@ template <class T, class IdOf>
   for (const T& x : items) ids.push_back(id_of(x));
   throw InputError("unknown " + what + " '" + id + "'" + did_you_mean(id, ids) + "; see '" + list_hint + "'");
 }
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// An Ollama tag starts with its size tag, then "-" and the rest ("8b-instruct-q4_K_M" starts with "8b").
+bool tag_starts_with(const std::string& tag, const std::string& size) {
+  return tag.compare(0, size.size(), size) == 0 && (tag.size() == size.size() || tag[size.size()] == '-');
+}
+
+std::vector<std::string> split_dashes(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t dash = std::min(s.find('-', start), s.size());
+    out.push_back(s.substr(start, dash - start));
+    start = dash + 1;
+  }
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
 }  // namespace
 
@@ -73,6 +98,74 @@ const RuntimeProfile& Catalog::runtime(const std::string& id) const {
   unknown("runtime", id, runtimes, [](const RuntimeProfile& r) { return r.id; }, "vramfit list runtimes");
 }
 
+std::optional<OllamaMatch> Catalog::resolve_ollama(const std::string& ref) const {
+  const std::size_t colon = ref.find(':');
+  const std::string name = to_lower(ref.substr(0, colon));
+  // "hf.co/USER/REPO:QUANT" and "user/model" are not library names (out of scope: nullopt).
+  if (name.empty() || name.find('/') != std::string::npos) return std::nullopt;
+  const auto o = std::find_if(ollama.begin(), ollama.end(), [&](const CatalogOllama& x) { return x.name == name; });
+  if (o == ollama.end()) return std::nullopt;
+
+  std::string given = colon == std::string::npos ? std::string() : ref.substr(colon + 1);  // as typed, for messages
+  const bool latest = given.empty() || to_lower(given) == "latest";
+  if (latest) given = o->latest;
+  const std::string tag = to_lower(given);
+  std::vector<std::string> sizes;
+  for (const OllamaTag& t : o->tags) sizes.push_back(t.tag);
+  const std::string in_catalog = (sizes.empty() ? "; the catalog has none of its tags" : "; tags in the catalog: " + join(sizes, ", ")) +
+                                 " (see 'vramfit list ollama')";
+
+  // The longest size tag the tag starts with ("30b-a3b" before "30b"), among mapped and missing tags.
+  const OllamaTag* size = nullptr;
+  const OllamaMissing* gone = nullptr;
+  std::size_t longest = 0;
+  for (const OllamaTag& t : o->tags)
+    if (t.tag.size() > longest && tag_starts_with(tag, t.tag)) size = &t, gone = nullptr, longest = t.tag.size();
+  for (const OllamaMissing& m : o->missing)
+    if (m.tag.size() > longest && tag_starts_with(tag, m.tag)) size = nullptr, gone = &m, longest = m.tag.size();
+  if (gone != nullptr)
+    throw InputError("Ollama " + o->name + ":" + gone->tag + (latest ? " (the latest tag)" : "") + " is " + gone->what +
+                     ", which the catalog does not have" + in_catalog);
+  if (size == nullptr) {
+    const std::string near = nearest(tag, sizes);
+    throw InputError("unknown Ollama tag '" + o->name + ":" + given + "'" +
+                     (near.empty() ? "" : " (did you mean '" + o->name + ":" + near + "'?)") + in_catalog);
+  }
+
+  // What follows the size: variant words, then possibly a quantization ("instruct-q4_K_M", "it-qat").
+  const std::string rest = given.size() > size->tag.size() ? given.substr(size->tag.size() + 1) : std::string();
+  std::vector<std::string> words = given.size() > size->tag.size() ? split_dashes(to_lower(rest)) : std::vector<std::string>{};
+  const OllamaQuantTag* named = nullptr;
+  if (!words.empty())
+    for (const OllamaQuantTag& q : ollama_quants)
+      if (to_lower(q.suffix) == words.back()) named = &q;
+  if (named != nullptr) words.pop_back();
+  for (std::size_t i = 0; i < words.size(); ++i)
+    if (!contains(o->variants, words[i])) {
+      std::vector<std::string> choices = o->variants;
+      for (const OllamaQuantTag& q : ollama_quants) choices.push_back(q.suffix);
+      const std::string w = split_dashes(rest)[i];
+      throw InputError("unknown Ollama tag '" + o->name + ":" + given + "': '" + w + "' is neither a variant of " + o->name +
+                       (o->variants.empty() ? std::string() : " (" + join(o->variants, ", ") + ")") +
+                       " nor a quantization" + did_you_mean(w, choices) + in_catalog);
+    }
+
+  OllamaMatch m;
+  m.model = size->model;
+  m.mix = named != nullptr ? named->mix : size->quant.empty() ? o->quant : size->quant;
+  m.name_tag = o->name + ":" + size->tag;
+  for (const std::string& w : words) m.name_tag += "-" + w;
+  if (named != nullptr) m.name_tag += "-" + named->suffix;
+  const bool unsure_quant = named == nullptr && contains(o->meta.unconfirmed, "quant");
+  const bool unsure_tag = contains(o->meta.unconfirmed, "tags") || contains(o->meta.unconfirmed, size->tag);
+  m.explanation = "ollama " + (latest ? o->name + " (latest = " + size->tag + ")" : m.name_tag) + " = " + m.model + " " + m.mix +
+                  " (" + (named != nullptr ? "quantization named in the tag" : "Ollama's default quantization for this tag") +
+                  (unsure_quant ? ", unconfirmed" : "") + ")";
+  if (!words.empty()) m.explanation += "; variant '" + join(words, "-") + "' has the catalog entry's architecture";
+  if (unsure_tag) m.explanation += "; tag-to-model mapping unconfirmed";
+  return m;
+}
+
 void load_catalog_text(Catalog& cat, const std::string& file_name, const std::string& display_name,
                        const std::string& text, Diagnostics& diag) {
   cat.files.push_back(display_name);
@@ -83,6 +176,7 @@ void load_catalog_text(Catalog& cat, const std::string& file_name, const std::st
   else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
   else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
   else if (file_name == "speed.yaml") load_speed(cat, root, display_name, diag);
+  else if (file_name == "ollama.yaml") load_ollama(cat, root, display_name, diag);
 }
 
 std::vector<std::string> catalog_dirs(const char* env_value, const std::vector<std::string>& cli_dirs) {

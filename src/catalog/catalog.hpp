@@ -2,6 +2,7 @@
 // data/*.yaml and from user directories that add or replace entries by id.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,40 @@ struct CatalogType {
   EntryMeta meta;
 };
 
+// ollama.yaml: one Ollama library name (ollama.com/library/NAME) and its size tags.
+struct OllamaTag {
+  std::string tag;    // size tag as Ollama writes it: "8b", "30b-a3b", "mini", "scout"
+  std::string model;  // catalog model id
+  std::string quant;  // mix id of this tag's default quantization; empty = the name's `quant`
+};
+struct OllamaMissing {
+  std::string tag;   // an Ollama tag whose model the catalog does not have
+  std::string what;  // what it is, for the error message ("DeepSeek-R1-0528-Qwen3-8B")
+};
+struct CatalogOllama {
+  std::string name;                     // lower case, e.g. "llama3.1"
+  std::vector<OllamaTag> tags;          // in file order
+  std::vector<OllamaMissing> missing;   // tags left out of the catalog
+  std::string latest;                   // the size tag `name` and `name:latest` stand for
+  std::string quant;                    // mix id of Ollama's default tags (Q4_K_M, Q4_0, MXFP4_MOE ...)
+  std::vector<std::string> variants;    // words allowed between size and quantization ("instruct", "it" ...)
+  EntryMeta meta;                       // aliases unused
+};
+// A quantization named at the end of a tag ("q8_0", "fp16", "qat") and the mix it stands for.
+struct OllamaQuantTag {
+  std::string suffix;  // as Ollama writes it; matched case-insensitively
+  std::string mix;     // catalog mix id
+  Location where;
+};
+
+// What an Ollama model reference stands for in this catalog.
+struct OllamaMatch {
+  std::string model;        // catalog model id, e.g. "llama-3.1-8b"
+  std::string mix;          // catalog mix id, e.g. "Q4_K_M"
+  std::string name_tag;     // normalized "name:tag", e.g. "llama3.1:8b", "gemma3:27b-it-q8_0"
+  std::string explanation;  // one line, e.g. "ollama llama3.1:8b = llama-3.1-8b Q4_K_M (...)"
+};
+
 struct Catalog {
   std::vector<CatalogModel> models;
   std::vector<CatalogDevice> devices;
@@ -56,6 +91,8 @@ struct Catalog {
   std::vector<LinkProfile> links;       // runtimes.yaml links: GPU-to-GPU links of tensor parallel
   std::vector<Location> link_where;     // where each link was defined (same order)
   std::vector<SpeedProfile> speed;  // speed.yaml: fitted efficiencies per backend (docs/speed.md)
+  std::vector<CatalogOllama> ollama;           // ollama.yaml: Ollama library names -> model + mix
+  std::vector<OllamaQuantTag> ollama_quants;   // ollama.yaml tag_quants: tag suffix -> mix
   std::vector<std::string> files;  // every file read, in order
 
   [[nodiscard]] TypeTable type_table() const;
@@ -66,11 +103,16 @@ struct Catalog {
   [[nodiscard]] const RuntimeProfile& runtime(const std::string& id) const;
   [[nodiscard]] const CatalogModel* find_model(const std::string& id) const;
   [[nodiscard]] const CatalogDevice* find_device(const std::string& id) const;
+  // An Ollama library reference ("llama3.1", "llama3.1:latest", "qwen3:30b-a3b", "gemma3:27b-it-q8_0"),
+  // case-insensitive. nullopt when the name is not an Ollama library name in ollama.yaml (then the caller
+  // tries catalog ids; "hf.co/USER/REPO:QUANT" and "user/model" refs are nullopt too). A known name with
+  // an unknown tag, or with a tag whose model the catalog lacks, throws InputError listing the known tags.
+  [[nodiscard]] std::optional<OllamaMatch> resolve_ollama(const std::string& ref) const;
 };
 
 // Which files a command needs (parsing all of them costs time on every call).
 struct CatalogParts {
-  bool models = true, devices = true, quants = true, runtimes = true, speed = true;
+  bool models = true, devices = true, quants = true, runtimes = true, speed = true, ollama = true;
 };
 
 // Reads one YAML document of a known kind (by file name) into the catalog, replacing entries
@@ -90,5 +132,6 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
 void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
+void load_ollama(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 
 }  // namespace vramfit::io

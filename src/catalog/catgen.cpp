@@ -146,6 +146,15 @@ void speed(std::ostream& o, const SpeedProfile& p) {
     << "  c.speed.push_back(std::move(p));\n";
 }
 
+void ollama(std::ostream& o, const CatalogOllama& x) {
+  o << "  CatalogOllama x;\n  x.name = " << q(x.name) << "; x.latest = " << q(x.latest) << "; x.quant = " << q(x.quant)
+    << "; x.variants = " << strings(x.variants) << ";\n";
+  for (const OllamaTag& t : x.tags) o << "  x.tags.push_back(OllamaTag{" << q(t.tag) << "," << q(t.model) << "," << q(t.quant) << "});\n";
+  for (const OllamaMissing& m : x.missing) o << "  x.missing.push_back(OllamaMissing{" << q(m.tag) << "," << q(m.what) << "});\n";
+  meta(o, x.meta);
+  o << "  c.ollama.push_back(std::move(x));\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,12 +191,16 @@ int main(int argc, char** argv) {
   for (const CatalogDevice& v : cat.devices) fn([&] { device(o, v); });
   for (const RuntimeProfile& r : cat.runtimes) fn([&] { runtime(o, r); });
   for (const SpeedProfile& p : cat.speed) fn([&] { speed(o, p); });
+  for (const CatalogOllama& x : cat.ollama) fn([&] { ollama(o, x); });
   o << "}  // namespace\n\nCatalog compiled_catalog() {\n  Catalog c;\n";
   for (int i = 0; i < n; ++i) o << "  part" << i << "(c);\n";
   o << "  c.kv_types = " << strings(cat.kv_types) << ";\n";
   for (const LinkProfile& l : cat.links) link(o, l);
   for (const WiredLimitRule& w : cat.wired_limit)
     o << "  c.wired_limit.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
+  for (const OllamaQuantTag& t : cat.ollama_quants)
+    o << "  c.ollama_quants.push_back(OllamaQuantTag{" << q(t.suffix) << "," << q(t.mix) << ",Location{" << q(t.where.file) << ","
+      << t.where.line << "," << t.where.column << "}});\n";
   o << "  c.files = " << strings(cat.files) << ";\n  return c;\n}\n\n}  // namespace vramfit::io\n";
   const std::string out_path = argv[1];
   std::ifstream old(out_path, std::ios::binary);

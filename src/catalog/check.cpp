@@ -119,12 +119,38 @@ void check_quants(const Catalog& cat, Diagnostics& diag) {
   }
 }
 
+// ollama.yaml points into models.yaml and quants.yaml by exact id (the data stays canonical).
+void check_ollama(const Catalog& cat, Diagnostics& diag) {
+  std::vector<std::string> model_ids, mix_ids;
+  for (const CatalogModel& m : cat.models) model_ids.push_back(m.spec.id);
+  for (const CatalogMix& m : cat.mixes) mix_ids.push_back(m.mix.id);
+  auto known = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  for (const OllamaQuantTag& t : cat.ollama_quants)
+    if (!known(mix_ids, t.mix))
+      diag.report(t.where, "ollama tag suffix '" + t.suffix + "': unknown mix '" + t.mix + "'" + did_you_mean(t.mix, mix_ids));
+  for (const CatalogOllama& o : cat.ollama) {
+    require_source(o, "ollama name", o.name, diag);
+    const std::string what = "ollama '" + o.name + "'";
+    if (!known(mix_ids, o.quant))
+      diag.report(o.meta.where, what + ": unknown mix '" + o.quant + "'" + did_you_mean(o.quant, mix_ids));
+    for (const OllamaTag& t : o.tags) {
+      if (!known(model_ids, t.model))
+        diag.report(o.meta.where, what + " tag '" + t.tag + "': unknown model '" + t.model + "'" + did_you_mean(t.model, model_ids));
+      if (!t.quant.empty() && !known(mix_ids, t.quant))
+        diag.report(o.meta.where, what + " tag '" + t.tag + "': unknown mix '" + t.quant + "'" + did_you_mean(t.quant, mix_ids));
+    }
+  }
+}
+
 }  // namespace
 
 void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt) {
   check_models(cat, diag, opt);
   check_devices(cat, diag, opt);
   check_quants(cat, diag);
+  check_ollama(cat, diag);
   for (std::size_t i = 0; i < cat.runtimes.size(); ++i)
     if (cat.runtimes[i].source.empty())
       diag.report(i < cat.runtime_where.size() ? cat.runtime_where[i] : Location{"runtimes.yaml", 0, 0},
@@ -133,137 +159,6 @@ void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     if (cat.links[i].source.empty())
       diag.report(i < cat.link_where.size() ? cat.link_where[i] : Location{"runtimes.yaml", 0, 0},
                   "link '" + cat.links[i].id + "': missing source");
-}
-
-}  // namespace vramfit::io
-
-// ---- catalog check --against DIR ----------------------------------------------------------------
-
-namespace vramfit::io {
-namespace {
-
-std::string kinds_of(const ModelSpec& m) {
-  std::string s;
-  for (LayerKind k : m.layer_pattern) s += (s.empty() ? "" : ",") + std::string(to_string(k));
-  return "[" + s + "]";
-}
-
-// fp16 and f16 name the same storage (catalog entries use both).
-std::string storage(const std::string& f) { return to_lower(f) == "f16" ? "fp16" : to_lower(f); }
-
-}  // namespace
-
-std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o) {
-  std::vector<std::string> d;
-  auto cmp = [&](const char* field, auto here, auto cat) {
-    if (here != cat) {
-      std::ostringstream s;
-      s << std::boolalpha << field << ": " << here << " here, " << cat << " in the catalog";
-      d.push_back(s.str());
-    }
-  };
-  cmp("architecture", o.architecture, c.architecture);
-  cmp("layers", o.layers, c.layers);
-  cmp("hidden_size", o.hidden, c.hidden);
-  cmp("heads", o.heads, c.heads);
-  cmp("kv_heads", o.kv_heads, c.kv_heads);
-  cmp("head_dim", o.head_dim_k, c.head_dim_k);
-  cmp("head_dim_v", o.head_dim_v, c.head_dim_v);
-  cmp("ffn_size", o.ffn, c.ffn);
-  cmp("ffn_gated", o.ffn_gated, c.ffn_gated);
-  cmp("vocab", o.vocab, c.vocab);
-  cmp("tied_embeddings", o.tied_embeddings, c.tied_embeddings);
-  cmp("max_context", o.max_context, c.max_context);
-  cmp("norms_per_layer", o.norms_per_layer, c.norms_per_layer);
-  cmp("qk_norm", o.qk_norm, c.qk_norm);
-  cmp("attn_bias", static_cast<int>(o.attn_bias), static_cast<int>(c.attn_bias));
-  cmp("attn_output_gate", o.attn_output_gate, c.attn_output_gate);
-  cmp("attn_sinks", o.attn_sinks, c.attn_sinks);
-  cmp("final_norm", o.final_norm, c.final_norm);
-  bool same_layers = o.layers == c.layers;
-  for (std::int64_t il = 0; same_layers && il < o.layers; ++il) same_layers = o.layer_kind(il) == c.layer_kind(il);
-  if (!same_layers) d.push_back("attention.layer_pattern: " + kinds_of(o) + " here, " + kinds_of(c) + " in the catalog");
-  cmp("attention.sliding_window", o.sliding_window, c.sliding_window);
-  cmp("attention.chunk_size", o.chunk_size, c.chunk_size);
-  cmp("mla.q_lora_rank", o.mla.q_lora_rank, c.mla.q_lora_rank);
-  cmp("mla.kv_lora_rank", o.mla.kv_lora_rank, c.mla.kv_lora_rank);
-  cmp("mla.qk_rope_head_dim", o.mla.qk_rope_head_dim, c.mla.qk_rope_head_dim);
-  cmp("mla.qk_nope_head_dim", o.mla.qk_nope_head_dim, c.mla.qk_nope_head_dim);
-  cmp("mla.v_head_dim", o.mla.v_head_dim, c.mla.v_head_dim);
-  cmp("moe.experts", o.moe.experts, c.moe.experts);
-  if (o.moe.present() && c.moe.present()) {
-    cmp("moe.experts_per_token", o.moe.experts_per_token, c.moe.experts_per_token);
-    cmp("moe.expert_ffn_size", o.moe.expert_ffn, c.moe.expert_ffn);
-    cmp("moe.shared_experts", o.moe.shared_experts, c.moe.shared_experts);
-    if (o.moe.shared_experts > 0 && c.moe.shared_experts > 0) cmp("moe.shared_expert_ffn_size", o.moe.shared_ffn, c.moe.shared_ffn);
-    cmp("moe.dense_leading_layers", o.moe.dense_leading_layers, c.moe.dense_leading_layers);
-    bool same_moe = true;
-    for (std::int64_t il = 0; same_moe && il < std::min(o.layers, c.layers); ++il) same_moe = o.is_moe_layer(il) == c.is_moe_layer(il);
-    if (!same_moe) d.push_back("moe.layer_step/layer_offset: the MoE layers differ");
-    cmp("moe.router_bias", o.moe.router_bias, c.moe.router_bias);
-    cmp("moe.expert_bias", o.moe.expert_bias, c.moe.expert_bias);
-    cmp("moe.shared_expert_gate", o.moe.shared_expert_gate, c.moe.shared_expert_gate);
-  }
-  cmp("ssm.kind", static_cast<int>(o.ssm.kind), static_cast<int>(c.ssm.kind));
-  if (o.ssm.kind != SsmKind::none && o.ssm.kind == c.ssm.kind) {
-    cmp("ssm.d_state", o.ssm.d_state, c.ssm.d_state);
-    cmp("ssm.d_conv", o.ssm.d_conv, c.ssm.d_conv);
-    cmp("ssm.d_inner", o.ssm.d_inner, c.ssm.d_inner);
-    cmp("ssm.n_groups", o.ssm.n_groups, c.ssm.n_groups);
-    cmp("ssm.n_heads", o.ssm.n_heads, c.ssm.n_heads);
-    cmp("ssm.dt_rank", o.ssm.dt_rank, c.ssm.dt_rank);
-    cmp("ssm.conv_bias", o.ssm.conv_bias, c.ssm.conv_bias);
-    cmp("ssm.proj_bias", o.ssm.proj_bias, c.ssm.proj_bias);
-    cmp("ssm.inner_norms", o.ssm.inner_norms, c.ssm.inner_norms);
-  }
-  cmp("vision.params", o.vision.params, c.vision.params);
-  cmp("vision.projector_params", o.vision.projector_params, c.vision.projector_params);
-  cmp("vision.tokens_per_image", o.vision.tokens_per_image, c.vision.tokens_per_image);
-  cmp("native_format", storage(o.native_format), storage(c.native_format));
-  return d;
-}
-
-AgainstReport check_against(const Catalog& cat, const std::string& dir, Diagnostics& diag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
-  std::vector<fs::path> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
-  if (ec) throw InputError(dir + ": cannot list the directory");
-  std::sort(entries.begin(), entries.end());
-  AgainstReport r;
-  for (const fs::path& p : entries) {
-    std::string name, config;
-    if (fs::is_directory(p, ec)) {
-      name = p.filename().string();
-      config = (p / "config.json").string();
-      if (!fs::is_regular_file(config, ec)) continue;
-    } else if (p.extension() == ".json" && fs::is_regular_file(p, ec)) {
-      name = p.stem().string();
-      config = p.string();
-    } else {
-      continue;
-    }
-    std::string id = name;
-    if (const std::size_t dd = id.find("--"); dd != std::string::npos) id.replace(dd, 2, "/");  // org--name
-    const CatalogModel* cm = cat.find_model(id);
-    if (cm == nullptr) {
-      r.unmatched.push_back(config + " (no catalog model '" + id + "')");
-      continue;
-    }
-    AgainstReport::Match match{config, cm->spec.id, {}};
-    try {
-      match.differences = spec_differences(cm->spec, hf::read_hf_config(config).spec);
-    } catch (const InputError& e) {
-      std::string why = e.what();
-      if (why.rfind(config + ": ", 0) == 0) why = why.substr(config.size() + 2);
-      match.differences.push_back("unreadable: " + why);
-    }
-    for (const std::string& diff : match.differences)
-      diag.report(Location{config, 0, 0}, "model '" + cm->spec.id + "' (" + cm->meta.where.str() + "): " + diff);
-    r.matches.push_back(std::move(match));
-  }
-  return r;
 }
 
 }  // namespace vramfit::io

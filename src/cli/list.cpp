@@ -1,4 +1,4 @@
-// vramfit list models|devices|quants|types|runtimes [--filter TEXT]
+// vramfit list models|devices|quants|types|runtimes|ollama [--filter TEXT]
 #include <fmt/format.h>
 
 #include "catalog/suggest.hpp"
@@ -94,6 +94,25 @@ int run_list(Context& ctx, const ListOptions& opt) {
       t.rows.push_back({r.id, r.name, std::to_string(r.ubatch), r.flash_attention ? "on" : "off", r.kv_type});
       items.push_back({{"id", r.id}, {"name", r.name}, {"ubatch", r.ubatch}, {"flash_attention", r.flash_attention}, {"kv_type", r.kv_type}});
     }
+  } else if (opt.what == "ollama") {
+    // One row per Ollama name:tag (data/ollama.yaml); tags whose model the catalog lacks say so.
+    t.header = {"ollama", "model", "quant", "latest", "note"};
+    for (const io::CatalogOllama& o : cat.ollama) {
+      for (const io::OllamaTag& tag : o.tags) {
+        if (!matches(opt.filter, {o.name + ":" + tag.tag, tag.model})) continue;
+        const std::string quant = tag.quant.empty() ? o.quant : tag.quant;
+        const bool latest = tag.tag == o.latest;
+        t.rows.push_back({o.name + ":" + tag.tag, tag.model, quant, latest ? "yes" : "-", ""});
+        items.push_back({{"name", o.name}, {"tag", tag.tag}, {"model", tag.model}, {"quant", quant}, {"latest", latest}});
+      }
+      for (const io::OllamaMissing& m : o.missing) {
+        if (!matches(opt.filter, {o.name + ":" + m.tag, m.what})) continue;
+        const bool latest = m.tag == o.latest;
+        t.rows.push_back({o.name + ":" + m.tag, "-", "-", latest ? "yes" : "-", "not in the catalog: " + m.what});
+        items.push_back({{"name", o.name}, {"tag", m.tag}, {"model", nullptr}, {"quant", nullptr}, {"latest", latest},
+                         {"missing", m.what}});
+      }
+    }
   }
   if (ctx.format() == "json") {
     Json j = json_document("list");
@@ -110,10 +129,10 @@ int run_list(Context& ctx, const ListOptions& opt) {
 
 void setup_list(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<ListOptions>();
-  CLI::App* sub = app.add_subcommand("list", "list catalog entries: models, devices, quants, types, runtimes");
-  sub->add_option("what", opt->what, "models | devices | quants | types | runtimes")
+  CLI::App* sub = app.add_subcommand("list", "list catalog entries: models, devices, quants, types, runtimes, ollama");
+  sub->add_option("what", opt->what, "models | devices | quants | types | runtimes | ollama")
       ->required()
-      ->check(CLI::IsMember({"models", "devices", "quants", "types", "runtimes"}));
+      ->check(CLI::IsMember({"models", "devices", "quants", "types", "runtimes", "ollama"}));
   sub->add_option("--filter", opt->filter, "only entries whose id, name, vendor or kind contains TEXT");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_list(ctx, *opt); });
 }

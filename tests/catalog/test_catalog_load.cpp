@@ -62,8 +62,12 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<SpeedBand>(), 2u);
   EXPECT_EQ(field_count<EntryMeta>(), 5u);
   EXPECT_EQ(field_count<Location>(), 3u);
+  EXPECT_EQ(field_count<CatalogOllama>(), 7u);
+  EXPECT_EQ(field_count<OllamaTag>(), 3u);
+  EXPECT_EQ(field_count<OllamaMissing>(), 2u);
+  EXPECT_EQ(field_count<OllamaQuantTag>(), 3u);
   // + runtime_where, kv_types_where, link_where (locations, YAML path only)
-  EXPECT_EQ(field_count<Catalog>(), 13u);
+  EXPECT_EQ(field_count<Catalog>(), 15u);
 }
 
 #define SAME(field) EXPECT_EQ(a.field, b.field) << #field
@@ -140,6 +144,19 @@ void SameSpeed(const SpeedProfile& a, const SpeedProfile& b) {
   SAME(prefill_band.high); SAME(prefill_rows); SAME(source);
 }
 
+void SameOllama(const CatalogOllama& a, const CatalogOllama& b) {
+  SAME(name); SAME(latest); SAME(quant); SAME(variants);
+  ASSERT_EQ(a.tags.size(), b.tags.size());
+  for (std::size_t i = 0; i < a.tags.size(); ++i) {
+    SCOPED_TRACE("tag " + a.tags[i].tag);
+    SAME(tags[i].tag); SAME(tags[i].model); SAME(tags[i].quant);
+  }
+  ASSERT_EQ(a.missing.size(), b.missing.size());
+  for (std::size_t i = 0; i < a.missing.size(); ++i) {
+    SAME(missing[i].tag); SAME(missing[i].what);
+  }
+}
+
 #undef SAME
 
 Catalog yaml_catalog() {
@@ -205,6 +222,21 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     SAME_LINK(id); SAME_LINK(name); SAME_LINK(kind); SAME_LINK(pcie_gen); SAME_LINK(bandwidth_gbs);
     SAME_LINK(latency_us); SAME_LINK(source);
   }
+  ASSERT_EQ(y.ollama.size(), c.ollama.size());
+  ASSERT_FALSE(y.ollama.empty());
+  for (std::size_t i = 0; i < y.ollama.size(); ++i) {
+    SCOPED_TRACE("ollama " + y.ollama[i].name);
+    SameOllama(y.ollama[i], c.ollama[i]);
+    SameMeta(y.ollama[i].meta, c.ollama[i].meta);
+  }
+  ASSERT_EQ(y.ollama_quants.size(), c.ollama_quants.size());
+  ASSERT_FALSE(y.ollama_quants.empty());
+  for (std::size_t i = 0; i < y.ollama_quants.size(); ++i) {
+    SCOPED_TRACE("ollama tag suffix " + y.ollama_quants[i].suffix);
+    const OllamaQuantTag& a = y.ollama_quants[i];
+    const OllamaQuantTag& b = c.ollama_quants[i];
+    SAME_LINK(suffix); SAME_LINK(mix); SAME_LINK(where.file); SAME_LINK(where.line); SAME_LINK(where.column);
+  }
   EXPECT_EQ(y.files, c.files);
 }
 
@@ -214,8 +246,8 @@ TEST(CatalogEmbedded, LoadsCleanlyInCollectMode) {
   Diagnostics d(true);
   const Catalog c = load_catalog({}, d);
   EXPECT_TRUE(d.problems().empty()) << vramfit::test::all_problems(d);
-  EXPECT_EQ(c.files, (std::vector<std::string>{"data/devices.yaml", "data/models.yaml", "data/quants.yaml",
-                                               "data/runtimes.yaml", "data/speed.yaml"}));
+  EXPECT_EQ(c.files, (std::vector<std::string>{"data/devices.yaml", "data/models.yaml", "data/ollama.yaml",
+                                               "data/quants.yaml", "data/runtimes.yaml", "data/speed.yaml"}));
   EXPECT_FALSE(c.models.empty());
   EXPECT_FALSE(c.devices.empty());
   EXPECT_FALSE(c.types.empty());
@@ -229,10 +261,12 @@ TEST(CatalogEmbedded, PartsLimitWhatCollectModeReads) {
   parts.devices = false;
   parts.runtimes = false;
   parts.speed = false;
+  parts.ollama = false;
   const Catalog c = load_catalog({}, d, parts);
   EXPECT_TRUE(c.devices.empty());
   EXPECT_TRUE(c.runtimes.empty());
   EXPECT_TRUE(c.speed.empty());
+  EXPECT_TRUE(c.ollama.empty());
   EXPECT_FALSE(c.models.empty());
   EXPECT_EQ(c.files, (std::vector<std::string>{"data/models.yaml", "data/quants.yaml"}));
 }
