@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "catalog/suggest.hpp"
+#include "formats/hf_config.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::cli {
@@ -29,6 +30,34 @@ const TypeTable& Context::types() {
   return *types_;
 }
 
+namespace {
+
+// A Hugging Face directory or config.json as a model file: with safetensors, the tensors' bytes;
+// without, the quantization_config's mix applied by rule.
+io::ModelFile hf_model_file(const std::string& path) {
+  io::hf::HfModel hm = io::hf::read_hf_model(path);
+  io::ModelFile f;
+  f.path = path;
+  f.format = hm.tensors.empty() ? "config.json" : "safetensors";
+  f.model.spec = std::move(hm.spec);
+  ModelSpec& m = f.model.spec;
+  const std::filesystem::path p(path);
+  // The directory's name for DIR or DIR/config.json, the file's stem for any other NAME.json.
+  const std::filesystem::path abs = std::filesystem::absolute(p).lexically_normal();
+  if (std::filesystem::is_directory(p)) m.id = (abs.filename().empty() ? abs.parent_path() : abs).filename().string();
+  else m.id = p.filename() == "config.json" ? abs.parent_path().filename().string() : p.stem().string();
+  if (m.name.empty()) m.name = m.id;
+  f.model.meta.source = {hm.source_path};
+  f.tensors = std::move(hm.tensors);
+  f.mix_id = hm.mix_id;
+  f.notes = std::move(hm.notes);
+  f.stored_as = f.tensors.empty() ? hm.mix_id : fmt::format("{} ({} safetensors tensors)", hm.mix_id, f.tensors.size());
+  f.facts = {{"format", f.format}, {"config", hm.source_path}, {"quantization", hm.mix_id}};
+  return f;
+}
+
+}  // namespace
+
 const Context::LoadedFile& Context::model_file(const std::string& path, const std::string& mmproj) {
   for (const auto& f : files_)
     if (f->file.path == path) return *f;
@@ -37,11 +66,10 @@ const Context::LoadedFile& Context::model_file(const std::string& path, const st
   const bool dir = std::filesystem::is_directory(path, ec);
   if (!dir && !std::filesystem::exists(path, ec)) throw InputError(path + ": no such file or directory");
   const std::string lower = io::to_lower(path);
-  if (!dir && lower.size() > 5 && lower.substr(lower.size() - 5) == ".gguf") {
-    loaded->file = io::read_gguf_model(path, mmproj);
-  } else {
-    throw InputError(path + ": not a model file vramfit reads (a .gguf file)");
-  }
+  const bool gguf = !dir && lower.size() > 5 && lower.substr(lower.size() - 5) == ".gguf";
+  if (!gguf && !mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file (a Hugging Face directory carries its vision tower)");
+  if (gguf) loaded->file = io::read_gguf_model(path, mmproj);
+  else loaded->file = hf_model_file(path);
   io::CatalogMix& mix = loaded->stored;
   mix.mix.id = loaded->file.mix_id.empty() ? std::string("as stored") : loaded->file.mix_id;
   mix.mix.name = loaded->file.stored_as;
@@ -115,8 +143,28 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
     }
   } else {
     if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
-    q.model = &cat.model(model_id);
-    q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+    // NAME:TAG is an Ollama reference first (its tag fixes the quantization, e.g. gpt-oss:20b is
+    // MXFP4); a bare name is a catalog id or alias first, then an Ollama name (llama3.1 = latest).
+    const bool tagged = model_id.find(':') != std::string::npos;
+    const std::optional<io::OllamaMatch> ollama =
+        tagged || cat.find_model(model_id) == nullptr ? cat.resolve_ollama(model_id) : std::nullopt;
+    if (ollama) {
+      q.model = &cat.model(ollama->model);
+      const bool tag_names_quant = std::any_of(cat.ollama_quants.begin(), cat.ollama_quants.end(), [&](const io::OllamaQuantTag& t) {
+        const std::string tail = "-" + io::to_lower(t.suffix);
+        const std::string nt = io::to_lower(ollama->name_tag);
+        return nt.size() > tail.size() && nt.compare(nt.size() - tail.size(), std::string::npos, tail) == 0;
+      });
+      if (!opt.quant.empty() && tag_names_quant && !iequals(opt.quant, ollama->mix))
+        throw InputError("ollama " + ollama->name_tag + " is " + ollama->mix + " already: drop -q " + opt.quant +
+                         " or name a tag without a quantization");
+      q.mix = &cat.mix(opt.quant.empty() ? ollama->mix : opt.quant);
+      model_note = opt.quant.empty() ? ollama->explanation
+                                     : ollama->explanation + "; -q " + q.mix->mix.id + " replaces the tag's quantization";
+    } else {
+      q.model = &cat.model(model_id);
+      q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+    }
   }
   q.runtime = &cat.runtime(opt.runtime);
   Workload& w = q.workload;
