@@ -38,8 +38,34 @@ inline std::string read_small_file(const std::string& file, std::uint64_t max_by
   return text;
 }
 
+// Real configs nest 4 levels deep; a file of a million '[' would cost a million nested values.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Throws when brackets nest deeper than kMaxJsonDepth (strings skipped), before any value is built.
+inline void check_json_depth(std::string_view text, const std::string& file, std::uint64_t byte_offset = 0) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        fail(file, "invalid JSON at byte " + std::to_string(byte_offset + i + 1) + ": nested deeper than " +
+                       std::to_string(kMaxJsonDepth) + " levels");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 // "FILE: invalid JSON at byte N: <what nlohmann says>", one line.
 inline Json parse_json(std::string_view text, const std::string& file) {
+  check_json_depth(text, file);
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

@@ -24,10 +24,11 @@ int safetensors_dtype_bits(std::string_view d) {
 
 SafetensorsHeader parse_safetensors_header(std::string_view text, std::uint64_t data_bytes, const std::string& file) {
   nlohmann::ordered_json j;  // keeps the file's tensor order
+  check_json_depth(text, file, 8);
   try {
     j = nlohmann::ordered_json::parse(text.begin(), text.end());
   } catch (const nlohmann::ordered_json::parse_error& e) {
-    fail(file, "invalid JSON header at byte " + std::to_string(8 + e.byte));
+    fail(file, "invalid JSON header at byte " + std::to_string(8 + e.byte));  // byte counts from the file start
   }
   if (!j.is_object()) fail(file, "header is not a JSON object");
   if (j.size() > kMaxTensorsPerFile) fail(file, "more than " + std::to_string(kMaxTensorsPerFile) + " tensors");

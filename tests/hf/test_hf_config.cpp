@@ -203,6 +203,7 @@ TEST(HfConfig, Errors) {
   expect_input_error([] { parse(R"({"model_type": "falcon"})"); }, "config.json", "unknown model_type 'falcon' (supported: cohere, cohere2,");
   expect_input_error([] { parse(R"({"hidden_size": 1})"); }, "config.json", "no model_type");
   expect_input_error([] { parse("{\"model_type\": \"llama\",\n \"hidden_size\": }"); }, "config.json", "invalid JSON at byte 41: ");
+  expect_input_error([] { parse(std::string(1 << 20, '[')); }, "config.json", "invalid JSON at byte 65: nested deeper than 64 levels");
   expect_input_error([] { parse("[1, 2]"); }, "config.json", "top level: expected a JSON object");
   expect_input_error([] { parse(llama_with(R"(, "num_hidden_layers": 0)")); }, "config.json", "num_hidden_layers: expected an integer from 1");
   expect_input_error([] { parse(llama_with(R"(, "hidden_size": 99999999999)")); }, "config.json",

@@ -119,6 +119,29 @@ TEST(HfModel, GptqPackedTensorsCountTheirWeights) {
   EXPECT_NE(m.notes.back().find("config.json implies"), std::string::npos);
 }
 
+TEST(HfModel, Mxfp4BlocksCountTwoWeightsPerByte) {
+  test::TempDir dir;
+  // A 2-layer gpt-oss: 4 experts of 64 over hidden 64; MXFP4 stores 32 weights in 16 bytes + 1 scale byte.
+  test::write_text(dir.file("config.json"), R"({"model_type": "gpt_oss", "hidden_size": 64, "intermediate_size": 64,
+      "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 256,
+      "max_position_embeddings": 4096, "num_local_experts": 4, "num_experts_per_tok": 2, "sliding_window": 128,
+      "attention_bias": true, "quantization_config": {"quant_method": "mxfp4"}, "torch_dtype": "bfloat16"})");
+  write_tensors(dir.file("model.safetensors"), {{"model.layers.1.mlp.experts.gate_up_proj_blocks", "U8", {4, 128, 2, 16}},
+                                                {"model.layers.1.mlp.experts.gate_up_proj_scales", "U8", {4, 128, 2}},
+                                                {"model.layers.1.mlp.experts.gate_up_proj_bias", "BF16", {4, 128}},
+                                                {"model.layers.1.mlp.router.weight", "BF16", {4, 64}}});
+  const io::hf::HfModel m = io::hf::read_hf_model(dir.str());
+  EXPECT_EQ(m.mix_id, "mxfp4");
+  ASSERT_EQ(m.tensors.size(), 4u);
+  EXPECT_EQ(m.tensors[0].elements, 4 * 128 * 64);  // 16,384 bytes hold 32,768 weights
+  EXPECT_EQ(m.tensors[0].bytes, Bytes{16384});
+  EXPECT_EQ(m.tensors[0].group, TensorGroup::experts);
+  EXPECT_EQ(m.tensors[1].elements, 0);
+  EXPECT_EQ(m.tensors[2].group, TensorGroup::experts);
+  EXPECT_EQ(m.tensors[3].group, TensorGroup::shared);
+  EXPECT_EQ(m.tensors[3].layer, 1);
+}
+
 struct Name {
   const char* name;
   TensorGroup group;

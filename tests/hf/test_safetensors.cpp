@@ -100,6 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"half_byte", R"({"w": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}})", 64, UINT64_MAX,
                 "not a whole number of bytes"},
         Hostile{"missing_fields", R"({"w": {"dtype": "F32"}})", 64, UINT64_MAX, "expected {dtype, shape, data_offsets}"},
+        Hostile{"deep_nesting", "{\"w\": " + std::string(100000, '['), 0, UINT64_MAX, "nested deeper than 64 levels"},
         Hostile{"metadata_not_strings", R"({"__metadata__": {"x": 1}})", 0, UINT64_MAX, "__metadata__.x is not a string"}),
     [](const ::testing::TestParamInfo<Hostile>& i) { return std::string(i.param.name); });
 
