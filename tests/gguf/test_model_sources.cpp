@@ -110,6 +110,27 @@ TEST_F(ModelSources, FileErrorsAreOneLineExit2) {
   }
 }
 
+TEST_F(ModelSources, MmprojAddsTheVisionProjector) {
+  // A clip file of two f16 tensors: 1024 x 1024 x 2 B = 2,097,152 B and 4096 x 1024 x 2 B = 8,388,608 B.
+  gguf::Writer clip;
+  clip.add_string("general.architecture", "clip");
+  clip.add_tensor("v.blk.0.attn_q.weight", {1024, 1024}, 1, 2097152);
+  clip.add_tensor("mm.0.weight", {1024, 4096}, 1, 8388608);
+  clip.write(dir_ / "mmproj.gguf");
+  const nlohmann::json text = estimate_json({file("llama8b.gguf")});
+  const nlohmann::json vlm = estimate_json({file("llama8b.gguf"), "--mmproj", file("mmproj.gguf")});
+  EXPECT_EQ(vlm["weights"]["bytes"].get<std::int64_t>(), text["weights"]["bytes"].get<std::int64_t>() + 10485760);
+  // Parameters: 1024 x 1024 + 1024 x 4096 = 5,242,880 more in total, the text model's unchanged.
+  EXPECT_EQ(vlm["weights"]["params"].get<std::int64_t>(), text["weights"]["params"].get<std::int64_t>() + 5242880);
+  EXPECT_EQ(vlm["weights"]["params_text"], text["weights"]["params_text"]);
+  const nlohmann::json text_only = estimate_json({file("llama8b.gguf"), "--mmproj", file("mmproj.gguf"), "--text-only"});
+  EXPECT_EQ(text_only["weights"]["bytes"], text["weights"]["bytes"]);
+  // The projector alone is not a model.
+  const Result r = vramfit_cli({"estimate", file("mmproj.gguf")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("vision projector (mmproj) file: pass it with --mmproj"), std::string::npos) << r.err;
+}
+
 TEST_F(ModelSources, ShowReadsTheTensorTypes) {
   const Result r = vramfit_cli({"show", file("llama8b.gguf"), "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
