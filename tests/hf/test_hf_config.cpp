@@ -190,6 +190,40 @@ TEST(HfConfig, Llama4InterleavedMoeUsesDenseMlpSize) {
   EXPECT_EQ(c.spec.chunk_size, 8192);
 }
 
+TEST(HfConfig, Qwen2VlVisionTower) {
+  // Qwen2-VL-7B: the Qwen2.5-7B text stack (reference 7,615,616,512) + ViT. Hand count of the ViT
+  // (modeling_qwen2_vl.py): patch Conv3d 3*2*14*14*1280 = 1,505,280; per block 2 LayerNorms 4*1280 +
+  // qkv 3*1280^2+3*1280 + proj 1280^2+1280 + fc1/fc2 2*1280*5120+5120+1280 = 19,677,440, x32 =
+  // 629,678,080; merger LayerNorm 2560 + 5120^2+5120 + 5120*3584+3584 = 44,575,744 -> 675,759,104
+  // (the Qwen2-VL paper's "675M" ViT).
+  const HfConfig c = parse(R"({"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944,
+      "num_hidden_layers": 28, "num_attention_heads": 28, "num_key_value_heads": 4, "vocab_size": 152064,
+      "max_position_embeddings": 32768, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+      "vision_config": {"depth": 32, "embed_dim": 1280, "mlp_ratio": 4, "num_heads": 16, "hidden_size": 3584,
+      "in_chans": 3, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2}})");
+  EXPECT_EQ(c.spec.vision.params, 675759104);
+  EXPECT_EQ(count_params(c.spec).total, 7615616512 + 675759104);
+  EXPECT_EQ(c.spec.vision.tokens_per_image, 1369);  // ceil(1024 / 28)^2
+}
+
+TEST(HfConfig, Mistral3PixtralTower) {
+  // Mistral-Small-3.1-24B: the Mistral-Small-24B text stack (reference 23,572,403,200) + Pixtral.
+  // Hand count (modeling_pixtral.py): patch conv 3*14*14*1024 = 602,112 + ln_pre 1024 + 24 x (2*1024
+  // + 4*1024^2 + 3*1024*4096 = 16,779,264) = 403,305,472; projector (modeling_mistral3.py) RMSNorm
+  // 1024 + merger 4096*1024 + linear_1 1024*5120 + linear_2 5120^2 = 35,652,608. Total 24.01 B.
+  const HfConfig c = parse(R"({"model_type": "mistral3", "spatial_merge_size": 2, "multimodal_projector_bias": false,
+      "torch_dtype": "bfloat16", "text_config": {"model_type": "mistral", "hidden_size": 5120, "intermediate_size": 32768,
+      "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+      "vocab_size": 131072, "max_position_embeddings": 131072, "sliding_window": null},
+      "vision_config": {"model_type": "pixtral", "hidden_size": 1024, "intermediate_size": 4096,
+      "num_hidden_layers": 24, "num_attention_heads": 16, "patch_size": 14, "image_size": 1540}})");
+  EXPECT_EQ(c.spec.vision.params, 403305472);
+  EXPECT_EQ(c.spec.vision.projector_params, 35652608);
+  EXPECT_EQ(count_params(c.spec).total, 23572403200 + 403305472 + 35652608);
+  EXPECT_EQ(c.spec.vision.tokens_per_image, 55 * 55 + 55);  // 1540 / 28 = 55 per side, one break per row
+  EXPECT_EQ(c.spec.max_context, 131072);
+}
+
 TEST(HfConfig, DeepSeekMtpLayerIsANote) {
   const HfConfig c = io::hf::read_hf_config(fixture("deepseek-v3"));
   EXPECT_EQ(c.mix_id, "fp8-block");
