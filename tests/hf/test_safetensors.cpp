@@ -2,6 +2,7 @@
 // hostile variant the reader must refuse with an InputError naming the file.
 #include <gtest/gtest.h>
 
+#include "formats/hf_config.hpp"
 #include "formats/safetensors.hpp"
 #include "hf_test_util.hpp"
 
@@ -130,6 +131,9 @@ TEST(Safetensors, IndexNamesShardsBesideIt) {
   test::write_text(dir.file("model.safetensors.index.json"), R"({"weight_map": {"a": "model-00003-of-00003.safetensors"}})");
   expect_input_error([&] { io::hf::safetensors_files(dir.str()); }, dir.file("model.safetensors.index.json"),
                      "shard 'model-00003-of-00003.safetensors' is missing");
+  std::filesystem::resize_file(dir.file("model.safetensors.index.json"), io::hf::kMaxIndexBytes + 1);
+  expect_input_error([&] { io::hf::safetensors_files(dir.str()); }, dir.file("model.safetensors.index.json"),
+                     "safetensors index is 67108865 bytes, more than the 64 MiB limit");
   test::write_text(dir.file("model.safetensors.index.json"), R"({"weight_map": )");
   expect_input_error([&] { io::hf::safetensors_files(dir.str()); }, dir.file("model.safetensors.index.json"), "invalid JSON at byte");
 }
