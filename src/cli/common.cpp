@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "catalog/suggest.hpp"
+#include "cli/planning.hpp"
 #include "formats/hf_config.hpp"
 #include "formats/parse.hpp"
 
@@ -343,9 +344,13 @@ void resolve_tensor_parallel(const io::Catalog& cat, const Query& q, const Place
 
 }  // namespace
 
-ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& opt) {
+ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const PlacementOptions& given) {
+  // --device local: the devices `vramfit detect` finds (src/cli/detect.cpp), as ordinary options.
+  std::vector<std::string> local_notes;
+  const PlacementOptions opt = names_local(given) ? expand_local(ctx, given, &local_notes) : given;
   const io::Catalog& cat = ctx.catalog();
   ResolvedPlacement r;
+  r.assumptions = local_notes;
   const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
   const DeviceSpec* host_spec = nullptr;
   for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));

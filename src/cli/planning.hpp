@@ -1,0 +1,84 @@
+// What `recommend`, `what-fits`, `detect` and `chart` share: evaluating one device configuration for
+// one query (the same resolve_placement + place + speed path as `fit`), the candidate configurations
+// of the catalog, their price / power / caveats, and `--device local` (src/cli/detect.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "cli/planning_data.hpp"
+#include "cli/render.hpp"
+#include "cli/speed_report.hpp"
+
+namespace vramfit::cli {
+
+// A device configuration as `--device` arguments, with what the catalog knows of its cost.
+struct Config {
+  std::string label;                 // "rtx-3090x2", "rtx-3090 + rtx-4060-ti-16gb", "apple-m4-pro:48GB"
+  std::vector<std::string> devices;  // --device values
+  std::vector<const Device*> parts;  // one per physical device (x2 -> twice)
+  double price_usd = 0;              // 0 = unknown
+  bool price_lower_bound = false;    // Apple: the entry configuration's price
+  double tdp_w = 0;                  // accelerators' board power; 0 = unknown
+  std::string kind;                  // gpu | multi-gpu | mixed | apple | soc | cpu | local
+};
+
+struct Evaluation {
+  Config config;
+  Placement placement;
+  SpeedReport speed;
+  std::vector<std::string> assumptions;  // of the placement (first evaluation only is printed)
+  bool fits = false;                     // everything on the accelerators (or a CPU-only run that fits)
+  double tps = 0;                        // calibrated decode tokens/s at half the context; 0 = unknown
+  Bytes least_headroom{0};
+  std::vector<std::string> caveats;
+};
+
+// The question every evaluation shares: query, estimate (computed once) and placement options.
+struct Question {
+  Query query;
+  MemoryEstimate estimate;
+  PlacementOptions placement;  // --reserve, --split, --host ... ; devices are replaced per config
+};
+
+Question make_question(Context& ctx, const std::string& model, const WorkloadOptions& w, const PlacementOptions& p);
+
+// Places the query on a configuration; a placement error (more GPUs than layers, a tensor-parallel
+// degree the heads do not allow) gives nullopt.
+std::optional<Evaluation> evaluate(Context& ctx, const Question& q, const Config& c);
+
+// Candidate generation for `recommend`.
+struct CandidateFilter {
+  std::vector<std::string> kinds;  // device kinds allowed (empty: all)
+  bool laptop = false;             // CPU presets: dual-channel only
+  std::int64_t max_gpus = 8;
+  bool mixed_pairs = true;
+};
+
+// Every configuration that holds the query: per GPU kind the fewest (1..max) that fit, mixed pairs of
+// one vendor where neither card alone fits, Apple chips and CPU presets with each memory option.
+std::vector<Evaluation> fitting_configs(Context& ctx, const Question& q, const CandidateFilter& f);
+
+// "$1,599", "≥$1,399", "?"
+std::string price_str(const Config& c);
+std::string tps_str(double tps);
+// Peak draw (accelerators + system) when the accelerators' power is known, else 0.
+double config_draw_w(const Config& c, const PowerRules& r);
+
+// --device local: the devices `detect` finds, as placement options (GPUs with their reported memory,
+// memory already in use as --reserve, available RAM as --ram, measured bandwidth). Leaves other
+// --device values as they are. Recorded outputs: VRAMFIT_DETECT_DIR (docs/planning.md).
+PlacementOptions expand_local(Context& ctx, const PlacementOptions& opt, std::vector<std::string>* notes = nullptr);
+bool names_local(const PlacementOptions& opt);
+
+}  // namespace vramfit::cli
+
+namespace vramfit::cli {
+
+// A plain non-negative decimal number for --budget, --min-tps, --kwh-price ... ("1500", "0.15");
+// units or signs are refused with a one-line error naming the option.
+double parse_amount(const std::string& text, const std::string& what, bool allow_zero = false);
+
+}  // namespace vramfit::cli

@@ -1,0 +1,223 @@
+// Evaluating device configurations for recommend / what-fits / chart, and the catalog's candidates.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cli/planning.hpp"
+
+namespace vramfit::cli {
+
+Question make_question(Context& ctx, const std::string& model, const WorkloadOptions& w, const PlacementOptions& p) {
+  Question q{resolve_query(ctx, model, w), {}, p};
+  q.estimate = estimate(ctx, q.query);
+  return q;
+}
+
+namespace {
+
+// "GTX 1070 (sm_61): current PyTorch and vLLM wheels do not support this GPU" from the support rules.
+std::string compat_caveat(const Device& d) {
+  if (d.vendor != "nvidia" || d.compute_capability.empty()) return "";
+  std::vector<std::string> missing;
+  for (const SupportResult& s : check_support(planning_data().support, d.vendor, d.compute_capability, d.gfx_target))
+    if (s.known && !s.supported && (s.runtime.rfind("PyTorch", 0) == 0 || s.runtime == "vLLM")) missing.push_back(s.runtime);
+  if (missing.empty()) return "";
+  return fmt::format("{} ({}): current {} do not support this GPU (llama.cpp CUDA 12 builds do)", d.name,
+                     sm_name(d.compute_capability), missing.size() > 1 ? "PyTorch and vLLM wheels" : missing.front());
+}
+
+void add_caveats(const Question& q, Evaluation& ev) {
+  const Placement& p = ev.placement;
+  std::vector<std::string>& cv = ev.caveats;
+  const Config& c = ev.config;
+  const std::size_t gpus = p.gpus.size();
+  if (gpus > 1) {
+    const bool nvlink = std::all_of(c.parts.begin(), c.parts.end(), [](const Device* d) { return d->nvlink_gbs > 0; });
+    if (p.split == Parallelism::tensor) {
+      cv.push_back(fmt::format("tensor parallel over {}: {:.2f} ms of all-reduces per token", p.link.name,
+                               p.tp_comm_per_token.value() * 1e3));
+    } else {
+      cv.push_back("layer split: the GPUs run one after the other, decoding is no faster than on one GPU");
+    }
+    if (!nvlink)
+      cv.push_back(p.split == Parallelism::tensor ? "no NVLink: every all-reduce crosses PCIe (the PCIe penalty of tensor parallel)"
+                                                  : "no NVLink on these cards: fine for the layer split (only activations cross PCIe); tensor parallel (vLLM) would pay PCIe all-reduces");
+  }
+  if (c.kind == "apple")
+    cv.push_back("unified memory bandwidth is shared with the CPU and other processes: sustained speed 15-30 % lower under load (seed 002)");
+  std::vector<const Device*> seen;
+  for (const Device* d : c.parts) {
+    if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+    seen.push_back(d);
+    if (std::string w = compat_caveat(*d); !w.empty()) cv.push_back(w);
+  }
+  if (c.price_lower_bound) cv.push_back("price of the entry configuration: more memory costs more");
+  if (c.kind == "cpu") cv.push_back("CPU only: prompt processing is slow; memory bandwidth sets the decode speed");
+  if (!ev.speed.unknown_why.empty()) cv.push_back("speed: " + ev.speed.unknown_why);
+  (void)q;
+}
+
+}  // namespace
+
+std::optional<Evaluation> evaluate(Context& ctx, const Question& q, const Config& c) {
+  PlacementOptions opt = q.placement;
+  opt.devices = c.devices;
+  Evaluation ev;
+  ev.config = c;
+  ResolvedPlacement rp;
+  try {
+    rp = resolve_placement(ctx, q.query, opt);
+    ev.placement = place(q.query.model->spec, q.estimate, rp.request);
+  } catch (const CoreError& e) {
+    if (e.kind() == ErrorKind::placement || e.kind() == ErrorKind::invalid_model) return std::nullopt;
+    throw;
+  } catch (const io::InputError&) {
+    // e.g. a tensor-parallel degree or a link that does not apply to this configuration
+    if (opt.tensor_parallel()) return std::nullopt;
+    throw;
+  }
+  const Placement& p = ev.placement;
+  ev.fits = p.verdict == Verdict::fits;
+  ev.assumptions = rp.assumptions;
+  const Workload& w = q.query.workload;
+  ev.speed = speed_report(q.query.model->spec, q.estimate, p, speed_setup(ctx.catalog(), rp.specs, p, ""), w,
+                          std::min<std::int64_t>(kDefaultPrompt, w.context));
+  if (ev.speed.decode.size() >= 2 && ev.speed.decode[1].known) ev.tps = ev.speed.decode[1].tokens_per_second.value();
+  bool first = true;
+  for (const DevicePlan& d : p.gpus)
+    if (d.known() && (first || d.headroom() < ev.least_headroom)) ev.least_headroom = d.headroom(), first = false;
+  if (p.gpus.empty() && p.host.known()) ev.least_headroom = p.host.headroom();
+  add_caveats(q, ev);
+  return ev;
+}
+
+namespace {
+
+bool kind_allowed(const CandidateFilter& f, const Device& d) {
+  if (f.kinds.empty()) return true;
+  return std::find(f.kinds.begin(), f.kinds.end(), to_string(d.kind)) != f.kinds.end();
+}
+
+std::string gib_option(double g) { return fmt::format("{:g}GB", g); }
+
+}  // namespace
+
+std::vector<Evaluation> fitting_configs(Context& ctx, const Question& q, const CandidateFilter& f) {
+  const io::Catalog& cat = ctx.catalog();
+  std::vector<Evaluation> out;
+  const bool tensor = q.placement.tensor_parallel();
+  // What one GPU of unlimited size would hold: a lower bound for the memory a configuration needs.
+  const Placement full = full_offload(q.query, q.estimate);
+  const double need = double((full.gpus.front().total() - full.gpus.front().overhead).value());
+  const double reserve = 0;  // --reserve is applied by resolve_placement
+  auto keep = [&](std::optional<Evaluation> ev) {
+    if (ev && ev->fits) {
+      out.push_back(std::move(*ev));
+      return true;
+    }
+    return false;
+  };
+  std::vector<const Device*> fits_alone, priced_gpus;
+  for (const io::CatalogDevice& cd : cat.devices) {
+    const Device& d = cd.device;
+    if (!kind_allowed(f, d) || d.kind == DeviceKind::accelerator || default_backend(d).empty()) continue;
+    if (d.is_cpu()) {
+      if (tensor || (f.laptop && d.channels > 2)) continue;
+      // The smallest memory option that holds it: larger options cost more and run no faster.
+      for (double g : d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib) {
+        if (gib(g).value() < need * 0.9) continue;
+        Config c{d.id + ":" + gib_option(g), {d.id + ":" + gib_option(g)}, {}, 0, false, 0, "cpu"};
+        if (keep(evaluate(ctx, q, c))) break;
+      }
+      continue;
+    }
+    if (d.unified_memory()) {
+      // Ultra chips ship only in desktops (Mac Studio, Mac Pro); Jetson and DGX Spark are not laptops.
+      if (tensor || (f.laptop && (d.id.find("ultra") != std::string::npos || d.kind != DeviceKind::apple))) continue;
+      const std::vector<double> options = d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib;
+      const double smallest = *std::min_element(options.begin(), options.end());
+      for (double g : options) {
+        if (gib(g).value() < need) continue;
+        const std::string spec = options.size() > 1 ? d.id + ":" + gib_option(g) : d.id;
+        Config c{spec, {spec}, {&d}, d.launch_price_usd, d.launch_price_usd > 0 && g > smallest, d.tdp_w,
+                 d.kind == DeviceKind::apple ? "apple" : "soc"};
+        if (keep(evaluate(ctx, q, c))) break;  // more memory costs more and is not faster
+      }
+      continue;
+    }
+    const double cap = double(d.capacity().value());
+    const double overhead = double(q.query.runtime->device_overhead(d.backend()).value());
+    for (std::int64_t n = 1; n <= f.max_gpus; ++n) {
+      if (double(n) * (cap - overhead - reserve) < need * 0.98) continue;  // cannot hold the weights
+      const std::string spec = n == 1 ? d.id : fmt::format("{}x{}", d.id, n);
+      Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), d.launch_price_usd * double(n), false,
+               d.tdp_w * double(n), n == 1 ? "gpu" : "multi-gpu"};
+      if (keep(evaluate(ctx, q, c))) {
+        if (n == 1) fits_alone.push_back(&d);
+        break;
+      }
+    }
+    if (d.launch_price_usd > 0 && d.kind == DeviceKind::gpu) priced_gpus.push_back(&d);
+  }
+  // Mixed pairs (llama.cpp's layer split in proportion to memory) of one vendor's priced cards, where
+  // neither card alone holds the model (else that card alone is cheaper and as fast).
+  if (f.mixed_pairs && !tensor) {
+    std::sort(priced_gpus.begin(), priced_gpus.end(), [](const Device* a, const Device* b) {
+      return a->memory_gib != b->memory_gib ? a->memory_gib > b->memory_gib : a->id < b->id;
+    });
+    for (std::size_t i = 0; i < priced_gpus.size(); ++i)
+      for (std::size_t j = i + 1; j < priced_gpus.size(); ++j) {
+        const Device* a = priced_gpus[i];
+        const Device* b = priced_gpus[j];
+        if (a->vendor != b->vendor) continue;
+        if (std::find(fits_alone.begin(), fits_alone.end(), a) != fits_alone.end() ||
+            std::find(fits_alone.begin(), fits_alone.end(), b) != fits_alone.end())
+          continue;
+        const double overhead = double(q.query.runtime->device_overhead(a->backend()).value());
+        if (double(a->capacity().value() + b->capacity().value()) - 2 * overhead < need * 0.98) continue;
+        Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, a->launch_price_usd + b->launch_price_usd, false,
+                 a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
+        keep(evaluate(ctx, q, c));
+      }
+  }
+  return out;
+}
+
+std::string price_str(const Config& c) {
+  if (c.price_usd <= 0) return "?";
+  const auto whole = static_cast<long long>(std::llround(c.price_usd));
+  std::string digits = std::to_string(whole), grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return (c.price_lower_bound ? ">=$" : "$") + grouped;
+}
+
+std::string tps_str(double tps) {
+  if (tps <= 0) return "?";
+  if (tps >= 100) return fmt::format("{:.0f}", tps);
+  if (tps >= 10) return fmt::format("{:.1f}", tps);
+  return fmt::format("{:.2f}", tps);
+}
+
+double config_draw_w(const Config& c, const PowerRules& r) { return c.tdp_w > 0 ? peak_draw_w(c.tdp_w, r) : 0; }
+
+}  // namespace vramfit::cli
+
+namespace vramfit::cli {
+
+double parse_amount(const std::string& text, const std::string& what, bool allow_zero) {
+  std::string s;
+  for (char ch : text)
+    if (ch != ' ') s += ch;
+  char* end = nullptr;
+  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+  if (s.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0 || (!allow_zero && v == 0) || v > 1e12)
+    throw io::InputError(fmt::format("{} '{}': expected a {} number", what, text, allow_zero ? "non-negative" : "positive"));
+  return v;
+}
+
+}  // namespace vramfit::cli

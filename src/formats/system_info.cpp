@@ -1,0 +1,162 @@
+#include "formats/system_info.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace vramfit::io {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+// A whole non-negative integer (digits only), else -1.
+std::int64_t whole(const std::string& s) {
+  const std::string t = trim(s);
+  if (t.empty() || t.size() > 18 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) return -1;
+  return std::stoll(t);
+}
+
+// "key: value" or "key = value" (sysctl prints the first, some tools the second).
+std::pair<std::string, std::string> key_value(const std::string& line) {
+  auto pos = line.find(':');
+  if (pos == std::string::npos) pos = line.find('=');
+  if (pos == std::string::npos) return {"", ""};
+  return {trim(line.substr(0, pos)), trim(line.substr(pos + 1))};
+}
+
+}  // namespace
+
+std::vector<GpuReading> parse_nvidia_smi(const std::string& text, std::vector<std::string>& problems) {
+  std::vector<GpuReading> out;
+  int n = 0;
+  for (const std::string& raw : lines_of(text)) {
+    ++n;
+    const std::string line = trim(raw);
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string item;
+    while (std::getline(ss, item, ',')) f.push_back(trim(item));
+    if (f.size() != 6) {
+      problems.push_back("nvidia-smi line " + std::to_string(n) + ": expected 6 fields, got " + std::to_string(f.size()));
+      continue;
+    }
+    GpuReading g;
+    g.vendor = "nvidia";
+    g.name = f[0];
+    g.total_mib = whole(f[1]);
+    g.used_mib = whole(f[2]);
+    g.free_mib = whole(f[3]);
+    g.compute_capability = f[4] == "[N/A]" ? "" : f[4];
+    g.driver = f[5];
+    if (g.total_mib <= 0 || g.used_mib < 0 || g.free_mib < 0) {
+      problems.push_back("nvidia-smi line " + std::to_string(n) + ": memory is not a number of MiB ('" + f[1] + "', '" + f[2] + "', '" + f[3] + "')");
+      continue;
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::vector<GpuReading> parse_rocm_smi(const std::string& text, std::vector<std::string>& problems) {
+  std::vector<GpuReading> out;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false, true);
+  if (j.is_discarded() || !j.is_object()) {
+    if (!trim(text).empty()) problems.push_back("rocm-smi: output is not a JSON object");
+    return out;
+  }
+  // Key case changed between rocm-smi versions ("Card series" in 5.x, "Card Series" in 6.x).
+  auto str = [](const nlohmann::json& o, const std::string& k) {
+    auto lower = [](std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    for (auto it = o.begin(); it != o.end(); ++it)
+      if (lower(it.key()) == lower(k) && it.value().is_string()) return it.value().get<std::string>();
+    return std::string();
+  };
+  // Cards in their number order ("card0", "card1" ... "card10"), not the text order of the keys.
+  std::vector<std::pair<std::int64_t, std::string>> cards;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key().rfind("card", 0) == 0 && it.value().is_object()) cards.emplace_back(whole(it.key().substr(4)), it.key());
+  std::sort(cards.begin(), cards.end());
+  for (const auto& [index, key] : cards) {
+    const nlohmann::json& c = j[key];
+    GpuReading g;
+    g.vendor = "amd";
+    g.name = str(c, "Card series");
+    if (g.name.empty()) g.name = str(c, "Card model");
+    g.gfx_target = str(c, "GFX Version");
+    const std::int64_t total = whole(str(c, "VRAM Total Memory (B)"));
+    const std::int64_t used = whole(str(c, "VRAM Total Used Memory (B)"));
+    if (total <= 0) {
+      problems.push_back("rocm-smi " + key + ": no 'VRAM Total Memory (B)'");
+      continue;
+    }
+    g.total_mib = total / (1024 * 1024);
+    g.used_mib = used > 0 ? used / (1024 * 1024) : 0;
+    g.free_mib = g.total_mib - g.used_mib;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+AppleReading parse_sysctl(const std::string& text) {
+  AppleReading a;
+  for (const std::string& line : lines_of(text)) {
+    const auto [k, v] = key_value(line);
+    if (k == "machdep.cpu.brand_string") a.chip = v;
+    else if (k == "hw.model") a.model = v;
+    else if (k == "hw.memsize") a.memory_bytes = std::max<std::int64_t>(whole(v), 0);
+    else if (k == "iogpu.wired_limit_mb") a.wired_limit_mb = std::max<std::int64_t>(whole(v), 0);
+  }
+  a.present = a.chip.rfind("Apple ", 0) == 0 && a.memory_bytes > 0;
+  return a;
+}
+
+HostMemory parse_meminfo(const std::string& text) {
+  HostMemory m;
+  for (const std::string& line : lines_of(text)) {
+    const auto [k, v] = key_value(line);
+    // Values are in kB (KiB): "MemTotal:       65536000 kB".
+    const std::int64_t kib = whole(v.substr(0, v.find(' ')));
+    if (kib < 0) continue;
+    if (k == "MemTotal") m.total_bytes = kib * 1024;
+    else if (k == "MemAvailable") m.available_bytes = kib * 1024;
+  }
+  return m;
+}
+
+CpuReading parse_cpuinfo(const std::string& text) {
+  CpuReading c;
+  std::set<std::pair<std::string, std::string>> cores;
+  std::string physical;
+  for (const std::string& line : lines_of(text)) {
+    const auto [k, v] = key_value(line);
+    if (k == "processor") ++c.logical;
+    else if (k == "model name" && c.model.empty()) c.model = v;
+    else if (k == "physical id") physical = v;
+    else if (k == "core id") cores.emplace(physical, v);
+  }
+  c.cores = static_cast<std::int64_t>(cores.size());
+  return c;
+}
+
+}  // namespace vramfit::io
