@@ -78,6 +78,7 @@ Json config_json(const Evaluation& e, const Limits& l, const PowerRules& r) {
   j["configuration"] = e.config.label;
   j["devices"] = e.config.devices;
   j["kind"] = e.config.kind;
+  j["verdict"] = to_string(e.placement.verdict);
   j["price_usd"] = or_null(e.config.price_usd);
   j["price_lower_bound"] = e.config.price_lower_bound;
   j["decode_tokens_per_second"] = or_null(e.tps);

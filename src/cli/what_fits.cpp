@@ -57,6 +57,8 @@ int run_what_fits(Context& ctx, const WhatFitsOptions& o) {
   if (names_local(p)) p = expand_local(ctx, p, &local_notes);
   Config config;
   for (const std::string& d : p.devices) config.label += (config.label.empty() ? "" : " + ") + d;
+  if (config.label.empty())  // a CPU-only host described by --ram / --ram-bandwidth (--device local)
+    config.label = fmt::format("CPU only ({} RAM at {})", p.ram.empty() ? "?" : p.ram, p.ram_bandwidth.empty() ? "?" : p.ram_bandwidth);
   config.devices = p.devices;
   config.kind = "given";
   std::vector<Row> rows;
