@@ -201,6 +201,10 @@ int run_model(Context& ctx, const RecommendOptions& o) {
     ctx.io.out << dump(j);
     return code;
   }
+  if (ctx.format() == "csv") {  // the bare table, for spreadsheets and scripts
+    ctx.io.out << configs_text(ranked, l, pd.power, "csv");
+    return code;
+  }
   std::string out = "recommend: " + headline(q.query) + limits_text(l) + "\n";
   out += fmt::format("{} configurations hold the model, {} meet the requirements", all.size(), total);
   if (ranked.empty()) {
@@ -301,6 +305,10 @@ int run_use_case(Context& ctx, const RecommendOptions& o) {
     if (!finetune_note.empty()) j["note"] = finetune_note;
     j["assumptions"] = assumptions;
     ctx.io.out << dump(j);
+    return code;
+  }
+  if (ctx.format() == "csv") {
+    ctx.io.out << t.csv();
     return code;
   }
   std::string out = fmt::format("use case: {} ({})\n\n", u.name, u.id) + t.render(ctx.format());

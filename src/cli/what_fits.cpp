@@ -138,6 +138,10 @@ int run_what_fits(Context& ctx, const WhatFitsOptions& o) {
                       fmt::format("{:.2f}", r.bits), r.quality ? r.quality->level : "?", size_str(total),
                       size_str(r.ev.least_headroom), tps_str(r.ev.tps)});
   }
+  if (ctx.format() == "csv") {  // the bare table
+    ctx.io.out << t.csv();
+    return code;
+  }
   std::string ctx_label = o.workload.context.empty() ? "4096 (or the model maximum)" : o.workload.context;
   std::string out = fmt::format("what fits on {} · context {}{}\n\n", config.label, ctx_label,
                                 min_tps > 0 ? fmt::format(" · at least {:g} tok/s", min_tps) : "");
