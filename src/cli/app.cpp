@@ -30,6 +30,7 @@ int run(int argc, const char* const* argv, Io& io) {
   setup_show(app, ctx, exit_code);
   setup_catalog(app, ctx, exit_code);
   setup_import(app, ctx, exit_code);
+  setup_validate(app, ctx, exit_code);
   setup_recommend(app, ctx, exit_code);
   setup_what_fits(app, ctx, exit_code);
   setup_detect(app, ctx, exit_code);
@@ -41,7 +42,7 @@ int run(int argc, const char* const* argv, Io& io) {
       for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
       if (std::find(names.begin(), names.end(), argv[1]) == names.end())
         throw io::InputError(std::string("unknown command '") + argv[1] + "'" + io::did_you_mean(argv[1], names) +
-                             " (commands: estimate, fit, table, list, show, catalog, import, recommend, what-fits, detect, chart)");
+                             " (commands: estimate, fit, table, list, show, catalog, import, recommend, what-fits, detect, chart, validate)");
     }
     if (argc > 2 && std::string(argv[1]) == "catalog" && argv[2][0] != '-' && std::string(argv[2]) != "check")
       throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +

@@ -1,0 +1,682 @@
+#include "formats/runtime_log.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+
+#include "catalog/diagnostics.hpp"
+
+namespace vramfit::io {
+
+const char* to_string(LogKind k) {
+  switch (k) {
+    case LogKind::llamacpp: return "llama.cpp";
+    case LogKind::vllm: return "vllm";
+    case LogKind::ollama_ps: return "ollama ps";
+  }
+  return "?";
+}
+
+namespace {
+
+using sv = std::string_view;
+
+bool contains(sv s, sv what) { return s.find(what) != sv::npos; }
+
+sv trim(sv s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// A number at the start of s (after blanks), with ',' thousands separators allowed ("447,232").
+std::optional<double> number_at(sv s, std::size_t* used = nullptr) {
+  std::size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  std::string digits;
+  std::size_t j = i;
+  if (j < s.size() && (s[j] == '-' || s[j] == '+')) digits += s[j++];
+  bool any = false;
+  for (; j < s.size() && digits.size() < 40; ++j) {
+    const char c = s[j];
+    if (std::isdigit(static_cast<unsigned char>(c))) digits += c, any = true;
+    else if (c == '.' || ((c == 'e' || c == 'E') && any)) digits += c;
+    else if ((c == '-' || c == '+') && !digits.empty() && (digits.back() == 'e' || digits.back() == 'E')) digits += c;
+    else if (c == ',' && any && digits.find('.') == std::string::npos && j + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[j + 1]))) continue;
+    else break;
+  }
+  if (!any) return std::nullopt;
+  double v = 0;
+  const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (r.ec != std::errc() || !(v == v) || v > 1e18 || v < -1e18) return std::nullopt;
+  if (used != nullptr) *used = j;
+  return v;
+}
+
+std::optional<std::int64_t> int_at(sv s) {
+  const auto v = number_at(s);
+  if (!v || *v != static_cast<double>(static_cast<std::int64_t>(*v))) return std::nullopt;
+  return static_cast<std::int64_t>(*v);
+}
+
+// "[32, 32, 0, ...]" or "32": the largest value (per-layer arrays in print_info; layers without KV
+// print 0, so the largest is the model's figure).
+std::optional<std::int64_t> int_or_array_max(sv s) {
+  s = trim(s);
+  if (s.empty() || s.front() != '[') return int_at(s);
+  std::optional<std::int64_t> best;
+  s.remove_prefix(1);
+  while (!s.empty()) {
+    std::size_t used = 0;
+    const auto v = number_at(s, &used);
+    if (!v) break;
+    if (!best || *v > double(*best)) best = static_cast<std::int64_t>(*v);
+    s.remove_prefix(used);
+    const std::size_t c = s.find(',');
+    if (c == sv::npos) break;
+    s.remove_prefix(c + 1);
+  }
+  return best;
+}
+
+// The "KEY = VALUE" after "PREFIX:" of a llama.cpp info line; key trimmed.
+bool key_value(sv rest, sv& key, sv& value) {
+  const std::size_t eq = rest.find('=');
+  if (eq == sv::npos) return false;
+  key = trim(rest.substr(0, eq));
+  value = trim(rest.substr(eq + 1));
+  return !key.empty();
+}
+
+template <class T>
+void set(Fact<T>& f, T v, int line) {
+  if (f.known()) return;  // the first occurrence wins (a second model or context is ignored)
+  f.value = std::move(v);
+  f.line = line;
+}
+
+void set_int(Fact<std::int64_t>& f, sv value, int line) {
+  if (const auto v = int_or_array_max(value)) set(f, *v, line);
+}
+
+// The prefixes of llama.cpp's load and context messages, old and new spellings.
+enum class Part { none, meta, loader, tensors, context, kv, sched, breakdown };
+
+Part part_of(sv func) {
+  if (func == "print_info" || func == "llm_load_print_meta") return Part::meta;
+  if (func == "llama_model_loader") return Part::loader;
+  if (func == "load_tensors" || func == "llm_load_tensors") return Part::tensors;
+  if (func == "llama_context" || func == "llama_new_context_with_model" || func == "llama_init_from_model") return Part::context;
+  if (func.rfind("llama_kv_cache", 0) == 0 || func == "llama_memory_recurrent" || func == "llama_memory_hybrid") return Part::kv;
+  if (func == "sched_reserve" || func == "graph_reserve") return Part::sched;
+  if (func.size() >= 22 && func.substr(func.size() - 22) == "memory_breakdown_print") return Part::breakdown;
+  return Part::none;
+}
+
+// Finds "func: " in a line, skipping a timestamp or level prefix that some front ends add
+// ("0.01.234.567 I ", "[1737033720] "). Returns the function name and the text after ": ".
+bool split_func(sv line, sv& func, sv& rest) {
+  for (std::size_t from = 0; from < line.size() && from < 64;) {
+    const std::size_t colon = line.find(": ", from);
+    if (colon == sv::npos || colon == 0) return false;
+    std::size_t b = colon;
+    while (b > 0 && (std::isalnum(static_cast<unsigned char>(line[b - 1])) || line[b - 1] == '_')) --b;
+    func = line.substr(b, colon - b);
+    if (part_of(func) != Part::none) {
+      rest = line.substr(colon + 2);
+      return true;
+    }
+    from = colon + 2;
+  }
+  return false;
+}
+
+// "K (q8_0):" -> q8_0, for tag " K (" or " V (".
+std::string type_after(sv s, sv tag) {
+  const std::size_t p = s.find(tag);
+  if (p == sv::npos) return {};
+  const std::size_t b = p + tag.size();
+  const std::size_t e = s.find(')', b);
+  if (e == sv::npos || e - b > 16) return {};
+  return std::string(s.substr(b, e - b));
+}
+
+// "type_k = 'q8_0'" -> q8_0
+std::string quoted_after(sv s, sv key) {
+  const std::size_t p = s.find(key);
+  if (p == sv::npos) return {};
+  const std::size_t a = s.find('\'', p + key.size());
+  if (a == sv::npos || a > p + key.size() + 4) return {};
+  const std::size_t e = s.find('\'', a + 1);
+  if (e == sv::npos || e - a > 17) return {};
+  return std::string(s.substr(a + 1, e - a - 1));
+}
+
+// Sizes with a unit: "4.58 GiB", "456.11 MiB", "12.881 GiB" -> GiB.
+std::optional<double> gib_of(sv value) {
+  std::size_t used = 0;
+  const auto v = number_at(value, &used);
+  if (!v) return std::nullopt;
+  const sv unit = trim(value.substr(used)).substr(0, 3);
+  if (unit == "GiB" || unit == "GB ") return *v;
+  if (unit == "MiB" || unit.substr(0, 2) == "MB") return *v / 1024;
+  if (unit == "TiB") return *v * 1024;
+  return *v;
+}
+
+class LlamaParser {
+ public:
+  explicit LlamaParser(LlamaCppLog& out, std::vector<std::string>& notes) : L(out), notes_(notes) {}
+  int hits = 0;
+
+  void line(sv text, int n) {
+    if (done_) return;
+    sv func, rest;
+    if (!split_func(text, func, rest)) return;
+    const Part part = part_of(func);
+    ++hits;
+    if (part == Part::breakdown) return breakdown(rest, n);
+    if (contains(rest, "buffer size =")) return buffer(func, part, rest, n);
+    if (part == Part::meta) return meta(rest, n);
+    if (part == Part::loader) return loader(rest, n);
+    if (part == Part::tensors) {
+      if (const std::size_t p = rest.find("offloaded "); p != sv::npos && contains(rest, "layers to GPU")) {
+        sv r = rest.substr(p + 10);
+        const std::size_t slash = r.find('/');
+        if (slash != sv::npos) {
+          if (const auto a = int_at(r.substr(0, slash))) set(L.offloaded, *a, n);
+          if (const auto b = int_at(r.substr(slash + 1))) set(L.offloadable, *b, n);
+        }
+      }
+      return;
+    }
+    if (part == Part::context) return context(rest, n);
+    if (part == Part::kv) return kv(rest, n);
+  }
+
+ private:
+  LlamaCppLog& L;
+  std::vector<std::string>& notes_;
+  bool done_ = false;
+  bool context_buffers_ = false;  // a context's buffers were seen: a new context or model ends the log's first run
+  bool model_buffers_ = false;
+
+  void stop(int n, const char* what) {
+    done_ = true;
+    notes_.push_back("line " + std::to_string(n) + ": " + what + "; only the first model and context are read");
+  }
+
+  void buffer(sv func, Part part, sv rest, int n) {
+    const std::size_t at = rest.find("buffer size =");
+    const auto mib = number_at(rest.substr(at + 13));
+    if (!mib || *mib < 0) return;
+    // Words before "buffer size": "<dev> <what>" or, in old llm_load_tensors lines, "<dev>".
+    std::vector<sv> words;
+    sv head = trim(rest.substr(0, at));
+    while (!head.empty() && words.size() < 4) {
+      const std::size_t sp = head.find_first_of(" \t");
+      words.push_back(head.substr(0, sp));
+      if (sp == sv::npos) break;
+      head = trim(head.substr(sp));
+    }
+    if (words.empty() || words.size() > 2) return;
+    std::string what;
+    if (words.size() == 2) {
+      const sv w = words[1];
+      if (w == "model") what = "model";
+      else if (w == "KV") what = "kv";
+      else if (w == "RS") what = "rs";
+      else if (w == "compute") what = "compute";
+      else if (w == "output") what = "output";
+      else return;
+    } else if (part == Part::tensors) {
+      what = "model";
+    } else {
+      return;
+    }
+    (void)func;
+    if (what == "model" && context_buffers_) return stop(n, "a second model is loaded");
+    if (what == "model") model_buffers_ = true;
+    else context_buffers_ = true;
+    L.buffers.push_back({std::string(words[0]), what, *mib, n});
+  }
+
+  void meta(sv rest, int n) {
+    sv key, value;
+    if (!key_value(rest, key, value)) return;
+    if (key == "arch") set(L.arch, std::string(value), n);
+    else if (key == "general.name") set(L.name, std::string(value), n);
+    else if (key == "file type" || key == "model ftype") set(L.file_type, std::string(value), n);
+    else if (key == "model type") set(L.model_type, std::string(value), n);
+    else if (key == "n_layer") set_int(L.n_layer, value, n);
+    else if (key == "n_embd") set_int(L.n_embd, value, n);
+    else if (key == "n_head") set_int(L.n_head, value, n);
+    else if (key == "n_head_kv") set_int(L.n_head_kv, value, n);
+    else if (key == "n_vocab") set_int(L.n_vocab, value, n);
+    else if (key == "n_ff") set_int(L.n_ff, value, n);
+    else if (key == "n_expert") set_int(L.n_expert, value, n);
+    else if (key == "n_expert_used") set_int(L.n_expert_used, value, n);
+    else if (key == "n_ctx_train") set_int(L.n_ctx_train, value, n);
+    else if (key == "file size" || key == "model size") {
+      if (const auto g = gib_of(value)) set(L.file_size_gib, *g, n);
+    } else if (key == "model params") {
+      std::size_t used = 0;
+      if (const auto v = number_at(value, &used)) {
+        const sv unit = trim(value.substr(used));
+        const double scale = unit.rfind("T", 0) == 0 ? 1e3 : unit.rfind("M", 0) == 0 ? 1e-3 : unit.rfind("K", 0) == 0 ? 1e-6 : 1.0;
+        set(L.params_b, *v * scale, n);
+      }
+    }
+  }
+
+  // "- kv   2:   general.name str = Llama 3.1 8B"
+  void loader(sv rest, int n) {
+    if (!contains(rest, "- kv ")) return;
+    sv key, value;
+    if (!key_value(rest, key, value)) return;
+    const std::size_t colon = key.find(':');
+    if (colon == sv::npos) return;
+    key = trim(key.substr(colon + 1));
+    const std::size_t sp = key.find(' ');
+    const sv k = key.substr(0, sp);
+    if (k == "general.name") set(L.name, std::string(value), n);
+    else if (k == "general.architecture") set(L.arch, std::string(value), n);
+  }
+
+  void context(sv rest, int n) {
+    if (contains(rest, "pipeline parallelism enabled")) L.pipeline_parallel = true;
+    if (contains(rest, "KV self size")) {
+      kv_types(rest, n);
+      return;
+    }
+    sv key, value;
+    if (!key_value(rest, key, value)) return;
+    if (key == "n_ctx") {
+      if (context_buffers_ && L.n_ctx.known()) return stop(n, "a second context is created");
+      set_int(L.n_ctx, value, n);
+    } else if (key == "n_ctx_seq" || key == "n_ctx_per_seq") set_int(L.n_ctx_seq, value, n);
+    else if (key == "n_seq_max") set_int(L.n_seq_max, value, n);
+    else if (key == "n_batch") set_int(L.n_batch, value, n);
+    else if (key == "n_ubatch") set_int(L.n_ubatch, value, n);
+    else if (key == "flash_attn") set(L.flash_attn, std::string(value.substr(0, 16)), n);
+  }
+
+  void kv_types(sv rest, int n) {
+    std::string k = type_after(rest, " K (");
+    std::string v = type_after(rest, " V (");
+    if (k.empty()) k = quoted_after(rest, "type_k");
+    if (v.empty()) v = quoted_after(rest, "type_v");
+    if (!k.empty()) set(L.type_k, k, n);
+    if (!v.empty()) set(L.type_v, v, n);
+  }
+
+  void kv(sv rest, int n) {
+    kv_types(rest, n);
+    // "kv_size = 16384, type_k = ..., n_layer = 94" (older) or "size = 512.00 MiB ( 4096 cells,  32 layers, ...".
+    if (const std::size_t p = rest.find("kv_size ="); p != sv::npos) {
+      if (const auto c = int_at(rest.substr(p + 9))) set(L.kv_cells, *c, n);
+    }
+    if (const std::size_t p = rest.find("n_layer ="); p != sv::npos) {
+      if (const auto c = int_at(rest.substr(p + 9))) set(L.kv_layers, *c, n);
+    }
+    if (const std::size_t p = rest.find(" cells"); p != sv::npos && rest.find('(') != sv::npos && rest.find('(') < p) {
+      const std::size_t open = rest.rfind('(', p);
+      if (const auto c = int_at(rest.substr(open + 1, p - open - 1))) set(L.kv_cells, *c, n);
+      const std::size_t lay = rest.find(" layers", p);
+      const std::size_t comma = rest.find(',', p);
+      if (lay != sv::npos && comma != sv::npos && comma < lay)
+        if (const auto c = int_at(rest.substr(comma + 1, lay - comma - 1))) set(L.kv_layers, *c, n);
+    }
+  }
+
+  // "| - CUDA0 (RTX 4090) | 24080 = 18000 + (5200 = 4403 + 512 + 266) + 480 |" and
+  // "| - Host | 289 = 281 + 0 + 8 |"; the header row names the columns.
+  void breakdown(sv rest, int n) {
+    if (contains(rest, "memory breakdown")) return;
+    std::vector<sv> cells;
+    while (!rest.empty() && cells.size() < 8) {
+      const std::size_t bar = rest.find('|');
+      cells.push_back(trim(rest.substr(0, bar)));
+      if (bar == sv::npos) break;
+      rest.remove_prefix(bar + 1);
+    }
+    // cells: "", "- NAME (desc)", "numbers", ""
+    if (cells.size() < 3) return;
+    sv who = cells[1];
+    if (who.rfind("- ", 0) != 0) return;
+    who = trim(who.substr(2));
+    BreakdownRow r;
+    r.line = n;
+    const std::size_t open = who.find(" (");
+    r.device = std::string(trim(who.substr(0, open)).substr(0, 64));
+    if (open != sv::npos) {
+      sv desc = who.substr(open + 2);
+      if (!desc.empty() && desc.back() == ')') desc.remove_suffix(1);
+      r.description = std::string(trim(desc).substr(0, 64));
+    }
+    std::vector<std::int64_t> v;
+    sv nums = cells[2];
+    while (!nums.empty() && v.size() < 8) {
+      std::size_t i = 0;
+      while (i < nums.size() && !std::isdigit(static_cast<unsigned char>(nums[i])) && nums[i] != '-') ++i;
+      nums.remove_prefix(i);
+      std::size_t used = 0;
+      const auto x = number_at(nums, &used);
+      if (!x) {
+        if (!nums.empty()) nums.remove_prefix(1);
+        continue;
+      }
+      v.push_back(static_cast<std::int64_t>(*x));
+      nums.remove_prefix(used);
+    }
+    if (v.size() == 7) {
+      r.total = v[0], r.free = v[1], r.self = v[2], r.model = v[3], r.context = v[4], r.compute = v[5], r.unaccounted = v[6];
+    } else if (v.size() == 4) {
+      r.self = v[0], r.model = v[1], r.context = v[2], r.compute = v[3];
+    } else {
+      return;
+    }
+    if (L.breakdown.size() < 64) L.breakdown.push_back(r);
+  }
+};
+
+// key=value pairs of vLLM's "with config: model='x', dtype=torch.bfloat16, ..." and of its
+// "non-default args: {'model': 'x', 'max_model_len': 8192}" line.
+void vllm_pairs(sv s, VllmLog& V, int n) {
+  auto handle = [&](sv key, sv value) {
+    key = trim(key);
+    value = trim(value);
+    if (!key.empty() && (key.front() == '\'' || key.front() == '"')) key = key.substr(1, key.size() >= 2 ? key.size() - 2 : 0);
+    if (!value.empty() && (value.front() == '\'' || value.front() == '"')) value = value.substr(1, value.size() >= 2 ? value.size() - 2 : 0);
+    if (value.size() > 256) return;
+    if (key == "model" || key == "model_tag") set(V.model, std::string(value), n);
+    else if (key == "dtype") set(V.dtype, std::string(value.rfind("torch.", 0) == 0 ? value.substr(6) : value), n);
+    else if (key == "kv_cache_dtype") set(V.kv_cache_dtype, std::string(value), n);
+    else if (key == "quantization") set(V.quantization, std::string(value), n);
+    else if (key == "max_seq_len" || key == "max_model_len") set_int(V.max_model_len, value, n);
+    else if (key == "tensor_parallel_size") set_int(V.tensor_parallel, value, n);
+    else if (key == "pipeline_parallel_size") set_int(V.pipeline_parallel, value, n);
+    else if (key == "block_size") set_int(V.block_size, value, n);
+    else if (key == "max_num_seqs") set_int(V.max_num_seqs, value, n);
+    else if (key == "max_num_batched_tokens") set_int(V.max_num_batched_tokens, value, n);
+    else if (key == "enforce_eager") set(V.enforce_eager, value == "True" || value == "true", n);
+    else if (key == "gpu_memory_utilization") {
+      if (const auto v = number_at(value)) set(V.gpu_memory_utilization, *v, n);
+    }
+  };
+  // Split on ", " at depth 0 of brackets and quotes.
+  int depth = 0;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    const char c = i < s.size() ? s[i] : ',';
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') quote = c;
+    else if (c == '(' || c == '[' || c == '{') ++depth;
+    else if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+    else if (c == ',' && depth == 0) {
+      const sv item = s.substr(start, i - start);
+      std::size_t sep = item.find('=');
+      const std::size_t colon = item.find(':');
+      if (sep == sv::npos || (colon != sv::npos && colon < sep && item.find('\'') < colon)) sep = colon;
+      if (sep != sv::npos) handle(item.substr(0, sep), item.substr(sep + 1));
+      start = i + 1;
+    }
+  }
+}
+
+int vllm_line(sv line, VllmLog& V, int n) {
+  int hit = 0;
+  auto after = [&](sv tag) -> std::optional<sv> {
+    const std::size_t p = line.find(tag);
+    if (p == sv::npos) return std::nullopt;
+    ++hit;
+    return line.substr(p + tag.size());
+  };
+  if (auto r = after("Initializing a V1 LLM engine")) {
+    if (const std::size_t v = r->find("(v"); v != sv::npos) set(V.version, std::string(r->substr(v + 2, std::min<std::size_t>(r->find(')', v) - v - 2, 32))), n);
+    if (const std::size_t c = r->find("with config:"); c != sv::npos) vllm_pairs(r->substr(c + 12), V, n);
+  } else if (auto r2 = after("Initializing an LLM engine")) {
+    if (const std::size_t v = r2->find("(v"); v != sv::npos) set(V.version, std::string(r2->substr(v + 2, std::min<std::size_t>(r2->find(')', v) - v - 2, 32))), n);
+    if (const std::size_t c = r2->find("with config:"); c != sv::npos) vllm_pairs(r2->substr(c + 12), V, n);
+  }
+  if (auto r = after("non-default args:")) {
+    sv s = trim(*r);
+    if (!s.empty() && s.front() == '{') s.remove_prefix(1);
+    if (!s.empty() && s.back() == '}') s.remove_suffix(1);
+    vllm_pairs(s, V, n);
+  }
+  if (auto r = after("Model loading took")) {
+    if (const auto g = gib_of(*r)) set(V.weights_gib, *g, n);
+  }
+  if (auto r = after("model weights take")) {
+    if (const auto g = gib_of(*r)) set(V.weights_gib, *g, n);
+  }
+  if (auto r = after("non_torch_memory takes")) {
+    if (const auto g = gib_of(*r)) set(V.non_torch_gib, *g, n);
+  }
+  if (auto r = after("PyTorch activation peak memory takes")) {
+    if (const auto g = gib_of(*r)) set(V.activation_gib, *g, n);
+  }
+  if (auto r = after("reserved for KV Cache is")) {
+    if (const auto g = gib_of(*r)) set(V.available_kv_gib, *g, n);
+  }
+  if (auto r = after("total_gpu_memory (")) {
+    if (const auto g = gib_of(*r)) set(V.total_gpu_gib, *g, n);
+    if (const std::size_t u = r->find("gpu_memory_utilization ("); u != sv::npos)
+      if (const auto x = number_at(r->substr(u + 24))) set(V.gpu_memory_utilization, *x, n);
+  }
+  if (auto r = after("Available KV cache memory:")) {
+    if (const auto g = gib_of(*r)) set(V.available_kv_gib, *g, n);
+  }
+  if (auto r = after("GPU KV cache size:")) set_int(V.kv_tokens, *r, n);
+  if (auto r = after("# GPU blocks:")) set_int(V.gpu_blocks, *r, n);
+  if (auto r = after("# cuda blocks:")) set_int(V.gpu_blocks, *r, n);
+  if (auto r = after("Maximum concurrency for")) {
+    std::size_t used = 0;
+    if (const auto t = number_at(*r, &used)) {
+      set(V.concurrency_tokens, static_cast<std::int64_t>(*t), n);
+      if (const std::size_t c = r->find(':', used); c != sv::npos)
+        if (const auto x = number_at(r->substr(c + 1))) set(V.max_concurrency, *x, n);
+    }
+  }
+  if (const std::size_t p = line.find("Graph capturing finished"); p != sv::npos) {
+    ++hit;
+    if (const std::size_t t = line.find("took", p); t != sv::npos)
+      if (const auto g = gib_of(line.substr(t + 4))) set(V.cuda_graph_gib, *g, n);
+  }
+  if (auto r = after("Using max model len")) set_int(V.max_model_len, *r, n);
+  return hit;
+}
+
+// `ollama ps`: a header "NAME  ID  SIZE  PROCESSOR  [CONTEXT]  UNTIL" then one row per model. Columns
+// are found from the header's word positions; PROCESSOR and UNTIL hold spaces.
+struct PsColumns {
+  std::size_t id = 0, size = 0, processor = 0, context = sv::npos, until = sv::npos;
+};
+
+std::optional<PsColumns> ps_header(sv line) {
+  line = trim(line);
+  if (line.rfind("NAME", 0) != 0) return std::nullopt;
+  PsColumns c;
+  c.id = line.find(" ID ");
+  c.size = line.find(" SIZE ");
+  c.processor = line.find(" PROCESSOR");
+  if (c.id == sv::npos || c.size == sv::npos || c.processor == sv::npos) return std::nullopt;
+  c.id += 1, c.size += 1, c.processor += 1;
+  if (const std::size_t x = line.find(" CONTEXT"); x != sv::npos) c.context = x + 1;
+  if (const std::size_t x = line.find(" UNTIL"); x != sv::npos) c.until = x + 1;
+  return c;
+}
+
+// Ollama prints sizes with format.HumanBytes: decimal units (1 GB = 1e9 B).
+std::optional<double> ps_size(sv s) {
+  std::size_t used = 0;
+  const auto v = number_at(s, &used);
+  if (!v || *v < 0) return std::nullopt;
+  const sv unit = trim(s.substr(used));
+  if (unit == "B") return *v;
+  if (unit == "KB") return *v * 1e3;
+  if (unit == "MB") return *v * 1e6;
+  if (unit == "GB") return *v * 1e9;
+  if (unit == "TB") return *v * 1e12;
+  return std::nullopt;
+}
+
+std::optional<OllamaPsRow> ps_row(sv raw, const PsColumns& c, int n) {
+  // The header may be indented differently from the rows: align on the header's trimmed start.
+  const sv line = trim(raw);
+  if (line.empty() || line.size() <= c.processor) return std::nullopt;
+  auto field = [&](std::size_t from, std::size_t to) {
+    if (from >= line.size()) return sv{};
+    return trim(line.substr(from, to == sv::npos ? sv::npos : to - from));
+  };
+  OllamaPsRow r;
+  r.line = n;
+  // NAME and ID are single words: take them by words, then the rest by column.
+  const std::size_t sp = line.find_first_of(" \t");
+  r.name = std::string(line.substr(0, std::min<std::size_t>(sp, 200)));
+  r.id = std::string(field(c.id, c.size).substr(0, 64));
+  const sv size = field(c.size, c.processor);
+  r.size_text = std::string(size.substr(0, 32));
+  const auto bytes = ps_size(size);
+  if (!bytes) return std::nullopt;
+  r.size_bytes = *bytes;
+  const std::size_t proc_end = c.context != sv::npos ? c.context : c.until;
+  const sv proc = field(c.processor, proc_end);
+  r.processor = std::string(proc.substr(0, 64));
+  // "100% GPU", "100% CPU", "48%/52% CPU/GPU"
+  if (const std::size_t slash = proc.find("%/"); slash != sv::npos) {
+    const auto gpu = number_at(proc.substr(slash + 2));
+    if (!gpu || *gpu < 0 || *gpu > 100) return std::nullopt;
+    r.gpu_percent = static_cast<int>(*gpu);
+  } else {
+    const auto pct = number_at(proc);
+    if (!pct || *pct < 0 || *pct > 100) return std::nullopt;
+    r.gpu_percent = contains(proc, "GPU") ? static_cast<int>(*pct) : 100 - static_cast<int>(*pct);
+  }
+  if (c.context != sv::npos)
+    if (const auto ctx = int_at(field(c.context, c.until))) r.context = std::max<std::int64_t>(*ctx, 0);
+  return r;
+}
+
+bool has_memory_figures(const RuntimeLog& log) {
+  switch (log.kind) {
+    case LogKind::llamacpp: return !log.llama.buffers.empty() || !log.llama.breakdown.empty();
+    case LogKind::vllm: return log.vllm.weights_gib.known() || log.vllm.available_kv_gib.known() || log.vllm.kv_tokens.known();
+    case LogKind::ollama_ps: return !log.ollama.empty();
+  }
+  return false;
+}
+
+}  // namespace
+
+RuntimeLog parse_runtime_log(std::string_view text, const std::string& name) {
+  RuntimeLog log;
+  log.name = name;
+  if (text.size() > kMaxLogBytes) {
+    text = text.substr(0, kMaxLogBytes);
+    log.notes.push_back("only the first 64 MiB of the log were read");
+  }
+  LlamaParser llama(log.llama, log.notes);
+  int vllm_hits = 0;
+  std::optional<PsColumns> ps;
+  int first_text_line = 0;
+  int cut = 0;
+  int n = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == sv::npos) end = text.size();
+    sv line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++n;
+    if (n == (1 << 30)) break;
+    if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes), ++cut;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (first_text_line == 0 && !trim(line).empty()) {
+      first_text_line = n;
+      ps = ps_header(line);
+      if (ps) {
+        log.kind = LogKind::ollama_ps;
+        continue;
+      }
+    }
+    if (ps) {
+      if (trim(line).empty()) continue;
+      const auto row = ps_row(line, *ps, n);
+      if (!row) throw InputError(name + ":" + std::to_string(n) + ": not an `ollama ps` row (NAME ID SIZE PROCESSOR ...)");
+      if (log.ollama.size() < 256) log.ollama.push_back(*row);
+      continue;
+    }
+    llama.line(line, n);
+    vllm_hits += vllm_line(line, log.vllm, n);
+  }
+  if (cut > 0) log.notes.push_back(std::to_string(cut) + " line(s) longer than 16 KiB were cut");
+  if (!ps) log.kind = vllm_hits > llama.hits ? LogKind::vllm : LogKind::llamacpp;
+  if (first_text_line == 0) throw InputError(name + ":1: empty log");
+  if (ps && log.ollama.empty()) throw InputError(name + ":" + std::to_string(first_text_line) + ": `ollama ps` output without a model row");
+  if (llama.hits == 0 && vllm_hits == 0 && !ps)
+    throw InputError(name + ":" + std::to_string(first_text_line) +
+                     ": not a llama.cpp log, vLLM start-up log or `ollama ps` output (no line vramfit reads; docs/validate.md)");
+  if (!has_memory_figures(log))
+    throw InputError(name + ":" + std::to_string(n) + ": a " + to_string(log.kind) +
+                     " log without memory figures (no buffer sizes, KV cache or model loading lines; docs/validate.md)");
+  return log;
+}
+
+RuntimeLog read_runtime_log(const std::string& path) {
+  std::string text;
+  bool more = false;
+  auto slurp = [&](std::istream& in) {
+    // In 1 MiB steps: a small log costs a small buffer.
+    std::string chunk(std::size_t{1} << 20, '\0');
+    while (text.size() < kMaxLogBytes && in) {
+      in.read(chunk.data(), static_cast<std::streamsize>(std::min(chunk.size(), kMaxLogBytes - text.size())));
+      text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    more = text.size() >= kMaxLogBytes && in.peek() != std::char_traits<char>::eof();
+  };
+  if (path == "-") {
+    slurp(std::cin);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path + ": cannot open the log (no such file, or not readable)");
+    slurp(in);
+    if (in.bad()) throw InputError(path + ": read error");
+  }
+  RuntimeLog log = parse_runtime_log(text, path == "-" ? std::string("<stdin>") : path);
+  if (more) log.notes.push_back("only the first 64 MiB of the log were read");
+  return log;
+}
+
+std::string mix_from_file_type(const std::string& file_type) {
+  std::string t(trim(file_type));
+  if (const std::size_t g = t.find(" (guessed)"); g != std::string::npos) t.erase(g);
+  if (t == "all F32") return "F32";
+  if (t == "MXFP4 MoE") return "MXFP4_MOE";
+  if (t.rfind("IQ3_S mix", 0) == 0) return "IQ3_M";
+  const std::size_t dash = t.find(" - ");
+  std::string base = t.substr(0, dash);
+  if (base.empty() || base.size() > 16) return {};
+  for (const char c : base)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return {};
+  if (dash == std::string::npos) return base;
+  const std::string size = t.substr(dash + 3);
+  // K-quant mixes: "Q4_K - Medium" -> Q4_K_M; Q2_K's medium is plain Q2_K in llama-quantize's names.
+  if (base.size() >= 2 && base.substr(base.size() - 2) == "_K") {
+    if (size == "Medium") return base == "Q2_K" ? base : base + "_M";
+    if (size == "Small") return base + "_S";
+    if (size == "Large") return base + "_L";
+    return {};
+  }
+  return base;  // "IQ4_XS - 4.25 bpw" -> IQ4_XS
+}
+
+}  // namespace vramfit::io

@@ -1,0 +1,272 @@
+// The log reader on the fixtures (tests/logs/fixtures, made as tests/logs/README.md says) and on
+// single lines in each format it knows. Expected values are the numbers printed in the fixture lines.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "catalog/diagnostics.hpp"
+#include "formats/runtime_log.hpp"
+
+namespace {
+
+using namespace vramfit::io;
+
+const std::filesystem::path kFixtures = VRAMFIT_LOG_FIXTURES;
+
+RuntimeLog fixture(const std::string& name) { return read_runtime_log((kFixtures / name).string()); }
+
+double mib_of(const LlamaCppLog& L, const std::string& what, const std::string& device) {
+  double s = 0;
+  for (const LogBuffer& b : L.buffers)
+    if (b.what == what && b.device == device) s += b.mib;
+  return s;
+}
+
+TEST(RuntimeLog, CudaFullOffloadFixture) {
+  const RuntimeLog log = fixture("llamacpp_cuda_full_llama31_8b_q4km.log");
+  ASSERT_EQ(log.kind, LogKind::llamacpp);
+  const LlamaCppLog& L = log.llama;
+  EXPECT_EQ(L.arch.value, "llama");
+  EXPECT_EQ(L.name.value, "Meta Llama 3.1 8B Instruct");  // the loader's general.name comes first
+  EXPECT_EQ(L.file_type.value, "Q4_K - Medium");
+  EXPECT_DOUBLE_EQ(L.file_size_gib.value, 4.58);
+  EXPECT_DOUBLE_EQ(L.params_b.value, 8.03);
+  EXPECT_EQ(L.n_layer.value, 32);
+  EXPECT_EQ(L.n_embd.value, 4096);
+  EXPECT_EQ(L.n_head.value, 32);
+  EXPECT_EQ(L.n_head_kv.value, 8);
+  EXPECT_EQ(L.n_vocab.value, 128256);
+  EXPECT_EQ(L.n_ff.value, 14336);
+  EXPECT_EQ(L.n_ctx_train.value, 131072);
+  EXPECT_EQ(L.n_ctx.value, 4096);
+  EXPECT_EQ(L.n_ctx_seq.value, 4096);
+  EXPECT_EQ(L.n_seq_max.value, 1);
+  EXPECT_EQ(L.n_batch.value, 2048);
+  EXPECT_EQ(L.n_ubatch.value, 512);
+  EXPECT_EQ(L.flash_attn.value, "auto");
+  EXPECT_EQ(L.type_k.value, "f16");
+  EXPECT_EQ(L.type_v.value, "f16");
+  EXPECT_EQ(L.kv_cells.value, 4096);
+  EXPECT_EQ(L.kv_layers.value, 32);
+  EXPECT_EQ(L.offloaded.value, 33);
+  EXPECT_EQ(L.offloadable.value, 33);
+  EXPECT_EQ(L.offloaded.line, 89);
+  // methods.md §1.3: 4403.49 MiB on the GPU + 281.81 MiB token_embd in host memory.
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CUDA0"), 4403.49);
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CPU_Mapped"), 281.81);
+  EXPECT_DOUBLE_EQ(mib_of(L, "kv", "CUDA0"), 512.00);
+  EXPECT_DOUBLE_EQ(mib_of(L, "compute", "CUDA0"), 258.50);
+  EXPECT_DOUBLE_EQ(mib_of(L, "compute", "CUDA_Host"), 16.01);
+  EXPECT_DOUBLE_EQ(mib_of(L, "output", "CUDA_Host"), 0.49);
+  EXPECT_EQ(L.buffers.size(), 6u);
+  ASSERT_EQ(L.breakdown.size(), 2u);
+  const BreakdownRow& gpu = L.breakdown[0];
+  EXPECT_EQ(gpu.device, "CUDA0");
+  EXPECT_EQ(gpu.description, "RTX 4090");
+  EXPECT_EQ(gpu.total, 24080);
+  EXPECT_EQ(gpu.free, 18421);
+  EXPECT_EQ(gpu.self, 5173);
+  EXPECT_EQ(gpu.model, 4403);
+  EXPECT_EQ(gpu.context, 512);
+  EXPECT_EQ(gpu.compute, 258);
+  EXPECT_EQ(gpu.unaccounted, 486);
+  const BreakdownRow& host = L.breakdown[1];
+  EXPECT_EQ(host.device, "Host");
+  EXPECT_EQ(host.total, -1);
+  EXPECT_EQ(host.self, 298);
+  EXPECT_EQ(host.model, 281);
+  EXPECT_EQ(host.compute, 16);
+  EXPECT_TRUE(log.notes.empty());
+}
+
+TEST(RuntimeLog, CudaPartialOffloadFixture) {
+  const LlamaCppLog L = fixture("llamacpp_cuda_partial_llama31_8b_q4km.log").llama;
+  EXPECT_EQ(L.offloaded.value, 20);
+  EXPECT_EQ(L.offloadable.value, 33);
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CUDA0"), 2495.31);       // blocks 12-31 (README: hand sum)
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CPU_Mapped"), 4685.30);  // the mmap'd range: the whole file
+  EXPECT_DOUBLE_EQ(mib_of(L, "kv", "CUDA0"), 320.00);           // 20 of 32 layers x 16 MiB
+  EXPECT_DOUBLE_EQ(mib_of(L, "kv", "CPU"), 192.00);
+  EXPECT_DOUBLE_EQ(mib_of(L, "compute", "CUDA0"), 677.48);
+  EXPECT_TRUE(L.breakdown.empty());
+}
+
+TEST(RuntimeLog, CpuLogFromNodeLlamaCpp) {
+  // Captured on this project's CI machine: llama.cpp's CPU build inside node-llama-cpp 3.22.1.
+  const LlamaCppLog L = fixture("llamacpp_cpu_node_llama_cpp.log").llama;
+  EXPECT_EQ(L.name.value, "Llama 3.1 8B");
+  EXPECT_EQ(L.n_layer.value, 32);
+  EXPECT_FALSE(L.offloaded.known());  // a CPU-only build prints no offload line
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CPU_Mapped"), 4685.30);
+  EXPECT_DOUBLE_EQ(mib_of(L, "model", "CPU_REPACK"), 3204.00);
+  EXPECT_DOUBLE_EQ(mib_of(L, "kv", "CPU"), 512.00);
+  EXPECT_DOUBLE_EQ(mib_of(L, "compute", "CPU"), 266.50);  // sched_reserve:, not the debug "size is" line
+  EXPECT_DOUBLE_EQ(mib_of(L, "output", "CPU"), 0.49);
+  EXPECT_EQ(L.buffers.size(), 5u);
+}
+
+TEST(RuntimeLog, VllmFixture) {
+  const RuntimeLog log = fixture("vllm_llama31_8b_h100.log");
+  ASSERT_EQ(log.kind, LogKind::vllm);
+  const VllmLog& V = log.vllm;
+  EXPECT_EQ(V.model.value, "meta-llama/Llama-3.1-8B-Instruct");
+  EXPECT_EQ(V.version.value, "0.10.1.1");
+  EXPECT_EQ(V.dtype.value, "bfloat16");
+  EXPECT_EQ(V.kv_cache_dtype.value, "auto");
+  EXPECT_EQ(V.max_model_len.value, 8192);
+  EXPECT_EQ(V.tensor_parallel.value, 1);
+  EXPECT_FALSE(V.enforce_eager.value);
+  EXPECT_DOUBLE_EQ(V.weights_gib.value, 14.9889);
+  EXPECT_DOUBLE_EQ(V.available_kv_gib.value, 53.76);
+  EXPECT_EQ(V.kv_tokens.value, 440400);
+  EXPECT_EQ(V.concurrency_tokens.value, 8192);
+  EXPECT_DOUBLE_EQ(V.max_concurrency.value, 53.76);
+  EXPECT_DOUBLE_EQ(V.cuda_graph_gib.value, 0.56);
+  EXPECT_FALSE(V.gpu_memory_utilization.known());  // the default 0.9 is not printed by V1
+}
+
+TEST(RuntimeLog, OllamaPsFixture) {
+  const RuntimeLog log = fixture("ollama_ps.txt");
+  ASSERT_EQ(log.kind, LogKind::ollama_ps);
+  ASSERT_EQ(log.ollama.size(), 2u);
+  EXPECT_EQ(log.ollama[0].name, "llama3.1:8b");
+  EXPECT_EQ(log.ollama[0].id, "46e0c10c039e");
+  EXPECT_DOUBLE_EQ(log.ollama[0].size_bytes, 5.8e9);
+  EXPECT_EQ(log.ollama[0].gpu_percent, 100);
+  EXPECT_EQ(log.ollama[0].context, 4096);
+  EXPECT_EQ(log.ollama[0].line, 2);
+  EXPECT_EQ(log.ollama[1].name, "qwen3:30b-a3b");
+  EXPECT_DOUBLE_EQ(log.ollama[1].size_bytes, 19e9);
+  EXPECT_EQ(log.ollama[1].processor, "26%/74% CPU/GPU");
+  EXPECT_EQ(log.ollama[1].gpu_percent, 74);
+}
+
+TEST(RuntimeLog, OllamaPsWithoutContextColumn) {
+  const RuntimeLog log = parse_runtime_log(
+      "NAME          ID              SIZE     PROCESSOR    UNTIL\n"
+      "gemma3:27b    a418f5838eaf    21 GB    100% CPU     4 minutes from now\n",
+      "ps.txt");
+  ASSERT_EQ(log.ollama.size(), 1u);
+  EXPECT_EQ(log.ollama[0].context, 0);
+  EXPECT_EQ(log.ollama[0].gpu_percent, 0);
+  EXPECT_DOUBLE_EQ(log.ollama[0].size_bytes, 21e9);
+}
+
+// One line each, in the spellings of mainline llama.cpp and of ik_llama.cpp / older builds.
+struct LineCase {
+  const char* line;
+  const char* what;
+  const char* device;
+  double mib;
+};
+
+TEST(RuntimeLog, BufferLineSpellings) {
+  const LineCase cases[] = {
+      {"load_tensors:        CUDA0 model buffer size =  4403.49 MiB", "model", "CUDA0", 4403.49},
+      {"llm_load_tensors: CPU buffer size = 13189.86 MiB", "model", "CPU", 13189.86},
+      {"llm_load_tensors:      CUDA1 buffer size = 22587.26 MiB", "model", "CUDA1", 22587.26},
+      {"llama_kv_cache_init: CUDA_Host KV buffer size = 400.00 MiB", "kv", "CUDA_Host", 400.00},
+      {"llama_kv_cache_unified: CPU KV buffer size = 1598.00 MiB", "kv", "CPU", 1598.00},
+      {"llama_memory_recurrent:        CPU RS buffer size =    50.25 MiB", "rs", "CPU", 50.25},
+      {"llama_new_context_with_model: CUDA0 compute buffer size = 672.01 MiB", "compute", "CUDA0", 672.01},
+      {"llama_context:      Metal compute buffer size =   258.50 MiB", "compute", "Metal", 258.50},
+      {"graph_reserve:  CUDA_Host compute buffer size =    16.01 MiB", "compute", "CUDA_Host", 16.01},
+      {"llama_context:        CPU  output buffer size =     0.49 MiB", "output", "CPU", 0.49},
+      // A timestamped front end ("-lv" / llama-server's log prefix) before the function name.
+      {"0.01.234.567 I load_tensors:   CPU_Mapped model buffer size =   281.81 MiB", "model", "CPU_Mapped", 281.81},
+  };
+  for (const LineCase& c : cases) {
+    const RuntimeLog log = parse_runtime_log(c.line, "x.log");
+    ASSERT_EQ(log.llama.buffers.size(), 1u) << c.line;
+    EXPECT_EQ(log.llama.buffers[0].what, c.what) << c.line;
+    EXPECT_EQ(log.llama.buffers[0].device, c.device) << c.line;
+    EXPECT_DOUBLE_EQ(log.llama.buffers[0].mib, c.mib) << c.line;
+    EXPECT_EQ(log.llama.buffers[0].line, 1);
+  }
+}
+
+TEST(RuntimeLog, KvTypeSpellings) {
+  struct {
+    const char* line;
+    const char* k;
+    const char* v;
+    std::int64_t cells;
+  } cases[] = {
+      {"llama_kv_cache_unified: kv_size = 16384, type_k = 'q8_0', type_v = 'q8_0', n_layer = 94, can_shift = 1, padding = 256", "q8_0", "q8_0", 16384},
+      {"llama_kv_cache: size =  512.00 MiB (  4096 cells,  32 layers,  1/1 seqs), K (f16):  256.00 MiB, V (f16):  256.00 MiB", "f16", "f16", 4096},
+      {"llama_new_context_with_model: KV self size = 1248.00 MiB, K (q8_0): 816.00 MiB, V (q4_0): 432.00 MiB", "q8_0", "q4_0", 0},
+  };
+  for (const auto& c : cases) {
+    const std::string text = std::string(c.line) + "\nllama_kv_cache: CPU KV buffer size = 1.00 MiB\n";
+    const LlamaCppLog L = parse_runtime_log(text, "x.log").llama;
+    EXPECT_EQ(L.type_k.value, c.k) << c.line;
+    EXPECT_EQ(L.type_v.value, c.v) << c.line;
+    EXPECT_EQ(L.kv_cells.value, c.cells) << c.line;
+  }
+}
+
+TEST(RuntimeLog, MixFromFileType) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"Q4_K - Medium", "Q4_K_M"}, {"Q3_K - Small", "Q3_K_S"},     {"Q3_K - Large", "Q3_K_L"},
+      {"Q2_K - Medium", "Q2_K"},   {"Q2_K - Small", "Q2_K_S"},     {"Q8_0", "Q8_0"},
+      {"Q6_K", "Q6_K"},            {"MXFP4 MoE", "MXFP4_MOE"},     {"all F32", "F32"},
+      {"BF16", "BF16"},            {"IQ4_XS - 4.25 bpw", "IQ4_XS"}, {"IQ3_S mix - 3.66 bpw", "IQ3_M"},
+      {"Q4_K - Medium (guessed)", "Q4_K_M"},                       {"IQ2_K_R4 - 2.375 bpw", "IQ2_K_R4"},
+      {"", ""},                    {"Q4_K - Huge", ""},            {"not a / type", ""},
+  };
+  for (const auto& [in, out] : cases) EXPECT_EQ(mix_from_file_type(in), out) << in;
+}
+
+TEST(RuntimeLog, OnlyTheFirstContextCounts) {
+  // llama-server with a draft model, or a second context: the first run's buffers are the ones compared.
+  const std::string text =
+      "load_tensors: CUDA0 model buffer size = 100.00 MiB\n"
+      "llama_context: n_ctx = 4096\n"
+      "llama_kv_cache: CUDA0 KV buffer size = 512.00 MiB\n"
+      "llama_context: CUDA0 compute buffer size = 258.50 MiB\n"
+      "load_tensors: CUDA0 model buffer size = 50.00 MiB\n"
+      "llama_kv_cache: CUDA0 KV buffer size = 64.00 MiB\n";
+  const RuntimeLog log = parse_runtime_log(text, "x.log");
+  EXPECT_EQ(log.llama.buffers.size(), 3u);
+  ASSERT_EQ(log.notes.size(), 1u);
+  EXPECT_EQ(log.notes[0], "line 5: a second model is loaded; only the first model and context are read");
+}
+
+TEST(RuntimeLog, PerLayerArraysGiveTheLargestValue) {
+  // Variable-width models (Nemotron deci, gpt-oss) print per-layer arrays.
+  const LlamaCppLog L = parse_runtime_log(
+      "print_info: n_head_kv             = [8, 8, 0, 8, 4]\n"
+      "llama_kv_cache: CPU KV buffer size = 1.00 MiB\n", "x.log").llama;
+  EXPECT_EQ(L.n_head_kv.value, 8);
+}
+
+struct ErrorCase {
+  const char* text;
+  const char* message;
+};
+
+TEST(RuntimeLog, ErrorsNameTheFileAndLine) {
+  const ErrorCase cases[] = {
+      {"", "x.log:1: empty log"},
+      {"\n\n   \n", "x.log:1: empty log"},
+      {"hello\nworld\n", "x.log:1: not a llama.cpp log, vLLM start-up log or `ollama ps` output (no line vramfit reads; docs/validate.md)"},
+      {"\n\nprint_info: arch = llama\nprint_info: n_layer = 32\n",
+       "x.log:4: a llama.cpp log without memory figures (no buffer sizes, KV cache or model loading lines; docs/validate.md)"},
+      {"NAME  ID  SIZE  PROCESSOR  UNTIL\n", "x.log:1: `ollama ps` output without a model row"},
+      {"NAME    ID      SIZE     PROCESSOR    UNTIL\nllama3.1:8b  abc  lots  100% GPU  4 minutes\n",
+       "x.log:2: not an `ollama ps` row (NAME ID SIZE PROCESSOR ...)"},
+  };
+  for (const ErrorCase& c : cases) {
+    try {
+      (void)parse_runtime_log(c.text, "x.log");
+      ADD_FAILURE() << "no error for: " << c.text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), c.message);
+    }
+  }
+  EXPECT_THROW((void)read_runtime_log((kFixtures / "no-such.log").string()), InputError);
+}
+
+}  // namespace
