@@ -10,7 +10,11 @@ CMAKE_ARGS ?=
 DEB_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
                 googletest libgtest-dev libgmock-dev libbenchmark-dev
 
-.PHONY: run test build deps configure bench clean
+# libFuzzer needs clang and its runtime (libclang_rt.fuzzer*.a is in libclang-rt-14-dev on Debian 12).
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_BUILD    ?= build-fuzz
+
+.PHONY: run test build deps configure bench clean fuzz fuzz-deps
 
 run: build
 	./$(BUILD)/vramfit $(ARGS)
@@ -39,6 +43,16 @@ deps:
 bench: build
 	./$(BUILD)/bench/vramfit_bench
 	bash bench/cli_latency.sh ./$(BUILD)/vramfit
+
+# The short fuzz pass of CI (fuzz/run_short.sh); the long run is fuzz/run_long.sh.
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_PACKAGES)"
+
+fuzz: deps fuzz-deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVRAMFIT_FUZZ=ON \
+	  -DVRAMFIT_BUILD_TESTS=OFF -DVRAMFIT_BUILD_BENCH=OFF > $(FUZZ_BUILD).configure.log || { cat $(FUZZ_BUILD).configure.log; exit 1; }
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
+	bash fuzz/run_short.sh $(FUZZ_BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The CI fuzz pass: every target for RUNS executions (default 20000) from its seeds in
+# tests/fuzz_corpus/<target>/, new inputs kept in a temporary directory. Any crash, leak, sanitizer
+# report or broken contract fails the pass; the offending input is left in the current directory.
+#   fuzz/run_short.sh [BUILD_DIR] [RUNS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build-fuzz}
+runs=${2:-20000}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vramfit-fuzz.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for t in gguf safetensors hf_config yaml_catalog parse cli runtime_log; do
+  # The runtime log reader is built only where the tree has it (fuzz/CMakeLists.txt).
+  [ "$t" = runtime_log ] && [ ! -x "$build/fuzz/fuzz_$t" ] && { echo "fuzz_runtime_log: not built (no log reader), skipped"; continue; }
+  mkdir -p "$tmp/$t"
+  # GGUF seeds are whole files (headers + data); the others are small texts.
+  max_len=4096
+  [ "$t" = gguf ] && max_len=32768
+  [ "$t" = yaml_catalog ] || [ "$t" = hf_config ] && max_len=16384
+  start=$(date +%s%N)
+  if ! "$build/fuzz/fuzz_$t" -runs="$runs" -max_len=$max_len -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      "$tmp/$t" "$root/tests/fuzz_corpus/$t" >"$tmp/$t.log" 2>&1; then
+    tail -n 60 "$tmp/$t.log"
+    echo "fuzz_$t: FAILED (see above)" >&2
+    exit 1
+  fi
+  end=$(date +%s%N)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$t.log")
+  ms=$(( (end - start) / 1000000 ))
+  printf 'fuzz_%-13s %9s executions %6d ms  ok\n' "$t" "$execs" "$ms"
+done
