@@ -66,17 +66,18 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
   ComputeTerms c;
   const std::int64_t n_tokens = std::min(w.ubatch, w.context * w.parallel);
   const std::int64_t q_width = m.heads * m.head_dim_k;
-  c.inputs = Bytes(4 * m.hidden * n_tokens);
-  c.logits = Bytes(4 * m.vocab * n_tokens);
+  // Checked products: a 2^31-cell context with a 2^20-token ubatch and no flash attention passes 2^63.
+  c.inputs = checked_bytes(4, m.hidden, n_tokens);
+  c.logits = checked_bytes(4, m.vocab, n_tokens);
   const bool attention = m.count_layers(ModelSpec::is_attention) > 0;
   if (attention) {
-    c.mask = Bytes((w.flash_attention ? 2 : 4) * kv_cells * n_tokens);
-    c.attention = Bytes(3 * 4 * q_width * n_tokens);
-    if (!w.flash_attention) c.attention += Bytes(4 * kv_cells * n_tokens * m.heads);
+    c.mask = checked_bytes(w.flash_attention ? 2 : 4, kv_cells, n_tokens);
+    c.attention = checked_bytes(3 * 4, q_width, n_tokens);
+    if (!w.flash_attention) c.attention += checked_bytes(4, kv_cells, n_tokens, m.heads);
   }
   std::int64_t ffn_width = m.ffn;
   if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
-  c.ffn = Bytes(4 * n_tokens * 2 * ffn_width);
+  c.ffn = checked_bytes(4, n_tokens, 2, ffn_width);
   return c;
 }
 

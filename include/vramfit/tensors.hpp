@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vramfit/model.hpp"
+#include "vramfit/units.hpp"
 
 namespace vramfit {
 
@@ -29,7 +30,7 @@ struct TensorInfo {
   std::int64_t ne0;       // row length (input dimension)
   std::int64_t rows;      // rows x matrices (experts are stacked here)
   bool matrix;            // quantizable 2-D weight (norms, biases, router, conv stay unquantized)
-  [[nodiscard]] std::int64_t elements() const { return ne0 * rows; }
+  [[nodiscard]] std::int64_t elements() const { return detail::checked_mul(ne0, rows); }
 };
 
 namespace detail {
@@ -165,10 +166,10 @@ inline ParamCounts count_params(const ModelSpec& m) {
   ParamCounts c;
   for (const TensorInfo& t : tensor_inventory(m)) {
     const std::int64_t n = t.elements();
-    c.total += n;
-    if (t.group != TensorGroup::vision) c.text += n;
-    if (t.group == TensorGroup::experts) c.experts += n;
-    if (t.group == TensorGroup::embeddings) c.embeddings += n;
+    c.total = detail::checked_add(c.total, n);
+    if (t.group != TensorGroup::vision) c.text = detail::checked_add(c.text, n);
+    if (t.group == TensorGroup::experts) c.experts = detail::checked_add(c.experts, n);
+    if (t.group == TensorGroup::embeddings) c.embeddings = detail::checked_add(c.embeddings, n);
   }
   const std::int64_t inactive =
       m.moe.present() ? c.experts - c.experts / m.moe.experts * m.moe.experts_per_token : 0;

@@ -10,7 +10,48 @@
 #include <limits>
 #include <type_traits>
 
+#include "vramfit/error.hpp"
+
 namespace vramfit {
+
+namespace detail {
+
+// Integer quantities (Bytes, element counts) never wrap: a sum or product past 2^63 - 1 is an overflow error.
+[[noreturn]] inline void byte_count_overflow() {
+  throw CoreError(ErrorKind::overflow, "a byte or element count overflows 64 bits: the model or workload is absurdly large");
+}
+template <class Rep>
+constexpr Rep checked_add(Rep a, Rep b) {
+  if constexpr (std::is_integral_v<Rep>) {
+    Rep out{};
+    if (__builtin_add_overflow(a, b, &out)) byte_count_overflow();
+    return out;
+  } else {
+    return a + b;
+  }
+}
+template <class Rep>
+constexpr Rep checked_sub(Rep a, Rep b) {
+  if constexpr (std::is_integral_v<Rep>) {
+    Rep out{};
+    if (__builtin_sub_overflow(a, b, &out)) byte_count_overflow();
+    return out;
+  } else {
+    return a - b;
+  }
+}
+template <class Rep, class K>
+constexpr Rep checked_mul(Rep a, K k) {
+  if constexpr (std::is_integral_v<Rep>) {
+    Rep out{};
+    if (__builtin_mul_overflow(a, k, &out)) byte_count_overflow();
+    return out;
+  } else {
+    return a * k;
+  }
+}
+
+}  // namespace detail
 
 template <class Tag, class Rep>
 class Quantity {
@@ -20,17 +61,17 @@ class Quantity {
   constexpr explicit Quantity(Rep v) : v_(v) {}
   [[nodiscard]] constexpr Rep value() const { return v_; }
 
-  constexpr Quantity& operator+=(Quantity o) { v_ += o.v_; return *this; }
-  constexpr Quantity& operator-=(Quantity o) { v_ -= o.v_; return *this; }
-  friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(a.v_ + b.v_); }
-  friend constexpr Quantity operator-(Quantity a, Quantity b) { return Quantity(a.v_ - b.v_); }
+  constexpr Quantity& operator+=(Quantity o) { v_ = detail::checked_add(v_, o.v_); return *this; }
+  constexpr Quantity& operator-=(Quantity o) { v_ = detail::checked_sub(v_, o.v_); return *this; }
+  friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(detail::checked_add(a.v_, b.v_)); }
+  friend constexpr Quantity operator-(Quantity a, Quantity b) { return Quantity(detail::checked_sub(a.v_, b.v_)); }
   // Scaling takes Rep (or any integer for integer quantities): Bytes * 0.9 must not truncate 0.9 to 0.
   template <class K>
     requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
-  friend constexpr Quantity operator*(Quantity a, K k) { return Quantity(a.v_ * k); }
+  friend constexpr Quantity operator*(Quantity a, K k) { return Quantity(detail::checked_mul(a.v_, k)); }
   template <class K>
     requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
-  friend constexpr Quantity operator*(K k, Quantity a) { return Quantity(a.v_ * k); }
+  friend constexpr Quantity operator*(K k, Quantity a) { return Quantity(detail::checked_mul(a.v_, k)); }
   template <class K>
     requires(std::same_as<K, Rep> || (std::integral<K> && std::integral<Rep>))
   friend constexpr Quantity operator/(Quantity a, K k) { return Quantity(a.v_ / k); }
@@ -103,5 +144,13 @@ constexpr bool mul_overflows(std::int64_t a, std::int64_t b, std::int64_t& out) 
 constexpr bool add_overflows(std::int64_t a, std::int64_t b, std::int64_t& out) {
   return __builtin_add_overflow(a, b, &out);
 }
+// The product of integer factors as a byte count; an overflow error instead of a wrap.
+template <std::integral... K>
+constexpr Bytes checked_bytes(std::int64_t first, K... rest) {
+  std::int64_t out = first;
+  ((out = detail::checked_mul(out, static_cast<std::int64_t>(rest))), ...);
+  return Bytes(out);
+}
+static_assert(checked_bytes(4, 2, kGiB).value() == 8 * kGiB);
 
 }  // namespace vramfit

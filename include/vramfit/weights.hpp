@@ -92,7 +92,7 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
     const Bytes b = tensor_type_for(t, m, mix, types, ordinal, count).bytes(t.ne0, t.rows);
     w.total += b;
     w.by_group[static_cast<std::size_t>(t.group)] += b;
-    if (t.group != TensorGroup::vision) w.params += t.elements();
+    if (t.group != TensorGroup::vision) w.params = detail::checked_add(w.params, t.elements());
     if (t.layer >= 0) {
       w.per_layer[static_cast<std::size_t>(t.layer)] += b;
       if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += b;
