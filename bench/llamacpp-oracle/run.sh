@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# llama.cpp as an oracle for vramfit's memory terms (docs/llamacpp-oracle.md):
+#   1. builds vramfit and vramfit_gguf_write (BUILD, default build-oracle);
+#   2. writes zero-weight GGUF files: a tiny model of every architecture family the writer supports
+#      (tests/gguf/fixtures/models.yaml) and a few real shapes from the catalog (sparse files);
+#   3. loads each with the llama.cpp CPU build inside node-llama-cpp and creates a context at every
+#      point of a grid (context, n_ubatch, KV type, flash attention, sequences), recording the buffer
+#      sizes llama.cpp logs, and asks `vramfit estimate FILE.gguf --json` for the same point;
+#   4. writes OUT/oracle.json (every point, vramfit's error per term) and OUT/oracle.md (tables).
+#
+#   bash bench/llamacpp-oracle/run.sh           the full grid (a few minutes on 2 cores)
+#   bash bench/llamacpp-oracle/run.sh --quick   three tiny families and Llama 3.2 1B, a small grid
+#   BUILD=build-x OUT=/tmp/x bash bench/llamacpp-oracle/run.sh
+#
+# Needs node and node-llama-cpp installed in bench/llamacpp/node_modules (`npm ci` there; this script
+# never installs). No decoding is done: creating a context allocates the KV cache and reserves the
+# compute graph, which is all the buffers there are. Memory: up to about 3 GiB (Qwen3 0.6B's KV cache at
+# 16384 cells), mostly the cleared KV buffer; the weights are sparse zero pages.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$root/build-oracle}
+OUT=${OUT:-$BUILD/llamacpp-oracle}
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+
+[[ -f $root/bench/llamacpp/node_modules/node-llama-cpp/package.json ]] ||
+  { echo "node-llama-cpp is not installed: run 'npm ci' in bench/llamacpp" >&2; exit 2; }
+
+echo "== build ($BUILD)"
+cmake -S "$root" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DVRAMFIT_BUILD_BENCH=OFF >/dev/null
+cmake --build "$BUILD" -j 2 --target vramfit vramfit_gguf_write >/dev/null
+writer=$BUILD/tests/gguf/vramfit_gguf_write
+mkdir -p "$OUT/gguf"
+rm -f "$OUT"/gguf/*.gguf
+
+# model quant shape. Q8_0 everywhere: this CPU (AVX-512) repacks Q4_0, Q4_K, IQ4_NL and MXFP4 into a
+# CPU_REPACK buffer that vramfit does not model; gpt-oss keeps its MXFP4 experts to show that buffer.
+# Real shapes: dense GQA with a 128k vocabulary (Llama 3.2 1B and 3B), QK norm (Qwen3 1.7B; Qwen3 0.6B
+# with heads wider than the model, 16 x 128 > 1024), QKV bias (Qwen2.5 0.5B), sliding window and a 262k
+# vocabulary (Gemma 3 1B). No real MoE shape: the smallest (gpt-oss-20b, Qwen3-30B-A3B) are 12+ GiB and
+# MXFP4/Q4 experts are repacked (read) on this CPU; the tiny MoE fixtures stand in.
+tiny=(llama qwen2 qwen3 mixtral qwen3moe gemma2 gemma3 phi3 command-r deepseek-v3 deepseek-v2-lite
+      gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl)
+real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b)
+if ((quick)); then
+  tiny=(llama qwen3moe gemma3)
+  real=(llama-3.2-1b)
+  grid='{"contexts": [512, 4096], "batches": [512], "kv": ["f16"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
+else
+  grid='{"contexts": [512, 4096, 16384], "batches": [128, 512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
+fi
+
+echo "== GGUF files"
+models=""
+add() {  # model quant shape [--catalog-dir DIR]
+  local model=$1 quant=$2 shape=$3; shift 3
+  local f=$OUT/gguf/$model-$quant.gguf
+  # --context 32768: vramfit caps -c at the file's context length, the fixtures say 4096
+  "$writer" "$@" --context 32768 "$model" "$quant" "$f" >>"$OUT/files.jsonl"
+  models+="${models:+, }{\"file\": \"$f\", \"model\": \"$model\", \"quant\": \"$quant\", \"shape\": \"$shape\"}"
+}
+: >"$OUT/files.jsonl"
+for t in "${tiny[@]}"; do
+  q=Q8_0; [[ $t == gpt-oss ]] && q=MXFP4_MOE
+  add "gguf-tiny-$t" "$q" tiny --catalog-dir "$root/tests/gguf/fixtures"
+done
+for m in "${real[@]}"; do add "$m" Q8_0 real; done
+echo "{\"threads\": 1, \"models\": [$models], \"grid\": $grid}" >"$OUT/plan.json"
+echo "$(wc -l <"$OUT/files.jsonl") files in $OUT/gguf"
+
+echo "== llama.cpp (node-llama-cpp, CPU) and vramfit at each grid point"
+node "$here/oracle.mjs" measure "$BUILD/vramfit" "$OUT/plan.json" >"$OUT/points.jsonl" 2>"$OUT/measure.log" ||
+  { tail -20 "$OUT/measure.log" >&2; exit 1; }
+# The files stay (the real shapes are sparse: a few MiB on disk) for `oracle.mjs again`.
+
+echo "== report"
+node "$here/oracle.mjs" report "$OUT/points.jsonl" "$OUT/oracle"
+echo "tables: $OUT/oracle.md, every point: $OUT/oracle.json"
