@@ -25,11 +25,12 @@ struct TensorType {
   std::string fallback;          // type llama.cpp substitutes when a row is not a multiple of block_size
 
   [[nodiscard]] double bits_per_weight() const { return 8.0 * double(block_bytes) / double(block_size); }
-  // Bytes of `rows` rows of `row_len` weights each. A block longer than a row (2-D scale blocks
-  // such as FP8 128x128) is counted over the whole tensor instead of per row.
+  // Bytes of `rows` rows of `row_len` weights each. A block longer than a row, or one that does not
+  // tile the row (2-D scale blocks such as FP8 128x128, bitsandbytes' flattened NF4 + double quant), is
+  // counted over the whole tensor instead of per row; llama.cpp's GGUF rows always tile (weights.hpp).
   [[nodiscard]] Bytes bytes(std::int64_t row_len, std::int64_t rows) const {
     std::int64_t per_row = 0, total = 0, elements = 0;
-    if (block_size > row_len && !mul_overflows(row_len, rows, elements)) {
+    if ((block_size > row_len || row_len % block_size != 0) && !mul_overflows(row_len, rows, elements)) {
       const std::int64_t blocks = (elements + block_size - 1) / block_size;
       if (!mul_overflows(blocks, block_bytes, total) && !mul_overflows(rows, row_bytes, per_row) &&
           !add_overflows(total, per_row, total))

@@ -66,9 +66,10 @@ inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m
     if (t.layer >= 0 && !layer_selected(r, ordinal, count)) continue;
     id = r.type;
   }
-  // A row that is not a whole number of blocks falls back, e.g. Q4_K -> Q5_0 -> ... -> F16.
+  // A row that is not a whole number of blocks falls back, e.g. Q4_K -> Q5_0 -> ... -> F16. That is
+  // llama.cpp's quantizer: safetensors formats (bitsandbytes NF4, FP8 128x128) block the whole tensor.
   const TensorType* ty = &types.get(id);
-  for (int guard = 0; guard < 8 && !ty->divides(t.ne0); ++guard)
+  for (int guard = 0; guard < 8 && mix.format == "gguf" && !ty->divides(t.ne0); ++guard)
     ty = &types.get(ty->fallback.empty() ? std::string("f16") : ty->fallback);
   return *ty;
 }

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "catalog/diagnostics.hpp"
+#include "vramfit/finetune.hpp"
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
 #include "vramfit/parallel.hpp"
@@ -91,6 +92,7 @@ struct Catalog {
   std::vector<LinkProfile> links;       // runtimes.yaml links: GPU-to-GPU links of tensor parallel
   std::vector<Location> link_where;     // where each link was defined (same order)
   std::vector<SpeedProfile> speed;  // speed.yaml: fitted efficiencies per backend (docs/speed.md)
+  FinetuneProfile finetune;         // runtimes.yaml finetune: tunables of `vramfit finetune` (docs/finetune.md)
   std::vector<CatalogOllama> ollama;           // ollama.yaml: Ollama library names -> model + mix
   std::vector<OllamaQuantTag> ollama_quants;   // ollama.yaml tag_quants: tag suffix -> mix
   std::vector<std::string> files;  // every file read, in order
@@ -131,6 +133,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
 void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
+void load_finetune(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);  // runtimes.yaml finetune:
 void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 void load_ollama(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag);
 

@@ -146,6 +146,12 @@ void speed(std::ostream& o, const SpeedProfile& p) {
     << "  c.speed.push_back(std::move(p));\n";
 }
 
+void finetune(std::ostream& o, const FinetuneProfile& f) {
+  o << "  c.finetune = FinetuneProfile{" << f.adamw_bytes << "," << f.adamw_8bit_bytes << "," << f.sgd_bytes << ",Bytes("
+    << f.cuda_context.value() << ")," << d(f.fragmentation) << "," << f.logits_bytes << "," << f.zero3_gathered_layers << ","
+    << d(f.efficiency) << "," << d(f.dequant_bandwidth_efficiency) << "," << strings(f.source) << "};\n";
+}
+
 void ollama(std::ostream& o, const CatalogOllama& x) {
   o << "  CatalogOllama x;\n  x.name = " << q(x.name) << "; x.latest = " << q(x.latest) << "; x.quant = " << q(x.quant)
     << "; x.variants = " << strings(x.variants) << ";\n";
@@ -198,6 +204,7 @@ int main(int argc, char** argv) {
   for (const LinkProfile& l : cat.links) link(o, l);
   for (const WiredLimitRule& w : cat.wired_limit)
     o << "  c.wired_limit.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
+  finetune(o, cat.finetune);
   for (const OllamaQuantTag& t : cat.ollama_quants)
     o << "  c.ollama_quants.push_back(OllamaQuantTag{" << q(t.suffix) << "," << q(t.mix) << ",Location{" << q(t.where.file) << ","
       << t.where.line << "," << t.where.column << "}});\n";

@@ -48,7 +48,7 @@ void load_links(Catalog& cat, const YAML::Node& root, const std::string& file, D
 }  // namespace
 
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
-  const std::vector<std::string> top = {"schema_version", "runtimes", "platforms", "links"};
+  const std::vector<std::string> top = {"schema_version", "runtimes", "platforms", "links", "finetune"};
   std::map<std::string, int> seen;
   for_each_entry(root, file, diag, "runtimes", top, [&](const YAML::Node& node) {
     Entry e(node, file, diag,
@@ -90,6 +90,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     cat.runtime_where[index] = where;
   });
   load_links(cat, root, file, diag);
+  load_finetune(cat, root, file, diag);
   if (!root.IsMap() || !root["platforms"].IsDefined()) return;
   for (const YAML::Node& node : root["platforms"]) {
     Entry p(node, file, diag, {"id", "wired_limit", "source"});

@@ -25,6 +25,7 @@ int run(int argc, const char* const* argv, Io& io) {
   int exit_code = 0;
   setup_estimate(app, ctx, exit_code);
   setup_fit(app, ctx, exit_code);
+  setup_finetune(app, ctx, exit_code);
   setup_table(app, ctx, exit_code);
   setup_list(app, ctx, exit_code);
   setup_show(app, ctx, exit_code);

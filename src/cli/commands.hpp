@@ -9,6 +9,7 @@ namespace vramfit::cli {
 
 void setup_estimate(CLI::App& app, Context& ctx, int& exit_code);
 void setup_fit(CLI::App& app, Context& ctx, int& exit_code);
+void setup_finetune(CLI::App& app, Context& ctx, int& exit_code);
 void setup_table(CLI::App& app, Context& ctx, int& exit_code);
 void setup_list(CLI::App& app, Context& ctx, int& exit_code);
 void setup_show(CLI::App& app, Context& ctx, int& exit_code);

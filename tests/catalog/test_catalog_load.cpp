@@ -66,8 +66,9 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<OllamaTag>(), 3u);
   EXPECT_EQ(field_count<OllamaMissing>(), 2u);
   EXPECT_EQ(field_count<OllamaQuantTag>(), 3u);
+  EXPECT_EQ(field_count<FinetuneProfile>(), 10u);
   // + runtime_where, kv_types_where, link_where (locations, YAML path only)
-  EXPECT_EQ(field_count<Catalog>(), 15u);
+  EXPECT_EQ(field_count<Catalog>(), 16u);  // + finetune (runtimes.yaml finetune:)
 }
 
 #define SAME(field) EXPECT_EQ(a.field, b.field) << #field
@@ -236,6 +237,14 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     const OllamaQuantTag& a = y.ollama_quants[i];
     const OllamaQuantTag& b = c.ollama_quants[i];
     SAME_LINK(suffix); SAME_LINK(mix); SAME_LINK(where.file); SAME_LINK(where.line); SAME_LINK(where.column);
+  }
+  {
+    const FinetuneProfile& a = y.finetune;
+    const FinetuneProfile& b = c.finetune;
+    SAME_LINK(adamw_bytes); SAME_LINK(adamw_8bit_bytes); SAME_LINK(sgd_bytes); SAME_LINK(cuda_context);
+    SAME_LINK(fragmentation); SAME_LINK(logits_bytes); SAME_LINK(zero3_gathered_layers); SAME_LINK(efficiency);
+    SAME_LINK(dequant_bandwidth_efficiency); SAME_LINK(source);
+    EXPECT_GT(a.adamw_bytes, 0);  // the embedded runtimes.yaml has its finetune: section
   }
   EXPECT_EQ(y.files, c.files);
 }
