@@ -68,19 +68,27 @@ void BM_WholeCatalogTable(benchmark::State& state) {
   std::int64_t cells = 0;
   for (auto _ : state) {
     cells = 0;
+    // One placement request per device, built once, as a table command does.
+    std::vector<PlacementRequest> requests;
+    for (const io::CatalogDevice& cd : cat.devices) {
+      PlacementRequest req;
+      if (!cd.device.is_cpu())
+        req.gpus.push_back(Target{cd.device.id, cd.device.capacity(), Bytes{0}, mib(457), cd.device.bandwidth()});
+      else
+        req.host = Target{cd.device.id, cd.device.capacity(), Bytes{0}, Bytes{0}, cd.device.bandwidth()};
+      requests.push_back(req);
+    }
     for (const io::CatalogModel& cm : cat.models)
       for (const char* qid : quants) {
         const QuantMix& q = cat.mix(qid).mix;
+        // Weights depend on the model and the mix, not on the context: worked out once per pair
+        // (estimate_memory(m, mix, ...) is exactly estimate_memory(m, weight_bytes(m, mix, ...), ...)).
+        const WeightBreakdown weights = weight_bytes(cm.spec, q, types());
         for (std::int64_t c : contexts) {
           Workload w;
           w.context = c;
-          const MemoryEstimate e = estimate_memory(cm.spec, q, types(), w);
-          for (const io::CatalogDevice& cd : cat.devices) {
-            PlacementRequest req;
-            if (!cd.device.is_cpu())
-              req.gpus.push_back(Target{cd.device.id, cd.device.capacity(), Bytes{0}, mib(457), cd.device.bandwidth()});
-            else
-              req.host = Target{cd.device.id, cd.device.capacity(), Bytes{0}, Bytes{0}, cd.device.bandwidth()};
+          const MemoryEstimate e = estimate_memory(cm.spec, weights, types(), w);
+          for (const PlacementRequest& req : requests) {
             const Placement p = place(cm.spec, e, req);
             benchmark::DoNotOptimize(decode_upper_bound(cm.spec, e, p, c));
             ++cells;

@@ -59,6 +59,9 @@ MemoryEstimate estimate_memory(const ModelSpec&, WeightBreakdown, const TypeTabl
 // KV bytes that one decoded token reads from each layer at context position `pos`.
 inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {
   std::vector<Bytes> out(static_cast<std::size_t>(m.layers), Bytes{0});
+  // Row sizes are the same for every layer of a kind: worked out once (this runs for every placement
+  // of a whole-catalog table), -1 until first needed.
+  std::int64_t attn_row = -1, mla_row = -1;
   for (std::int64_t il = 0; il < m.layers; ++il) {
     const LayerKind k = m.layer_kind(il);
     std::int64_t row = 0, cells = pos;
@@ -66,15 +69,20 @@ inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEsti
       case LayerKind::full:
       case LayerKind::sliding:
       case LayerKind::chunked:
-        row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
+        if (attn_row < 0)
+          attn_row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
+        row = attn_row;
         if (k == LayerKind::sliding) cells = std::min(pos, m.sliding_window);
         if (k == LayerKind::chunked) cells = std::min(pos, m.chunk_size);
         break;
-      case LayerKind::mla: row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent"); break;
+      case LayerKind::mla:
+        if (mla_row < 0) mla_row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
+        row = mla_row;
+        break;
       case LayerKind::mamba:
       case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
     }
-    out[static_cast<std::size_t>(il)] = Bytes(row * cells);
+    out[static_cast<std::size_t>(il)] = checked_bytes(row, cells);
   }
   return out;
 }

@@ -109,7 +109,10 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   for (const Target& t : req.gpus) sum += double(std::max<std::int64_t>(t.usable().value(), 1));
   double acc = 0;
   for (const Target& t : req.gpus) cum.push_back((acc += double(std::max<std::int64_t>(t.usable().value(), 1))) / sum);
-  auto gpu_of = [&](std::int64_t il) {
+  auto gpu_of = [&](std::int64_t il) -> std::size_t {
+    // One GPU takes every offloaded block (callers clamp to the last GPU): no division per block, which
+    // matters in the -ngl bisection of every cell of a whole-catalog table.
+    if (cum.size() == 1) return 0;
     const double f = double(il - start) / double(act);
     return static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), f) - cum.begin());
   };
@@ -268,18 +271,25 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
   } else if (req.gpu_layers >= 0) {
     p = place_layers(m, e, req, req.gpu_layers);
   } else {
-    // GPU memory only grows with -ngl, so the most layers that fit is found by bisection.
+    // GPU memory only grows with -ngl, so the most layers that fit is found by bisection. The
+    // placement of the answer is kept from the search rather than computed again.
     std::int64_t lo = 0, hi = n + 1;
-    if (!place_layers(m, e, req, hi).all_gpus_fit()) {
+    p = place_layers(m, e, req, hi);
+    if (!p.all_gpus_fit()) {
+      bool have_lo = false;
       while (lo < hi) {
         const std::int64_t mid = (lo + hi + 1) / 2;
-        if (place_layers(m, e, req, mid).all_gpus_fit()) lo = mid;
-        else hi = mid - 1;
+        Placement probe = place_layers(m, e, req, mid);
+        if (probe.all_gpus_fit()) {
+          lo = mid;
+          p = std::move(probe);
+          have_lo = true;
+        } else {
+          hi = mid - 1;
+        }
       }
-    } else {
-      lo = hi;
+      if (!have_lo) p = place_layers(m, e, req, lo);
     }
-    p = place_layers(m, e, req, lo);
   }
   const bool host_ok = p.host.fits();
   // Zero offloaded layers is a CPU-only run, not a GPU fit; experts in host memory are an offload too.
