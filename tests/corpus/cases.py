@@ -102,7 +102,8 @@ def full(f, want):
             want = want[len(prefix):]
     return path + ": " + want
 
-# Extreme inputs (issue 8): exact numbers, or an overflow error, never a wrapped value. Hand checks:
+# Extreme inputs (issue 8): exact numbers, or an overflow error, never a wrapped value; arguments
+# holding a newline still give a one-line error (control bytes escaped). Hand checks:
 #   Llama 3.1 8B KV @ 10M tokens = 32*2*8*128*2 B = 131,072 B/token * 10,485,760 = 1,374,389,534,720 B
 #   dense-2t (huge/models.yaml; tests/core/test_overflow.cpp): F16 weights 4,025,502,269,440 B;
 #     KV @ 10M = 168*2*8*128*2 B = 688,128 B/token * 10,485,760 = 7,215,545,057,280 B
@@ -170,6 +171,16 @@ args --catalog-dir ../corpus/huge estimate wide-heads -c 2048M --ubatch 1048576 
 exit 2
 stderr vramfit: error: a byte or element count overflows 64 bits: the model or workload is absurdly large
 
+case newline_in_size_argument
+args fit llama-3.1-8b -d rtx-4090 --ram "$(printf '6\\n4')"
+exit 2
+stderr vramfit: error: invalid --ram '6\\x0a4': expected a size with a unit, e.g. 24GB, 24GiB, 512MiB
+
+case newline_in_model_name
+args fit "$(printf 'llama\\nx')" -d rtx-4090
+exit 2
+stderr-contains vramfit: error: unknown model 'llama\\x0ax'
+
 case extreme_kv_overflow
 args estimate llama-3.1-8b -c 2048M -n 32768
 exit 2
@@ -183,4 +194,4 @@ with open("cases.txt", "w") as out:
     for name, args, f, want in cases:
         out.write("\ncase corpus_%s\nargs %s\nexit 2\nstderr-contains %s\n" % (name, args.format(f=P + f), "vramfit: error: " + full(f, want)))
     out.write(EXTREME)
-print(len(cases), "bad-input cases +", EXTREME.count("\ncase "), "extreme-input cases")
+print(len(cases), "bad-input files +", EXTREME.count("\ncase "), "extreme-input and argument cases")
