@@ -13,6 +13,8 @@
 #include "cli/report.hpp"
 #include "formats/parse.hpp"
 #include "formats/runtime_log.hpp"
+#include "vramfit/parallel.hpp"
+#include "vramfit/serving.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -260,6 +262,10 @@ Judged judge_llamacpp(Context& ctx, const RuntimeLog& log, const ValidateOptions
     if (kv_all.second && !gpus.empty()) add("  of it on GPUs", sum("kv", 0), est_gpu_kv);
     add("compute, GPU", gpu_c, est_gpu_c);
     add("compute, host", host_c, est_host_c);
+    // llama.cpp's split of the graph between GPU and host differs from vramfit's (op offload runs the
+    // host layers' big matmuls on the GPU): the sum shows whether the graph itself is right.
+    if (gpu_c.second && host_c.second)
+      add("  compute, all devices", {gpu_c.first + host_c.first, std::min(gpu_c.second, host_c.second)}, est_gpu_c + est_host_c);
     add("output buffer", out, std::nullopt, "logits rows (not modelled)");
     if (repack > 0)
       j.terms.push_back({"weights, CPU_REPACK", repack * kMiB, std::nullopt, "bytes", 0,
@@ -334,6 +340,100 @@ Judged judge_ollama(Context& ctx, const RuntimeLog& log, const ValidateOptions& 
   return j;
 }
 
+// --- vLLM ---------------------------------------------------------------------------------------
+
+// The weight format vLLM loaded: --quantization when set, else the checkpoint dtype.
+std::string vllm_mix(const io::Catalog& cat, const io::VllmLog& V) {
+  const std::string qz = io::to_lower(V.quantization.value);
+  if (!qz.empty() && qz != "none") {
+    for (const char* id : {"fp8", "awq-int4", "gptq-int4", "bnb-nf4", "mxfp4", "nvfp4"})
+      if (std::string(id).rfind(qz, 0) == 0 || qz.rfind(id, 0) == 0) return id;
+    return {};
+  }
+  const std::string dt = io::to_lower(V.dtype.value);
+  if (dt == "float16" || dt == "half") return "hf-fp16";
+  if (dt == "float32" || dt == "float") return "hf-fp32";
+  (void)cat;
+  return "hf-bf16";  // bfloat16 and auto (the checkpoints vLLM serves are mostly bf16)
+}
+
+Judged judge_vllm(Context& ctx, const RuntimeLog& log, const ValidateOptions& opt) {
+  const io::VllmLog& V = log.vllm;
+  const io::Catalog& cat = ctx.catalog();
+  Judged j;
+  std::string model = opt.model;
+  if (model.empty()) {
+    if (!V.model.known()) throw InputError(log.name + ":1: the log names no model (model='...' or non-default args); pass --model ID");
+    if (cat.find_model(V.model.value) == nullptr)
+      throw InputError(fmt::format("{}:{}: model '{}' is not in the catalog (ids and Hugging Face names: 'vramfit list models'); pass --model ID",
+                                   log.name, V.model.line, V.model.value));
+    model = cat.find_model(V.model.value)->spec.id;
+    j.inferred.push_back(fmt::format("model {} from '{}'{}", model, V.model.value, at_line(V.model.line)));
+  } else {
+    j.inferred.push_back("model " + model + " (--model)");
+  }
+  WorkloadOptions w;
+  w.runtime = "vllm";
+  w.quant = opt.quant.empty() ? vllm_mix(cat, V) : opt.quant;
+  if (w.quant.empty())
+    throw InputError(fmt::format("{}:{}: quantization '{}' has no catalog format; pass -q", log.name, V.quantization.line, V.quantization.value));
+  if (opt.quant.empty())
+    j.inferred.push_back(fmt::format("weights {} from {}{}", w.quant,
+                                     V.quantization.known() && io::to_lower(V.quantization.value) != "none" ? "quantization=" + V.quantization.value : "dtype=" + (V.dtype.known() ? V.dtype.value : std::string("auto")),
+                                     at_line(V.quantization.known() ? V.quantization.line : V.dtype.line)));
+  if (!opt.context.empty()) w.context = opt.context;
+  else if (V.max_model_len.known()) {
+    w.context = std::to_string(V.max_model_len.value);
+    j.inferred.push_back(fmt::format("max_model_len {}{}", V.max_model_len.value, at_line(V.max_model_len.line)));
+  }
+  const std::string kvd = io::to_lower(V.kv_cache_dtype.value);
+  if (kvd.rfind("fp8", 0) == 0) w.kv_type = "fp8";
+  const Query q = resolve_query(ctx, model, w);
+  const ModelSpec& m = q.model->spec;
+  PoolConfig c = q.runtime->pool;
+  c.tp = V.tensor_parallel.known() ? std::max<std::int64_t>(1, V.tensor_parallel.value) : 1;
+  if (V.gpu_memory_utilization.known()) c.fraction = V.gpu_memory_utilization.value;
+  if (V.max_num_batched_tokens.known()) c.max_batched_tokens = V.max_num_batched_tokens.value;
+  if (V.max_num_seqs.known()) c.max_seqs = V.max_num_seqs.value;
+  if (c.tp > 1) validate_tensor_parallel(m, c.tp);
+  Bytes total{0};
+  if (!opt.device.empty()) {
+    const DeviceSpec d = parse_device_spec(cat, opt.device);
+    if (d.device->device.is_cpu() || d.device->device.kind == DeviceKind::apple) throw InputError("vLLM runs on CUDA or ROCm GPUs: --device " + opt.device);
+    total = d.device->device.capacity(d.memory_gib);
+    j.inferred.push_back(fmt::format("GPU {}: {} total (--device)", d.device->device.id, size_str(total)));
+  } else if (V.total_gpu_gib.known()) {
+    total = Bytes(std::llround(V.total_gpu_gib.value * kGiB));
+    j.inferred.push_back(fmt::format("GPU memory {} total{}", size_str(total), at_line(V.total_gpu_gib.line)));
+  } else {
+    throw InputError(log.name + ":1: the log does not print the GPU's total memory (vLLM V1 does not): pass --device ID, e.g. --device h100-sxm");
+  }
+  j.inferred.push_back(fmt::format("gpu_memory_utilization {:g}{}, tensor parallel {}, block size {} tokens, KV {}", c.fraction,
+                                   V.gpu_memory_utilization.known() ? at_line(V.gpu_memory_utilization.line) : " (vLLM's default)", c.tp,
+                                   c.block_tokens, q.workload.kv_type_k));
+  const PoolMemory p = kv_pool(m, query_weights(ctx, q), ctx.types().get(q.workload.kv_type_k), total, c);
+  auto add = [&](const std::string& name, const auto& fact, double scale, double est, const char* unit, std::string note = {}) {
+    if (!fact.known()) return;
+    j.terms.push_back({name, double(fact.value) * scale, est, unit, fact.line, std::move(note)});
+  };
+  add("weights", V.weights_gib, kGiB, double(p.weights.value()), "bytes", "Model loading took");
+  add("activation peak", V.activation_gib, kGiB, double(p.activations.value()), "bytes");
+  add("non-torch memory", V.non_torch_gib, kGiB, double(p.non_torch.value()), "bytes");
+  add("KV cache memory", V.available_kv_gib, kGiB, double(p.kv_available.value()), "bytes", "Available KV cache memory");
+  add("KV cache tokens", V.kv_tokens, 1.0, double(p.kv_tokens), "tokens", "GPU KV cache size");
+  add("GPU blocks", V.gpu_blocks, 1.0, double(p.blocks), "tokens", "# GPU blocks");
+  if (V.max_concurrency.known())
+    add("max concurrency", V.max_concurrency, 1.0, p.concurrency(V.concurrency_tokens.value), "x",
+        fmt::format("requests of {} tokens", V.concurrency_tokens.value));
+  add("CUDA graphs", V.cuda_graph_gib, kGiB, double(c.cuda_graphs.value()), "bytes", "after the KV cache, in the 1 - utilization headroom");
+  j.headline = headline(q);
+  j.model = model_json(*q.model);
+  j.quant = q.mix->mix.id;
+  j.workload = workload_json(q.workload);
+  j.assumptions = q.assumptions;
+  return j;
+}
+
 // --- output -------------------------------------------------------------------------------------
 
 std::string value_str(const Term& t, double v) {
@@ -359,8 +459,7 @@ int run_validate(Context& ctx, const ValidateOptions& opt) {
   switch (log.kind) {
     case io::LogKind::llamacpp: j = judge_llamacpp(ctx, log, opt); break;
     case io::LogKind::ollama_ps: j = judge_ollama(ctx, log, opt); break;
-    case io::LogKind::vllm:
-      throw InputError(log.name + ":1: vLLM start-up logs are read but not yet compared (docs/validate.md)");
+    case io::LogKind::vllm: j = judge_vllm(ctx, log, opt); break;
   }
   for (const std::string& n : log.notes) j.assumptions.push_back("log: " + n);
   j.assumptions.push_back(fmt::format("a term is off when its error exceeds ±{:g} % and the difference exceeds {} (--tolerance, --slack)",
@@ -373,7 +472,7 @@ int run_validate(Context& ctx, const ValidateOptions& opt) {
     if (!err) continue;
     ++judged;
     const double diff = std::abs(*t.estimate - t.measured);
-    if (std::abs(*err) > tolerance && (t.unit != "bytes" || diff > slack)) ok[i] = false, ++off;
+    if (std::abs(*err) > tolerance && (t.unit != "bytes" || diff > slack)) ok[i] = false, ++off;  // counts: no slack
   }
   const int code = off > 0 ? 1 : 0;
   if (ctx.format() == "json") {
@@ -386,7 +485,7 @@ int run_validate(Context& ctx, const ValidateOptions& opt) {
     for (std::size_t i = 0; i < j.terms.size(); ++i) {
       const Term& t = j.terms[i];
       Json tj;
-      tj["term"] = t.name;
+      tj["term"] = t.name.substr(t.name.find_first_not_of(' '));  // indented rows are parts of the row above
       tj["unit"] = t.unit;
       tj["measured"] = t.unit == "bytes" ? Json(std::llround(t.measured)) : Json(t.measured);
       tj["estimate"] = t.estimate ? (t.unit == "bytes" ? Json(std::llround(*t.estimate)) : Json(*t.estimate)) : Json(nullptr);
@@ -438,10 +537,11 @@ int run_validate(Context& ctx, const ValidateOptions& opt) {
 
 void setup_validate(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<ValidateOptions>();
-  CLI::App* sub = app.add_subcommand("validate", "compare a llama.cpp log or `ollama ps` output with vramfit's estimate (exit 0 within --tolerance, 1 off)");
+  CLI::App* sub = app.add_subcommand("validate", "compare a llama.cpp log, vLLM start-up log or `ollama ps` output with vramfit's estimate (exit 0 within --tolerance, 1 off)");
   sub->add_option("log", opt->log, "log file: llama.cpp stderr, vLLM start-up log, or `ollama ps` output ('-' = standard input)")->required();
   sub->add_option("--model", opt->model, "model id, Ollama name or FILE.gguf (default: inferred from the log's shape)");
   sub->add_option("-q,--quant", opt->quant, "quantization (default: the log's file type)");
+  sub->add_option("-d,--device", opt->device, "vLLM: the GPU, when the log does not print its total memory (vLLM V1)");
   sub->add_option("-c,--context", opt->context, "context tokens per sequence, when the log does not print n_ctx");
   sub->add_option("--tolerance", opt->tolerance, "largest error allowed per term, in percent (default 5)");
   sub->add_option("--slack", opt->slack, "differences below this size never count as off (default 32MiB)");
