@@ -88,7 +88,9 @@ TEST(MeasuredLogs, EveryFigureIsReadBack) {
     EXPECT_EQ(got.size(), want.size());
     for (const auto& [k, v] : want) EXPECT_NEAR(got[k], v, 1e-9) << k;
     const YAML::Node n_ctx = e.item["n_ctx"];
-    if (n_ctx && !n_ctx.IsNull()) EXPECT_EQ(log.llama.n_ctx.value, n_ctx.as<std::int64_t>());
+    if (n_ctx && !n_ctx.IsNull()) {
+      EXPECT_EQ(log.llama.n_ctx.value, n_ctx.as<std::int64_t>());
+    }
     for (const auto& kv : e.fields) {
       const std::string key = kv.first.as<std::string>();
       if (key.size() > 10 && key.substr(key.size() - 10) == "offloaded") {
@@ -96,7 +98,9 @@ TEST(MeasuredLogs, EveryFigureIsReadBack) {
         EXPECT_EQ(log.llama.offloaded.value, std::stoll(v.substr(0, v.find('/'))));
         EXPECT_EQ(log.llama.offloadable.value, std::stoll(v.substr(v.find('/') + 1)));
       }
-      if (key.size() > 8 && key.substr(key.size() - 8) == "n_ubatch") EXPECT_EQ(log.llama.n_ubatch.value, 512);
+      if (key.size() > 8 && key.substr(key.size() - 8) == "n_ubatch") {
+        EXPECT_EQ(log.llama.n_ubatch.value, 512);
+      }
     }
   }
 }
