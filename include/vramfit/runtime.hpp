@@ -51,15 +51,25 @@ inline Workload default_workload(const RuntimeProfile& r) {
   return w;
 }
 
-// llama.cpp reserves a worst-case graph of n_tokens = min(n_ctx, n_ubatch) (llama-context.cpp) and
-// ggml-alloc reuses memory, so the buffer is the input embeddings + mask + the largest of the
-// simultaneously-live groups: logits (f32 [n_vocab, n_tokens]), attention scratch (without flash
-// attention the f32 KQ scores [n_kv, n_tokens, n_head] dominate) and FFN intermediates.
-// Checked against logs in reference/methods.md §3.1: 259.5 MiB vs 258.5 logged for Llama-3-8B at ctx 512
-// with FA off (+0.4 %), and exactly 164 / 2144 MiB for a 32-head 7B at ctx 2048 / 32768.
+// llama.cpp reserves a worst-case graph of n_tokens = min(n_ctx, n_ubatch) (llama-context.cpp
+// sched_reserve, with n_outputs = n_tokens) and ggml-alloc frees each intermediate after its last
+// user, so the buffer is the larger of two phases that are never live together:
+//   layers  the input embeddings, the KQ mask (an input read by every layer's attention) and the
+//           larger of the attention scratch (Q/K/V; without flash attention the f32 KQ scores
+//           [n_kv, n_tokens, n_head] dominate) and the FFN intermediates;
+//   head    after the last layer: the logits (f32 [n_vocab, n_tokens]) and the final normed hidden
+//           state t_embd (a graph output, never freed: same size as the inputs). The mask's last
+//           user was the last layer's attention, so its memory is free again here.
+// Checked against logs in reference/methods.md §3.1: exactly 258.5 MiB for Llama-3-8B at ctx 512 with
+// FA off (head phase; CUDA log), and 164 / 2144 MiB for a 32-head 7B at ctx 2048 / 32768 (layers phase).
+// On the CPU backend the token-embedding lookup runs in the same buffer and llama.cpp logs one more
+// hidden-state tensor in the head phase (docs/llamacpp-oracle.md): this formula is 4 x d x n_tokens low
+// there (1-3 %).
 struct ComputeTerms {
   Bytes inputs{0}, mask{0}, logits{0}, attention{0}, ffn{0};
-  [[nodiscard]] Bytes total() const { return inputs + mask + std::max({logits, attention, ffn}); }
+  [[nodiscard]] Bytes layers() const { return inputs + mask + std::max(attention, ffn); }
+  [[nodiscard]] Bytes head() const { return logits + inputs; }
+  [[nodiscard]] Bytes total() const { return std::max(head(), layers()); }
 };
 
 inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::int64_t kv_cells) {

@@ -220,7 +220,7 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   else if (m.vision.present())
     a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
                                  : std::string("vision encoder not loaded (--text-only)"));
-  a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens (inputs + mask + max(logits, attention, FFN)), reference/methods.md §3.1");
+  a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
   return a;
 }
 

@@ -17,8 +17,8 @@ namespace {
 
 // A synthetic estimate with round numbers so that every placement can be worked out by hand:
 // 32 blocks of 100 MiB weights + 8 MiB KV, output 400 MiB, token_embd 300 MiB;
-// compute: inputs 8 + mask 1 + max(logits 250, attention 56, ffn 56) = 259 MiB on the output device,
-// 8 + 1 + 56 = 65 MiB of layer scratch elsewhere.
+// compute: max(logits 250 + inputs 8, inputs 8 + mask 1 + max(attention 56, ffn 56)) = 258 MiB on the
+// output device, 8 + 1 + 56 = 65 MiB of layer scratch elsewhere.
 using test::synthetic;
 
 ModelSpec blocks(std::int64_t layers = 32) {
@@ -56,10 +56,10 @@ TEST(Placement, EverythingFitsOnOneGpu) {
   EXPECT_TRUE(d.output);
   EXPECT_EQ(d.weights, mib(3600));  // 32 x 100 + 400
   EXPECT_EQ(d.kv, mib(256));        // 32 x 8
-  EXPECT_EQ(d.compute, mib(259));   // the output device holds the logits
+  EXPECT_EQ(d.compute, mib(258));   // the output device holds the logits
   EXPECT_EQ(d.overhead, mib(457));
-  EXPECT_EQ(d.total(), mib(4572));  // 3600 + 256 + 259 + 457
-  EXPECT_EQ(d.headroom(), mib(24 * 1024 - 4572));
+  EXPECT_EQ(d.total(), mib(4571));  // 3600 + 256 + 258 + 457
+  EXPECT_EQ(d.headroom(), mib(24 * 1024 - 4571));
   // Host: token_embd only, and the input embeddings of the graph.
   EXPECT_EQ(p.host.weights, mib(300));
   EXPECT_EQ(p.host.layer_count, 0);
@@ -103,7 +103,7 @@ TEST(Placement, PartialOffloadTable) {
     EXPECT_TRUE(p.host.output);
     EXPECT_EQ(p.host.weights, mib(100) * (32 - L) + mib(400) + mib(300));
     EXPECT_EQ(p.host.kv, mib(8) * (32 - L));
-    EXPECT_EQ(p.host.compute, mib(259));
+    EXPECT_EQ(p.host.compute, mib(258));
   }
 }
 
@@ -144,7 +144,7 @@ TEST(Placement, TwoEqualGpusSplitLikeLlamaCpp) {
   EXPECT_EQ(p.gpus[0].compute, mib(65));          // layer scratch
   EXPECT_EQ(p.gpus[1].weights, mib(1500 + 400));  // 15 x 100 + output
   EXPECT_EQ(p.gpus[1].kv, mib(120));
-  EXPECT_EQ(p.gpus[1].compute, mib(259));
+  EXPECT_EQ(p.gpus[1].compute, mib(258));
   EXPECT_TRUE(p.gpus[0].holds_layer(16));
   EXPECT_FALSE(p.gpus[0].holds_layer(17));
 }
@@ -200,9 +200,9 @@ TEST(Placement, CpuOnly) {
   Placement p = place(blocks(), synthetic(), req);
   EXPECT_EQ(p.verdict, Verdict::fits);
   EXPECT_TRUE(p.host.output);
-  // Host: 3200 + 400 + 300 weights + 256 KV + 259 compute = 4415 MiB.
-  EXPECT_EQ(p.host.total(), mib(4415));
-  req.host.capacity = gib(std::int64_t{4});  // 4096 MiB < 4415 MiB
+  // Host: 3200 + 400 + 300 weights + 256 KV + 258 compute = 4414 MiB.
+  EXPECT_EQ(p.host.total(), mib(4414));
+  req.host.capacity = gib(std::int64_t{4});  // 4096 MiB < 4414 MiB
   EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::does_not_fit);
   req.host.capacity = gib(std::int64_t{5});
   EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::fits);
@@ -234,8 +234,8 @@ TEST(Placement, Llama31_8bQ4KMOnOneGpuMatchesLog) {
   EXPECT_NEAR(to_mib(p.gpus[0].weights), 4403.49, 0.005);
   EXPECT_NEAR(to_mib(p.host.weights), 281.81, 0.005);
   EXPECT_EQ(p.gpus[0].kv.value(), 1073741824);  // 1 GiB, see test_kv_cache.cpp
-  // FA on, ctx 8192: 8 + 8 + 250.5 = 266.5 MiB (see test_runtime.cpp)
-  EXPECT_EQ(p.gpus[0].compute.value(), 279445504);
+  // FA on, ctx 8192: max(250.5 + 8, 8 + 8 + 56) = 258.5 MiB (see test_runtime.cpp)
+  EXPECT_EQ(p.gpus[0].compute.value(), 271056896);
 }
 
 
@@ -328,7 +328,7 @@ TEST(Placement, CpuMoeHostRunsTheExpertsWithLayerScratch) {
   req.cpu_moe_layers = 32;
   const Placement p = place(moe_blocks(), moe_synthetic(), req);
   EXPECT_EQ(p.host.compute, mib(65));  // inputs 8 + mask 1 + max(attention 56, FFN 56)
-  EXPECT_EQ(p.gpus[0].compute, mib(259));
+  EXPECT_EQ(p.gpus[0].compute, mib(258));
   EXPECT_TRUE(p.experts_on_host(31));
   req.cpu_moe_layers = 4;
   EXPECT_FALSE(place(moe_blocks(), moe_synthetic(), req).experts_on_host(4));
@@ -336,7 +336,7 @@ TEST(Placement, CpuMoeHostRunsTheExpertsWithLayerScratch) {
 
 TEST(Placement, CpuMoeLetsMoreBlocksOnTheGpu) {
   // 2 GiB card: whole blocks (108 MiB) -> 18 of them (PartialOffloadTable). With every block's experts in
-  // RAM a block costs 40 + 8 = 48 MiB on the GPU: all 32 + output need 32 x 48 + 400 + 259 = 2195 MiB
+  // RAM a block costs 40 + 8 = 48 MiB on the GPU: all 32 + output need 32 x 48 + 400 + 258 = 2194 MiB
   // (too much), all 32 blocks without the output 32 x 48 + 65 = 1601 MiB -> -ngl 32.
   PlacementRequest req;
   req.gpus = {gpu("CUDA0", mib(2048))};
