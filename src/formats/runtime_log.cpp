@@ -585,6 +585,11 @@ RuntimeLog parse_runtime_log(std::string_view text, const std::string& name) {
     text = text.substr(0, kMaxLogBytes);
     log.notes.push_back("only the first 64 MiB of the log were read");
   }
+  // Logs are text: NUL bytes near the start mean a binary file (a model, an executable) passed by mistake.
+  if (text.substr(0, 65536).find('\0') != sv::npos) {
+    const sv head = text.substr(0, text.find('\0'));
+    throw InputError(name + ":" + std::to_string(1 + std::count(head.begin(), head.end(), '\n')) + ": a binary file, not a log");
+  }
   LlamaParser llama(log.llama, log.notes);
   int vllm_hits = 0;
   std::optional<PsColumns> ps;

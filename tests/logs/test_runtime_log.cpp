@@ -267,6 +267,13 @@ TEST(RuntimeLog, ErrorsNameTheFileAndLine) {
     }
   }
   EXPECT_THROW((void)read_runtime_log((kFixtures / "no-such.log").string()), InputError);
+  // A model file or executable passed by mistake: refused at the line of its first NUL byte.
+  try {
+    (void)parse_runtime_log(std::string("GGUF\x03\nload_tensors: CPU buffer size = 1.00 MiB\n\0\0\0", 50), "x.log");
+    ADD_FAILURE() << "binary text accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "x.log:3: a binary file, not a log");
+  }
 }
 
 }  // namespace
