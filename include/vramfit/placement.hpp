@@ -39,6 +39,7 @@ struct PlacementRequest {
   Parallelism split = Parallelism::layer;
   Link link;                        // between the GPUs of a tensor-parallel group
   std::int64_t cpu_moe_layers = 0;  // llama.cpp --n-cpu-moe N: routed experts of blocks 0..N-1 in host memory
+  bool embeddings_on_host = true;   // llama.cpp keeps token_embd in RAM; PyTorch runtimes put it on the first GPU
 };
 
 struct DevicePlan {
@@ -157,8 +158,15 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   out.output = true;
   // In host memory the tied output head is token_embd itself, not a copy.
   out.weights += &out == &p.host ? e.weights.output - e.weights.tied_copy : e.weights.output;
-  // token_embd stays in host memory; with tied embeddings the output copy was counted above.
-  p.host.weights += e.weights.global_cpu;
+  // token_embd stays in host memory under llama.cpp; with tied embeddings the output copy was counted
+  // above. PyTorch runtimes load it on the first GPU with blocks, where a tied head needs no copy.
+  auto first_used = std::find_if(p.gpus.begin(), p.gpus.end(), [](const DevicePlan& d) { return d.layer_count > 0; });
+  if (!req.embeddings_on_host && first_used != p.gpus.end()) {
+    first_used->weights += e.weights.global_cpu;
+    if (&*first_used == &out) first_used->weights -= e.weights.tied_copy;
+  } else {
+    p.host.weights += e.weights.global_cpu;
+  }
 
   // Compute buffers: the output device also holds the logits; the others the layer scratch only.
   const ComputeTerms& c = e.compute;
@@ -166,8 +174,10 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   for (DevicePlan& d : p.gpus)
     if (d.layer_count > 0 || d.output) d.compute = d.output ? c.total() : layer_scratch;
   // Host memory that runs blocks, or only their experts, needs the layer scratch.
+  // llama.cpp computes the input embeddings on the CPU (token_embd is there); PyTorch runtimes do not.
   p.host.compute = p.host.output ? c.total()
-                   : (p.host.layer_count > 0 || p.host.expert_count > 0 ? layer_scratch : c.inputs);
+                   : (p.host.layer_count > 0 || p.host.expert_count > 0 ? layer_scratch
+                                                                      : (req.embeddings_on_host ? c.inputs : Bytes{0}));
 
   // The vision encoder (mmproj) loads on the first GPU that is used, else in host memory.
   if (e.weights.vision.value() > 0) {

@@ -9,13 +9,35 @@
 
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
+#include "vramfit/serving.hpp"
 #include "vramfit/workload.hpp"
 
 namespace vramfit {
 
+// How a runtime turns a model into memory.
+enum class RuntimeKind {
+  llamacpp,  // llama.cpp and what embeds it (Ollama, LM Studio): KV cells padded, worst-case graph buffer, layer split
+  pool,      // vLLM, TGI, TensorRT-LLM: a fraction of GPU memory, the rest after weights and activations is paged KV
+  direct,    // transformers, MLX: KV grows with the sequence, activations of one forward pass
+};
+
+inline const char* to_string(RuntimeKind k) {
+  switch (k) {
+    case RuntimeKind::llamacpp: return "llamacpp";
+    case RuntimeKind::pool: return "pool";
+    case RuntimeKind::direct: return "direct";
+  }
+  return "?";
+}
+
 struct RuntimeProfile {
   std::string id;
   std::string name;
+  RuntimeKind kind = RuntimeKind::llamacpp;
+  std::int64_t default_context = 0;  // 0: vramfit's 4096; -1: the model's maximum (vLLM max_model_len)
+  std::string default_quant;         // empty: Q4_K_M
+  PoolConfig pool;                   // kind pool
+  std::int64_t prefill_chunk = 0;    // kind direct: tokens per prefill forward pass (0: the whole prompt)
   std::int64_t ubatch = 512;
   std::int64_t batch = 2048;
   std::int64_t kv_pad = 256;
@@ -26,6 +48,7 @@ struct RuntimeProfile {
   bool embeddings_on_host = true;  // llama.cpp keeps token_embd in RAM ("little benefit to offloading")
   std::vector<WiredLimitRule> wired_limit;
   std::vector<std::string> source;
+  std::string notes;  // what is unconfirmed or approximated (shown with every result)
 
   [[nodiscard]] Bytes device_overhead(Backend b) const {
     switch (b) {
@@ -88,6 +111,21 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
   std::int64_t ffn_width = m.ffn;
   if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
   c.ffn = checked_bytes(4, n_tokens, 2, ffn_width);
+  return c;
+}
+
+// kind direct: the peak of one PyTorch / MLX forward pass over `tokens` tokens (serving.hpp), in the
+// ComputeTerms shape: inputs = residual stream + its normed copy, attention = Q, K, V and the attention
+// output, ffn = gate and up projections, logits = `logit_rows` rows of fp32 logits and probabilities.
+// SDPA / flash kernels keep no score matrix and no mask.
+inline ComputeTerms forward_compute(const ModelSpec& m, std::int64_t tokens, std::int64_t logit_rows) {
+  ComputeTerms c;
+  std::int64_t ffn = m.ffn;
+  if (m.moe.present()) ffn = std::max(ffn, m.moe.experts_per_token * m.moe.expert_ffn);
+  c.inputs = Bytes(2 * 2 * m.hidden * tokens);
+  c.attention = Bytes(2 * tokens * (m.heads * m.head_dim_k + 2 * m.kv_heads * m.head_dim_k + m.heads * m.head_dim_v));
+  c.ffn = Bytes(2 * tokens * 2 * ffn);
+  c.logits = Bytes(2 * 4 * m.vocab * logit_rows);
   return c;
 }
 

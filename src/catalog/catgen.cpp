@@ -127,6 +127,14 @@ void runtime(std::ostream& o, const RuntimeProfile& r) {
     << "); r.overhead_metal = Bytes(" << r.overhead_metal.value() << "); r.overhead_other = Bytes(" << r.overhead_other.value()
     << "); r.overhead_cpu = Bytes(" << r.overhead_cpu.value() << ");\n  r.fit_margin = Bytes(" << r.fit_margin.value()
     << "); r.embeddings_on_host = " << r.embeddings_on_host << "; r.source = " << strings(r.source) << ";\n"
+    << "  r.kind = RuntimeKind(" << static_cast<int>(r.kind) << "); r.default_context = " << r.default_context
+    << "; r.default_quant = " << q(r.default_quant) << "; r.prefill_chunk = " << r.prefill_chunk
+    << "; r.notes = " << q(r.notes) << ";\n"
+    << "  r.pool.base = PoolBase(" << static_cast<int>(r.pool.base) << "); r.pool.fraction = " << d(r.pool.fraction)
+    << "; r.pool.block_tokens = " << r.pool.block_tokens << "; r.pool.max_batched_tokens = " << r.pool.max_batched_tokens
+    << "; r.pool.max_seqs = " << r.pool.max_seqs << "; r.pool.non_torch = Bytes(" << r.pool.non_torch.value()
+    << "); r.pool.cuda_graphs = Bytes(" << r.pool.cuda_graphs.value() << "); r.pool.activation_bytes = "
+    << r.pool.activation_bytes << ";\n"
     << "  c.runtimes.push_back(std::move(r));\n";
 }
 

@@ -52,12 +52,41 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
   std::map<std::string, int> seen;
   for_each_entry(root, file, diag, "runtimes", top, [&](const YAML::Node& node) {
     Entry e(node, file, diag,
-            {"id", "name", "ubatch", "batch", "kv_pad", "flash_attention", "kv_type", "device_overhead_mib",
-             "fit_margin_mib", "embeddings_on_host", "source"});
+            {"id", "name", "kind", "default_context", "default_quant", "pool", "prefill_chunk", "ubatch", "batch",
+             "kv_pad", "flash_attention", "kv_type", "device_overhead_mib", "fit_margin_mib", "embeddings_on_host",
+             "source", "notes"});
     if (!node.IsMap()) return;
     RuntimeProfile r;
     r.id = e.str("id", true);
     r.name = e.str("name", false, r.id);
+    const std::string kind = e.str("kind", false, "llamacpp");
+    if (kind == "llamacpp") r.kind = RuntimeKind::llamacpp;
+    else if (kind == "pool") r.kind = RuntimeKind::pool;
+    else if (kind == "direct") r.kind = RuntimeKind::direct;
+    else e.problem("kind", "unknown runtime kind '" + kind + "' (llamacpp, pool, direct)");
+    r.default_context = e.integer("default_context", -1, std::int64_t{1} << 31);
+    r.default_quant = e.str("default_quant");
+    r.prefill_chunk = e.integer("prefill_chunk", 0, 1 << 24);
+    if (e.has("pool")) {
+      Entry o(e.child("pool"), file, diag,
+              {"base", "fraction", "block_tokens", "max_batched_tokens", "max_seqs", "non_torch_mib", "cuda_graphs_mib",
+               "activation_bytes"});
+      PoolConfig& c = r.pool;
+      const std::string base = o.str("base", false, "total");
+      if (base == "total") c.base = PoolBase::total;
+      else if (base == "free") c.base = PoolBase::free;
+      else o.problem("base", "unknown pool base '" + base + "' (total, free)");
+      c.fraction = o.number("fraction", 0.01, 1.0, true);
+      c.block_tokens = o.integer("block_tokens", 1, 1 << 16, true);
+      c.max_batched_tokens = o.integer("max_batched_tokens", 1, 1 << 24, true);
+      c.max_seqs = o.integer("max_seqs", 1, 1 << 20, true);
+      c.non_torch = mib(o.integer("non_torch_mib", 0, 1 << 20));
+      c.cuda_graphs = mib(o.integer("cuda_graphs_mib", 0, 1 << 20));
+      c.activation_bytes = o.integer("activation_bytes", 1, 8, false, 2);
+      o.finish();
+    } else if (r.kind == RuntimeKind::pool) {
+      e.problem("pool", "a pool runtime needs its pool: rules (fraction, block_tokens, max_batched_tokens, max_seqs)");
+    }
     r.ubatch = e.integer("ubatch", 1, 1 << 20, false, 512);
     r.batch = e.integer("batch", 1, 1 << 20, false, 2048);
     r.kv_pad = e.integer("kv_pad", 1, 1 << 16, false, 256);
@@ -75,6 +104,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     r.fit_margin = mib(e.integer("fit_margin_mib", 0, 1 << 20));
     r.embeddings_on_host = e.boolean("embeddings_on_host", true);
     r.source = e.strings("source");
+    r.notes = e.str("notes");
     const Location where = e.loc();
     e.finish();
     if (r.id.empty()) return;

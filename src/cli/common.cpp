@@ -126,6 +126,9 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
   const io::Catalog& cat = ctx.catalog();
   Query q;
   std::string model_note;
+  q.runtime = &cat.runtime(opt.runtime);
+  // The runtime's usual weight format when -q is not given (vLLM and transformers load bf16 checkpoints).
+  const std::string default_quant = q.runtime->default_quant.empty() ? std::string(kDefaultQuant) : q.runtime->default_quant;
   if (names_model_file(cat, model_id)) {
     const Context::LoadedFile& lf = ctx.model_file(model_id, opt.mmproj);
     q.file = &lf.file;
@@ -139,7 +142,7 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
       model_note = fmt::format("model read from {}: weights are the bytes of its {} tensors, {}", model_id,
                                lf.file.tensors.size(), lf.file.stored_as);
     } else {
-      q.mix = &cat.mix(lf.file.mix_id.empty() ? std::string(kDefaultQuant) : lf.file.mix_id);
+      q.mix = &cat.mix(lf.file.mix_id.empty() ? default_quant : lf.file.mix_id);
       model_note = fmt::format("model read from {} (no tensor list): weights {} by rule", model_id, q.mix->mix.id);
     }
   } else {
@@ -164,15 +167,16 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
                                      : ollama->explanation + "; -q " + q.mix->mix.id + " replaces the tag's quantization";
     } else {
       q.model = &cat.model(model_id);
-      q.mix = &cat.mix(opt.quant.empty() ? std::string(kDefaultQuant) : opt.quant);
+      q.mix = &cat.mix(opt.quant.empty() ? default_quant : opt.quant);
     }
   }
-  q.runtime = &cat.runtime(opt.runtime);
   Workload& w = q.workload;
   w = default_workload(*q.runtime);
   const ModelSpec& m = q.model->spec;
-  w.context = opt.context.empty() ? std::min<std::int64_t>(kDefaultContext, m.max_context)
-                                  : io::parse_tokens(opt.context, "context");
+  // Context when -c is not given: the runtime's default (vLLM: the model's maximum), else 4096.
+  const std::int64_t rt_context = q.runtime->default_context;
+  const std::int64_t default_context = rt_context < 0 ? m.max_context : std::min(rt_context > 0 ? rt_context : kDefaultContext, m.max_context);
+  w.context = opt.context.empty() ? default_context : io::parse_tokens(opt.context, "context");
   w.parallel = opt.parallel.empty() ? 1 : io::parse_count(opt.parallel, "--parallel", 1, 65536);
   if (!opt.ubatch.empty()) w.ubatch = io::parse_count(opt.ubatch, "--ubatch", 1, 1 << 20);
   if (w.context > (std::int64_t{1} << 31)) throw InputError("context " + opt.context + " is absurdly large (limit 2^31 tokens)");
@@ -189,6 +193,7 @@ Query resolve_query(Context& ctx, const std::string& model_id, const WorkloadOpt
     throw InputError("--kv-type " + w.kv_type_v + " for V needs flash attention; drop --no-flash-attn (llama.cpp refuses a quantized V cache without it)");
   q.assumptions = workload_assumptions(q);
   if (!model_note.empty()) q.assumptions.insert(q.assumptions.begin(), model_note);
+  if (!q.runtime->notes.empty()) q.assumptions.push_back("runtime " + q.runtime->id + ": " + q.runtime->notes);
   if (q.file != nullptr)
     for (const std::string& n : q.file->notes) q.assumptions.push_back(n);
   return q;
@@ -198,9 +203,19 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   const Workload& w = q.workload;
   const ModelSpec& m = q.model->spec;
   std::vector<std::string> a;
-  a.push_back(fmt::format("runtime {}: n_ubatch {}, flash attention {}, KV cache K {} / V {}, cache padded to {} cells",
-                          q.runtime->id, w.ubatch, on_off(w.flash_attention), w.kv_type_k, w.kv_type_v, w.kv_pad));
-  if (w.parallel > 1)
+  const RuntimeProfile& rt = *q.runtime;
+  if (rt.kind == RuntimeKind::llamacpp)
+    a.push_back(fmt::format("runtime {}: n_ubatch {}, flash attention {}, KV cache K {} / V {}, cache padded to {} cells",
+                            rt.id, w.ubatch, on_off(w.flash_attention), w.kv_type_k, w.kv_type_v, w.kv_pad));
+  else if (rt.kind == RuntimeKind::direct)
+    a.push_back(fmt::format("runtime {} ({}): KV cache {} growing in steps of {} token{}, token embeddings on the GPU",
+                            rt.id, rt.name, w.kv_type_k, w.kv_pad, w.kv_pad == 1 ? "" : "s"));
+  else
+    a.push_back(fmt::format("runtime {} ({}): KV cache {} in blocks of {} tokens from a memory pool (docs/runtimes.md)",
+                            rt.id, rt.name, w.kv_type_k, rt.pool.block_tokens));
+  if (w.parallel > 1 && rt.kind != RuntimeKind::llamacpp)
+    a.push_back(fmt::format("{} sequences of {} tokens each", w.parallel, w.context));
+  else if (w.parallel > 1)
     a.push_back(fmt::format("{} sequences of {} tokens each (llama-server -c {} -np {}): {} KV streams", w.parallel,
                             w.context, w.context * w.parallel, w.parallel, w.parallel));
   else
@@ -220,7 +235,12 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   else if (m.vision.present())
     a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
                                  : std::string("vision encoder not loaded (--text-only)"));
-  a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
+  if (rt.kind == RuntimeKind::llamacpp)
+    a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
+  else if (rt.kind == RuntimeKind::direct)
+    a.push_back(rt.prefill_chunk > 0
+                    ? fmt::format("activations: one forward pass over a {}-token prefill chunk per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk)
+                    : std::string("activations: one forward pass over the whole prompt of each sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position"));
   return a;
 }
 
@@ -351,6 +371,7 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
   const io::Catalog& cat = ctx.catalog();
   ResolvedPlacement r;
   r.assumptions = local_notes;
+  r.request.embeddings_on_host = q.runtime->embeddings_on_host;
   const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
   const DeviceSpec* host_spec = nullptr;
   for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
@@ -516,16 +537,29 @@ ParamCounts query_params(const Query& q) {
 }
 
 MemoryEstimate estimate(Context& ctx, const Query& q) {
-  if (!q.file_weights) return estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
-  return estimate_memory(q.model->spec, query_weights(ctx, q), ctx.types(), q.workload);
+  MemoryEstimate e = q.file_weights ? estimate_memory(q.model->spec, query_weights(ctx, q), ctx.types(), q.workload)
+                                    : estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
+  // transformers / MLX: no llama.cpp graph buffer; the peak of one forward pass over the prompt (or
+  // one prefill chunk) of every sequence, logits for the last position only.
+  if (q.runtime->kind == RuntimeKind::pool) {
+    // vLLM-style: the activations of the profiling pass (serving.hpp), one GPU.
+    const PoolConfig& c = q.runtime->pool;
+    e.compute = forward_compute(q.model->spec, c.max_batched_tokens, c.max_seqs);
+  } else if (q.runtime->kind == RuntimeKind::direct) {
+    const Workload& w = q.workload;
+    const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, w.context) : w.context;
+    e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel);
+  }
+  return e;
 }
 
 Placement full_offload(const Query& q, const MemoryEstimate& e) {
   PlacementRequest req;
   Target gpu;
   gpu.label = "gpu";
-  gpu.overhead = q.runtime->overhead_cuda;
+  gpu.overhead = q.runtime->kind == RuntimeKind::pool ? q.runtime->pool.non_torch : q.runtime->overhead_cuda;
   req.gpus.push_back(gpu);
+  req.embeddings_on_host = q.runtime->embeddings_on_host;
   req.host.label = "host RAM";
   return place_layers(q.model->spec, e, req, q.model->spec.layers + 1);
 }

@@ -70,6 +70,9 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
                                       speed->spec.text, speed->spec.count > 1 ? " by a layer split" : ""));
     assumptions.insert(assumptions.end(), speed->report.assumptions.begin(), speed->report.assumptions.end());
   }
+  if (q.runtime->kind == RuntimeKind::pool)
+    assumptions.push_back(fmt::format("{} takes {:g} of a GPU's memory and pages what weights and activations leave as KV cache: 'fit --device ID --runtime {}' shows the token capacity",
+                                      q.runtime->id, q.runtime->pool.fraction, q.runtime->id));
   if (ctx.format() == "json") {
     Json j = json_document("estimate");
     j["model"] = model_json(*q.model);
@@ -105,10 +108,13 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
   if (e.weights.tied_copy.value() > 0)
     t.rows.push_back({"  tied output copy", size_str(e.weights.tied_copy), "llama.cpp copies the tied embedding matrix to the output GPU"});
   t.rows.push_back({"KV cache", size_str(e.kv.total), kv_detail(m, e, q.workload)});
-  t.rows.push_back({"compute buffer", size_str(e.compute.total()), compute_detail(e.compute)});
-  t.rows.push_back({"runtime overhead", size_str(gpu.overhead), "per GPU (CUDA context, runtime profile)"});
-  t.rows.push_back({"GPU, full offload", size_str(gpu.total()), "everything except token embeddings"});
-  t.rows.push_back({"host RAM", size_str(p.host.total()), "token embeddings + host compute buffer"});
+  const bool llamacpp = q.runtime->kind == RuntimeKind::llamacpp;
+  t.rows.push_back({llamacpp ? "compute buffer" : "activations", size_str(e.compute.total()), compute_detail(e.compute)});
+  t.rows.push_back({"runtime overhead", size_str(gpu.overhead),
+                    llamacpp ? "per GPU (CUDA context, runtime profile)" : "per GPU (CUDA context and libraries outside the tensors)"});
+  t.rows.push_back({"GPU, full offload", size_str(gpu.total()), llamacpp ? "everything except token embeddings" : "everything"});
+  if (llamacpp || p.host.total().value() > 0)
+    t.rows.push_back({"host RAM", size_str(p.host.total()), "token embeddings + host compute buffer"});
   // CSV is the bare table, for spreadsheets and scripts; the other formats carry the context.
   std::string out = ctx.format() == "csv" ? t.csv()
                                           : headline(q) + "\n\n" + t.render(ctx.format()) + "\n" +

@@ -1,8 +1,11 @@
 // vramfit fit MODEL --device ID[xN] ...: placement on the devices, per-device memory and headroom,
 // the verdict (exit 0 fits or fits with offload, 1 does not fit) and the decode bandwidth bound.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/pool_report.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "cli/solve.hpp"
@@ -60,8 +63,30 @@ std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit
   return "not even one layer fits on the GPU";
 }
 
+// What `ollama ps` would print for this placement: SIZE is everything the model holds in memory
+// (decimal units, Ollama's format.HumanBytes), PROCESSOR the CPU/GPU shares of it (ollama/cmd/cmd.go ListRunningHandler).
+std::string ollama_ps_line(const Placement& p) {
+  Bytes gpu{0};
+  for (const DevicePlan& d : p.gpus) gpu += d.total();
+  const Bytes total = gpu + p.host.total();
+  if (total.value() <= 0) return {};
+  // Ollama counts a full offload as 100% GPU (the token embeddings llama.cpp keeps in RAM are not a layer).
+  const int gpu_pct = p.gpu_layers == p.total_layers && !p.gpus.empty()
+                          ? 100 : static_cast<int>(std::lround(100.0 * double(gpu.value()) / double(total.value())));
+  const std::string proc = gpu_pct >= 100 ? "100% GPU" : gpu_pct <= 0 ? "100% CPU" : fmt::format("{}%/{}% CPU/GPU", 100 - gpu_pct, gpu_pct);
+  return fmt::format("ollama ps: SIZE {:.1f} GB, PROCESSOR {}\n", double(total.value()) / 1e9, proc);
+}
+
 int run_fit(Context& ctx, const FitOptions& given) {
   FitOptions opt = given;  // a reverse question (solve.cpp) rewrites the options to its answer
+  if (ctx.catalog().runtime(opt.workload.runtime).kind == RuntimeKind::pool) {
+    if (opt.placement.max_context || opt.placement.max_parallel || opt.placement.min_devices)
+      throw io::InputError("--max-context, --max-parallel and --min-devices are llama.cpp questions: with --runtime " +
+                           opt.workload.runtime + " read the KV token capacity and max concurrency instead");
+    if (!opt.backend.empty() || !opt.workload.prompt.empty())
+      throw io::InputError("--backend and --prompt shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
+    return fit_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
+  }
   const Solved solved = solve_question(ctx, opt.model, opt.workload, opt.placement);
   const Query q = resolve_query(ctx, opt.model, opt.workload);
   const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
@@ -76,6 +101,8 @@ int run_fit(Context& ctx, const FitOptions& given) {
   std::vector<std::string> assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   assumptions.insert(assumptions.end(), speed.assumptions.begin(), speed.assumptions.end());
+  if (q.runtime->kind != RuntimeKind::llamacpp)
+    assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime->id + " is not calibrated (treat as an estimate of the memory-bound rate)");
   const int code = p.verdict == Verdict::does_not_fit || solved.none ? 1 : 0;  // a question without an answer: 1
 
   if (ctx.format() == "json") {
@@ -124,6 +151,7 @@ int run_fit(Context& ctx, const FitOptions& given) {
     if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
       out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",
                          d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin));
+  if (q.runtime->id == "ollama") out += ollama_ps_line(p);
   out += speed_text(speed, q.workload);
   out += "\n" + assumptions_text(assumptions);
   ctx.io.out << out;
