@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The CI fuzz pass: every target for RUNS executions (default 20000) from its seeds in
+# The CI fuzz pass: every target for RUNS executions (default 20000), or SECONDS seconds (default 15)
+# if that comes first (the CLI and YAML targets run a few hundred inputs a second), from its seeds in
 # tests/fuzz_corpus/<target>/, new inputs kept in a temporary directory. Any crash, leak, sanitizer
 # report or broken contract fails the pass; the offending input is left in the current directory.
-#   fuzz/run_short.sh [BUILD_DIR] [RUNS]
+#   fuzz/run_short.sh [BUILD_DIR] [RUNS] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-fuzz}
 runs=${2:-20000}
+seconds=${3:-15}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vramfit-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 for t in gguf safetensors hf_config yaml_catalog parse cli runtime_log; do
@@ -18,7 +20,9 @@ for t in gguf safetensors hf_config yaml_catalog parse cli runtime_log; do
   [ "$t" = gguf ] && max_len=32768
   [ "$t" = yaml_catalog ] || [ "$t" = hf_config ] && max_len=16384
   start=$(date +%s%N)
-  if ! "$build/fuzz/fuzz_$t" -runs="$runs" -max_len=$max_len -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # Absolute paths: fuzz_cli runs in a temporary directory of its own.
+  if ! "$build/fuzz/fuzz_$t" -runs="$runs" -max_total_time="$seconds" -max_len=$max_len -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$PWD/fuzz_$t-" \
       "$tmp/$t" "$root/tests/fuzz_corpus/$t" >"$tmp/$t.log" 2>&1; then
     tail -n 60 "$tmp/$t.log"
     echo "fuzz_$t: FAILED (see above)" >&2

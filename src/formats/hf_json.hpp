@@ -76,6 +76,9 @@ inline Json parse_json(std::string_view text, const std::string& file) {
     for (char& c : why)
       if (c == '\n' || c == '\r') c = ' ';
     fail(file, "invalid JSON at byte " + std::to_string(e.byte) + ": " + why);
+  } catch (const Json::out_of_range&) {
+    // nlohmann refuses a number past double range (1e400) with out_of_range 406, not a parse_error.
+    fail(file, "invalid JSON: a number out of range (beyond a 64-bit float)");
   }
 }
 

@@ -29,6 +29,8 @@ SafetensorsHeader parse_safetensors_header(std::string_view text, std::uint64_t 
     j = nlohmann::ordered_json::parse(text.begin(), text.end());
   } catch (const nlohmann::ordered_json::parse_error& e) {
     fail(file, "invalid JSON header at byte " + std::to_string(8 + e.byte));  // byte counts from the file start
+  } catch (const nlohmann::ordered_json::out_of_range&) {  // a number past double range (1e400)
+    fail(file, "invalid JSON header: a number out of range (beyond a 64-bit float)");
   }
   if (!j.is_object()) fail(file, "header is not a JSON object");
   if (j.size() > kMaxTensorsPerFile) fail(file, "more than " + std::to_string(kMaxTensorsPerFile) + " tensors");

@@ -45,6 +45,7 @@ cases = [
     ("st_overlap", "estimate {f}", "safetensors/overlap", "tensors 'model.embed_tokens.weight' and 'lm_head.weight' overlap"),
     ("st_shape_negative", "estimate {f}", "safetensors/shape_negative", "tensor 'model.embed_tokens.weight': shape has a dimension that is not a non-negative integer"),
     ("st_shape_overflow", "estimate {f}", "safetensors/shape_overflow", "tensor 'model.embed_tokens.weight': shape overflows (more than 2^62 elements)"),
+    ("st_number_overflow", "estimate {f}", "safetensors/number_overflow", "invalid JSON header: a number out of range (beyond a 64-bit float)"),
     ("st_missing_offsets", "estimate {f}", "safetensors/missing_offsets", "tensor 'model.embed_tokens.weight': expected {dtype, shape, data_offsets}"),
     ("st_index_missing_shard", "estimate {f}", "safetensors/index_missing_shard", "shard 'model-00001-of-00002.safetensors' is missing"),
     ("st_index_not_json", "estimate {f}", "safetensors/index_not_json", "index_not_json/model.safetensors.index.json: invalid JSON at byte 16"),
@@ -63,6 +64,7 @@ cases = [
     ("cfg_kv_heads_not_dividing", "estimate {f}", "config/kv_heads_not_dividing.json", "num_key_value_heads: 3 does not divide num_attention_heads 4"),
     ("cfg_vocab_float", "estimate {f}", "config/vocab_float.json", "vocab_size: expected an integer from 1 to 16777216, got 151936.5"),
     ("cfg_quant_method_unknown", "estimate {f}", "config/quant_method_unknown.json", "quantization_config.quant_method: 'frobq' is not supported"),
+    ("cfg_number_overflow", "estimate {f}", "config/number_overflow.json", "invalid JSON: a number out of range (beyond a 64-bit float)"),
     ("cfg_deep_nesting", "estimate {f}", "config/deep_nesting.json", "config/deep_nesting.json: invalid JSON at byte 93: nested deeper than 64 levels"),
     # YAML catalogs given with --catalog-dir (yaml_reader.cpp, load_*.cpp): FILE:LINE:COLUMN
     ("yaml_syntax_error", "--catalog-dir {f} fit llama-3.1-8b -d rtx-4090", "yaml/syntax_error", "yaml/syntax_error/models.yaml:3:1: malformed YAML"),

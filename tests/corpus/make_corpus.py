@@ -122,6 +122,7 @@ st_dir("overlap", st_file({EMB: {"dtype": "BF16", "shape": [4], "data_offsets": 
                            "lm_head.weight": {"dtype": "BF16", "shape": [4], "data_offsets": [4, 12]}}, 12))
 st_dir("shape_negative", st_file({EMB: {"dtype": "BF16", "shape": [-1, 64], "data_offsets": [0, 0]}}, 0))
 st_dir("shape_overflow", st_file({EMB: {"dtype": "BF16", "shape": [2**40, 2**40], "data_offsets": [0, 0]}}, 0))
+st_dir("number_overflow", st_file(b'{"a": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}}', 4))
 st_dir("missing_offsets", st_file({EMB: {"dtype": "BF16", "shape": [4]}}, 8))
 # A sharded model whose index names a file that is not there.
 w("safetensors/index_missing_shard/config.json", json.dumps(CONFIG, indent=1))
@@ -157,6 +158,7 @@ cfg("heads_missing", with_(num_attention_heads=None))
 cfg("kv_heads_not_dividing", with_(num_key_value_heads=3))
 cfg("vocab_float", with_(vocab_size=151936.5))
 cfg("quant_method_unknown", with_(quantization_config={"quant_method": "frobq", "bits": 3}))
+cfg("number_overflow", "{\"model_type\": \"qwen3\", \"hidden_size\": 1e400}")
 cfg("deep_nesting", "{\"model_type\": \"qwen3\", \"x\": " + "[" * 100 + "]" * 100 + "}")
 
 # ---------------------------------------------------------------- YAML catalogs (--catalog-dir)
