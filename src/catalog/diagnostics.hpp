@@ -14,6 +14,24 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A message as one printable line: control bytes of quoted input (a key or tensor name holding a
+// newline) escaped as \xNN.
+inline std::string one_line(const std::string& msg) {
+  std::string out;
+  for (const char c : msg) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char* const hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 struct Location {
   std::string file;
   int line = 0;    // 1-based; 0 = unknown
@@ -36,7 +54,7 @@ class Diagnostics {
  public:
   explicit Diagnostics(bool collect = false) : collect_(collect) {}
   void report(const Location& where, const std::string& message) {
-    Problem p{where, message};
+    Problem p{where, one_line(message)};
     if (!collect_) throw InputError(p.str());
     problems_.push_back(std::move(p));
   }
