@@ -338,6 +338,11 @@ void read_jamba(Reader& r) {
   read_common(r, false);
   const std::int64_t period = t.integer_or("attn_layer_period", 8, 1, kLayers);
   const std::int64_t offset = t.integer_or("attn_layer_offset", 4, 0, period - 1);
+  // The default offset (4) is not range-checked: with a period of 4 or less it would index past the
+  // pattern (JambaConfig would then have no attention layer at all).
+  if (offset >= period)
+    fail(t.file(), "attn_layer_offset " + std::to_string(offset) + " (the default) is not below attn_layer_period " +
+                       std::to_string(period));
   std::vector<LayerKind> kinds(static_cast<std::size_t>(period), LayerKind::mamba);
   kinds[static_cast<std::size_t>(offset)] = LayerKind::full;  // JambaConfig.layers_block_type
   m.layer_pattern = kinds;

@@ -65,6 +65,7 @@ cases = [
     ("cfg_vocab_float", "estimate {f}", "config/vocab_float.json", "vocab_size: expected an integer from 1 to 16777216, got 151936.5"),
     ("cfg_quant_method_unknown", "estimate {f}", "config/quant_method_unknown.json", "quantization_config.quant_method: 'frobq' is not supported"),
     ("cfg_number_overflow", "estimate {f}", "config/number_overflow.json", "invalid JSON: a number out of range (beyond a 64-bit float)"),
+    ("cfg_jamba_offset_default_past_period", "estimate {f}", "config/jamba_offset_default_past_period.json", "attn_layer_offset 4 (the default) is not below attn_layer_period 4"),
     ("cfg_deep_nesting", "estimate {f}", "config/deep_nesting.json", "config/deep_nesting.json: invalid JSON at byte 93: nested deeper than 64 levels"),
     # YAML catalogs given with --catalog-dir (yaml_reader.cpp, load_*.cpp): FILE:LINE:COLUMN
     ("yaml_syntax_error", "--catalog-dir {f} fit llama-3.1-8b -d rtx-4090", "yaml/syntax_error", "yaml/syntax_error/models.yaml:3:1: malformed YAML"),

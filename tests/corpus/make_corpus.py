@@ -159,6 +159,11 @@ cfg("kv_heads_not_dividing", with_(num_key_value_heads=3))
 cfg("vocab_float", with_(vocab_size=151936.5))
 cfg("quant_method_unknown", with_(quantization_config={"quant_method": "frobq", "bits": 3}))
 cfg("number_overflow", "{\"model_type\": \"qwen3\", \"hidden_size\": 1e400}")
+# Jamba v0.1 with attn_layer_period 4 and no attn_layer_offset: the default offset 4 is past the period.
+JAMBA = json.load(open(os.path.join("..", "hf", "configs", "jamba-v0.1.json")))
+JAMBA["attn_layer_period"] = 4
+JAMBA.pop("attn_layer_offset", None)
+cfg("jamba_offset_default_past_period", JAMBA)
 cfg("deep_nesting", "{\"model_type\": \"qwen3\", \"x\": " + "[" * 100 + "]" * 100 + "}")
 
 # ---------------------------------------------------------------- YAML catalogs (--catalog-dir)
