@@ -181,6 +181,11 @@ int main(int argc, char** argv) {
     Diagnostics diag;
     for (int i = 2; i < argc; ++i) {
       const std::filesystem::path p(argv[i]);
+      // Only the catalog files (builtin.cpp reads the same six); data/planning.yaml is read by its command.
+      const std::string name = p.filename().string();
+      if (name != "devices.yaml" && name != "models.yaml" && name != "ollama.yaml" && name != "quants.yaml" &&
+          name != "runtimes.yaml" && name != "speed.yaml")
+        continue;
       std::ifstream in(p, std::ios::binary);
       std::ostringstream ss;
       ss << in.rdbuf();
