@@ -52,11 +52,11 @@ int run(int argc, const char* const* argv, Io& io) {
   setup_show(app, ctx, exit_code);
   setup_catalog(app, ctx, exit_code);
   setup_import(app, ctx, exit_code);
-  setup_validate(app, ctx, exit_code);
   setup_recommend(app, ctx, exit_code);
   setup_what_fits(app, ctx, exit_code);
   setup_detect(app, ctx, exit_code);
   setup_chart(app, ctx, exit_code);
+  setup_validate(app, ctx, exit_code);
   try {
     // An unknown first word is a typo'd command more often than a stray argument.
     if (argc > 1 && argv[1][0] != '-') {

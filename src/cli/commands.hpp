@@ -15,10 +15,10 @@ void setup_list(CLI::App& app, Context& ctx, int& exit_code);
 void setup_show(CLI::App& app, Context& ctx, int& exit_code);
 void setup_catalog(CLI::App& app, Context& ctx, int& exit_code);
 void setup_import(CLI::App& app, Context& ctx, int& exit_code);
-void setup_validate(CLI::App& app, Context& ctx, int& exit_code);
 void setup_recommend(CLI::App& app, Context& ctx, int& exit_code);
 void setup_what_fits(CLI::App& app, Context& ctx, int& exit_code);
 void setup_detect(CLI::App& app, Context& ctx, int& exit_code);
 void setup_chart(CLI::App& app, Context& ctx, int& exit_code);
+void setup_validate(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace vramfit::cli
