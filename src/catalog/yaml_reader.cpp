@@ -10,28 +10,6 @@
 
 namespace vramfit::io {
 
-namespace {
-
-// yaml-cpp quotes the offending character in some messages ("unknown escape character: \x01"):
-// control bytes are escaped so that the error stays one printable line.
-std::string printable(const std::string& msg) {
-  std::string out;
-  for (const char c : msg) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char* const hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
@@ -41,7 +19,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
     throw InputError(where.str() + ": malformed YAML: nested deeper than " + std::to_string(e.depth()) + " levels");
   } catch (const YAML::Exception& e) {
     Location where{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    throw InputError(where.str() + ": malformed YAML: " + printable(e.msg));
+    throw InputError(where.str() + ": malformed YAML: " + one_line(e.msg));
   }
 }
 

@@ -7,28 +7,6 @@
 #include "cli/commands.hpp"
 
 namespace vramfit::cli {
-namespace {
-
-// Every error is one line (docs/errors.md), whatever the argument or file it quotes holds: control
-// bytes, a newline among them, are escaped here, where errors are rendered.
-std::string one_line(std::string_view msg) {
-  std::string out;
-  for (const char c : msg) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char* const hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 int run(int argc, const char* const* argv, Io& io) {
   CLI::App app{"vramfit: will this LLM fit on this hardware, and how fast will it run?"};
   app.name("vramfit");
@@ -82,19 +60,19 @@ int run(int argc, const char* const* argv, Io& io) {
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
     if (msg.empty()) msg = "invalid command line";
-    io.err << "vramfit: error: " << one_line(msg) << " (see 'vramfit --help')\n";
+    io.err << "vramfit: error: " << io::one_line(msg) << " (see 'vramfit --help')\n";
     return 2;
   } catch (const io::InputError& e) {
-    io.err << "vramfit: error: " << one_line(e.what()) << "\n";
+    io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
     return 2;
   } catch (const CoreError& e) {
-    io.err << "vramfit: error: " << one_line(e.what()) << "\n";
+    io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
     io.err << "vramfit: error: out of memory\n";
     return 2;
   } catch (const std::exception& e) {
-    io.err << "vramfit: error: " << one_line(e.what()) << "\n";
+    io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
     return 2;
   }
   return exit_code;

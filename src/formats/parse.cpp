@@ -30,31 +30,14 @@ NumberAndUnit split(const std::string& text) {
   return r;
 }
 
-// The text as quoted in a message: control bytes escaped, so that an argument holding a newline still
-// gives a one-line error.
-std::string shown(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char* const hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 [[noreturn]] void bad(const std::string& what, const std::string& text, const std::string& expected) {
-  throw InputError("invalid " + what + " '" + shown(text) + "': expected " + expected);
+  throw InputError("invalid " + what + " '" + one_line(text) + "': expected " + expected);
 }
 
 std::int64_t checked_round(double v, const std::string& what, const std::string& text, double max, bool allow_zero = false) {
   if (v < 0 || (v == 0 && !allow_zero)) bad(what, text, "a positive value");
-  if (v > max) throw InputError(what + " '" + shown(text) + "' is absurdly large");
+  if (v > max) throw InputError(what + " '" + one_line(text) + "' is absurdly large");
   const auto r = static_cast<std::int64_t>(std::llround(v));
   if (r == 0 && !allow_zero) bad(what, text, "at least one byte");
   return r;
@@ -98,7 +81,7 @@ BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what)
   for (const auto& [u, mult] : units)
     if (n.unit == u) {
       if (n.value <= 0) bad(what, text, "a positive bandwidth");
-      if (n.value * mult > 1e15) throw InputError(what + " '" + shown(text) + "' is absurdly large");
+      if (n.value * mult > 1e15) throw InputError(what + " '" + one_line(text) + "' is absurdly large");
       return BytesPerSecond(n.value * mult);
     }
   bad(what, text, expected);
@@ -108,9 +91,9 @@ std::int64_t parse_count(const std::string& text, const std::string& what, std::
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || text.empty())
-    throw InputError("invalid " + what + " '" + shown(text) + "': expected an integer");
+    throw InputError("invalid " + what + " '" + one_line(text) + "': expected an integer");
   if (v < lo || v > hi)
-    throw InputError(what + " " + shown(text) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw InputError(what + " " + one_line(text) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;
 }
 
