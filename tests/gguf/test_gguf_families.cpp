@@ -11,19 +11,10 @@
 #include <vector>
 
 #include "gguf_model.hpp"
+#include "test_types.hpp"
 
 namespace vramfit::gguf {
 namespace {
-
-TensorType tt(std::string id, std::int64_t block, std::int64_t bytes, std::string fallback = {}) {
-  TensorType t;
-  t.id = std::move(id);
-  t.block_size = block;
-  t.block_bytes = bytes;
-  t.quantized = block > 1;
-  t.fallback = std::move(fallback);
-  return t;
-}
 
 // Block layouts from ggml-common.h: q8_0 32 weights in 34 bytes, q6_K 256 in 210.
 const TypeTable& types() {

@@ -8,19 +8,10 @@
 #include <string>
 
 #include "gguf_model.hpp"
+#include "test_types.hpp"
 
 namespace vramfit::gguf {
 namespace {
-
-TensorType tt(std::string id, std::int64_t block, std::int64_t bytes, std::string fallback = {}) {
-  TensorType t;
-  t.id = std::move(id);
-  t.block_size = block;
-  t.block_bytes = bytes;
-  t.quantized = block > 1;
-  t.fallback = std::move(fallback);
-  return t;
-}
 
 const TypeTable& types() {
   static const TypeTable t{{tt("f32", 1, 4), tt("f16", 1, 2), tt("q4_0", 32, 18), tt("q8_0", 32, 34),
