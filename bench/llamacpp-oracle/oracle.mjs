@@ -59,16 +59,20 @@ function buffers(lines) {
 const sum = (o, prefix, except = []) =>
     Object.entries(o).filter(([k]) => k.startsWith(prefix) && !except.includes(k)).reduce((a, [, v]) => a + v, 0);
 
+// The same point as a CPU-only run (`fit --ram`): every buffer in host memory, as on this machine.
+// compute and output are the host's buffers; compute_gpu is the buffer a GPU holding the output head
+// would have (compute_buffer.bytes), kept for comparison with runs before the host got its own rule.
 function vramfitEstimate(vramfit, file, p) {
-    const args = ["estimate", file, "--json", "-c", String(p.n_ctx_seq), "--parallel", String(p.n_seq_max),
-        "--ubatch", String(p.n_ubatch), "--kv-type", p.kv];
+    const args = ["fit", file, "--json", "--ram", "4TB", "--ram-bandwidth", "100GB/s", "-c", String(p.n_ctx_seq),
+        "--parallel", String(p.n_seq_max), "--ubatch", String(p.n_ubatch), "--kv-type", p.kv];
     if (!p.flash_attention) args.push("--no-flash-attn");
     const j = JSON.parse(execFileSync(vramfit, args, {encoding: "utf8"}));
     return {args: args.slice(2).join(" "), weights: j.weights.bytes, kv: j.kv_cache.bytes, kv_cells: j.kv_cache.cells,
-        kv_window_cells: j.kv_cache.window_cells, kv_streams: j.kv_cache.streams, compute: j.compute_buffer.bytes,
+        kv_window_cells: j.kv_cache.window_cells, kv_streams: j.kv_cache.streams, compute: j.host.compute_bytes,
+        compute_gpu: j.compute_buffer.bytes,
         compute_terms: {inputs: j.compute_buffer.inputs_bytes, mask: j.compute_buffer.mask_bytes,
             logits: j.compute_buffer.logits_bytes, attention: j.compute_buffer.attention_bytes,
-            ffn: j.compute_buffer.ffn_bytes}, output: j.output_buffer_bytes ?? 0};
+            ffn: j.compute_buffer.ffn_bytes}, output: j.host.output_buffer_bytes};
 }
 
 function gridPoints(grid, shape) {
@@ -185,13 +189,9 @@ function readPoints(path) {
             const lines = t === "total" ? 3 + kvLines : t === "kv" ? Math.max(1, kvLines) : 1;
             r.error[t] = Math.abs(r.diff_bytes[t]) <= lines * RESOLUTION ? 0 : rel(r.vramfit[t], r.llamacpp[t]);
         }
-        // vramfit's compute_buffer.bytes is the buffer of the device with the output head. The
-        // token-embedding lookup runs where token_embd is, in host memory (placement.hpp gives the host
-        // inputs_bytes for it); on a CPU-only run both are this one buffer, so its head phase holds the
-        // lookup too: vramfit's terms as one CPU buffer.
-        const t = r.vramfit.compute_terms;
-        r.vramfit.compute_cpu = Math.max(t.logits + 2 * t.inputs, t.inputs + t.mask + Math.max(t.attention, t.ffn));
-        r.error.compute_cpu = Math.abs(r.vramfit.compute_cpu - r.llamacpp.compute) <= RESOLUTION ? 0 : rel(r.vramfit.compute_cpu, r.llamacpp.compute);
+        // compute is the host's buffer of a CPU-only run (placement.hpp: host_total, the lookup beside
+        // the head); compute_gpu the buffer a GPU holding the output head would have, as before.
+        r.error.compute_gpu = Math.abs(r.vramfit.compute_gpu - r.llamacpp.compute) <= RESOLUTION ? 0 : rel(r.vramfit.compute_gpu, r.llamacpp.compute);
         r.kv_cells_match = r.llamacpp.kv_caches.length === 0 ||
             r.llamacpp.kv_caches.some((c) => c.cells === r.vramfit.kv_cells);
     }
@@ -215,9 +215,9 @@ function report(pointsPath, prefix, beforePath) {
                 exact: rs.filter((r) => r.error[t] === 0).length};
         }
         summary[g].compute.within_3pct = rs.filter((r) => Math.abs(r.error.compute) <= 0.03).length;
-        const ec = rs.map((r) => Math.abs(r.error.compute_cpu));
-        summary[g].compute_cpu = {median_abs: median(ec), max_abs: Math.max(...ec),
-            within_3pct: rs.filter((r) => Math.abs(r.error.compute_cpu) <= 0.03).length};
+        const ec = rs.map((r) => Math.abs(r.error.compute_gpu));
+        summary[g].compute_gpu = {median_abs: median(ec), max_abs: Math.max(...ec),
+            within_3pct: rs.filter((r) => Math.abs(r.error.compute_gpu) <= 0.03).length};
         const rb = rs.filter((r) => r.before);
         if (rb.length) {
             summary[g].before = {points: rb.length};
@@ -242,12 +242,12 @@ function report(pointsPath, prefix, beforePath) {
         `${failed.length} failed. Error = (vramfit − llama.cpp) / llama.cpp; a difference within the ` +
         `0.005 MiB print resolution of llama.cpp's lines counts as 0.`, "");
     const hasBefore = Object.values(summary).some((s) => s.before);
-    md.push("| group | points | weights median / max | KV median / max | KV exact | compute median / max | compute within 3 % | output median / max | total median / max | as one CPU buffer: compute median / max | within 3 % |" +
+    md.push("| group | points | weights median / max | KV median / max | KV exact | compute median / max | compute within 3 % | output median / max | total median / max | GPU-head formula: compute median / max | within 3 % |" +
         (hasBefore ? " before: compute median / max | before: within 3 % | before: total median / max |" : ""));
     md.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (hasBefore ? "---:|---:|---:|" : ""));
     for (const [g, s] of Object.entries(summary)) {
         const c = (t, o = s) => `${apct(o[t].median_abs)} / ${apct(o[t].max_abs)}`;
-        md.push(`| ${g} | ${s.points} | ${c("weights")} | ${c("kv")} | ${s.kv.exact} of ${s.points} | ${c("compute")} | ${s.compute.within_3pct} | ${c("output")} | ${c("total")} | ${c("compute_cpu")} | ${s.compute_cpu.within_3pct} |` +
+        md.push(`| ${g} | ${s.points} | ${c("weights")} | ${c("kv")} | ${s.kv.exact} of ${s.points} | ${c("compute")} | ${s.compute.within_3pct} | ${c("output")} | ${c("total")} | ${c("compute_gpu")} | ${s.compute_gpu.within_3pct} |` +
             (s.before ? ` ${c("compute", s.before)} | ${s.before.compute.within_3pct} | ${c("total", s.before)} |` : hasBefore ? " | | |" : ""));
     }
     md.push("", "Per model (median / max of |error|; compute: worst signed error):", "");

@@ -3,6 +3,7 @@
 // rules of weights.hpp; everything downstream (placement, speed) is unchanged.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,19 +40,24 @@ inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vec
     if (t.layer >= 0) {
       w.per_layer[static_cast<std::size_t>(t.layer)] += t.bytes;
       if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += t.bytes;
+      w.largest_block_tensor = std::max(w.largest_block_tensor, t.bytes);
     } else if (t.group == TensorGroup::embeddings) {
       w.global_cpu += t.bytes;
     } else if (t.group == TensorGroup::vision) {
       w.vision += t.bytes;
     } else {
       w.output += t.bytes;  // output head, final norm and other global tensors (rope factors ...)
-      has_output |= t.group == TensorGroup::output && t.elements > m.hidden;
+      if (t.group == TensorGroup::output && t.elements > m.hidden) {
+        has_output = true;
+        w.output_matrix = std::max(w.output_matrix, t.bytes);
+      }
     }
   }
   // Tied embeddings: llama.cpp gives the output device its own copy of token_embd.
   if (m.tied_embeddings && !has_output) {
     w.tied_copy = w.global_cpu;
     w.output += w.tied_copy;
+    w.output_matrix = w.tied_copy;
   }
   return w;
 }

@@ -40,6 +40,9 @@ struct PlacementRequest {
   Link link;                        // between the GPUs of a tensor-parallel group
   std::int64_t cpu_moe_layers = 0;  // llama.cpp --n-cpu-moe N: routed experts of blocks 0..N-1 in host memory
   bool embeddings_on_host = true;   // llama.cpp keeps token_embd in RAM; PyTorch runtimes put it on the first GPU
+  // llama.cpp op offload (on by default; CUDA, ROCm, Vulkan, SYCL): a graph of n_ubatch >= 32 tokens runs
+  // the matmuls of host-resident weights on the first GPU, which copies each weight in (below).
+  bool op_offload = false;
 };
 
 struct DevicePlan {
@@ -52,10 +55,11 @@ struct DevicePlan {
   std::int64_t expert_first = 0;
   std::int64_t expert_count = 0;
   Bytes weights{0}, kv{0}, compute{0}, overhead{0};
+  Bytes output_buffer{0};  // host memory: llama.cpp's logits buffer (ComputeTerms::output_buffer)
   Bytes capacity{0};  // usable (capacity - reserve, at least 0)
   bool capacity_known = true;
   BytesPerSecond bandwidth{0.0};
-  [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead; }
+  [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead + output_buffer; }
   [[nodiscard]] Bytes headroom() const { return capacity - total(); }
   [[nodiscard]] bool known() const { return capacity_known; }
   [[nodiscard]] bool fits() const { return !known() || total() <= capacity; }
@@ -170,14 +174,29 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
 
   // Compute buffers: the output device also holds the logits; the others the layer scratch only.
   const ComputeTerms& c = e.compute;
-  const Bytes layer_scratch = c.inputs + c.mask + std::max(c.attention, c.ffn);
+  const Bytes layer_scratch = c.layers();
   for (DevicePlan& d : p.gpus)
     if (d.layer_count > 0 || d.output) d.compute = d.output ? c.total() : layer_scratch;
   // Host memory that runs blocks, or only their experts, needs the layer scratch.
   // llama.cpp computes the input embeddings on the CPU (token_embd is there); PyTorch runtimes do not.
-  p.host.compute = p.host.output ? c.total()
-                   : (p.host.layer_count > 0 || p.host.expert_count > 0 ? layer_scratch
-                                                                      : (req.embeddings_on_host ? c.inputs : Bytes{0}));
+  const bool host_runs_blocks = p.host.layer_count > 0 || p.host.expert_count > 0;
+  if (p.host.output) p.host.compute = req.embeddings_on_host ? c.host_total() : c.total();
+  else if (host_runs_blocks) p.host.compute = layer_scratch;
+  else if (req.embeddings_on_host) p.host.compute = c.inputs;
+  // Op offload: the first GPU runs the large-batch matmuls of host weights, one copied weight at a time,
+  // beside the activations of that phase: the head (logits + the lookup and hidden state it is handed)
+  // with a copy of the output matrix, and a block's scratch with a copy of its largest tensor. The host
+  // keeps only the lookup and the mask. Checked on Qwen3-0.6B at -ngl 0 (measured_memory.yaml):
+  // 296.75 + 2 x 2 + 121.71 MiB = 422.46 against 422.92 logged; it is Ollama's partial-offload graph
+  // size (fs/ggml/ggml.go GraphSize: 4bd + 4b(d + n_vocab) + d n_vocab 105/128, the last a Q6_K head).
+  if (req.op_offload && !p.gpus.empty() && (p.host.output || host_runs_blocks)) {
+    Bytes streamed{0};
+    if (p.host.output) streamed = c.head() + c.inputs + e.weights.output_matrix;
+    if (host_runs_blocks) streamed = std::max(streamed, layer_scratch + e.weights.largest_block_tensor);
+    p.gpus.front().compute = std::max(p.gpus.front().compute, streamed);
+    p.host.compute = c.host_streaming();
+  }
+  p.host.output_buffer = c.output_buffer;
 
   // The vision encoder (mmproj) loads on the first GPU that is used, else in host memory.
   if (e.weights.vision.value() > 0) {
@@ -253,6 +272,7 @@ inline Placement place_tensor_parallel(const ModelSpec& m, const MemoryEstimate&
   p.host.capacity = req.host.usable();
   p.host.capacity_known = req.host.known();
   p.host.bandwidth = req.host.bandwidth;
+  p.host.output_buffer = c.output_buffer;
   p.tp_comm_per_token = tp_comm_time(m, req.link, n, 1);
   p.verdict = p.all_gpus_fit() && p.host.fits() ? Verdict::fits : Verdict::does_not_fit;
   return p;

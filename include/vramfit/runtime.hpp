@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/activations.hpp"
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
 #include "vramfit/serving.hpp"
@@ -85,16 +86,6 @@ inline Workload default_workload(const RuntimeProfile& r) {
 //           user was the last layer's attention, so its memory is free again here.
 // Checked against logs in reference/methods.md §3.1: exactly 258.5 MiB for Llama-3-8B at ctx 512 with
 // FA off (head phase; CUDA log), and 164 / 2144 MiB for a 32-head 7B at ctx 2048 / 32768 (layers phase).
-// On the CPU backend the token-embedding lookup runs in the same buffer and llama.cpp logs one more
-// hidden-state tensor in the head phase (docs/llamacpp-oracle.md): this formula is 4 x d x n_tokens low
-// there (1-3 %).
-struct ComputeTerms {
-  Bytes inputs{0}, mask{0}, logits{0}, attention{0}, ffn{0};
-  [[nodiscard]] Bytes layers() const { return inputs + mask + std::max(attention, ffn); }
-  [[nodiscard]] Bytes head() const { return logits + inputs; }
-  [[nodiscard]] Bytes total() const { return std::max(head(), layers()); }
-};
-
 inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::int64_t kv_cells) {
   ComputeTerms c;
   const std::int64_t n_tokens = std::min(w.ubatch, w.context * w.parallel);
@@ -105,27 +96,14 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
   const bool attention = m.count_layers(ModelSpec::is_attention) > 0;
   if (attention) {
     c.mask = checked_bytes(w.flash_attention ? 2 : 4, kv_cells, n_tokens);
+    c.mask_host = checked_bytes(w.flash_attention ? 6 : 4, kv_cells, n_tokens);
     c.attention = checked_bytes(3 * 4, q_width, n_tokens);
     if (!w.flash_attention) c.attention += checked_bytes(4, kv_cells, n_tokens, m.heads);
   }
   std::int64_t ffn_width = m.ffn;
   if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
   c.ffn = checked_bytes(4, n_tokens, 2, ffn_width);
-  return c;
-}
-
-// kind direct: the peak of one PyTorch / MLX forward pass over `tokens` tokens (serving.hpp), in the
-// ComputeTerms shape: inputs = residual stream + its normed copy, attention = Q, K, V and the attention
-// output, ffn = gate and up projections, logits = `logit_rows` rows of fp32 logits and probabilities.
-// SDPA / flash kernels keep no score matrix and no mask.
-inline ComputeTerms forward_compute(const ModelSpec& m, std::int64_t tokens, std::int64_t logit_rows) {
-  ComputeTerms c;
-  std::int64_t ffn = m.ffn;
-  if (m.moe.present()) ffn = std::max(ffn, m.moe.experts_per_token * m.moe.expert_ffn);
-  c.inputs = Bytes(2 * 2 * m.hidden * tokens);
-  c.attention = Bytes(2 * tokens * (m.heads * m.head_dim_k + 2 * m.kv_heads * m.head_dim_k + m.heads * m.head_dim_v));
-  c.ffn = Bytes(2 * tokens * 2 * ffn);
-  c.logits = Bytes(2 * 4 * m.vocab * logit_rows);
+  c.output_buffer = checked_bytes(4, m.vocab, w.parallel);
   return c;
 }
 

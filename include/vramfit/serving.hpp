@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "vramfit/activations.hpp"
 #include "vramfit/error.hpp"
 #include "vramfit/kv_cache.hpp"
 #include "vramfit/units.hpp"
@@ -74,28 +75,13 @@ inline std::int64_t pool_bytes_per_token(const ModelSpec& m, const TensorType& k
   return per_token;
 }
 
-// Peak activations of one forward pass over `tokens` tokens in 16-bit: the residual stream and its
-// normed copy, Q/K/V, the attention output, the FFN's gate and up projections (all experts a token is
-// routed to), per GPU under tensor parallel; plus fp32 logits and probabilities of the sampled rows.
-// PyTorch frees each layer's intermediates before the next, so one layer's worth is live at a time.
-inline Bytes forward_activation_peak(const ModelSpec& m, std::int64_t tokens, std::int64_t logit_rows,
-                                     std::int64_t tp, std::int64_t bytes_per_value) {
-  const std::int64_t t = std::max<std::int64_t>(1, tp);
-  std::int64_t ffn = m.ffn;
-  if (m.moe.present()) ffn = std::max(ffn, m.moe.experts_per_token * m.moe.expert_ffn);
-  const std::int64_t qkv = (m.heads * m.head_dim_k + 2 * m.kv_heads * m.head_dim_k) / t;
-  const std::int64_t per_token = 2 * m.hidden + qkv + m.heads * m.head_dim_v / t + 2 * ffn / t;
-  return Bytes(detail::pool_mul(detail::pool_mul(tokens, per_token), bytes_per_value) +
-               detail::pool_mul(detail::pool_mul(logit_rows, m.vocab), 2 * 4));
-}
-
 inline PoolMemory kv_pool(const ModelSpec& m, const WeightBreakdown& w, const TensorType& kv, Bytes gpu_total,
                           const PoolConfig& c) {
   PoolMemory p;
   const std::int64_t tp = std::max<std::int64_t>(1, c.tp);
   p.total = gpu_total;
   p.weights = Bytes((w.total - (w.tied_copy)).value() / tp);  // vLLM ties the head to the embedding: no copy
-  p.activations = forward_activation_peak(m, c.max_batched_tokens, c.max_seqs, tp, c.activation_bytes);
+  p.activations = forward_compute(m, c.max_batched_tokens, c.max_seqs, true, tp, c.activation_bytes).total();
   p.non_torch = c.non_torch;
   const Bytes used = p.weights + p.activations + p.non_torch;
   if (c.base == PoolBase::total) {

@@ -2,6 +2,7 @@
 // llama_tensor_get_type() rules (src/llama-quant.cpp), encoded as data in quants.yaml.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct WeightBreakdown {
   Bytes global_cpu{0};           // token_embd: stays in host memory under llama.cpp
   Bytes output{0};               // output head + final norm: on the output device
   Bytes tied_copy{0};            // part of `output` that duplicates token_embd (tied embeddings on a GPU)
+  // Single tensors a GPU copies in to run a host-resident matmul (llama.cpp op offload, placement.hpp):
+  Bytes output_matrix{0};         // the output head matrix (the tied token_embd when there is none)
+  Bytes largest_block_tensor{0};  // the largest tensor of any block (an expert stack on MoE models)
   Bytes vision{0};               // mmproj
   std::int64_t params = 0;
   [[nodiscard]] Bytes group(TensorGroup g) const { return by_group[static_cast<std::size_t>(g)]; }
@@ -97,15 +101,17 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
     if (t.layer >= 0) {
       w.per_layer[static_cast<std::size_t>(t.layer)] += b;
       if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += b;
+      w.largest_block_tensor = std::max(w.largest_block_tensor, b);
     }
     else if (t.group == TensorGroup::embeddings) w.global_cpu += b;
-    else if (t.group == TensorGroup::output) w.output += b;
+    else if (t.group == TensorGroup::output) w.output += b, w.output_matrix = t.name == "output" ? b : w.output_matrix;
     else if (t.group == TensorGroup::vision) w.vision += b;
   }
   // Tied embeddings: the output device gets its own copy of token_embd (llama.cpp duplicates it).
   if (m.tied_embeddings) {
     w.tied_copy = w.global_cpu;
     w.output += w.tied_copy;
+    w.output_matrix = w.tied_copy;
   }
   return w;
 }

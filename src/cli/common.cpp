@@ -235,9 +235,10 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   else if (m.vision.present())
     a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
                                  : std::string("vision encoder not loaded (--text-only)"));
-  if (rt.kind == RuntimeKind::llamacpp)
+  if (rt.kind == RuntimeKind::llamacpp) {
     a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
-  else if (rt.kind == RuntimeKind::direct)
+    a.push_back("host RAM also holds llama.cpp's output buffer (n_vocab x 4 B of logits per sequence) and, where the host runs the output head, one more hidden state for the embedding lookup; under partial offload the first GPU copies in each host weight it multiplies (op offload): its compute buffer adds the output matrix or the largest block tensor (docs/runtimes.md)");
+  } else if (rt.kind == RuntimeKind::direct)
     a.push_back(rt.prefill_chunk > 0
                     ? fmt::format("activations: one forward pass over a {}-token prefill chunk per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk)
                     : std::string("activations: one forward pass over the whole prompt of each sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position"));
@@ -412,6 +413,9 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
     host_spec = &host_from_flag;
   }
   r.cpu_only = total_gpus == 0;
+  // llama.cpp's op offload (placement.hpp): discrete GPUs with a reserve graph of >= 32 tokens; Metal
+  // shares the host's memory and offloads nothing.
+  r.request.op_offload = q.runtime->kind == RuntimeKind::llamacpp && q.workload.ubatch >= 32;
 
   bool apple = false;
   const bool any_apple = std::any_of(r.specs.begin(), r.specs.end(), [](const DeviceSpec& s) { return s.device->device.kind == DeviceKind::apple; });
@@ -461,6 +465,7 @@ ResolvedPlacement resolve_placement(Context& ctx, const Query& q, const Placemen
       r.request.gpus.push_back(t);
     }
     if (apple) {
+      r.request.op_offload = false;
       // Unified memory: what the GPU may not wire is left to the CPU side of the same memory.
       r.request.host.label = "unified (CPU side)";
       r.request.host.capacity = d.capacity(s.memory_gib) - capacity;
@@ -544,11 +549,11 @@ MemoryEstimate estimate(Context& ctx, const Query& q) {
   if (q.runtime->kind == RuntimeKind::pool) {
     // vLLM-style: the activations of the profiling pass (serving.hpp), one GPU.
     const PoolConfig& c = q.runtime->pool;
-    e.compute = forward_compute(q.model->spec, c.max_batched_tokens, c.max_seqs);
+    e.compute = forward_compute(q.model->spec, c.max_batched_tokens, c.max_seqs, true, 1, c.activation_bytes);
   } else if (q.runtime->kind == RuntimeKind::direct) {
     const Workload& w = q.workload;
     const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, w.context) : w.context;
-    e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel);
+    e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel, false);
   }
   return e;
 }

@@ -114,7 +114,7 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
                     llamacpp ? "per GPU (CUDA context, runtime profile)" : "per GPU (CUDA context and libraries outside the tensors)"});
   t.rows.push_back({"GPU, full offload", size_str(gpu.total()), llamacpp ? "everything except token embeddings" : "everything"});
   if (llamacpp || p.host.total().value() > 0)
-    t.rows.push_back({"host RAM", size_str(p.host.total()), "token embeddings + host compute buffer"});
+    t.rows.push_back({"host RAM", size_str(p.host.total()), "token embeddings + host compute buffer + output buffer"});
   // CSV is the bare table, for spreadsheets and scripts; the other formats carry the context.
   std::string out = ctx.format() == "csv" ? t.csv()
                                           : headline(q) + "\n\n" + t.render(ctx.format()) + "\n" +

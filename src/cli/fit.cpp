@@ -135,7 +135,7 @@ int run_fit(Context& ctx, const FitOptions& given) {
   t.right = {false, false, true, true, true, true, true, true, true};
   auto row = [&](const DevicePlan& d) {
     t.rows.push_back({d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv),
-                      size_str(d.compute), size_str(d.overhead), size_str(d.total()),
+                      size_str(d.compute + d.output_buffer), size_str(d.overhead), size_str(d.total()),
                       d.known() ? size_str(d.capacity) : "?", d.known() ? size_str(d.headroom()) : "?"});
   };
   for (const DevicePlan& d : p.gpus) row(d);

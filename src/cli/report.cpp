@@ -95,6 +95,7 @@ Json compute_json(const ComputeTerms& c) {
   j["logits_bytes"] = c.logits.value();
   j["attention_bytes"] = c.attention.value();
   j["ffn_bytes"] = c.ffn.value();
+  j["output_buffer_bytes"] = c.output_buffer.value();
   return j;
 }
 
@@ -109,6 +110,7 @@ Json plan_json(const DevicePlan& d) {
   j["kv_bytes"] = d.kv.value();
   j["compute_bytes"] = d.compute.value();
   j["overhead_bytes"] = d.overhead.value();
+  j["output_buffer_bytes"] = d.output_buffer.value();
   j["total_bytes"] = d.total().value();
   if (d.known()) {
     j["capacity_bytes"] = d.capacity.value();

@@ -182,8 +182,9 @@ Judged judge_llamacpp(Context& ctx, const RuntimeLog& log, const ValidateOptions
   auto note_gpu = [&](const std::string& d) {
     if (!host_buffer(d) && std::find(gpus.begin(), gpus.end(), device_of(d)) == gpus.end()) gpus.push_back(device_of(d));
   };
+  // A GPU's compute buffer alone counts: llama.cpp reserves one at -ngl 0 (op offload).
   for (const io::LogBuffer& b : L.buffers)
-    if (b.what == "model" || b.what == "kv") note_gpu(b.device);
+    if (b.what == "model" || b.what == "kv" || b.what == "compute") note_gpu(b.device);
   if (L.buffers.empty())
     for (const io::BreakdownRow& r : L.breakdown)
       if (r.total >= 0 && r.model + r.context > 0) note_gpu(r.device);
@@ -198,6 +199,8 @@ Judged judge_llamacpp(Context& ctx, const RuntimeLog& log, const ValidateOptions
     t.label = g;
     req.gpus.push_back(t);  // no capacity: an even split (the log does not print llama.cpp's free-memory split)
   }
+  req.op_offload = q.workload.ubatch >= 32 &&
+                   std::none_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
   req.host.label = "host";
   double host_model = 0, gpu_model = 0, repack = 0;
   for (const io::LogBuffer& b : L.buffers) {
@@ -266,7 +269,7 @@ Judged judge_llamacpp(Context& ctx, const RuntimeLog& log, const ValidateOptions
     // host layers' big matmuls on the GPU): the sum shows whether the graph itself is right.
     if (gpu_c.second && host_c.second)
       add("  compute, all devices", {gpu_c.first + host_c.first, std::min(gpu_c.second, host_c.second)}, est_gpu_c + est_host_c);
-    add("output buffer", out, std::nullopt, "logits rows (not modelled)");
+    add("output buffer", out, double(p.host.output_buffer.value()), "logits of one row per sequence");
     if (repack > 0)
       j.terms.push_back({"weights, CPU_REPACK", repack * kMiB, std::nullopt, "bytes", 0,
                          "repacked copy for the CPU's matrix kernels (not modelled)"});
@@ -287,10 +290,10 @@ Judged judge_llamacpp(Context& ctx, const RuntimeLog& log, const ValidateOptions
     }
     add("weights, GPU", {mm * kMiB, gpus.empty() ? 0 : line}, est_gpu_w);
     add("weights, host", {hm * kMiB, line}, est_host_w);
-    add("KV cache", {(mk + hk) * kMiB, line}, est_kv, "breakdown 'context' (KV + output buffer)");
+    add("KV cache + output buffer", {(mk + hk) * kMiB, line}, est_kv + double(p.host.output_buffer.value()), "breakdown 'context'");
     add("compute, GPU", {mc * kMiB, gpus.empty() ? 0 : line}, est_gpu_c);
     add("compute, host", {hc * kMiB, line}, est_host_c);
-    j.terms.push_back({"total", (mm + mk + mc + hm + hk + hc) * kMiB, est_gpu_w + est_host_w + est_kv + est_gpu_c + est_host_c, "bytes", line, "from the memory breakdown table"});
+    j.terms.push_back({"total", (mm + mk + mc + hm + hk + hc) * kMiB, est_gpu_w + est_host_w + est_kv + double(p.host.output_buffer.value()) + est_gpu_c + est_host_c, "bytes", line, "from the memory breakdown table"});
   }
   if (L.file_size_gib.known()) {
     j.terms.push_back({"file size (print_info)", L.file_size_gib.value * kGiB, file_bytes, "bytes", L.file_size_gib.line, "tensor bytes, 2 decimals of GiB"});

@@ -99,12 +99,62 @@ TEST(Placement, PartialOffloadTable) {
       EXPECT_EQ(p.gpus[0].compute, mib(65));
       EXPECT_TRUE(p.gpus[0].fits());
     }
-    // Host: the first 32 - L blocks, output and token_embd; it holds the logits.
+    // Host: the first 32 - L blocks, output and token_embd; it holds the logits, and beside them the
+    // embedding lookup: 250 + 8 + 8 (docs/llamacpp-oracle.md).
     EXPECT_TRUE(p.host.output);
     EXPECT_EQ(p.host.weights, mib(100) * (32 - L) + mib(400) + mib(300));
     EXPECT_EQ(p.host.kv, mib(8) * (32 - L));
-    EXPECT_EQ(p.host.compute, mib(258));
+    EXPECT_EQ(p.host.compute, mib(266));
   }
+}
+
+// llama.cpp's op offload: with weights in host memory the first GPU runs their large-batch matmuls and
+// copies each weight in. Synthetic: output matrix 390 MiB, largest block tensor 40 MiB, host mask 3 MiB,
+// output buffer 1 MiB.
+TEST(Placement, OpOffloadStreamsHostWeightsThroughTheFirstGpu) {
+  MemoryEstimate e = synthetic();
+  e.weights.output_matrix = mib(390);
+  e.weights.largest_block_tensor = mib(40);
+  e.compute.mask_host = mib(3);
+  e.compute.output_buffer = mib(1);
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", mib(2048)), gpu("CUDA1", mib(2048))};
+  req.op_offload = true;
+  // -ngl 8: blocks 24-31 on the GPUs (4 each), output and blocks 0-23 in host memory.
+  Placement p = place_layers(blocks(), e, req, 8);
+  // CUDA0: max(own scratch 65, head 250 + 8 + 8 + output copy 390 = 656, blocks 65 + 40 = 105) = 656.
+  EXPECT_EQ(p.gpus[0].compute, mib(656));
+  EXPECT_EQ(p.gpus[1].compute, mib(65));  // only the first GPU streams
+  EXPECT_EQ(p.host.compute, mib(19));     // lookup 8 + hidden state 8 + mask 3
+  EXPECT_EQ(p.host.output_buffer, mib(1));
+  EXPECT_EQ(p.host.total(), mib(100) * 24 + mib(700) + mib(8) * 24 + mib(19) + mib(1));
+  // -ngl 0: the GPU holds nothing but still reserves the streaming buffer.
+  p = place_layers(blocks(), e, req, 0);
+  EXPECT_EQ(p.gpus[0].compute, mib(656));
+  EXPECT_EQ(p.gpus[0].layer_count, 0);
+  // Everything offloaded: nothing to stream, the output GPU holds the logits as before.
+  p = place_layers(blocks(), e, req, 33);
+  EXPECT_EQ(p.gpus[0].compute, mib(65));
+  EXPECT_EQ(p.gpus[1].compute, mib(258));
+  EXPECT_EQ(p.host.compute, mib(8));
+  // Output on the GPU, experts of every block in host memory (--cpu-moe): the first GPU copies the
+  // largest block tensor: max(258, 65 + 40) on the output GPU of one.
+  req.gpus.resize(1);
+  ModelSpec moe = blocks();
+  moe.moe.experts = 8;
+  moe.moe.experts_per_token = 2;
+  moe.moe.expert_ffn = 1024;
+  e.weights.per_layer_experts.assign(32, mib(60));
+  e.weights.largest_block_tensor = mib(300);
+  req.cpu_moe_layers = 32;
+  p = place_layers(moe, e, req, 33);
+  EXPECT_EQ(p.gpus[0].compute, mib(365));  // 65 + 300 > 258
+  // Without op offload (Metal, or n_ubatch < 32) the host runs its own part.
+  req.op_offload = false;
+  req.cpu_moe_layers = 0;
+  p = place_layers(blocks(), e, req, 8);
+  EXPECT_EQ(p.gpus[0].compute, mib(65));
+  EXPECT_EQ(p.host.compute, mib(266));
 }
 
 TEST(Placement, ReserveReducesUsableCapacity) {
@@ -200,9 +250,10 @@ TEST(Placement, CpuOnly) {
   Placement p = place(blocks(), synthetic(), req);
   EXPECT_EQ(p.verdict, Verdict::fits);
   EXPECT_TRUE(p.host.output);
-  // Host: 3200 + 400 + 300 weights + 256 KV + 258 compute = 4414 MiB.
-  EXPECT_EQ(p.host.total(), mib(4414));
-  req.host.capacity = gib(std::int64_t{4});  // 4096 MiB < 4414 MiB
+  // Host: 3200 + 400 + 300 weights + 256 KV + 266 compute (logits 250 + 2 x inputs 8: the lookup
+  // beside the head) = 4422 MiB.
+  EXPECT_EQ(p.host.total(), mib(4422));
+  req.host.capacity = gib(std::int64_t{4});  // 4096 MiB < 4422 MiB
   EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::does_not_fit);
   req.host.capacity = gib(std::int64_t{5});
   EXPECT_EQ(place(blocks(), synthetic(), req).verdict, Verdict::fits);

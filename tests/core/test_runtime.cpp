@@ -135,6 +135,33 @@ TEST(ComputeBuffer, MatchesLlamaCppCpuWithin3Percent) {
   }
 }
 
+// The same CPU logs as host_total(): the lookup's hidden state beside the head. Llama 3.2 1B FA
+// 16384: 250.5 + 2 x 4 = 258.5 MiB, logged 258.50; Qwen2.5 0.5B FA 16384: 296.75 + 2 x 1.75 = 300.25,
+// logged 300.25; Llama 3.1 8B FA 4096 on a CPU: 250.5 + 2 x 8 = 266.5, logged 266.50
+// (docs/llamacpp-cpu.md). Without FA at 16384 the layers phase decides as before (1072, logged 1078.01).
+TEST(ComputeBuffer, HostBufferHoldsTheLookupBesideTheHead) {
+  ModelSpec llama1b = test::llama_3_1_8b();
+  llama1b.layers = 16, llama1b.hidden = 2048, llama1b.head_dim_k = llama1b.head_dim_v = 64, llama1b.ffn = 8192;
+  EXPECT_DOUBLE_EQ(to_mib(compute_buffer(llama1b, wl(16384, true), 16384).host_total()), 258.50);
+  EXPECT_DOUBLE_EQ(to_mib(compute_buffer(test::qwen2_5_0_5b(), wl(16384, true), 16384).host_total()), 300.25);
+  EXPECT_DOUBLE_EQ(to_mib(compute_buffer(llama3_8b(), wl(4096, true), 4096).host_total()), 266.50);
+  EXPECT_DOUBLE_EQ(to_mib(compute_buffer(llama1b, wl(16384, false), 16384).host_total()), 1072.0);
+}
+
+// With a GPU running the host's matmuls, the host keeps the lookup, the hidden state and the mask it
+// builds: f32 (4 B a cell) plus the f16 copy flash attention reads (2 B). Llama 3.1 8B at 4096 cells:
+// FA 8 + 8 + 6 x 4096 x 512 = 12 -> 28 MiB; FA off 8 + 8 + 8 = 24 MiB. Output buffer: 128256 x 4 B per
+// sequence (llama.cpp logs 0.49 MiB for one).
+TEST(ComputeBuffer, HostStreamingAndOutputBuffer) {
+  const ComputeTerms fa = compute_buffer(llama3_8b(), wl(4096, true), 4096);
+  EXPECT_DOUBLE_EQ(to_mib(fa.host_streaming()), 28.0);
+  EXPECT_DOUBLE_EQ(to_mib(compute_buffer(llama3_8b(), wl(4096, false), 4096).host_streaming()), 24.0);
+  EXPECT_EQ(fa.output_buffer.value(), 513024);
+  Workload four = wl(4096, true);
+  four.parallel = 4;
+  EXPECT_EQ(compute_buffer(llama3_8b(), four, 4 * 4096).output_buffer.value(), 4 * 513024);
+}
+
 TEST(ComputeBuffer, MoeFfnUsesActiveExperts) {
   // Qwen3-30B-A3B: 8 active x 768 = 6144 wide: 4 x 512 x 2 x 6144 = 25,165,824 B.
   const ComputeTerms c = compute_buffer(test::qwen3_30b_a3b(), wl(4096, true), 4096);

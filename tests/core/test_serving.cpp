@@ -41,7 +41,11 @@ TEST(Serving, ActivationPeakOfTheProfilingPass) {
   // Llama-3.1-8B, 8192 tokens: per token 2x4096 (residual + norm) + 6144 (Q 4096 + K, V 1024 each)
   // + 4096 (attention output) + 2x14336 (gate, up) = 47,104 values x 2 B x 8192 = 771,751,936 B;
   // 256 sampled rows x 128,256 vocab x (4 B logits + 4 B probabilities) = 262,668,288 B.
-  EXPECT_EQ(forward_activation_peak(test::llama_3_1_8b(), 8192, 256, 1, 2).value(), 771751936 + 262668288);
+  const ComputeTerms c = forward_compute(test::llama_3_1_8b(), 8192, 256, true);
+  EXPECT_EQ(c.total().value(), 771751936 + 262668288);
+  // Under tensor parallel 2 the Q/K/V, attention output and FFN values halve, the residual stream and
+  // the logits do not: 8192 x (8192 + 3072 + 2048 + 14336) x 2 B + 262,668,288 = 715,653,120 B.
+  EXPECT_EQ(forward_compute(test::llama_3_1_8b(), 8192, 256, true, 2).total().value(), 452984832 + 262668288);
 }
 
 TEST(Serving, VllmBudgetOnOneH100) {
@@ -90,7 +94,7 @@ TEST(Runtime, ForwardComputeOfOnePass) {
   // transformers, 8B, a 4096-token prompt: inputs 2 x 2 B x 4096 x 4096 = 67,108,864; attention
   // 2 B x 4096 x (4096 + 2048 + 4096) = 83,886,080; FFN 2 B x 4096 x 2 x 14336 = 234,881,024;
   // logits 8 B x 128,256 = 1,026,048; total = inputs + max = 301,989,888 B.
-  const ComputeTerms c = forward_compute(test::llama_3_1_8b(), 4096, 1);
+  const ComputeTerms c = forward_compute(test::llama_3_1_8b(), 4096, 1, false);
   EXPECT_EQ(c.inputs.value(), 67108864);
   EXPECT_EQ(c.attention.value(), 83886080);
   EXPECT_EQ(c.ffn.value(), 234881024);

@@ -2,7 +2,9 @@
 // `fields` are put back into log lines ("PREFIX: KEY = VALUE"), read with parse_runtime_log, and
 //   a. every buffer size, n_ctx, n_ubatch and offload count the excerpt holds must be read back exactly;
 //   b. where the catalog has the model and the excerpt names the context and KV types, vramfit's KV
-//      cache (kv_cache.hpp) must equal the logged KV buffers (the term docs/validate.md reports as exact).
+//      cache (kv_cache.hpp) must equal the logged KV buffers (the term docs/validate.md reports as exact);
+//   c. the compute and output buffers of the excerpts whose weights stay in host memory beside a GPU
+//      (llama.cpp's op offload, placement.hpp) against the logged sizes.
 // Skips when shared/reference is not beside the repository (like tests/catalog/test_catalog_accuracy.cpp).
 #include <filesystem>
 #include <map>
@@ -15,6 +17,7 @@
 #include "catalog/compiled.hpp"
 #include "formats/runtime_log.hpp"
 #include "vramfit/kv_cache.hpp"
+#include "vramfit/placement.hpp"
 
 namespace {
 
@@ -149,6 +152,80 @@ TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
     ++checked;
   }
   EXPECT_EQ(checked, 5);  // two Qwen3-235B excerpts, Llama 2 13B, Command-R, Qwen3-0.6B
+}
+
+// c. Weights in host memory beside a CUDA GPU. Expected values are the logged sizes; by hand
+// (MiB; logits 4 x n_vocab x 512, inputs 4 x d x 512, the copied output matrix at its file type):
+//   Qwen3-0.6B Q4_K_M, FA off, 4096 cells, -ngl 0: GPU 296.75 + 2 x 2 + 121.71 (tied token_embd, Q6_K)
+//     = 422.46 (logged 422.92); host 2 x 2 + mask 8 = 12 (12.01); output 151936 x 4 B = 0.58 (0.58).
+//   Llama 2 13B Q8_0, FA off, 512 cells, -ngl 0: GPU 62.5 + 2 x 10 + 166.02 (Q8_0) = 248.52 (248.54);
+//     host 2 x 10 + 1 = 21 (21.01); output 32000 x 4 B = 0.12 (0.12).
+//   Qwen3-235B-A22B Q6_K, FA on, q8_0 KV, 16384 cells, -ngl 0: GPU 296.75 + 2 x 8 + 486.84 = 799.59
+//     (logged 742.00: +7.8 %, its CPU compute buffer of 304.75 = logits + inputs shows that this run
+//     computed the head on the CPU); host 2 x 8 + 48 = 64 (CUDA_Host 65.01).
+//   Qwen3-235B-A22B, every block on the GPU, experts in host memory: GPU 8 + 16 + 48 + one Q6_K expert
+//     stack of 630.00 = 702.00 (logged 774.00: -9.3 %, the MoE FFN's own intermediates, which the FFN
+//     term counts as gate + up only).
+TEST(MeasuredLogs, ComputeBuffersWithHostWeightsBesideAGpu) {
+  REQUIRE_REFERENCE();
+  const Catalog cat = compiled_catalog();
+  const TypeTable types = cat.type_table();
+  struct Row {
+    const char* model_prefix;
+    const char* offloaded;  // the excerpt's offload line
+    const char* catalog_id;
+    const char* mix;
+    std::int64_t ngl;
+    bool cpu_moe;
+    double gpu_tolerance;  // relative
+  };
+  const Row rows[] = {
+      {"Qwen3-0.6B", "0/29", "qwen3-0.6b", "Q4_K_M", 0, false, 0.002},
+      {"LLaMA v2", "0/41", "llama-2-13b", "Q8_0", 0, false, 0.002},
+      {"Qwen3-235B-A22B", "0/95", "qwen3-235b-a22b", "Q6_K", 0, false, 0.08},
+      {"Qwen3-235B-A22B", "95/95", "qwen3-235b-a22b", "Q6_K", 95, true, 0.10},
+  };
+  int checked = 0;
+  for (const Excerpt& x : excerpts()) {
+    for (const Row& r : rows) {
+      if (x.model.rfind(r.model_prefix, 0) != 0 || x.text.find(std::string("offloaded ") + r.offloaded) == std::string::npos)
+        continue;
+      SCOPED_TRACE(x.model + " " + r.offloaded);
+      const LlamaCppLog L = parse_runtime_log(x.text, "excerpt.log").llama;
+      const CatalogModel* cm = cat.find_model(r.catalog_id);
+      ASSERT_NE(cm, nullptr);
+      Workload w;
+      w.context = L.n_ctx.value;
+      w.flash_attention = L.flash_attn.value != "0";
+      w.kv_type_k = L.type_k.known() ? L.type_k.value : "f16";
+      w.kv_type_v = L.type_v.known() ? L.type_v.value : "f16";
+      // The Qwen3-0.6B excerpt has no flash_attn line; the entry says "off (flash_attn = 0)".
+      if (!L.flash_attn.known()) w.flash_attention = x.item["flash_attn"].as<std::string>().rfind("on", 0) == 0;
+      const MemoryEstimate e = estimate_memory(cm->spec, cat.mix(r.mix).mix, types, w);
+      PlacementRequest req;
+      req.gpus.resize(1);
+      req.gpus[0].label = "CUDA0";
+      req.op_offload = true;
+      req.cpu_moe_layers = r.cpu_moe ? cm->spec.layers : 0;
+      const Placement p = place_layers(cm->spec, e, req, r.ngl);
+      double gpu = 0, host = 0, out = 0;
+      for (const LogBuffer& b : L.buffers) {
+        if (b.what == "compute") (b.device == "CUDA0" ? gpu : host) += b.mib;
+        if (b.what == "output") out += b.mib;
+      }
+      const double MiB = 1024.0 * 1024.0;
+      EXPECT_NEAR(double(p.gpus[0].compute.value()) / MiB, gpu, gpu * r.gpu_tolerance);
+      if (!r.cpu_moe) {  // the CUDA_Host buffer; the 235B excerpt also has a CPU one (see above)
+        double cuda_host = 0;
+        for (const LogBuffer& b : L.buffers)
+          if (b.what == "compute" && b.device == "CUDA_Host") cuda_host += b.mib;
+        EXPECT_NEAR(double(p.host.compute.value()) / MiB, cuda_host, std::max(0.02, cuda_host * 0.02));
+      }
+      if (out > 0) EXPECT_NEAR(double(p.host.output_buffer.value()) / MiB, out, 0.005);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4);
 }
 
 }  // namespace
