@@ -67,6 +67,20 @@ std::vector<Excerpt> excerpts() {
                    << " (shared/reference must sit beside the repository)";                       \
   } while (0)
 
+// The workload an excerpt ran: its n_ctx, flash attention (from the entry where the excerpt has no
+// flash_attn line, as Qwen3-0.6B's: "off (flash_attn = 0)"), the KV types of its kv_size / KV self
+// size line, f16 where it prints none.
+Workload workload_of(const Excerpt& e) {
+  const LlamaCppLog L = parse_runtime_log(e.text, "excerpt.log").llama;
+  Workload w;
+  w.context = L.n_ctx.value;
+  w.flash_attention = L.flash_attn.known() ? L.flash_attn.value != "0"
+                                           : e.item["flash_attn"].as<std::string>().rfind("on", 0) == 0;
+  w.kv_type_k = L.type_k.known() ? L.type_k.value : "f16";
+  w.kv_type_v = L.type_v.known() ? L.type_v.value : "f16";
+  return w;
+}
+
 double number(const std::string& s) { return std::stod(s.substr(0, s.find(' '))); }
 
 TEST(MeasuredLogs, EveryFigureIsReadBack) {
@@ -138,12 +152,7 @@ TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
     const LlamaCppLog& L = log.llama;
     const CatalogModel* cm = cat.find_model(row->catalog_id);
     ASSERT_NE(cm, nullptr);
-    Workload w;
-    w.context = L.n_ctx.value;
-    w.flash_attention = L.flash_attn.value != "0";
-    // The KV types: from the kv_size / KV self size line, f16 where the excerpt prints none.
-    w.kv_type_k = L.type_k.known() ? L.type_k.value : "f16";
-    w.kv_type_v = L.type_v.known() ? L.type_v.value : "f16";
+    const Workload w = workload_of(e);
     const KvCache kv = kv_cache(cm->spec, w, types.get(w.kv_type_k), types.get(w.kv_type_v));
     double logged = 0;
     for (const LogBuffer& b : L.buffers)
@@ -194,13 +203,7 @@ TEST(MeasuredLogs, ComputeBuffersWithHostWeightsBesideAGpu) {
       const LlamaCppLog L = parse_runtime_log(x.text, "excerpt.log").llama;
       const CatalogModel* cm = cat.find_model(r.catalog_id);
       ASSERT_NE(cm, nullptr);
-      Workload w;
-      w.context = L.n_ctx.value;
-      w.flash_attention = L.flash_attn.value != "0";
-      w.kv_type_k = L.type_k.known() ? L.type_k.value : "f16";
-      w.kv_type_v = L.type_v.known() ? L.type_v.value : "f16";
-      // The Qwen3-0.6B excerpt has no flash_attn line; the entry says "off (flash_attn = 0)".
-      if (!L.flash_attn.known()) w.flash_attention = x.item["flash_attn"].as<std::string>().rfind("on", 0) == 0;
+      const Workload w = workload_of(x);
       const MemoryEstimate e = estimate_memory(cm->spec, cat.mix(r.mix).mix, types, w);
       PlacementRequest req;
       req.gpus.resize(1);
