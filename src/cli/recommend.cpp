@@ -10,6 +10,7 @@
 #include "cli/planning.hpp"
 #include "cli/report.hpp"
 #include "formats/parse.hpp"
+#include "vramfit/finetune.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -224,6 +225,41 @@ int run_model(Context& ctx, const RecommendOptions& o) {
 
 std::string tokens_label(std::int64_t c) { return c % 1024 == 0 ? fmt::format("{}k", c / 1024) : std::to_string(c); }
 
+// A fine-tuning tier: LoRA (bf16 base) or QLoRA (NF4 + double quantization) with the finetune
+// defaults (rank 16 on every linear layer, AdamW, micro-batch 1) and gradient checkpointing, as the
+// QLoRA recipe trains (Dettmers et al. 2023, arXiv 2305.14314 §4), over the tier's context; the
+// priced discrete GPUs that hold it, cheapest first.
+struct FinetuneTier {
+  FinetuneMemory memory;
+  std::vector<const io::CatalogDevice*> ranked;
+  std::string note;
+};
+
+FinetuneTier finetune_tier(Context& ctx, const UseCase& u, const UseCaseTier& tier) {
+  FinetuneSetup s;
+  s.method = u.finetune == "qlora" ? FtMethod::qlora : FtMethod::lora;
+  s.seq = tier.context;
+  s.grad_ckpt = true;
+  WorkloadOptions wo;
+  wo.quant = s.method == FtMethod::qlora ? "bnb-nf4-dq" : "hf-bf16";
+  const Query q = resolve_query(ctx, tier.model, wo);
+  FinetuneTier ft;
+  ft.memory = finetune_memory(q.model->spec, weight_bytes(q.model->spec, q.mix->mix, ctx.types(), true), s, ctx.catalog().finetune);
+  for (const io::CatalogDevice& d : ctx.catalog().devices)
+    if (d.device.kind == DeviceKind::gpu && !d.device.is_cpu() && !d.device.unified_memory() && d.device.launch_price_usd > 0 &&
+        finetune_verdict(ft.memory, d.device.capacity(0)) == FtVerdict::fits)
+      ft.ranked.push_back(&d);
+  std::stable_sort(ft.ranked.begin(), ft.ranked.end(), [](const io::CatalogDevice* a, const io::CatalogDevice* b) {
+    return a->device.launch_price_usd < b->device.launch_price_usd;
+  });
+  const FinetuneMemory& mm = ft.memory;
+  ft.note = fmt::format("fine-tuning tiers: training memory of `vramfit finetune {} --method {} --seq {} --grad-ckpt`: {} = weights {} + adapters, gradients and optimizer {} + activations, logits and loss {} + CUDA context, workspaces and fragmentation {}; on one GPU at its launch price. `vramfit finetune` shows the options (checkpointing, 8-bit optimizers, several GPUs)",
+                        tier.model, u.finetune, tier.context, size_str(mm.total()), size_str(mm.frozen_weights),
+                        size_str(mm.model_states() - mm.frozen_weights + mm.dequant), size_str(mm.activations.total()),
+                        size_str(mm.context + mm.fragmentation + mm.gathered + mm.ddp_buckets));
+  return ft;
+}
+
 int run_use_case(Context& ctx, const RecommendOptions& o) {
   const PlanningData& pd = planning_data();
   const UseCase& u = pd.use_case(o.use_case);
@@ -243,12 +279,38 @@ int run_use_case(Context& ctx, const RecommendOptions& o) {
     Json jt = {{"tier", tier.tier}, {"model", tier.model}, {"quant", tier.quant}, {"context", tier.context},
                {"min_tokens_per_second", tier.min_tps}};
     if (!u.finetune.empty()) {
-      // Training memory needs the fine-tuning estimator (vramfit finetune), not this inference model.
-      finetune_note = "needs `vramfit finetune` (training memory: weights, LoRA adapters, gradients, optimizer state, activations), which this build does not have yet";
-      jt["answer"] = nullptr;
-      jt["needs"] = "finetune";
+      // Training memory from the fine-tuning estimator (finetune.hpp, as `vramfit finetune`), on the
+      // cheapest single GPU of the catalog that holds it.
+      const FinetuneTier ft = finetune_tier(ctx, u, tier);
+      finetune_note = ft.note;
+      jt["method"] = u.finetune;
+      jt["training_bytes"] = ft.memory.total().value();
+      const std::string what = fmt::format("{} {} r16, {} tokens", tier.model, u.finetune == "qlora" ? "QLoRA" : "LoRA", tokens_label(tier.context));
+      if (ft.ranked.empty()) {
+        jt["answer"] = nullptr;
+        tiers.push_back(jt);
+        t.rows.push_back({tier.tier, what, "no single GPU in the catalog", "", "", "", "", ""});
+        continue;
+      }
+      any = true;
+      auto gpu_json = [&](const io::CatalogDevice* d) {
+        const Bytes cap = d->device.capacity(0);
+        return Json{{"device", d->device.id}, {"price_usd", d->device.launch_price_usd}, {"capacity_bytes", cap.value()},
+                    {"headroom_bytes", (cap - ft.memory.total()).value()}};
+      };
+      jt["answer"] = gpu_json(ft.ranked.front());
+      Json alts = Json::array();
+      std::string next;
+      for (std::size_t i = 1; i < ft.ranked.size() && i < 3; ++i) {
+        alts.push_back(gpu_json(ft.ranked[i]));
+        next += fmt::format("{}{} (${:.0f})", next.empty() ? "" : "; ", ft.ranked[i]->device.id, ft.ranked[i]->device.launch_price_usd);
+      }
+      jt["alternatives"] = alts;
       tiers.push_back(jt);
-      t.rows.push_back({tier.tier, fmt::format("{} {} fine-tuning", tier.model, u.finetune), "needs `vramfit finetune`", "", "", "", "", ""});
+      const Device& best = ft.ranked.front()->device;
+      t.rows.push_back({tier.tier, what, best.id, fmt::format("${:.0f}", best.launch_price_usd), "-",
+                        size_str(best.capacity(0) - ft.memory.total()), best.tdp_w > 0 ? fmt::format("{:.0f}", best.tdp_w) : "?",
+                        next.empty() ? "-" : next});
       continue;
     }
     WorkloadOptions w = o.workload;
@@ -297,7 +359,7 @@ int run_use_case(Context& ctx, const RecommendOptions& o) {
   if (u.extra_gib > 0)
     assumptions.insert(assumptions.begin(), fmt::format("{:g} GiB beside the LLM on each GPU (or in RAM on a CPU-only run) for the embedding model (--reserve)", u.extra_gib));
   if (!u.notes.empty()) assumptions.insert(assumptions.begin(), u.notes);
-  const int code = any || !u.finetune.empty() ? 0 : 1;
+  const int code = any ? 0 : 1;
   if (ctx.format() == "json") {
     Json j = json_document("recommend_use_case");
     j["use_case"] = {{"id", u.id}, {"name", u.name}, {"source", u.source}};
