@@ -6,6 +6,26 @@
 
 namespace vramfit {
 
+// A message as one printable line: control bytes that quoted input brings in (a key, tensor or
+// architecture name holding a newline) escaped as \xNN. Both error types below apply it, so every
+// error the CLI renders keeps the one-line contract of docs/errors.md.
+inline std::string one_line(const std::string& msg) {
+  std::string out;
+  out.reserve(msg.size());
+  for (const char c : msg) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char* const hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 enum class ErrorKind {
   invalid_model,     // architecture description is inconsistent (kv_heads not dividing heads ...)
   invalid_workload,  // context, batch, parallel out of range
@@ -16,7 +36,7 @@ enum class ErrorKind {
 
 class CoreError : public std::runtime_error {
  public:
-  CoreError(ErrorKind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  CoreError(ErrorKind kind, const std::string& what) : std::runtime_error(one_line(what)), kind_(kind) {}
   [[nodiscard]] ErrorKind kind() const { return kind_; }
 
  private:

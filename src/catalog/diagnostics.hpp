@@ -6,31 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/error.hpp"
+
 namespace vramfit::io {
 
-// Bad input from a file or the command line: rendered as one line, exit code 2.
+// The core's one_line (vramfit/error.hpp): control bytes escaped as \xNN.
+using vramfit::one_line;
+
+// Bad input: a file, argument or catalog entry the program cannot use. The message is always one
+// line: control bytes that quoted input brings in (an architecture name holding a newline) are
+// escaped here, so no reader has to remember to (the GGUF fuzz target found one that did not).
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& msg) : std::runtime_error(one_line(msg)) {}
+  explicit InputError(const char* msg) : InputError(std::string(msg)) {}
 };
-
-// A message as one printable line: control bytes of quoted input (a key or tensor name holding a
-// newline) escaped as \xNN.
-inline std::string one_line(const std::string& msg) {
-  std::string out;
-  for (const char c : msg) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char* const hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 struct Location {
   std::string file;

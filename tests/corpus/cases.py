@@ -27,6 +27,7 @@ cases = [
     ("gguf_name_too_long", "show {f}", "gguf/name_too_long.gguf", "tensor info 12 has a name of 64 bytes"),
     ("gguf_no_architecture", "estimate {f}", "gguf/no_architecture.gguf", "missing metadata key 'general.architecture'"),
     ("gguf_architecture_unknown", "estimate {f}", "gguf/architecture_unknown.gguf", "architecture 'frobnicator' is not supported"),
+    ("gguf_architecture_newline", "estimate {f}", "gguf/architecture_newline.gguf", "architecture 'lla\\x0ama' is not supported"),
     ("gguf_architecture_not_string", "show {f}", "gguf/architecture_not_string.gguf", "key 'general.architecture' is uint32, expected a string"),
     ("gguf_block_count_missing", "estimate {f}", "gguf/block_count_missing.gguf", "missing metadata key 'llama.block_count'"),
     ("gguf_block_count_zero", "estimate {f}", "gguf/block_count_zero.gguf", "'llama.block_count' = 0 is out of range"),

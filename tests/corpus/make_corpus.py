@@ -88,6 +88,8 @@ w(G + "duplicate_tensor.gguf", gguf(tensors=base_tensors() + [("output.weight", 
 w(G + "name_too_long.gguf", gguf(tensors=base_tensors() + [("x" * 64, [D], 0)]))
 w(G + "no_architecture.gguf", gguf(kvs=base_kvs()[1:]))
 w(G + "architecture_unknown.gguf", gguf(kvs=base_kvs("frobnicator")))
+# Found by fuzz_gguf (issue 8, session 4): an architecture name holding a newline gave a two-line error.
+w(G + "architecture_newline.gguf", gguf(kvs=base_kvs("lla\nma")))
 w(G + "architecture_not_string.gguf", gguf(kvs=[u32("general.architecture", 7)] + base_kvs()[1:]))
 w(G + "block_count_missing.gguf", gguf(kvs=base_kvs(block_count=None)))
 w(G + "block_count_zero.gguf", gguf(kvs=base_kvs(block_count=0)))
