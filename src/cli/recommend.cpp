@@ -246,7 +246,7 @@ FinetuneTier finetune_tier(Context& ctx, const UseCase& u, const UseCaseTier& ti
   FinetuneTier ft;
   ft.memory = finetune_memory(q.model->spec, weight_bytes(q.model->spec, q.mix->mix, ctx.types(), true), s, ctx.catalog().finetune);
   for (const io::CatalogDevice& d : ctx.catalog().devices)
-    if (d.device.kind == DeviceKind::gpu && !d.device.is_cpu() && !d.device.unified_memory() && d.device.launch_price_usd > 0 &&
+    if (d.device.kind == DeviceKind::gpu && !d.device.unified_memory() && d.device.launch_price_usd > 0 &&
         finetune_verdict(ft.memory, d.device.capacity(0)) == FtVerdict::fits)
       ft.ranked.push_back(&d);
   std::stable_sort(ft.ranked.begin(), ft.ranked.end(), [](const io::CatalogDevice* a, const io::CatalogDevice* b) {
