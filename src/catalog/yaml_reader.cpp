@@ -19,7 +19,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
     throw InputError(where.str() + ": malformed YAML: nested deeper than " + std::to_string(e.depth()) + " levels");
   } catch (const YAML::Exception& e) {
     Location where{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    throw InputError(where.str() + ": malformed YAML: " + one_line(e.msg));
+    throw InputError(where.str() + ": malformed YAML: " + e.msg);
   }
 }
 

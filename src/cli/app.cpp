@@ -62,11 +62,11 @@ int run(int argc, const char* const* argv, Io& io) {
     if (msg.empty()) msg = "invalid command line";
     io.err << "vramfit: error: " << io::one_line(msg) << " (see 'vramfit --help')\n";
     return 2;
-  } catch (const io::InputError& e) {
-    io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
+  } catch (const io::InputError& e) {  // one line by construction (diagnostics.hpp)
+    io.err << "vramfit: error: " << e.what() << "\n";
     return 2;
-  } catch (const CoreError& e) {
-    io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
+  } catch (const CoreError& e) {  // one line by construction (vramfit/error.hpp)
+    io.err << "vramfit: error: " << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
     io.err << "vramfit: error: out of memory\n";

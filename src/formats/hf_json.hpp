@@ -18,7 +18,7 @@ namespace vramfit::io::hf {
 using Json = nlohmann::json;
 
 [[noreturn]] inline void fail(const std::string& file, const std::string& message) {
-  throw InputError(file + ": " + one_line(message));
+  throw InputError(file + ": " + message);
 }
 
 // Reads a whole file of at most `max_bytes` (an InputError past it or when it cannot be read).
