@@ -298,17 +298,22 @@ int run_use_case(Context& ctx, const RecommendOptions& o) {
         return Json{{"device", d->device.id}, {"price_usd", d->device.launch_price_usd}, {"capacity_bytes", cap.value()},
                     {"headroom_bytes", (cap - ft.memory.total()).value()}};
       };
+      auto price = [](const Device& d) {  // "$1,999", as the inference tiers print it
+        Config c;
+        c.price_usd = d.launch_price_usd;
+        return price_str(c);
+      };
       jt["answer"] = gpu_json(ft.ranked.front());
       Json alts = Json::array();
       std::string next;
       for (std::size_t i = 1; i < ft.ranked.size() && i < 3; ++i) {
         alts.push_back(gpu_json(ft.ranked[i]));
-        next += fmt::format("{}{} (${:.0f})", next.empty() ? "" : "; ", ft.ranked[i]->device.id, ft.ranked[i]->device.launch_price_usd);
+        next += fmt::format("{}{} ({})", next.empty() ? "" : "; ", ft.ranked[i]->device.id, price(ft.ranked[i]->device));
       }
       jt["alternatives"] = alts;
       tiers.push_back(jt);
       const Device& best = ft.ranked.front()->device;
-      t.rows.push_back({tier.tier, what, best.id, fmt::format("${:.0f}", best.launch_price_usd), "-",
+      t.rows.push_back({tier.tier, what, best.id, price(best), "-",
                         size_str(best.capacity(0) - ft.memory.total()), best.tdp_w > 0 ? fmt::format("{:.0f}", best.tdp_w) : "?",
                         next.empty() ? "-" : next});
       continue;
