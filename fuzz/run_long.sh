@@ -19,6 +19,9 @@ shift $((OPTIND - 1))
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parse safetensors hf_config yaml_catalog gguf cli)
 [ -x "$build/fuzz/fuzz_runtime_log" ] && targets+=(runtime_log)
+# No allocation stacks in ASan reports (a finding is re-run with the default to get them): recording
+# every allocation's stack was 18 % of the cli target's time. Leaks and memory errors are still caught.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
 corpus=${CORPUS_DIR:-$root/fuzz-corpus}
 logs=${LOG_DIR:-$root/fuzz-logs}
 mkdir -p "$logs"

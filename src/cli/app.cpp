@@ -1,5 +1,11 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "catalog/diagnostics.hpp"
@@ -22,27 +28,31 @@ int run(int argc, const char* const* argv, Io& io) {
   app.add_option("--catalog-dir", g.catalog_dirs, "directory whose models/devices/quants/runtimes.yaml add or replace catalog entries (repeatable; also VRAMFIT_CATALOG_PATH)");
   Context ctx(g, io);
   int exit_code = 0;
-  setup_estimate(app, ctx, exit_code);
-  setup_fit(app, ctx, exit_code);
-  setup_finetune(app, ctx, exit_code);
-  setup_table(app, ctx, exit_code);
-  setup_list(app, ctx, exit_code);
-  setup_show(app, ctx, exit_code);
-  setup_catalog(app, ctx, exit_code);
-  setup_import(app, ctx, exit_code);
-  setup_recommend(app, ctx, exit_code);
-  setup_what_fits(app, ctx, exit_code);
-  setup_detect(app, ctx, exit_code);
-  setup_chart(app, ctx, exit_code);
-  setup_validate(app, ctx, exit_code);
+  // A named command sets up only its own options: building every subcommand's CLI11 options is
+  // most of a query's start-up (docs/performance.md). Help, --version and global options before
+  // the command (argv[1] starting with '-') set up all of them.
+  using Setup = void (*)(CLI::App&, Context&, int&);
+  static constexpr std::pair<const char*, Setup> commands[] = {
+      {"estimate", setup_estimate}, {"fit", setup_fit},     {"finetune", setup_finetune},   {"table", setup_table},
+      {"list", setup_list},         {"show", setup_show},   {"catalog", setup_catalog},     {"import", setup_import},
+      {"recommend", setup_recommend}, {"what-fits", setup_what_fits}, {"detect", setup_detect}, {"chart", setup_chart},
+      {"validate", setup_validate}};
   try {
-    // An unknown first word is a typo'd command more often than a stray argument.
     if (argc > 1 && argv[1][0] != '-') {
-      std::vector<std::string> names;
-      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
-      if (std::find(names.begin(), names.end(), argv[1]) == names.end())
-        throw io::InputError(std::string("unknown command '") + argv[1] + "'" + io::did_you_mean(argv[1], names) +
-                             " (commands: estimate, fit, table, list, show, catalog, import, recommend, what-fits, detect, chart, validate)");
+      const std::string first = argv[1];
+      const auto named = std::find_if(std::begin(commands), std::end(commands),
+                                      [&](const auto& c) { return first == c.first; });
+      if (named == std::end(commands)) {
+        // An unknown first word is a typo'd command more often than a stray argument.
+        std::vector<std::string> names;
+        for (const auto& c : commands) names.emplace_back(c.first);
+        std::string list;
+        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw io::InputError("unknown command '" + first + "'" + io::did_you_mean(first, names) + " (commands: " + list + ")");
+      }
+      named->second(app, ctx, exit_code);
+    } else {
+      for (const auto& c : commands) c.second(app, ctx, exit_code);
     }
     if (argc > 2 && std::string(argv[1]) == "catalog" && argv[2][0] != '-' && std::string(argv[2]) != "check")
       throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +
