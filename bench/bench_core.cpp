@@ -88,8 +88,9 @@ void BM_WholeCatalogTable(benchmark::State& state) {
           Workload w;
           w.context = c;
           const MemoryEstimate e = estimate_memory(cm.spec, weights, types(), w);
+          const LayerSums sums(cm.spec, e);  // per estimate, shared by every device
           for (const PlacementRequest& req : requests) {
-            const Placement p = place(cm.spec, e, req);
+            const Placement p = place(cm.spec, e, req, sums);
             benchmark::DoNotOptimize(decode_upper_bound(cm.spec, e, p, c));
             ++cells;
           }

@@ -3,6 +3,8 @@
 // bytes one decoded token reads.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,34 +58,45 @@ inline MemoryEstimate estimate_memory(const ModelSpec& m, const QuantMix& mix, c
 MemoryEstimate estimate_memory(const ModelSpec&, const QuantMix&, const TypeTable&&, const Workload&) = delete;
 MemoryEstimate estimate_memory(const ModelSpec&, WeightBreakdown, const TypeTable&&, const Workload&) = delete;
 
+// KV bytes that one decoded token reads from a layer at context position `pos`. They depend only on the
+// layer's kind, so they are worked out once per kind present (this runs for every placement of a
+// whole-catalog table); kinds the model lacks are never sized.
+class KvReadPerKind {
+ public:
+  KvReadPerKind(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {
+    std::int64_t attn_row = -1;
+    for (const LayerKind k : m.layer_pattern) {
+      Bytes& b = bytes_[static_cast<std::size_t>(k)];
+      std::int64_t row = 0, cells = pos;
+      switch (k) {
+        case LayerKind::full:
+        case LayerKind::sliding:
+        case LayerKind::chunked:
+          if (attn_row < 0)
+            attn_row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
+          row = attn_row;
+          if (k == LayerKind::sliding) cells = std::min(pos, m.sliding_window);
+          if (k == LayerKind::chunked) cells = std::min(pos, m.chunk_size);
+          break;
+        case LayerKind::mla: row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent"); break;
+        case LayerKind::mamba:
+        case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
+      }
+      b = checked_bytes(row, cells);
+    }
+  }
+  [[nodiscard]] Bytes of(LayerKind k) const { return bytes_[static_cast<std::size_t>(k)]; }
+
+ private:
+  static_assert(static_cast<int>(LayerKind::linear) == 5, "one slot per LayerKind");
+  std::array<Bytes, 6> bytes_{};  // by LayerKind
+};
+
 // KV bytes that one decoded token reads from each layer at context position `pos`.
 inline std::vector<Bytes> kv_read_per_layer(const ModelSpec& m, const MemoryEstimate& e, std::int64_t pos) {
+  const KvReadPerKind per_kind(m, e, pos);
   std::vector<Bytes> out(static_cast<std::size_t>(m.layers), Bytes{0});
-  // Row sizes are the same for every layer of a kind: worked out once (this runs for every placement
-  // of a whole-catalog table), -1 until first needed.
-  std::int64_t attn_row = -1, mla_row = -1;
-  for (std::int64_t il = 0; il < m.layers; ++il) {
-    const LayerKind k = m.layer_kind(il);
-    std::int64_t row = 0, cells = pos;
-    switch (k) {
-      case LayerKind::full:
-      case LayerKind::sliding:
-      case LayerKind::chunked:
-        if (attn_row < 0)
-          attn_row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
-        row = attn_row;
-        if (k == LayerKind::sliding) cells = std::min(pos, m.sliding_window);
-        if (k == LayerKind::chunked) cells = std::min(pos, m.chunk_size);
-        break;
-      case LayerKind::mla:
-        if (mla_row < 0) mla_row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
-        row = mla_row;
-        break;
-      case LayerKind::mamba:
-      case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
-    }
-    out[static_cast<std::size_t>(il)] = checked_bytes(row, cells);
-  }
+  for (std::int64_t il = 0; il < m.layers; ++il) out[static_cast<std::size_t>(il)] = per_kind.of(m.layer_kind(il));
   return out;
 }
 

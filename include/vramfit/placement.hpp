@@ -97,9 +97,35 @@ struct Placement {
   }
 };
 
+// Running sums over the blocks of what a layer split adds up per device, so that each -ngl probe of
+// the bisection in place() costs O(GPUs) rather than O(blocks): [i] is the sum over blocks 0..i-1.
+struct LayerSums {
+  std::vector<Bytes> weights, kv, experts;  // experts: routed-expert bytes of the block
+  std::vector<std::int64_t> expert_blocks;  // blocks that have routed-expert bytes
+  std::vector<std::int64_t> next_expert;    // [i]: first block >= i with routed-expert bytes (n if none)
+
+  LayerSums(const ModelSpec& m, const MemoryEstimate& e) {
+    const auto n = static_cast<std::size_t>(m.layers);
+    weights.assign(n + 1, Bytes{0});
+    kv.assign(n + 1, Bytes{0});
+    experts.assign(n + 1, Bytes{0});
+    expert_blocks.assign(n + 1, 0);
+    next_expert.assign(n + 1, m.layers);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Bytes x = e.weights.per_layer_experts[i];
+      weights[i + 1] = weights[i] + e.weights.per_layer[i];
+      kv[i + 1] = kv[i] + e.kv.per_layer[i];
+      experts[i + 1] = experts[i] + x;
+      expert_blocks[i + 1] = expert_blocks[i] + (x.value() > 0 ? 1 : 0);
+    }
+    for (std::size_t i = n; i-- > 0;)
+      next_expert[i] = e.weights.per_layer_experts[i].value() > 0 ? static_cast<std::int64_t>(i) : next_expert[i + 1];
+  }
+};
+
 // Memory on every device for a given -ngl.
 inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
-                              std::int64_t ngl) {
+                              std::int64_t ngl, const LayerSums& sums) {
   const std::int64_t n = m.layers;
   Placement p;
   p.total_layers = n + 1;
@@ -109,19 +135,24 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   const std::int64_t act = std::min(p.gpu_layers, n + 1);
 
   // Cumulative split by usable memory (llama.cpp's default tensor_split is each device's free memory).
+  // One GPU takes every offloaded block: no split to work out (this runs for every -ngl probe of every
+  // cell of a whole-catalog table).
   std::vector<double> cum;
-  double sum = 0;
-  for (const Target& t : req.gpus) sum += double(std::max<std::int64_t>(t.usable().value(), 1));
-  double acc = 0;
-  for (const Target& t : req.gpus) cum.push_back((acc += double(std::max<std::int64_t>(t.usable().value(), 1))) / sum);
+  if (req.gpus.size() > 1) {
+    double sum = 0;
+    for (const Target& t : req.gpus) sum += double(std::max<std::int64_t>(t.usable().value(), 1));
+    double acc = 0;
+    for (const Target& t : req.gpus) cum.push_back((acc += double(std::max<std::int64_t>(t.usable().value(), 1))) / sum);
+  }
+  // The GPU of offloaded block il (the output layer is il = n), clamped to the last GPU.
   auto gpu_of = [&](std::int64_t il) -> std::size_t {
-    // One GPU takes every offloaded block (callers clamp to the last GPU): no division per block, which
-    // matters in the -ngl bisection of every cell of a whole-catalog table.
-    if (cum.size() == 1) return 0;
+    if (cum.size() <= 1) return 0;
     const double f = double(il - start) / double(act);
-    return static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), f) - cum.begin());
+    const auto g = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), f) - cum.begin());
+    return std::min(g, cum.size() - 1);
   };
 
+  p.gpus.reserve(req.gpus.size());
   for (const Target& t : req.gpus) {
     DevicePlan d;
     d.label = t.label;
@@ -140,25 +171,33 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   p.host.first_layer = 0;
   p.host.layer_count = start;
 
+  // Blocks start..n-1 run on the GPUs, each GPU a contiguous run of them (gpu_of only grows with il).
   const auto sz = [](std::int64_t i) { return static_cast<std::size_t>(i); };
-  for (std::int64_t il = 0; il < n; ++il) {
-    DevicePlan& d = (p.gpu_layers > 0 && il >= start) ? p.gpus[std::min(gpu_of(il), p.gpus.size() - 1)] : p.host;
-    Bytes experts{0};
-    if (&d != &p.host) {
-      if (d.layer_count == 0) d.first_layer = il;
-      ++d.layer_count;
-      // --n-cpu-moe: the block runs on the GPU, its routed experts stay in host memory.
-      if (p.experts_on_host(il) && e.weights.per_layer_experts[sz(il)].value() > 0) {
-        experts = e.weights.per_layer_experts[sz(il)];
-        if (p.host.expert_count == 0) p.host.expert_first = il;
-        ++p.host.expert_count;
+  if (p.gpu_layers > 0 && start < n) {
+    for (std::int64_t il = start; il < n;) {
+      const std::size_t g = gpu_of(il);
+      std::int64_t end = il + 1;
+      while (end < n && gpu_of(end) == g) ++end;
+      DevicePlan& d = p.gpus[g];
+      d.first_layer = il;
+      d.layer_count = end - il;
+      d.weights += sums.weights[sz(end)] - sums.weights[sz(il)];
+      d.kv += sums.kv[sz(end)] - sums.kv[sz(il)];
+      // --n-cpu-moe: the blocks run on the GPU, their routed experts stay in host memory.
+      const std::int64_t moe_end = std::min(end, p.cpu_moe_layers);
+      if (moe_end > il && sums.expert_blocks[sz(moe_end)] > sums.expert_blocks[sz(il)]) {
+        const Bytes experts = sums.experts[sz(moe_end)] - sums.experts[sz(il)];
+        if (p.host.expert_count == 0) p.host.expert_first = sums.next_expert[sz(il)];
+        p.host.expert_count += sums.expert_blocks[sz(moe_end)] - sums.expert_blocks[sz(il)];
         p.host.weights += experts;
+        d.weights -= experts;
       }
+      il = end;
     }
-    d.weights += e.weights.per_layer[sz(il)] - experts;
-    d.kv += e.kv.per_layer[sz(il)];
   }
-  DevicePlan& out = (p.gpu_layers > n) ? p.gpus[std::min(gpu_of(n), p.gpus.size() - 1)] : p.host;
+  p.host.weights += sums.weights[sz(start)];
+  p.host.kv += sums.kv[sz(start)];
+  DevicePlan& out = (p.gpu_layers > n) ? p.gpus[gpu_of(n)] : p.host;
   out.output = true;
   // In host memory the tied output head is token_embd itself, not a copy.
   out.weights += &out == &p.host ? e.weights.output - e.weights.tied_copy : e.weights.output;
@@ -209,6 +248,11 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   for (DevicePlan& d : p.gpus)
     if (d.total() == d.overhead) d.overhead = Bytes{0};
   return p;
+}
+
+inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
+                              std::int64_t ngl) {
+  return place_layers(m, e, req, ngl, LayerSums(m, e));
 }
 
 namespace detail {
@@ -278,7 +322,8 @@ inline Placement place_tensor_parallel(const ModelSpec& m, const MemoryEstimate&
   return p;
 }
 
-inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req) {
+// `sums` = LayerSums(m, e): a caller that places one estimate on many device sets builds it once.
+inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req, const LayerSums& sums) {
   const std::int64_t n = m.layers;
   if (req.cpu_moe_layers > 0) {
     if (!m.moe.present())
@@ -297,19 +342,19 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
                                               " layers: a layer split needs at least one layer per GPU");
   Placement p;
   if (req.gpus.empty()) {
-    p = place_layers(m, e, req, 0);
+    p = place_layers(m, e, req, 0, sums);
   } else if (req.gpu_layers >= 0) {
-    p = place_layers(m, e, req, req.gpu_layers);
+    p = place_layers(m, e, req, req.gpu_layers, sums);
   } else {
     // GPU memory only grows with -ngl, so the most layers that fit is found by bisection. The
     // placement of the answer is kept from the search rather than computed again.
     std::int64_t lo = 0, hi = n + 1;
-    p = place_layers(m, e, req, hi);
+    p = place_layers(m, e, req, hi, sums);
     if (!p.all_gpus_fit()) {
       bool have_lo = false;
       while (lo < hi) {
         const std::int64_t mid = (lo + hi + 1) / 2;
-        Placement probe = place_layers(m, e, req, mid);
+        Placement probe = place_layers(m, e, req, mid, sums);
         if (probe.all_gpus_fit()) {
           lo = mid;
           p = std::move(probe);
@@ -318,7 +363,7 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
           hi = mid - 1;
         }
       }
-      if (!have_lo) p = place_layers(m, e, req, lo);
+      if (!have_lo) p = place_layers(m, e, req, lo, sums);
     }
   }
   const bool host_ok = p.host.fits();
@@ -327,6 +372,10 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
   else if (req.gpus.empty() || (p.gpu_layers == n + 1 && p.host.expert_count == 0)) p.verdict = Verdict::fits;
   else p.verdict = Verdict::fits_with_offload;
   return p;
+}
+
+inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req) {
+  return place(m, e, req, LayerSums(m, e));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +400,7 @@ struct TokenReads {
 
 inline TokenReads token_reads(const ModelSpec& m, const MemoryEstimate& e, const Placement& p, std::int64_t position) {
   TokenReads r;
-  const std::vector<Bytes> kv = kv_read_per_layer(m, e, position);
+  const KvReadPerKind kv(m, e, position);
   r.host.plan = &p.host;
   for (const DevicePlan& d : p.gpus) r.gpus.push_back(DeviceRead{&d});
   if (p.split == Parallelism::tensor) {
@@ -359,7 +408,7 @@ inline TokenReads token_reads(const ModelSpec& m, const MemoryEstimate& e, const
     Bytes share{0};
     for (std::int64_t il = 0; il < m.layers; ++il) {
       const auto i = static_cast<std::size_t>(il);
-      share += detail::split_share(e.layer_active[i], n) + tp_kv_share(m, kv[i], il, n);
+      share += detail::split_share(e.layer_active[i], n) + tp_kv_share(m, kv.of(m.layer_kind(il)), il, n);
     }
     share += detail::split_share(e.output_active, n);
     for (DeviceRead& g : r.gpus) {
@@ -371,12 +420,14 @@ inline TokenReads token_reads(const ModelSpec& m, const MemoryEstimate& e, const
     r.communication = p.tp_comm_per_token;
     return r;
   }
-  for (std::int64_t il = 0; il < m.layers; ++il) {
+  const std::size_t pattern = m.layer_pattern.size();
+  std::size_t kind = 0;  // il % pattern, kept without a division per block
+  for (std::int64_t il = 0; il < m.layers; ++il, kind = kind + 1 == pattern ? 0 : kind + 1) {
     const auto i = static_cast<std::size_t>(il);
     DeviceRead* d = &r.host;
     for (std::size_t g = 0; g < p.gpus.size(); ++g)
       if (p.gpus[g].holds_layer(il)) d = &r.gpus[g];
-    Bytes bytes = e.layer_active[i] + kv[i];
+    Bytes bytes = e.layer_active[i] + kv.of(m.layer_pattern[kind]);
     const Bytes experts = e.weights.per_layer_experts[i];
     if (d != &r.host && p.experts_on_host(il) && experts.value() > 0) {
       // The active experts of a block are read from host memory, at host bandwidth.

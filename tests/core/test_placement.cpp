@@ -373,6 +373,27 @@ TEST(Placement, CpuMoeKeepsRoutedExpertsInHostMemory) {
   }
 }
 
+TEST(Placement, CpuMoeAcrossTwoGpusSkipsDenseBlocks) {
+  // Blocks 0 and 1 are dense (no routed experts), --n-cpu-moe 20, two equal GPUs, everything offloaded.
+  // Split by free memory: block il goes to GPU0 while il / 33 < 0.5, so GPU0 runs 0..16, GPU1 17..31
+  // and the output. Experts of 2..16 leave GPU0 (15 x 60 MiB), of 17..19 leave GPU1 (3 x 60).
+  MemoryEstimate e = moe_synthetic();
+  e.weights.per_layer_experts[0] = e.weights.per_layer_experts[1] = Bytes{0};
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{24}))};
+  req.cpu_moe_layers = 20;
+  const Placement p = place(moe_blocks(), e, req);
+  ASSERT_EQ(p.gpus.size(), 2U);
+  EXPECT_EQ(p.gpus[0].layer_count, 17);
+  EXPECT_EQ(p.gpus[1].first_layer, 17);
+  EXPECT_EQ(p.gpus[0].weights, mib(17 * 100 - 15 * 60));
+  EXPECT_EQ(p.gpus[1].weights, mib(15 * 100 - 3 * 60 + 400));
+  EXPECT_EQ(p.host.weights, mib(300 + 18 * 60));
+  EXPECT_EQ(p.host.expert_first, 2);
+  EXPECT_EQ(p.host.expert_count, 18);
+  EXPECT_EQ(p.verdict, Verdict::fits_with_offload);
+}
+
 TEST(Placement, CpuMoeHostRunsTheExpertsWithLayerScratch) {
   PlacementRequest req;
   req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};

@@ -224,7 +224,9 @@ TEST(MeasuredLogs, ComputeBuffersWithHostWeightsBesideAGpu) {
           if (b.what == "compute" && b.device == "CUDA_Host") cuda_host += b.mib;
         EXPECT_NEAR(double(p.host.compute.value()) / MiB, cuda_host, std::max(0.02, cuda_host * 0.02));
       }
-      if (out > 0) EXPECT_NEAR(double(p.host.output_buffer.value()) / MiB, out, 0.005);
+      if (out > 0) {
+        EXPECT_NEAR(double(p.host.output_buffer.value()) / MiB, out, 0.005);
+      }
       ++checked;
     }
   }
