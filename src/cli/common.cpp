@@ -18,10 +18,18 @@ namespace vramfit::cli {
 using io::InputError;
 
 const io::Catalog& Context::catalog(io::CatalogParts parts) {
-  if (!catalog_) {
+  if (catalog_ == nullptr) {
+    const std::vector<std::string> dirs = io::catalog_dirs(io.catalog_path, global.catalog_dirs);
     io::Diagnostics diag;
-    catalog_ = std::make_unique<io::Catalog>(
-        io::load_catalog(io::catalog_dirs(io.catalog_path, global.catalog_dirs), diag, parts));
+    if (dirs.empty()) {
+      // The built-in catalog is the same for every query of a process: built once, not per query
+      // (the fuzzer, the tests and the benchmarks run many queries in one process).
+      static const io::Catalog builtin = io::load_catalog({}, diag, io::CatalogParts{});
+      catalog_ = &builtin;
+    } else {
+      owned_catalog_ = std::make_unique<io::Catalog>(io::load_catalog(dirs, diag, parts));
+      catalog_ = owned_catalog_.get();
+    }
   }
   return *catalog_;
 }

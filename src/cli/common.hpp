@@ -78,7 +78,8 @@ class Context {
   [[nodiscard]] bool color() const;
 
  private:
-  std::unique_ptr<io::Catalog> catalog_;
+  const io::Catalog* catalog_ = nullptr;  // the process's built-in catalog, or owned_catalog_
+  std::unique_ptr<io::Catalog> owned_catalog_;
   std::unique_ptr<TypeTable> types_;
   std::vector<std::unique_ptr<LoadedFile>> files_;
 };
