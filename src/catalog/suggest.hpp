@@ -37,22 +37,21 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
   return edit_distance(a, b, row);
 }
 
-// Nearest candidate, or "" when nothing is reasonably close (distance above ~40 % of the length).
-// A candidate that contains the input as a substring also counts (e.g. "4090" -> "rtx-4090").
+// Nearest candidate, or "" when nothing is reasonably close (distance above ~40 % of the length, at
+// least 2). A candidate that contains the input is as far as their length difference.
 inline std::string nearest(std::string_view input, const std::vector<std::string>& candidates) {
+  const std::size_t limit = std::max<std::size_t>(2, (input.size() * 2 + 4) / 5);
   const std::string* best = nullptr;
-  std::size_t best_d = SIZE_MAX;
+  std::size_t best_d = limit + 1;  // only a candidate within the limit can be the answer
   std::vector<std::size_t> row;
   for (const std::string& c : candidates) {
     // The length difference bounds both distances from below: such a candidate cannot be nearer.
     const std::size_t gap = c.size() > input.size() ? c.size() - input.size() : input.size() - c.size();
     if (gap >= best_d) continue;
-    std::size_t d = edit_distance(input, c, row);
-    if (input.size() >= 3 && c.find(input) != std::string::npos) d = std::min(d, gap);
+    const std::size_t d = edit_distance(input, c, row);
     if (d < best_d) best_d = d, best = &c;
   }
-  const std::size_t limit = std::max<std::size_t>(2, (input.size() * 2 + 4) / 5);
-  return best != nullptr && best_d <= limit ? *best : std::string();
+  return best != nullptr ? *best : std::string();
 }
 
 inline std::string did_you_mean(std::string_view input, const std::vector<std::string>& candidates) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.hpp"
+#include "catalog/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 #include "fixtures.hpp"
 
@@ -517,3 +518,19 @@ TEST(YamlRuntimes, DuplicateIdInOneFileIsReported) {
 }
 
 }  // namespace
+
+// The nearest-id search behind every "did you mean" (suggest.hpp), worked out by hand.
+TEST(Suggest, NearestByEditDistanceWithinFortyPercent) {
+  const std::vector<std::string> ids = {"rtx-4090", "rtx-4080", "rtx-3090", "h100-sxm"};
+  EXPECT_EQ(vramfit::io::edit_distance("RTX-4090", "rtx-4090"), 0U);  // case does not count
+  EXPECT_EQ(vramfit::io::edit_distance("kitten", "sitting"), 3U);
+  EXPECT_EQ(vramfit::io::edit_distance("4090", "rtx-4090"), 4U);  // a substring: the length difference
+  // 1 edit from rtx-4090 and from rtx-4080: the first listed wins. Limit (8 x 2 + 4) / 5 = 4.
+  EXPECT_EQ(vramfit::io::nearest("rtx-4070", ids), "rtx-4090");
+  EXPECT_EQ(vramfit::io::nearest("h100-smx", ids), "h100-sxm");  // a transposition is 2 edits
+  EXPECT_EQ(vramfit::io::nearest("4090", ids), "");               // 4 insertions, limit max(2, 12 / 5) = 2
+  EXPECT_EQ(vramfit::io::nearest("a100-pcie", ids), "");          // 5 edits from h100-sxm, limit 22 / 5 = 4
+  EXPECT_EQ(vramfit::io::nearest(std::string(500, 'x'), ids), "");  // far longer than every id
+  EXPECT_EQ(vramfit::io::did_you_mean("rtx-4009", ids), " (did you mean 'rtx-4090'?)");  // 2 edits from 4090 and 4080
+  EXPECT_EQ(vramfit::io::did_you_mean("zzzz", ids), "");
+}
