@@ -98,7 +98,8 @@ struct Placement {
 };
 
 // Running sums over the blocks of what a layer split adds up per device, so that each -ngl probe of
-// the bisection in place() costs O(GPUs) rather than O(blocks): [i] is the sum over blocks 0..i-1.
+// the bisection in place() costs O(GPUs x log blocks) rather than O(blocks): [i] is the sum over
+// blocks 0..i-1.
 struct LayerSums {
   std::vector<Bytes> weights, kv, experts;  // experts: routed-expert bytes of the block
   std::vector<std::int64_t> expert_blocks;  // blocks that have routed-expert bytes
@@ -176,8 +177,12 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   if (p.gpu_layers > 0 && start < n) {
     for (std::int64_t il = start; il < n;) {
       const std::size_t g = gpu_of(il);
-      std::int64_t end = il + 1;
-      while (end < n && gpu_of(end) == g) ++end;
+      std::int64_t end = il + 1, hi = n;  // bisect for the first block after il on another GPU
+      while (end < hi) {
+        const std::int64_t mid = end + (hi - end) / 2;
+        if (gpu_of(mid) == g) end = mid + 1;
+        else hi = mid;
+      }
       DevicePlan& d = p.gpus[g];
       d.first_layer = il;
       d.layer_count = end - il;
