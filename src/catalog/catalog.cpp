@@ -171,12 +171,19 @@ void load_catalog_text(Catalog& cat, const std::string& file_name, const std::st
   cat.files.push_back(display_name);
   const YAML::Node root = parse_yaml(text, display_name);
   if (!root.IsDefined() || root.IsNull()) return;  // an empty file adds nothing
-  if (file_name == "models.yaml") load_models(cat, root, display_name, diag);
-  else if (file_name == "devices.yaml") load_devices(cat, root, display_name, diag);
-  else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
-  else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
-  else if (file_name == "speed.yaml") load_speed(cat, root, display_name, diag);
-  else if (file_name == "ollama.yaml") load_ollama(cat, root, display_name, diag);
+  try {
+    if (file_name == "models.yaml") load_models(cat, root, display_name, diag);
+    else if (file_name == "devices.yaml") load_devices(cat, root, display_name, diag);
+    else if (file_name == "quants.yaml") load_quants(cat, root, display_name, diag);
+    else if (file_name == "runtimes.yaml") load_runtimes(cat, root, display_name, diag);
+    else if (file_name == "speed.yaml") load_speed(cat, root, display_name, diag);
+    else if (file_name == "ollama.yaml") load_ollama(cat, root, display_name, diag);
+  } catch (const YAML::Exception& e) {
+    // The loaders check each node's shape before use; should one slip, yaml-cpp's complaint still
+    // names the file (a fuzzer found 'platforms' given as a mapping, now reported in load_runtimes).
+    const Location where{display_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    throw InputError(where.str() + ": unexpected YAML structure: " + e.msg);
+  }
 }
 
 std::vector<std::string> catalog_dirs(const char* env_value, const std::vector<std::string>& cli_dirs) {

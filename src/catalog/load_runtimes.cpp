@@ -121,8 +121,13 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
   });
   load_links(cat, root, file, diag);
   load_finetune(cat, root, file, diag);
-  if (!root.IsMap() || !root["platforms"].IsDefined()) return;
-  for (const YAML::Node& node : root["platforms"]) {
+  if (!root.IsMap() || !root["platforms"].IsDefined() || root["platforms"].IsNull()) return;
+  const YAML::Node platforms = root["platforms"];
+  if (!platforms.IsSequence()) {  // a mapping iterates as key/value pairs, not entries
+    diag.report(location_of(platforms, file), "'platforms' must be a list");
+    return;
+  }
+  for (const YAML::Node& node : platforms) {
     Entry p(node, file, diag, {"id", "wired_limit", "source"});
     const std::string id = p.str("id", true);
     const YAML::Node rules = p.child("wired_limit");

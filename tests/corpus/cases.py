@@ -89,6 +89,9 @@ cases = [
     ("yaml_device_bandwidth_nan", "--catalog-dir {f} list devices", "yaml/device_bandwidth_nan", "yaml/device_bandwidth_nan/devices.yaml:8:25: 'memory_bandwidth_gbs': expected a number, got '.nan'"),
     ("yaml_quants_not_list", "--catalog-dir {f} list quants", "yaml/quants_not_list", "yaml/quants_not_list/quants.yaml:2:8: 'mixes' must be a list"),
     ("yaml_runtimes_bad", "--catalog-dir {f} list runtimes", "yaml/runtimes_bad", "yaml/runtimes_bad/runtimes.yaml:3:7: 'id': expected a text value"),
+    # fuzz_yaml_catalog (session 5): a mapping where the platforms list belongs escaped as yaml-cpp's
+    # "invalid node" without the file name, in `catalog check` and every command alike.
+    ("yaml_runtimes_platforms_map", "--catalog-dir {f} list runtimes", "yaml/runtimes_platforms_map", "yaml/runtimes_platforms_map/runtimes.yaml:4:3: 'platforms' must be a list"),
 ]
 
 def full(f, want):
