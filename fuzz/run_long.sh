@@ -17,8 +17,10 @@ while getopts "b:n:" o; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse safetensors hf_config yaml_catalog gguf cli)
-[ -x "$build/fuzz/fuzz_runtime_log" ] && targets+=(runtime_log)
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(parse safetensors hf_config yaml_catalog gguf cli)
+  [ -x "$build/fuzz/fuzz_runtime_log" ] && targets+=(runtime_log)
+fi
 # No allocation stacks in ASan reports (a finding is re-run with the default to get them): recording
 # every allocation's stack was 18 % of the cli target's time. Leaks and memory errors are still caught.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
