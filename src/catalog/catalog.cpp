@@ -181,8 +181,7 @@ void load_catalog_text(Catalog& cat, const std::string& file_name, const std::st
   } catch (const YAML::Exception& e) {
     // The loaders check each node's shape before use; should one slip, yaml-cpp's complaint still
     // names the file (a fuzzer found 'platforms' given as a mapping, now reported in load_runtimes).
-    const Location where{display_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    throw InputError(where.str() + ": unexpected YAML structure: " + e.msg);
+    throw InputError(location_of(e.mark, display_name).str() + ": unexpected YAML structure: " + e.msg);
   }
 }
 

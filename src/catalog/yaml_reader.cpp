@@ -15,18 +15,17 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
     return YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp stops at 2000 nested collections (depthguard.h) but calls it "bad file".
-    Location where{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    throw InputError(where.str() + ": malformed YAML: nested deeper than " + std::to_string(e.depth()) + " levels");
+    throw InputError(location_of(e.mark, file).str() + ": malformed YAML: nested deeper than " + std::to_string(e.depth()) + " levels");
   } catch (const YAML::Exception& e) {
-    Location where{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    throw InputError(where.str() + ": malformed YAML: " + e.msg);
+    throw InputError(location_of(e.mark, file).str() + ": malformed YAML: " + e.msg);
   }
 }
 
-Location location_of(const YAML::Node& node, const std::string& file) {
-  const YAML::Mark m = node.Mark();
-  return Location{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
+Location location_of(const YAML::Mark& mark, const std::string& file) {
+  return Location{file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
 }
+
+Location location_of(const YAML::Node& node, const std::string& file) { return location_of(node.Mark(), file); }
 
 Entry::Entry(YAML::Node node, std::string file, Diagnostics& diag, std::vector<std::string> allowed)
     : node_(std::move(node)), file_(std::move(file)), diag_(diag), allowed_(std::move(allowed)) {

@@ -16,6 +16,7 @@ namespace vramfit::io {
 // Parses a whole document; malformed YAML is an InputError with its location.
 YAML::Node parse_yaml(const std::string& text, const std::string& file);
 
+Location location_of(const YAML::Mark& mark, const std::string& file);  // 1-based; 0 where unknown
 Location location_of(const YAML::Node& node, const std::string& file);
 
 class Entry {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "catalog/diagnostics.hpp"
 #include "catalog/suggest.hpp"
@@ -46,9 +47,8 @@ int run(int argc, const char* const* argv, Io& io) {
         // An unknown first word is a typo'd command more often than a stray argument.
         std::vector<std::string> names;
         for (const auto& c : commands) names.emplace_back(c.first);
-        std::string list;
-        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw io::InputError("unknown command '" + first + "'" + io::did_you_mean(first, names) + " (commands: " + list + ")");
+        throw io::InputError(fmt::format("unknown command '{}'{} (commands: {})", first, io::did_you_mean(first, names),
+                                         fmt::join(names, ", ")));
       }
       named->second(app, ctx, exit_code);
     } else {
