@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vramfit/quant.hpp"
@@ -54,28 +55,58 @@ inline bool rule_conditions(const MixRule& r, const ModelSpec& m) {
 
 }  // namespace detail
 
+// Type look-ups by id for one weight estimate, remembered by the address of the id string. The ids a
+// mix resolves to are a handful of strings held by the mix and the type table, and the look-up runs for
+// every tensor (a whole-catalog table sizes a few hundred thousand); a case-insensitive scan of the
+// table each time was a third of `table MODEL`.
+class TypeLookup {
+ public:
+  explicit TypeLookup(const TypeTable& table) : table_(table) {}
+  TypeLookup(const TypeTable&&) = delete;  // the results point into the table
+  [[nodiscard]] const TensorType& get(const std::string& id) {
+    for (std::size_t i = 0; i < used_; ++i)
+      if (seen_[i].first == &id) return *seen_[i].second;
+    const TensorType& t = table_.get(id);
+    if (used_ < seen_.size()) seen_[used_++] = {&id, &t};
+    return t;
+  }
+
+ private:
+  const TypeTable& table_;
+  std::array<std::pair<const std::string*, const TensorType*>, 16> seen_{};
+  std::size_t used_ = 0;
+};
+
 // Resolves the storage type of one tensor. `ordinal`/`count` index the tensor among its kind
 // (llama.cpp counts attention tensors over attention layers, FFN tensors over all blocks).
 inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m, const QuantMix& mix,
-                                         const TypeTable& types, std::int64_t ordinal, std::int64_t count) {
+                                         TypeLookup& types, std::int64_t ordinal, std::int64_t count) {
+  static const std::string kF16 = "f16";
   if (!t.matrix) return types.get(mix.unquantized);
-  std::string id = mix.base;
   if (t.group == TensorGroup::vision) return types.get(mix.vision);
-  if (t.name == "token_embd") id = m.tied_embeddings ? (mix.output.empty() ? mix.base : mix.output)
-                                                     : (mix.embeddings.empty() ? mix.base : mix.embeddings);
-  else if (t.name == "output") id = mix.output.empty() ? mix.base : mix.output;
-  else if (t.group == TensorGroup::experts && !mix.experts.empty()) id = mix.experts;
+  const std::string* id = &mix.base;
+  if (t.name == "token_embd") id = m.tied_embeddings ? (mix.output.empty() ? &mix.base : &mix.output)
+                                                     : (mix.embeddings.empty() ? &mix.base : &mix.embeddings);
+  else if (t.name == "output") id = mix.output.empty() ? &mix.base : &mix.output;
+  else if (t.group == TensorGroup::experts && !mix.experts.empty()) id = &mix.experts;
   for (const MixRule& r : mix.rules) {
     if (!detail::rule_matches_name(r, t.name) || !detail::rule_conditions(r, m)) continue;
     if (t.layer >= 0 && !layer_selected(r, ordinal, count)) continue;
-    id = r.type;
+    id = &r.type;
   }
   // A row that is not a whole number of blocks falls back, e.g. Q4_K -> Q5_0 -> ... -> F16. That is
   // llama.cpp's quantizer: safetensors formats (bitsandbytes NF4, FP8 128x128) block the whole tensor.
-  const TensorType* ty = &types.get(id);
+  const TensorType* ty = &types.get(*id);
   for (int guard = 0; guard < 8 && mix.format == "gguf" && !ty->divides(t.ne0); ++guard)
-    ty = &types.get(ty->fallback.empty() ? std::string("f16") : ty->fallback);
+    ty = &types.get(ty->fallback.empty() ? kF16 : ty->fallback);
   return *ty;
+}
+
+// One tensor on its own, e.g. for a caller that writes a file tensor by tensor.
+inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m, const QuantMix& mix,
+                                         const TypeTable& types, std::int64_t ordinal, std::int64_t count) {
+  TypeLookup lookup(types);
+  return tensor_type_for(t, m, mix, lookup, ordinal, count);
 }
 
 inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, const TypeTable& types,
@@ -85,6 +116,7 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
   w.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
   const std::int64_t n_attn = m.count_layers(ModelSpec::is_attention);
   std::int64_t attn_ordinal = -1, last_layer = -1;
+  TypeLookup lookup(types);
   for (const TensorInfo& t : tensor_inventory(m)) {
     if (t.group == TensorGroup::vision && !include_vision) continue;
     if (t.layer != last_layer && t.layer >= 0) {
@@ -94,7 +126,7 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
     const bool attn_tensor = t.name.rfind("attn_", 0) == 0;
     const std::int64_t ordinal = attn_tensor ? attn_ordinal : t.layer;
     const std::int64_t count = attn_tensor ? n_attn : m.layers;
-    const Bytes b = tensor_type_for(t, m, mix, types, ordinal, count).bytes(t.ne0, t.rows);
+    const Bytes b = tensor_type_for(t, m, mix, lookup, ordinal, count).bytes(t.ne0, t.rows);
     w.total += b;
     w.by_group[static_cast<std::size_t>(t.group)] += b;
     if (t.group != TensorGroup::vision) w.params = detail::checked_add(w.params, t.elements());

@@ -253,10 +253,11 @@ int run_chart(Context& ctx, const ChartOptions& o) {
     if (curve.contexts.empty() || curve.contexts.back() < max) curve.contexts.push_back(max);
   }
   if (curve.contexts.empty()) throw io::InputError("--contexts needs at least one value");
+  const WeightBreakdown weights = query_weights(ctx, base);  // the same at every context
   for (std::int64_t c : curve.contexts) {
     w.context = std::to_string(c);
     const Query q = resolve_query(ctx, o.model, w);
-    const MemoryEstimate e = estimate(ctx, q);
+    const MemoryEstimate e = estimate(ctx, q, weights);
     curve.need_gib.push_back(to_gib(full_offload(q, e).gpus.front().total()));
   }
   Question q0 = make_question(ctx, o.model, o.workload, p);

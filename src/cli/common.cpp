@@ -542,6 +542,7 @@ WeightBreakdown query_weights(Context& ctx, const Query& q) {
       throw InputError(q.file->path + ": " + e.what());
     }
   }
+  validate(q.model->spec);
   return weight_bytes(q.model->spec, q.mix->mix, ctx.types(), q.workload.include_vision);
 }
 
@@ -549,9 +550,10 @@ ParamCounts query_params(const Query& q) {
   return q.file_weights ? count_params_from_file(q.model->spec, q.file->tensors) : count_params(q.model->spec);
 }
 
-MemoryEstimate estimate(Context& ctx, const Query& q) {
-  MemoryEstimate e = q.file_weights ? estimate_memory(q.model->spec, query_weights(ctx, q), ctx.types(), q.workload)
-                                    : estimate_memory(q.model->spec, q.mix->mix, ctx.types(), q.workload);
+MemoryEstimate estimate(Context& ctx, const Query& q) { return estimate(ctx, q, query_weights(ctx, q)); }
+
+MemoryEstimate estimate(Context& ctx, const Query& q, WeightBreakdown weights) {
+  MemoryEstimate e = estimate_memory(q.model->spec, std::move(weights), ctx.types(), q.workload);
   // transformers / MLX: no llama.cpp graph buffer; the peak of one forward pass over the prompt (or
   // one prefill chunk) of every sequence, logits for the last position only.
   if (q.runtime->kind == RuntimeKind::pool) {

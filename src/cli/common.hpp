@@ -141,6 +141,9 @@ namespace vramfit::cli {
 
 // The memory picture of a query (weights per tensor, KV, compute) with the catalog's types.
 MemoryEstimate estimate(Context& ctx, const Query& q);
+// The same with the weights already worked out by query_weights(): they do not depend on the context
+// or batch, so a command that sizes one model at many contexts works them out once.
+MemoryEstimate estimate(Context& ctx, const Query& q, WeightBreakdown weights);
 // The weights alone (from the file's tensors, or the mix's rules), and the parameter counts.
 WeightBreakdown query_weights(Context& ctx, const Query& q);
 ParamCounts query_params(const Query& q);

@@ -62,10 +62,12 @@ int model_table(Context& ctx, const TableOptions& opt) {
     Json jr;
     jr["quant"] = qid;
     Json cells = Json::array();
+    WeightBreakdown weights;  // one per quant: the weights do not depend on the context
     for (std::size_t i = 0; i < contexts.size(); ++i) {
       wo.context = std::to_string(contexts[i]);
       const Query q = resolve_query(ctx, opt.model, wo);
-      const MemoryEstimate e = estimate(ctx, q);
+      if (i == 0) weights = query_weights(ctx, q);
+      const MemoryEstimate e = estimate(ctx, q, weights);
       const Placement p = full_offload(q, e);
       if (i == 0) {
         row = {q.mix->mix.id, fmt::format("{:.2f}", e.weights.bits_per_weight()), size_str(e.weights.total)};
