@@ -22,6 +22,10 @@ while getopts "b:n:t:" o; do
   esac
 done
 shift $((OPTIND - 1))
+if ! [[ $runs =~ ^[0-9]+$ && $piece =~ ^[0-9]+$ ]]; then
+  echo "$0: -n and -t take a whole number" >&2
+  exit 2
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(parse safetensors hf_config yaml_catalog gguf cli)
