@@ -22,8 +22,8 @@ while getopts "b:n:t:" o; do
   esac
 done
 shift $((OPTIND - 1))
-if ! [[ $runs =~ ^[0-9]+$ && $piece =~ ^[0-9]+$ ]]; then
-  echo "$0: -n and -t take a whole number" >&2
+if ! [[ $runs =~ ^[1-9][0-9]*$ && $piece =~ ^[0-9]+$ ]]; then
+  echo "$0: -n takes a whole number of at least 1, -t a whole number of seconds (0: one process)" >&2
   exit 2
 fi
 targets=("$@")
