@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "vramfit/error.hpp"
 
 namespace vramfit::fuzz {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 
 namespace vramfit::io {

@@ -8,7 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "vramfit/finetune.hpp"
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"

@@ -1,5 +1,5 @@
 #include "catalog/check.hpp"
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // (schema: docs/catalog-format.md "ollama.yaml"). Model and mix ids are checked by `catalog check`,
 // which sees every file; here only the shape of each entry.
 #include "catalog/load_common.hpp"
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace vramfit::io {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace vramfit::io {
 

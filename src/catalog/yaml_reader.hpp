@@ -9,7 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::io {
 

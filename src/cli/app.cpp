@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "catalog/diagnostics.hpp"
-#include "catalog/suggest.hpp"
+#include "base/diagnostics.hpp"
+#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 
 namespace vramfit::cli {

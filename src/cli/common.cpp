@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/planning.hpp"
 #include "formats/hf_config.hpp"
 #include "formats/parse.hpp"

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "cli/probe.hpp"

@@ -1,7 +1,7 @@
 // vramfit list models|devices|quants|types|runtimes|ollama [--filter TEXT]
 #include <fmt/format.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "catalog/embedded.hpp"
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 
 namespace vramfit::cli {

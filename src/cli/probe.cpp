@@ -10,7 +10,7 @@
 #include <sstream>
 #include <vector>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::cli {
 namespace {

@@ -1,7 +1,7 @@
 // vramfit show ID: everything the catalog knows about one model, device, quantization or type.
 #include <fmt/format.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"

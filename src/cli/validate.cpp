@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"

@@ -9,7 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "cli/report.hpp"
 
 namespace vramfit::cli {

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "formats/ggml_types.hpp"
 #include "formats/gguf_reader.hpp"
 #include "formats/model_file.hpp"

@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "formats/ggml_types.hpp"
 
 namespace vramfit::io::gguf {

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::io::hf {
 

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::io {
 namespace {

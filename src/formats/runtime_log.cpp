@@ -8,7 +8,7 @@
 #include <iterator>
 #include <optional>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::io {
 

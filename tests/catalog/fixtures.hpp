@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.hpp"
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::test {
 

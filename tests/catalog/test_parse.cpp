@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "formats/parse.hpp"
 
 namespace {

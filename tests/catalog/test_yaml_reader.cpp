@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.hpp"
-#include "catalog/suggest.hpp"
+#include "base/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 #include "fixtures.hpp"
 

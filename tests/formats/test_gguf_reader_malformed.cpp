@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "gguf_bytes.hpp"
 #include "gguf_writer.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "gguf_bytes.hpp"
 
 namespace {

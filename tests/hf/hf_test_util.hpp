@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 
 namespace vramfit::test {
 

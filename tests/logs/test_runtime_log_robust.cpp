@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "catalog/diagnostics.hpp"
+#include "base/diagnostics.hpp"
 #include "formats/runtime_log.hpp"
 
 namespace {
