@@ -36,7 +36,7 @@ inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vec
                                                     " but the model has " + std::to_string(m.layers));
     w.total += t.bytes;
     w.by_group[static_cast<std::size_t>(t.group)] += t.bytes;
-    if (t.group != TensorGroup::vision) w.params += t.elements;
+    if (t.group != TensorGroup::vision) w.params = checked_sum(w.params, t.elements);
     if (t.layer >= 0) {
       w.per_layer[static_cast<std::size_t>(t.layer)] += t.bytes;
       if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += t.bytes;
@@ -67,10 +67,10 @@ inline ParamCounts count_params_from_file(const ModelSpec& m, const std::vector<
   ParamCounts c;
   for (const FileTensor& t : tensors) {
     if (t.layer >= m.layers) continue;
-    c.total += t.elements;
-    if (t.group != TensorGroup::vision) c.text += t.elements;
-    if (t.group == TensorGroup::experts) c.experts += t.elements;
-    if (t.group == TensorGroup::embeddings) c.embeddings += t.elements;
+    c.total = checked_sum(c.total, t.elements);
+    if (t.group != TensorGroup::vision) c.text = checked_sum(c.text, t.elements);
+    if (t.group == TensorGroup::experts) c.experts = checked_sum(c.experts, t.elements);
+    if (t.group == TensorGroup::embeddings) c.embeddings = checked_sum(c.embeddings, t.elements);
   }
   const std::int64_t inactive =
       m.moe.present() ? c.experts - c.experts / m.moe.experts * m.moe.experts_per_token : 0;

@@ -5,6 +5,7 @@
 //   llama-memory-recurrent   Mamba / delta-net state, f32, one per sequence, independent of context
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -38,11 +39,13 @@ inline std::int64_t kv_row_bytes(const TensorType& t, std::int64_t n, const char
   return n / t.block_size * t.block_bytes;
 }
 
-// Recurrent state elements per layer per sequence (llama-hparams.cpp n_embd_r + n_embd_s).
+// Recurrent state elements per layer per sequence (llama-hparams.cpp n_embd_r + n_embd_s). Within the
+// limits validate() holds the sizes to this is below 2^60; checked all the same, as every product of
+// file-supplied sizes is (a config.json's heads x head_dim once made d_inner 2^40 and this wrap).
 inline std::int64_t recurrent_state_elements(const SsmSpec& s) {
-  const std::int64_t conv = (s.d_conv - 1) * (s.d_inner + 2 * s.n_groups * s.d_state);
-  const std::int64_t ssm = s.d_state * s.d_inner;
-  return conv + ssm;
+  const std::int64_t conv = checked_bytes(std::max<std::int64_t>(s.d_conv - 1, 0),
+                                          checked_sum(s.d_inner, checked_bytes(2, s.n_groups, s.d_state).value())).value();
+  return checked_sum(conv, checked_bytes(s.d_state, s.d_inner).value());
 }
 
 inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType& type_k, const TensorType& type_v) {

@@ -9,6 +9,18 @@
 
 namespace vramfit {
 
+// The largest value each kind of architecture fact may take. Every reader (models.yaml, GGUF,
+// config.json, import) refuses values past these with the key that holds them, and validate() below
+// refuses them again, so that no product of file-supplied sizes can overflow (docs/hardening.md).
+namespace limits {
+inline constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;      // widths: hidden, head, FFN, vocab, SSM, MLA ranks
+inline constexpr std::int64_t kMaxCount = std::int64_t{1} << 16;    // layers, heads, experts
+inline constexpr std::int64_t kMaxContext = std::int64_t{1} << 31;  // context, sliding window, attention chunk
+inline constexpr std::int64_t kMaxConvKernel = 1024;                // Mamba / delta-net conv kernel
+inline constexpr std::int64_t kMaxSharedExperts = 1024;
+inline constexpr std::int64_t kMaxVisionParams = std::int64_t{1} << 40;
+}  // namespace limits
+
 // What a decoder block does for token mixing; decides its KV cache (or recurrent state).
 enum class LayerKind {
   full,     // global causal attention: KV grows with context
@@ -135,15 +147,44 @@ inline const char* to_string(LayerKind k) {
 // Structural consistency; throws CoreError(invalid_model) naming the first problem.
 inline void validate(const ModelSpec& m) {
   auto fail = [&](const std::string& why) { throw CoreError(ErrorKind::invalid_model, "model '" + m.id + "': " + why); };
-  constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;  // 16M: far above any real dimension
-  auto in_range = [&](std::int64_t v, std::int64_t lo, const char* what) {
-    if (v < lo || v > kMaxDim) fail(std::string(what) + " = " + std::to_string(v) + " is out of range");
+  using namespace limits;
+  auto in_range = [&](std::int64_t v, std::int64_t lo, const char* what, std::int64_t hi = kMaxDim) {
+    if (v < lo || v > hi)
+      fail(std::string(what) + " = " + std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   };
-  in_range(m.layers, 1, "layers");
+  in_range(m.layers, 1, "layers", kMaxCount);
   in_range(m.hidden, 1, "hidden_size");
   in_range(m.vocab, 1, "vocab");
   in_range(m.ffn, 0, "ffn_size");
-  in_range(m.max_context, 1, "max_context");
+  in_range(m.max_context, 1, "max_context", kMaxContext);
+  in_range(m.norms_per_layer, 0, "norms_per_layer", 16);
+  // Every size below may be 0 where it does not apply; the checks further down ask for what a layer
+  // kind needs. None may be past its limit, used or not.
+  in_range(m.heads, 0, "heads", kMaxCount);
+  in_range(m.kv_heads, 0, "kv_heads", kMaxCount);
+  in_range(m.head_dim_k, 0, "head_dim");
+  in_range(m.head_dim_v, 0, "head_dim_v");
+  in_range(m.sliding_window, 0, "attention.sliding_window", kMaxContext);
+  in_range(m.chunk_size, 0, "attention.chunk_size", kMaxContext);
+  in_range(m.mla.q_lora_rank, 0, "mla.q_lora_rank");
+  in_range(m.mla.kv_lora_rank, 0, "mla.kv_lora_rank");
+  in_range(m.mla.qk_rope_head_dim, 0, "mla.qk_rope_head_dim");
+  in_range(m.mla.qk_nope_head_dim, 0, "mla.qk_nope_head_dim");
+  in_range(m.mla.v_head_dim, 0, "mla.v_head_dim");
+  in_range(m.moe.experts, 0, "moe.experts", kMaxCount);
+  in_range(m.moe.shared_experts, 0, "moe.shared_experts", kMaxSharedExperts);
+  in_range(m.moe.shared_ffn, 0, "moe.shared_expert_ffn_size");
+  in_range(m.moe.dense_leading_layers, 0, "moe.dense_leading_layers", kMaxCount);
+  in_range(m.moe.layer_offset, 0, "moe.layer_offset", kMaxCount);
+  in_range(m.ssm.d_state, 0, "ssm.d_state");
+  in_range(m.ssm.d_conv, 0, "ssm.d_conv", kMaxConvKernel);
+  in_range(m.ssm.d_inner, 0, "ssm.d_inner");
+  in_range(m.ssm.n_groups, 0, "ssm.n_groups");
+  in_range(m.ssm.n_heads, 0, "ssm.n_heads");
+  in_range(m.ssm.dt_rank, 0, "ssm.dt_rank");
+  in_range(m.vision.params, 0, "vision.params", kMaxVisionParams);
+  in_range(m.vision.projector_params, 0, "vision.projector_params", kMaxVisionParams);
+  in_range(m.vision.tokens_per_image, 0, "vision.tokens_per_image", 1 << 20);
   if (m.layer_pattern.empty()) fail("attention.layer_pattern is empty");
   bool any_attn = false, any_rec = false, any_mla = false;
   for (LayerKind k : m.layer_pattern) {
@@ -152,8 +193,8 @@ inline void validate(const ModelSpec& m) {
     any_mla |= k == LayerKind::mla;
   }
   if (any_attn) {
-    in_range(m.heads, 1, "heads");
-    in_range(m.kv_heads, 1, "kv_heads");
+    in_range(m.heads, 1, "heads", kMaxCount);
+    in_range(m.kv_heads, 1, "kv_heads", kMaxCount);
     in_range(m.head_dim_k, 1, "head_dim");
     in_range(m.head_dim_v, 1, "head_dim_v");
     if (m.heads % m.kv_heads != 0)
@@ -168,10 +209,10 @@ inline void validate(const ModelSpec& m) {
   if (any_rec && (m.ssm.kind == SsmKind::none || m.ssm.d_inner <= 0 || m.ssm.d_state <= 0 || m.ssm.d_conv <= 0))
     fail("mamba/linear layers need ssm.kind, d_state, d_conv and d_inner");
   if (m.moe.present()) {
-    in_range(m.moe.experts_per_token, 1, "moe.experts_per_token");
+    in_range(m.moe.experts_per_token, 1, "moe.experts_per_token", kMaxCount);
     in_range(m.moe.expert_ffn, 1, "moe.expert_ffn_size");
     if (m.moe.experts_per_token > m.moe.experts) fail("moe.experts_per_token exceeds moe.experts");
-    if (m.moe.layer_step < 1) fail("moe.layer_step must be >= 1");
+    in_range(m.moe.layer_step, 1, "moe.layer_step", kMaxCount);
   }
   for (std::int64_t il = 0; il < m.layers; ++il)
     if (!m.has_ffn(il) && !ModelSpec::is_recurrent(m.layer_kind(il)))

@@ -110,9 +110,16 @@ inline constexpr std::int64_t kGB = 1000 * 1000 * 1000;
 constexpr Bytes bytes(std::int64_t n) { return Bytes(n); }
 constexpr Bytes mib(std::int64_t n) { return Bytes(n * kMiB); }
 constexpr Bytes gib(std::int64_t n) { return Bytes(n * kGiB); }
+// A byte count given as a double, rounded to the nearest byte; an overflow error when it is not a
+// finite number within +-2^63 (llround's result is unspecified there: a "1e17 GiB" log line became a
+// negative size).
+inline Bytes bytes_from_double(double n) {
+  if (!(std::abs(n) < 9.2e18)) detail::byte_count_overflow();
+  return Bytes(static_cast<std::int64_t>(std::llround(n)));
+}
 // Fractional capacities (e.g. "10.67 GiB") round to the nearest byte.
-inline Bytes gib(double n) { return Bytes(static_cast<std::int64_t>(std::llround(n * double(kGiB)))); }
-inline Bytes gb(double n) { return Bytes(static_cast<std::int64_t>(std::llround(n * 1e9))); }
+inline Bytes gib(double n) { return bytes_from_double(n * double(kGiB)); }
+inline Bytes gb(double n) { return bytes_from_double(n * 1e9); }
 constexpr BytesPerSecond gb_per_s(double n) { return BytesPerSecond(n * 1e9); }
 constexpr FlopsPerSecond tflops(double n) { return FlopsPerSecond(n * 1e12); }
 
@@ -144,6 +151,8 @@ constexpr bool mul_overflows(std::int64_t a, std::int64_t b, std::int64_t& out) 
 constexpr bool add_overflows(std::int64_t a, std::int64_t b, std::int64_t& out) {
   return __builtin_add_overflow(a, b, &out);
 }
+// a + b for element and parameter counts summed over a file's tensors: an overflow error, not a wrap.
+constexpr std::int64_t checked_sum(std::int64_t a, std::int64_t b) { return detail::checked_add(a, b); }
 // The product of integer factors as a byte count; an overflow error instead of a wrap.
 template <std::integral... K>
 constexpr Bytes checked_bytes(std::int64_t first, K... rest) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vramfit/error.hpp"
@@ -21,6 +22,15 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& msg) : std::runtime_error(one_line(msg)) {}
   explicit InputError(const char* msg) : InputError(std::string(msg)) {}
 };
+
+// Text from an input, quoted for a message: 'text', cut after `max` bytes ("'abc...' (100000 bytes)")
+// so that a 100 KB id or name does not become a 100 KB error line.
+inline std::string quote_cut(std::string_view s, std::size_t max = 80) {
+  std::string out(1, '\'');
+  out.append(s.substr(0, max));
+  if (s.size() <= max) return out.append(1, '\'');
+  return out.append("...' (").append(std::to_string(s.size())).append(" bytes)");
+}
 
 struct Location {
   std::string file;

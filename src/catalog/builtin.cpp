@@ -1,8 +1,7 @@
 // The built-in catalog (compiled at build time) plus user directories that add or replace entries.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/input_file.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/compiled.hpp"
 #include "catalog/embedded.hpp"
@@ -33,16 +32,14 @@ Catalog load_catalog(const std::vector<std::string>& dirs, Diagnostics& diag, Ca
     if (!fs::is_directory(dir, ec)) throw InputError("catalog directory '" + dir + "' does not exist");
     bool any = false;
     for (const char* name : {"devices.yaml", "models.yaml", "ollama.yaml", "quants.yaml", "runtimes.yaml", "speed.yaml"}) {
-      const fs::path p = fs::path(dir) / name;
-      if (!fs::exists(p, ec)) continue;
+      // Anything by that name counts, so that a directory, a FIFO or a symlink loop called
+      // models.yaml is an error (read_input_file says which), not a file silently left out; an
+      // unreadable directory is an error too (path_exists), not "no models.yaml".
+      const std::string p = (fs::path(dir) / name).string();
+      if (!path_exists(p)) continue;
       any = true;
       if (!wanted(name, parts)) continue;
-      std::ifstream in(p, std::ios::binary);
-      if (!in) throw InputError(p.string() + ": cannot read");
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().size() > (64u << 20)) throw InputError(p.string() + ": larger than 64 MiB, not a catalog");
-      load_catalog_text(cat, name, p.string(), ss.str(), diag);
+      load_catalog_text(cat, name, p, read_input_file(p, kMaxCatalogFileBytes, name), diag);
     }
     if (!any) throw InputError(dir + ": no models.yaml, devices.yaml, quants.yaml, runtimes.yaml or speed.yaml in this directory");
   }

@@ -28,7 +28,7 @@ template <class T, class IdOf>
   if (id.empty()) throw InputError("empty " + what + " id; see '" + list_hint + "'");
   std::vector<std::string> ids;
   for (const T& x : items) ids.push_back(id_of(x));
-  throw InputError("unknown " + what + " '" + id + "'" + did_you_mean(id, ids) + "; see '" + list_hint + "'");
+  throw InputError("unknown " + what + " " + quote_cut(id) + did_you_mean(id, ids) + "; see '" + list_hint + "'");
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {

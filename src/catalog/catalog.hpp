@@ -117,6 +117,9 @@ struct CatalogParts {
   bool models = true, devices = true, quants = true, runtimes = true, speed = true, ollama = true;
 };
 
+// A catalog file larger than this is refused before it is read (real ones are under 1 MiB).
+inline constexpr std::uint64_t kMaxCatalogFileBytes = std::uint64_t{64} << 20;
+
 // Reads one YAML document of a known kind (by file name) into the catalog, replacing entries
 // with the same id. Problems go to `diag`.
 void load_catalog_text(Catalog& cat, const std::string& file_name, const std::string& display_name,

@@ -16,8 +16,7 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
     if (!node.IsMap()) return;
     CatalogDevice cd;
     Device& d = cd.device;
-    d.id = e.str("id", true);
-    if (!d.id.empty() && !valid_id(d.id)) e.problem("id", "'" + d.id + "' is not a valid id");
+    d.id = read_id(e);
     d.name = e.str("name", false, d.id);
     d.vendor = e.str("vendor", true);
     const std::string kind = e.str("kind", true);

@@ -105,8 +105,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (!node.IsMap()) return;
     CatalogModel cm;
     ModelSpec& m = cm.spec;
-    m.id = e.str("id", true);
-    if (!m.id.empty() && !valid_id(m.id)) e.problem("id", "'" + m.id + "' is not a valid id ([A-Za-z0-9._:/+-])");
+    m.id = read_id(e);
     m.name = e.str("name", false, m.id);
     m.architecture = e.str("architecture");
     m.layers = e.integer("layers", 1, 1 << 16, true);

@@ -8,14 +8,8 @@ namespace vramfit::io {
 namespace {
 
 // Ollama names and tags are lower case ("llama3.1", "30b-a3b"); variants are single words of a tag.
-bool valid_name(const std::string& s) {
-  static const std::regex re("[a-z0-9][a-z0-9._-]*");
-  return std::regex_match(s, re);
-}
-bool valid_word(const std::string& s) {
-  static const std::regex re("[a-z0-9][a-z0-9._]*");
-  return std::regex_match(s, re);
-}
+bool valid_name(const std::string& s) { return is_word(s, "._-", true); }
+bool valid_word(const std::string& s) { return is_word(s, "._", true); }
 
 // A YAML mapping whose keys are data (tags, suffixes), read in file order; repeated keys are reported.
 template <class Fn>

@@ -50,7 +50,7 @@ void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (!node.IsMap()) return;
     CatalogType ct;
     TensorType& t = ct.type;
-    t.id = e.str("id", true);
+    t.id = read_id(e);
     t.block_size = e.integer("block_size", 1, 1 << 20, true, 1);
     t.block_bytes = e.integer("block_bytes", 1, 1 << 24, true, 1);
     t.row_bytes = e.integer("row_bytes", 0, 1 << 16);
@@ -84,7 +84,7 @@ void load_quants(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (!node.IsMap()) continue;
     CatalogMix cm;
     QuantMix& q = cm.mix;
-    q.id = e.str("id", true);
+    q.id = read_id(e);
     q.name = e.str("name", false, q.id);
     q.format = e.str("format", false, "gguf");
     if (q.format != "gguf" && q.format != "safetensors" && q.format != "mlx")

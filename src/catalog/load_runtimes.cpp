@@ -17,8 +17,7 @@ void load_links(Catalog& cat, const YAML::Node& root, const std::string& file, D
     Entry e(node, file, diag, {"id", "name", "kind", "pcie_gen", "bandwidth_gbs", "latency_us", "source"});
     if (!node.IsMap()) continue;
     LinkProfile l;
-    l.id = e.str("id", true);
-    if (!l.id.empty() && !valid_id(l.id)) e.problem("id", "'" + l.id + "' is not a valid id");
+    l.id = read_id(e);
     l.name = e.str("name", false, l.id);
     const std::string kind = e.str("kind", true);
     if (kind == "nvlink") l.kind = LinkKind::nvlink;
@@ -32,16 +31,12 @@ void load_links(Catalog& cat, const YAML::Node& root, const std::string& file, D
     const Location where = e.loc();
     e.finish();
     if (l.id.empty()) continue;
-    if (const auto [first, fresh] = seen.emplace(l.id, where.line); !fresh) {
-      diag.report(where, "duplicate id '" + l.id + "' (first defined at line " + std::to_string(first->second) + ")");
-      continue;
-    }
-    auto it = std::find_if(cat.links.begin(), cat.links.end(), [&](const LinkProfile& x) { return x.id == l.id; });
-    const std::size_t index = static_cast<std::size_t>(it - cat.links.begin());
-    if (it != cat.links.end()) *it = std::move(l);
-    else cat.links.push_back(std::move(l));
+    const auto index = slot_for(cat.links, l.id, [](const LinkProfile& x) { return x.id; }, where, diag, seen);
+    if (!index) continue;
+    if (*index == cat.links.size()) cat.links.push_back(std::move(l));
+    else cat.links[*index] = std::move(l);
     cat.link_where.resize(cat.links.size());
-    cat.link_where[index] = where;
+    cat.link_where[*index] = where;
   }
 }
 
@@ -57,7 +52,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
              "source", "notes"});
     if (!node.IsMap()) return;
     RuntimeProfile r;
-    r.id = e.str("id", true);
+    r.id = read_id(e);
     r.name = e.str("name", false, r.id);
     const std::string kind = e.str("kind", false, "llamacpp");
     if (kind == "llamacpp") r.kind = RuntimeKind::llamacpp;
@@ -108,16 +103,12 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     const Location where = e.loc();
     e.finish();
     if (r.id.empty()) return;
-    if (const auto [first, fresh] = seen.emplace(r.id, where.line); !fresh) {
-      diag.report(where, "duplicate id '" + r.id + "' (first defined at line " + std::to_string(first->second) + ")");
-      return;
-    }
-    auto it = std::find_if(cat.runtimes.begin(), cat.runtimes.end(), [&](const RuntimeProfile& x) { return x.id == r.id; });
-    const std::size_t index = static_cast<std::size_t>(it - cat.runtimes.begin());
-    if (it != cat.runtimes.end()) *it = std::move(r);
-    else cat.runtimes.push_back(std::move(r));
+    const auto index = slot_for(cat.runtimes, r.id, [](const RuntimeProfile& x) { return x.id; }, where, diag, seen);
+    if (!index) return;
+    if (*index == cat.runtimes.size()) cat.runtimes.push_back(std::move(r));
+    else cat.runtimes[*index] = std::move(r);
     cat.runtime_where.resize(cat.runtimes.size());
-    cat.runtime_where[index] = where;
+    cat.runtime_where[*index] = where;
   });
   load_links(cat, root, file, diag);
   load_finetune(cat, root, file, diag);

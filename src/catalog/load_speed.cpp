@@ -27,8 +27,7 @@ void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, D
     Entry e(node, file, diag, {"id", "backend", "device_class", "decode", "prefill", "notes", "source"});
     if (!node.IsMap()) return;
     SpeedProfile p;
-    p.id = e.str("id", true);
-    if (!p.id.empty() && !valid_id(p.id)) e.problem("id", "'" + p.id + "' is not a valid id");
+    p.id = read_id(e);
     p.backend = e.str("backend", true);
     if (!p.backend.empty() && std::find(backends.begin(), backends.end(), p.backend) == backends.end())
       e.problem("backend", "unknown backend '" + p.backend + "' (cuda, rocm, vulkan, metal, sycl, cpu)");
@@ -62,13 +61,10 @@ void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, D
     const Location where = e.loc();
     e.finish();
     if (p.id.empty()) return;
-    if (const auto [first, fresh] = seen.emplace(p.id, where.line); !fresh) {
-      diag.report(where, "duplicate id '" + p.id + "' (first defined at line " + std::to_string(first->second) + ")");
-      return;
-    }
-    auto it = std::find_if(cat.speed.begin(), cat.speed.end(), [&](const SpeedProfile& x) { return x.id == p.id; });
-    if (it != cat.speed.end()) *it = std::move(p);
-    else cat.speed.push_back(std::move(p));
+    const auto index = slot_for(cat.speed, p.id, [](const SpeedProfile& x) { return x.id; }, where, diag, seen);
+    if (!index) return;
+    if (*index == cat.speed.size()) cat.speed.push_back(std::move(p));
+    else cat.speed[*index] = std::move(p);
   });
 }
 

@@ -14,6 +14,20 @@
 #include "cli/commands.hpp"
 
 namespace vramfit::cli {
+namespace {
+
+// Every option stores its text, and an empty text means "not given": `-q ''` would quietly mean the
+// default quantization. So no option or argument of any command accepts an empty value.
+void refuse_empty_values(CLI::App& app) {
+  static const CLI::Validator non_empty(
+      [](std::string& v) { return v.empty() ? std::string("an empty value is not allowed") : std::string(); }, "", "non-empty");
+  for (CLI::Option* o : app.get_options())
+    if (o->get_type_size_max() > 0) o->check(non_empty);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*sub);
+}
+
+}  // namespace
+
 int run(int argc, const char* const* argv, Io& io) {
   CLI::App app{"vramfit: will this LLM fit on this hardware, and how fast will it run?"};
   app.name("vramfit");
@@ -57,6 +71,7 @@ int run(int argc, const char* const* argv, Io& io) {
     if (argc > 2 && std::string(argv[1]) == "catalog" && argv[2][0] != '-' && std::string(argv[2]) != "check")
       throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +
                            " (catalog commands: check)");
+    refuse_empty_values(app);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     io.out << app.help();

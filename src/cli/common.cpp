@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -258,11 +257,12 @@ DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
   s.text = text;
   std::string base = text;
   if (cat.find_device(text) == nullptr) {
-    static const std::regex with_count(R"((.+)x([0-9]+))");
-    std::smatch mt;
-    if (std::regex_match(text, mt, with_count)) {
-      base = mt[1].str();
-      s.count = io::parse_count(mt[2].str(), "device count in '" + text + "'", 1, 1024);
+    // ID followed by xN: the last 'x', with only digits after it.
+    const std::size_t x = text.rfind('x');
+    if (x != std::string::npos && x > 0 && x + 1 < text.size() &&
+        text.find_first_not_of("0123456789", x + 1) == std::string::npos) {
+      base = text.substr(0, x);
+      s.count = io::parse_count(text.substr(x + 1), "device count in " + io::quote_cut(text), 1, 1024);
     }
   }
   if (cat.find_device(base) == nullptr) {

@@ -126,13 +126,13 @@ Machine detect_machine(Context& ctx, const std::string& dir, bool bench) {
     m.gpus.push_back(std::move(d));
   }
   if (auto s = probe->read(ProbeSource::sysctl)) {
-    m.apple = io::parse_sysctl(*s);
+    m.apple = io::parse_sysctl(*s, m.problems);
     if (m.apple.present) {
       m.apple_gib = std::round(double(m.apple.memory_bytes) / double(1LL << 30));
       m.apple_device = match_device(cat, "apple", m.apple.chip, m.apple_gib);
     }
   }
-  if (auto s = probe->read(ProbeSource::meminfo)) m.memory = io::parse_meminfo(*s);
+  if (auto s = probe->read(ProbeSource::meminfo)) m.memory = io::parse_meminfo(*s, m.problems);
   if (auto s = probe->read(ProbeSource::cpuinfo)) m.cpu = io::parse_cpuinfo(*s);
   if (m.apple.present && m.memory.total_bytes == 0) m.memory.total_bytes = m.apple.memory_bytes;  // no /proc on macOS
   if (m.apple.present && m.cpu.model.empty()) m.cpu.model = m.apple.chip + " (CPU cores)";

@@ -86,11 +86,9 @@ std::int64_t parse_token_budget(const std::string& text) {
   while (digits < lower.size() && (std::isdigit(static_cast<unsigned char>(lower[digits])) || lower[digits] == '.')) ++digits;
   for (const auto& [u, mult] : units) {
     if (digits == 0 || lower.substr(digits) != u) continue;
-    try {
-      const double v = std::stod(lower.substr(0, digits)) * mult;
-      if (v >= 1 && v <= 1e16) return static_cast<std::int64_t>(std::llround(v));
-    } catch (const std::exception&) {
-    }
+    // The whole number part must parse ("1.2.3M" is no budget; stod read it as 1.2).
+    if (const auto v = io::parse_decimal(lower.substr(0, digits), 0, 1e16 / mult); v && *v * mult >= 1)
+      return static_cast<std::int64_t>(std::llround(*v * mult));
   }
   throw InputError("--tokens '" + text + "' is not a token count (e.g. 50M, 1B, 2.5T: decimal)");
 }

@@ -1,8 +1,8 @@
 // vramfit import DIR_OR_CONFIG --id NAME: a Hugging Face config.json as a models.yaml entry
 // (docs/huggingface.md). The entry loads as-is with --catalog-dir. Exit 0, or 2 for bad input.
-#include <regex>
-
+#include "base/ids.hpp"
 #include "cli/commands.hpp"
+#include "catalog/catalog.hpp"
 #include "cli/render.hpp"
 #include "formats/hf_config.hpp"
 #include "vramfit/tensors.hpp"
@@ -17,8 +17,7 @@ struct ImportOptions {
 };
 
 int run_import(Context& ctx, const ImportOptions& o) {
-  static const std::regex id_re("[A-Za-z0-9][A-Za-z0-9._:/+-]*");  // load_common.hpp valid_id
-  if (!std::regex_match(o.id, id_re)) throw io::InputError("--id '" + o.id + "' is not a valid id ([A-Za-z0-9._:/+-])");
+  if (!io::valid_id(o.id)) throw io::InputError("--id " + io::quote_cut(o.id) + " is not a valid id (" + io::kIdRule + ")");
   const std::string config = io::hf::hf_config_path(o.path);
   const io::hf::HfConfig cfg = io::hf::read_hf_config(config);
   ModelSpec m = cfg.spec;
@@ -26,6 +25,14 @@ int run_import(Context& ctx, const ImportOptions& o) {
   m.name = o.name.empty() ? o.id : o.name;
   const std::string source = config + " (imported by vramfit import)";
   const std::string yaml = io::hf::catalog_entry_yaml(m, cfg.notes, source);
+  // What import prints must load: the entry goes through the models.yaml loader first, so that a
+  // value the config allows and the catalog does not (parameters past its limit ...) is refused
+  // here, naming the config, not later by --catalog-dir.
+  {
+    io::Catalog loaded;
+    io::Diagnostics diag;
+    io::load_catalog_text(loaded, "models.yaml", config + " (the imported entry)", yaml, diag);
+  }
   if (ctx.format() == "json") {
     Json j = json_document("import");
     j["id"] = m.id;

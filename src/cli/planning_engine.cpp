@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "formats/parse.hpp"
 #include "cli/planning.hpp"
 
 namespace vramfit::cli {
@@ -210,14 +211,10 @@ double config_draw_w(const Config& c, const PowerRules& r) { return c.tdp_w > 0 
 namespace vramfit::cli {
 
 double parse_amount(const std::string& text, const std::string& what, bool allow_zero) {
-  std::string s;
-  for (char ch : text)
-    if (ch != ' ') s += ch;
-  char* end = nullptr;
-  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
-  if (s.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0 || (!allow_zero && v == 0) || v > 1e12)
+  const std::optional<double> v = io::parse_decimal(text, 0, 1e12);
+  if (!v || (!allow_zero && *v == 0))
     throw io::InputError(fmt::format("{} '{}': expected a {} number", what, text, allow_zero ? "non-negative" : "positive"));
-  return v;
+  return *v;
 }
 
 }  // namespace vramfit::cli

@@ -6,22 +6,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "base/diagnostics.hpp"
+#include "base/input_file.hpp"
 
 namespace vramfit::cli {
 namespace {
 
-std::optional<std::string> read_file(const std::string& path, std::size_t limit = 4u << 20) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string s(limit, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(limit));
-  s.resize(static_cast<std::size_t>(in.gcount()));
-  return s;
+// A recorded or /proc file: nullopt when absent (the machine has no such source); anything else by
+// that name must be a regular file of at most 4 MiB (a FIFO in a recording would block for ever).
+std::optional<std::string> read_file(const std::string& path) {
+  if (!io::path_exists(path)) return std::nullopt;
+  return io::read_input_file(path, std::uint64_t{4} << 20, std::filesystem::path(path).filename().string());
 }
 
 // Runs a fixed command line (no user input reaches it) and returns its stdout, nullopt when it fails.

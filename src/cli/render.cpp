@@ -1,6 +1,7 @@
 #include "cli/render.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -89,9 +90,10 @@ std::string Table::render(const std::string& format) const {
 }
 
 std::string size_str(Bytes b) {
-  if (b.value() < 0) return "-" + size_str(Bytes(-b.value()));
-  if (b.value() < kGiB) return fmt::format("{:.1f} MiB", to_mib(b));
-  return fmt::format("{:.2f} GiB", to_gib(b));
+  // The magnitude as a double: -INT64_MIN does not exist, and negating it recursed for ever.
+  const double v = double(b.value());
+  if (std::abs(v) < double(kGiB)) return fmt::format("{:.1f} MiB", v / double(kMiB));
+  return fmt::format("{:.2f} GiB", v / double(kGiB));
 }
 
 std::string gb_str(Bytes b) { return fmt::format("{:.2f} GB", to_gb(b)); }

@@ -205,7 +205,7 @@ std::vector<TypeRow> type_histogram(const std::vector<FileTensor>& tensors) {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const TypeRow& r) { return r.type == t.type; });
     if (it == rows.end()) it = rows.insert(rows.end(), TypeRow{t.type});
     it->tensors += 1;
-    it->elements += t.elements;
+    it->elements = checked_sum(it->elements, t.elements);
     it->bytes += t.bytes;
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TypeRow& a, const TypeRow& b) { return a.bytes > b.bytes; });

@@ -406,7 +406,7 @@ Judged judge_vllm(Context& ctx, const RuntimeLog& log, const ValidateOptions& op
     total = d.device->device.capacity(d.memory_gib);
     j.inferred.push_back(fmt::format("GPU {}: {} total (--device)", d.device->device.id, size_str(total)));
   } else if (V.total_gpu_gib.known()) {
-    total = Bytes(std::llround(V.total_gpu_gib.value * kGiB));
+    total = gib(V.total_gpu_gib.value);
     j.inferred.push_back(fmt::format("GPU memory {} total{}", size_str(total), at_line(V.total_gpu_gib.line)));
   } else {
     throw InputError(log.name + ":1: the log does not print the GPU's total memory (vLLM V1 does not): pass --device ID, e.g. --device h100-sxm");
@@ -440,22 +440,17 @@ Judged judge_vllm(Context& ctx, const RuntimeLog& log, const ValidateOptions& op
 // --- output -------------------------------------------------------------------------------------
 
 std::string value_str(const Term& t, double v) {
-  if (t.unit == "bytes") return t.decimal ? gb_str(Bytes(std::llround(v))) : size_str(Bytes(std::llround(v)));
+  if (t.unit == "bytes") return t.decimal ? gb_str(bytes_from_double(v)) : size_str(bytes_from_double(v));
   if (t.unit == "x") return fmt::format("{:.2f}x", v);
   return fmt::format("{:.0f}", v);
 }
 
 int run_validate(Context& ctx, const ValidateOptions& opt) {
-  double tolerance = 0;
-  try {
-    std::size_t used = 0;
-    std::string t = opt.tolerance;
-    if (!t.empty() && t.back() == '%') t.pop_back();
-    tolerance = std::stod(t, &used);
-    if (used != t.size() || !(tolerance >= 0) || tolerance > 1000) throw std::invalid_argument("range");
-  } catch (const std::exception&) {
-    throw InputError("--tolerance '" + opt.tolerance + "': a percentage from 0 to 1000, e.g. 5 or 2.5%");
-  }
+  std::string percent = opt.tolerance;
+  if (!percent.empty() && percent.back() == '%') percent.pop_back();
+  const std::optional<double> parsed = io::parse_decimal(percent, 0, 1000);
+  if (!parsed) throw InputError("--tolerance '" + opt.tolerance + "': a percentage from 0 to 1000, e.g. 5 or 2.5%");
+  const double tolerance = *parsed;
   const double slack = double(io::parse_size(opt.slack, "--slack", true).value());
   const RuntimeLog log = io::read_runtime_log(opt.log);
   Judged j;

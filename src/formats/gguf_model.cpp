@@ -43,26 +43,41 @@ std::string supported_archs() {
   return out;
 }
 
-// Metadata access with the architecture prefix, and errors that name the file and the key.
+// The ranges every hyper-parameter is checked against before it reaches arithmetic: the model
+// limits of the core (vramfit/model.hpp, docs/hardening.md "Limits").
+constexpr std::int64_t kDim = limits::kMaxDim;
+constexpr std::int64_t kCount = limits::kMaxCount;
+constexpr std::int64_t kContext = limits::kMaxContext;
+
+// Metadata access with the architecture prefix, and errors that name the file and the key. Every
+// integer is range-checked here, so a value near 2^63 never reaches a product.
 class Meta {
  public:
   Meta(const Header& h, std::string arch) : h_(h), arch_(std::move(arch)) {}
   [[nodiscard]] std::string key(std::string_view k) const { return arch_ + "." + std::string(k); }
-  [[nodiscard]] std::optional<std::int64_t> num(std::string_view k) const { return h_.get_i64(key(k)); }
-  [[nodiscard]] std::int64_t need(std::string_view k) const {
-    const auto v = num(k);
+  [[nodiscard]] std::optional<std::int64_t> num(std::string_view k, std::int64_t lo = 0, std::int64_t hi = kDim) const {
+    const auto v = h_.get_i64(key(k));
+    if (v) check(k, *v, lo, hi);
+    return v;
+  }
+  [[nodiscard]] std::int64_t need(std::string_view k, std::int64_t lo = 1, std::int64_t hi = kDim) const {
+    const auto v = num(k, lo, hi);
     if (!v) fail("missing metadata key '" + key(k) + "'");
     return *v;
   }
   // A key that may be one value or one value per layer (llama.cpp get_key_or_arr).
-  [[nodiscard]] std::vector<std::int64_t> per_layer(std::string_view k, std::int64_t layers) const {
+  [[nodiscard]] std::vector<std::int64_t> per_layer(std::string_view k, std::int64_t layers, std::int64_t hi = kDim) const {
     if (const auto arr = h_.int_array(key(k))) {
       if (static_cast<std::int64_t>(arr->size()) != layers)
         fail(fmt::format("'{}' has {} values for {} blocks", key(k), arr->size(), layers));
+      for (const std::int64_t v : *arr) check(k, v, 0, hi);
       return *arr;
     }
-    if (const auto v = num(k)) return std::vector<std::int64_t>(static_cast<std::size_t>(layers), *v);
+    if (const auto v = num(k, 0, hi)) return std::vector<std::int64_t>(static_cast<std::size_t>(layers), *v);
     return {};
+  }
+  void check(std::string_view k, std::int64_t v, std::int64_t lo, std::int64_t hi) const {
+    if (v < lo || v > hi) fail(fmt::format("'{}' = {} is out of range [{}, {}]", key(k), v, lo, hi));
   }
   [[noreturn]] void fail(const std::string& why) const { throw InputError(h_.path + ": " + why); }
   [[nodiscard]] const Header& header() const { return h_; }
@@ -131,8 +146,7 @@ std::vector<bool> swa_layers(const Meta& meta, std::int64_t layers, std::int64_t
     for (std::int64_t il = 0; il < layers; ++il) swa[static_cast<std::size_t>(il)] = (*arr)[static_cast<std::size_t>(il)] != 0;
     return swa;
   }
-  const std::int64_t n = meta.num("attention.sliding_window_pattern").value_or(default_pattern);
-  if (n < 0 || n > layers * 4 + 64) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("attention.sliding_window_pattern"), n));
+  const std::int64_t n = meta.num("attention.sliding_window_pattern", 0, layers * 4 + 64).value_or(default_pattern);
   for (std::int64_t il = 0; il < layers; ++il) swa[static_cast<std::size_t>(il)] = n == 0 || il % n < n - 1;
   return swa;
 }
@@ -164,11 +178,34 @@ std::string ftype_mix(std::int64_t ftype) {
   return std::string(kNames[static_cast<std::size_t>(ftype)]);
 }
 
+// A file whose tensor list stops short (a tensor_count too small, a part of a split model missing its
+// tensors) would give an estimate of part of a model. llama.cpp refuses it ("missing tensor ..."); so
+// does this: every loaded block mixes tokens (attention, MLA or a recurrent layer), every block has a
+// feed-forward part where any block has one, and the token embeddings are there.
+void check_complete(const Meta& meta, const std::vector<BlockFacts>& blocks, std::int64_t layers, const std::set<std::string>& present) {
+  const std::size_t n = meta.header().tensors.size();
+  if (present.count("token_embd") == 0)
+    meta.fail(fmt::format("the tensor list is incomplete: no token_embd tensor among its {} tensors", n));
+  const bool any_ffn = std::any_of(blocks.begin(), blocks.begin() + layers, [](const BlockFacts& b) { return b.moe || b.dense_ffn; });
+  for (std::int64_t il = 0; il < layers; ++il) {
+    const BlockFacts& b = blocks[static_cast<std::size_t>(il)];
+    if (!(b.attention || b.mla || b.ssm || b.delta_net))
+      meta.fail(fmt::format("the tensor list is incomplete: block {} of {} has no attention or recurrent tensors ({} tensors in all)", il, layers, n));
+    if (any_ffn && !(b.moe || b.dense_ffn))
+      meta.fail(fmt::format("the tensor list is incomplete: block {} of {} has no feed-forward tensors ({} tensors in all)", il, layers, n));
+  }
+}
+
 std::string mib(Bytes b) { return fmt::format("{:.1f} MiB", double(b.value()) / 1048576.0); }
 
-}  // namespace
 
-ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
+// A name from the file, as it will be printed: one line, at most 256 bytes.
+std::string display_name(std::string s) {
+  if (s.size() > 256) s = s.substr(0, 256) + "...";
+  return one_line(s);
+}
+
+ModelFile gguf_model(const std::string& path, const std::string& mmproj) {
   const Header h = gguf::read_model(path);
   ModelFile f;
   f.format = "gguf";
@@ -183,15 +220,14 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
 
   ModelSpec& m = f.model.spec;
   m.architecture = std::string(arch->catalog);
-  m.name = h.get_string("general.name").value_or(std::filesystem::path(path).stem().string());
+  m.name = display_name(h.get_string("general.name").value_or(std::filesystem::path(path).stem().string()));
   m.id = std::filesystem::path(path).filename().string();
-  const std::int64_t layers_all = meta.need("block_count");
-  if (layers_all < 1 || layers_all > 4096) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("block_count"), layers_all));
-  const std::int64_t nextn = meta.num("nextn_predict_layers").value_or(0);
+  const std::int64_t layers_all = meta.need("block_count", 1, 4096);
+  const std::int64_t nextn = meta.num("nextn_predict_layers", 0, 4096).value_or(0);
   if (nextn < 0 || nextn >= layers_all) meta.fail(fmt::format("'{}' = {} is out of range", meta.key("nextn_predict_layers"), nextn));
   m.layers = layers_all - nextn;
   m.hidden = meta.need("embedding_length");
-  m.max_context = meta.need("context_length");
+  m.max_context = meta.need("context_length", 1, kContext);
 
   // Per-block facts from the tensor list.
   std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
@@ -216,7 +252,7 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
       b.ssm |= n.base == "ssm_in" || n.base == "ssm_conv1d";
       b.attention |= n.base == "attn_q" || n.base == "attn_qkv" || n.base == "attn_q_a" || n.base == "attn_k";
       b.moe |= n.base == "ffn_gate_exps" || n.base == "ffn_up_exps" || n.base == "ffn_gate_up_exps";
-      b.dense_ffn |= n.base == "ffn_up" || n.base == "ffn_down";
+      b.dense_ffn |= n.base == "ffn_up" || n.base == "ffn_down" || n.base == "ffn_up_shexp";
     }
     FileTensor ft;
     ft.name = t.name;
@@ -227,6 +263,7 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
     ft.bytes = Bytes(t.bytes);
     f.tensors.push_back(std::move(ft));
   }
+  check_complete(meta, blocks, m.layers, present);
   if (skipped.value() > 0)
     f.notes.push_back(fmt::format("{} next-token-prediction block(s) ({}) are in the file but llama.cpp does not load them by default", nextn, mib(skipped)));
 
@@ -242,24 +279,24 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
                                                                                            : AttnBias::none;
 
   // Attention shape: head counts may be per layer (0 marks a recurrent layer in jamba / granitehybrid).
-  const std::vector<std::int64_t> heads = meta.per_layer("attention.head_count", layers_all);
-  std::vector<std::int64_t> kv_heads = meta.per_layer("attention.head_count_kv", layers_all);
+  const std::vector<std::int64_t> heads = meta.per_layer("attention.head_count", layers_all, kCount);
+  std::vector<std::int64_t> kv_heads = meta.per_layer("attention.head_count_kv", layers_all, kCount);
   if (kv_heads.empty()) kv_heads = heads;
   m.heads = max_of(heads);
   m.kv_heads = max_of(kv_heads);
   if (m.heads > 0) {
-    m.head_dim_k = meta.num("attention.key_length").value_or(m.hidden / m.heads);
-    m.head_dim_v = meta.num("attention.value_length").value_or(m.hidden / m.heads);
+    m.head_dim_k = meta.num("attention.key_length", 1).value_or(m.hidden / m.heads);
+    m.head_dim_v = meta.num("attention.value_length", 1).value_or(m.hidden / m.heads);
   }
   const std::vector<std::int64_t> ffn = meta.per_layer("feed_forward_length", layers_all);
 
   // Mixture of experts.
   MoeSpec& e = m.moe;
-  e.experts = meta.num("expert_count").value_or(0);
+  e.experts = meta.num("expert_count", 0, kCount).value_or(0);
   if (e.experts > 0) {
-    e.experts_per_token = max_of(meta.per_layer("expert_used_count", layers_all));
+    e.experts_per_token = max_of(meta.per_layer("expert_used_count", layers_all, kCount));
     e.expert_ffn = max_of(meta.per_layer("expert_feed_forward_length", layers_all));
-    e.shared_experts = meta.num("expert_shared_count").value_or(present.count("blk.ffn_up_shexp") > 0 ? 1 : 0);
+    e.shared_experts = meta.num("expert_shared_count", 0, 1024).value_or(present.count("blk.ffn_up_shexp") > 0 ? 1 : 0);
     e.shared_ffn = meta.num("expert_shared_feed_forward_length").value_or(e.expert_ffn);
     e.shared_expert_gate = present.count("blk.ffn_gate_inp_shexp") > 0;
     e.router_bias = present.count("blk.ffn_gate_inp.bias") + present.count("blk.exp_probs_b") > 0;
@@ -290,7 +327,7 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
   SsmSpec& s = m.ssm;
   const bool any_ssm = std::any_of(blocks.begin(), blocks.end(), [](const BlockFacts& b) { return b.ssm || b.delta_net; });
   if (any_ssm) {
-    s.d_conv = meta.need("ssm.conv_kernel");
+    s.d_conv = meta.need("ssm.conv_kernel", 1, 1024);
     s.d_inner = meta.need("ssm.inner_size");
     s.d_state = meta.need("ssm.state_size");
     const std::int64_t dt_rank = meta.num("ssm.time_step_rank").value_or(0);
@@ -319,8 +356,8 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
     a.q_lora_rank = meta.num("attention.q_lora_rank").value_or(0);
     if (present.count("blk.attn_q_a") == 0) a.q_lora_rank = 0;
     a.qk_rope_head_dim = meta.need("rope.dimension_count");
-    const std::int64_t k_head = meta.num("attention.key_length_mla").value_or(m.head_dim_k);
-    a.v_head_dim = meta.num("attention.value_length_mla").value_or(m.head_dim_v);
+    const std::int64_t k_head = meta.num("attention.key_length_mla", 1).value_or(m.head_dim_k);
+    a.v_head_dim = meta.num("attention.value_length_mla", 1).value_or(m.head_dim_v);
     a.qk_nope_head_dim = k_head - a.qk_rope_head_dim;
     if (a.qk_nope_head_dim <= 0) meta.fail(fmt::format("MLA key length {} is not above the rope dimension {}", k_head, a.qk_rope_head_dim));
     m.kv_heads = m.heads;  // MLA caches one latent per token; the head counts describe the projections
@@ -332,7 +369,7 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
   std::vector<LayerKind> kinds(static_cast<std::size_t>(m.layers), LayerKind::full);
   std::vector<bool> swa(static_cast<std::size_t>(m.layers), false);
   bool chunked = false;
-  const std::optional<std::int64_t> window = meta.num("attention.sliding_window");
+  const std::optional<std::int64_t> window = meta.num("attention.sliding_window", 0, kContext);
   if (arch_name == "gemma2") {
     swa = swa_layers(meta, m.layers, 2);
     m.sliding_window = window.value_or(4096);  // llama.cpp's default for Gemma 2
@@ -386,18 +423,14 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
       ft.group = TensorGroup::vision;
       ft.elements = t.elements;
       ft.bytes = Bytes(t.bytes);
-      params += t.elements;
+      params = checked_sum(params, t.elements);
       f.tensors.push_back(std::move(ft));
     }
-    m.vision.encoder = v.get_string("general.name").value_or("mmproj");
+    m.vision.encoder = display_name(v.get_string("general.name").value_or("mmproj"));
     m.vision.params = params;
   }
 
-  try {
-    validate(m);
-  } catch (const CoreError& err) {
-    throw InputError(path + ": " + err.what());
-  }
+  validate(m);
   const WeightBreakdown w = weight_bytes_from_file(m, f.tensors);
   f.model.meta.source = {path};
   if (!mmproj.empty()) f.model.meta.source.push_back(mmproj);
@@ -412,6 +445,17 @@ ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
              {"GGUF version", std::to_string(h.version)},
              {"split parts", std::to_string(h.split_count)}};
   return f;
+}
+
+}  // namespace
+
+ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
+  // A core check or an overflow in the sums over the file's tensors is the file's fault: say which.
+  try {
+    return gguf_model(path, mmproj);
+  } catch (const CoreError& err) {
+    throw InputError(path + ": " + err.what());
+  }
 }
 
 }  // namespace vramfit::io

@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <set>
 #include <utility>
 
 #include "base/diagnostics.hpp"
+#include "base/input_file.hpp"
 #include "formats/ggml_types.hpp"
 
 namespace vramfit::io::gguf {
@@ -82,18 +82,8 @@ bool mul(std::int64_t a, std::int64_t b, std::int64_t& out) {
 // bytes it claims are known to exist.
 class Source {
  public:
-  explicit Source(const std::string& path) : path_(path), buf_(std::make_unique<char[]>(kChunk)) {
-    std::error_code ec;
-    const auto st = std::filesystem::status(path, ec);
-    if (st.type() == std::filesystem::file_type::not_found) fail(path_, "cannot open: no such file");
-    if (ec) fail(path_, "cannot open: " + ec.message());
-    if (!std::filesystem::is_regular_file(st)) fail(path_, "cannot read: not a regular file");
-    size_ = std::filesystem::file_size(path, ec);
-    if (ec) fail(path_, "cannot read: " + ec.message());
-    in_.rdbuf()->pubsetbuf(nullptr, 0);  // our buffer is the only one
-    in_.open(path, std::ios::binary);
-    if (!in_) fail(path_, "cannot open for reading");
-  }
+  explicit Source(const std::string& path)
+      : path_(path), file_(path, "the GGUF file"), buf_(std::make_unique<char[]>(kChunk)), size_(file_.size()) {}
 
   [[nodiscard]] std::uint64_t size() const { return size_; }
   [[nodiscard]] std::uint64_t pos() const { return pos_; }
@@ -141,9 +131,6 @@ class Source {
     need(n);
     pos_ += n;
     at_ = len_ = 0;
-    in_.clear();
-    in_.seekg(static_cast<std::streamoff>(pos_));
-    if (!in_) fail(path_, "read error at byte " + std::to_string(pos_));
   }
 
   template <class T>
@@ -184,14 +171,13 @@ class Source {
 
  private:
   void fill() {
-    in_.read(buf_.get(), static_cast<std::streamsize>(std::min(kChunk, remaining())));
-    len_ = static_cast<std::uint64_t>(in_.gcount());
+    len_ = file_.read_at(pos_, buf_.get(), static_cast<std::size_t>(std::min(kChunk, remaining())));
     at_ = 0;
     if (len_ == 0) fail(path_, "read error at byte " + std::to_string(pos_) + " (did the file shrink?)");
   }
 
   const std::string& path_;
-  std::ifstream in_;
+  InputFile file_;
   std::unique_ptr<char[]> buf_;
   std::uint64_t size_ = 0;
   std::uint64_t pos_ = 0;  // file offset of the next byte
@@ -483,9 +469,16 @@ Header read_header(const std::string& path) {
   }
 
   // The data section starts at the end of the header padded to the alignment (gguf.cpp); nothing of
-  // it is read, but every tensor must lie inside the file.
+  // it is read, but every tensor must lie inside the file, after the one before it: ggml's gguf.cpp
+  // refuses data out of order or overlapping (each offset must be the previous end, padded).
   h.data_offset = (src.pos() + h.alignment - 1) / h.alignment * h.alignment;
+  const TensorInfo* previous = nullptr;
+  std::uint64_t previous_end = 0;  // relative to the data section, padded to the alignment
   for (const TensorInfo& t : h.tensors) {
+    if (previous != nullptr && t.offset < previous_end)
+      fail(path, "tensor " + q(t.name) + " at data offset " + std::to_string(t.offset) + (t.offset < previous->offset ? " comes before " : " overlaps ") +
+                     "tensor " + q(previous->name) + " (offsets " + std::to_string(previous->offset) + " to " + std::to_string(previous_end) +
+                     "): tensor data must be in order and must not overlap, as ggml's gguf.cpp requires");
     const std::uint64_t start = h.data_offset + t.offset;
     if (t.offset > kU64Max - h.data_offset || static_cast<std::uint64_t>(t.bytes) > kU64Max - start)
       fail(path, "tensor " + q(t.name) + " has offset " + std::to_string(t.offset) + ", past the end of any file");
@@ -493,6 +486,8 @@ Header read_header(const std::string& path) {
     if (end > h.file_size)
       fail(path, "truncated: tensor " + q(t.name) + " ends at byte " + std::to_string(end) + " but the file has " +
                      std::to_string(h.file_size) + " bytes");
+    previous = &t;
+    previous_end = (end - h.data_offset + h.alignment - 1) / h.alignment * h.alignment;  // end <= file size: no overflow
   }
   return h;
 }
@@ -519,7 +514,7 @@ Header read_model(const std::string& path) {
   for (std::uint64_t i = 0; i < *count; ++i) {
     const std::string part_path = prefix + part_suffix(i + 1, *count);
     std::error_code ec;
-    if (i != *no && !std::filesystem::exists(part_path, ec))
+    if (i != *no && !path_exists(part_path))
       fail(path, "split part " + std::to_string(i + 1) + " of " + std::to_string(*count) + " is missing: " + part_path);
     Header part = i == *no ? std::move(first) : read_header(part_path);
 

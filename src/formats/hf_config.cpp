@@ -14,10 +14,20 @@
 namespace vramfit::io::hf {
 namespace {
 
-constexpr std::int64_t kDim = std::int64_t{1} << 24;  // same bounds as models.yaml (load_models.cpp)
-constexpr std::int64_t kLayers = 1 << 16;
-constexpr std::int64_t kExperts = 1 << 16;
-constexpr std::int64_t kContext = std::int64_t{1} << 31;
+// The core's model limits (vramfit/model.hpp), which models.yaml holds entries to as well.
+constexpr std::int64_t kDim = limits::kMaxDim;
+constexpr std::int64_t kLayers = limits::kMaxCount;
+constexpr std::int64_t kExperts = limits::kMaxCount;
+constexpr std::int64_t kContext = limits::kMaxContext;
+
+// A width made of two keys (heads x head size, expand x hidden_size), refused at the second key when
+// the product passes the width limit instead of wrapping in the state and KV arithmetic.
+std::int64_t width(const Obj& o, std::string_view key, std::int64_t factor, std::int64_t value, const char* product) {
+  if (value > kDim / factor)
+    o.problem(key, std::string(product) + " = " + std::to_string(factor) + " x " + std::to_string(value) + " is more than " +
+                       std::to_string(kDim));
+  return factor * value;
+}
 
 struct Reader {
   Obj root;  // the whole config.json
@@ -211,7 +221,8 @@ void read_qwen3_next(Reader& r) {
   s.n_groups = r.text.integer("linear_num_key_heads", 1, kLayers);
   s.n_heads = r.text.integer("linear_num_value_heads", 1, kLayers);
   s.d_state = r.text.integer("linear_key_head_dim", 1, kDim);
-  s.d_inner = s.n_heads * r.text.integer("linear_value_head_dim", 1, kDim);
+  s.d_inner = width(r.text, "linear_value_head_dim", s.n_heads, r.text.integer("linear_value_head_dim", 1, kDim),
+                    "linear_num_value_heads x linear_value_head_dim");
   s.d_conv = r.text.integer_or("linear_conv_kernel_dim", 4, 1, 1024);
 }
 
@@ -359,7 +370,7 @@ void read_jamba(Reader& r) {
   s.kind = SsmKind::mamba1;
   s.d_state = t.integer_or("mamba_d_state", 16, 1, kDim);
   s.d_conv = t.integer_or("mamba_d_conv", 4, 1, 1024);
-  s.d_inner = t.integer_or("mamba_expand", 2, 1, 64) * m.hidden;
+  s.d_inner = width(t, "mamba_expand", m.hidden, t.integer_or("mamba_expand", 2, 1, 64), "hidden_size x mamba_expand");
   const Json* dt = t.get("mamba_dt_rank");
   s.dt_rank = dt != nullptr && dt->is_string() && dt->get<std::string>() == "auto" ? (m.hidden + 15) / 16
                                                                                   : t.integer_or("mamba_dt_rank", (m.hidden + 15) / 16, 1, kDim);
@@ -394,8 +405,9 @@ void read_granite_hybrid(Reader& r) {
   s.d_conv = t.integer_or("mamba_d_conv", 4, 1, 1024);
   s.n_heads = t.integer_or("mamba_n_heads", 128, 1, kLayers);
   s.n_groups = t.integer_or("mamba_n_groups", 1, 1, kLayers);
-  s.d_inner = t.has("mamba_d_head") ? s.n_heads * t.integer("mamba_d_head", 1, kDim)
-                                    : t.integer_or("mamba_expand", 2, 1, 64) * m.hidden;
+  s.d_inner = t.has("mamba_d_head")
+                  ? width(t, "mamba_d_head", s.n_heads, t.integer("mamba_d_head", 1, kDim), "mamba_n_heads x mamba_d_head")
+                  : width(t, "mamba_expand", m.hidden, t.integer_or("mamba_expand", 2, 1, 64), "hidden_size x mamba_expand");
   s.conv_bias = t.boolean_or("mamba_conv_bias", true);
   s.proj_bias = t.boolean_or("mamba_proj_bias", false);
 }
@@ -640,20 +652,21 @@ HfConfig parse_hf_config(const nlohmann::json& json, const std::string& file) {
   m.native_format = mix.rfind("hf-", 0) == 0 ? mix.substr(3) : mix == "fp8-block" ? "fp8" : mix;
   try {
     validate(m);
+    const ParamCounts pc = count_params(m);
+    m.params_total_b = double(pc.total) / 1e9;
+    if (m.moe.present()) m.params_active_b = double(pc.active) / 1e9;
   } catch (const CoreError& e) {
     std::string why = e.what();
     if (why.rfind("model '': ", 0) == 0) why = why.substr(10);
     fail(file, why);
   }
-  m.params_total_b = double(count_params(m).total) / 1e9;
-  if (m.moe.present()) m.params_active_b = double(count_params(m).active) / 1e9;
   return out;
 }
 
 HfConfig parse_hf_config(std::string_view text, const std::string& file) { return parse_hf_config(parse_json(text, file), file); }
 
 HfConfig read_hf_config(const std::string& file) {
-  return parse_hf_config(std::string_view(read_small_file(file, kMaxConfigBytes, "config.json")), file);
+  return parse_hf_config(std::string_view(read_input_file(file, kMaxConfigBytes, "config.json")), file);
 }
 
 }  // namespace vramfit::io::hf

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/diagnostics.hpp"
+#include "base/input_file.hpp"
 
 namespace vramfit::io::hf {
 
@@ -19,23 +19,6 @@ using Json = nlohmann::json;
 
 [[noreturn]] inline void fail(const std::string& file, const std::string& message) {
   throw InputError(file + ": " + message);
-}
-
-// Reads a whole file of at most `max_bytes` (an InputError past it or when it cannot be read).
-inline std::string read_small_file(const std::string& file, std::uint64_t max_bytes, const char* what) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(file, std::string("cannot read ") + what);
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail(file, std::string("cannot read ") + what);
-  if (static_cast<std::uint64_t>(size) > max_bytes)
-    fail(file, std::string(what) + " is " + std::to_string(size) + " bytes, more than the " +
-                   std::to_string(max_bytes >> 20) + " MiB limit");
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.seekg(0);
-  in.read(text.data(), size);
-  if (!in) fail(file, std::string("cannot read ") + what);
-  return text;
 }
 
 // Real configs nest 4 levels deep; a file of a million '[' would cost a million nested values.

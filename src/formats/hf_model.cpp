@@ -119,13 +119,14 @@ TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
 }
 
 std::string hf_config_path(const std::string& path) {
+  // Whatever is there is handed to the reader, which refuses FIFOs, devices and symlink loops.
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     const std::string config = (fs::path(path) / "config.json").string();
-    if (!fs::is_regular_file(config, ec)) fail(path, "no config.json in this directory");
+    if (!path_exists(config)) fail(path, "no config.json in this directory");
     return config;
   }
-  if (!fs::is_regular_file(path, ec)) fail(path, "no such file or directory");
+  if (!path_exists(path)) fail(path, "no such file or directory");
   return path;
 }
 
@@ -155,7 +156,7 @@ HfModel read_hf_model(const std::string& path) {
       ft.layer = p.layer;
       ft.elements = logical_elements(st, out.mix_id);
       ft.bytes = Bytes{static_cast<std::int64_t>(st.end - st.begin)};
-      if (p.group != TensorGroup::vision) params += ft.elements;
+      if (p.group != TensorGroup::vision) params = checked_sum(params, ft.elements);
       out.tensors.push_back(std::move(ft));
     }
   }

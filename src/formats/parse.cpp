@@ -87,6 +87,12 @@ BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what)
   bad(what, text, expected);
 }
 
+std::optional<double> parse_decimal(const std::string& text, double lo, double hi) {
+  const NumberAndUnit n = split(text);
+  if (!n.ok || !n.unit.empty() || n.value < lo || n.value > hi) return std::nullopt;
+  return n.value;
+}
+
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

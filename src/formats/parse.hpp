@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "vramfit/units.hpp"
@@ -18,6 +19,10 @@ std::int64_t parse_tokens(const std::string& text, const std::string& what);
 
 // Bandwidth in GB/s, TB/s, MB/s (decimal) or GiB/s.
 BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what);
+
+// A plain decimal number ("2.5", "1e3"; no hex, inf or nan, as every other quantity) within [lo, hi];
+// nullopt when the text is no such number (the caller words the message).
+std::optional<double> parse_decimal(const std::string& text, double lo, double hi);
 
 // Positive integer with an upper bound.
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi);

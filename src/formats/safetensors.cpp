@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "formats/hf_config.hpp"
@@ -101,15 +100,11 @@ SafetensorsHeader parse_safetensors_header(std::string_view text, std::uint64_t 
 }
 
 SafetensorsHeader read_safetensors_header(const std::string& file) {
-  std::error_code ec;
-  const std::uintmax_t size = fs::file_size(file, ec);
-  if (ec) fail(file, "cannot read safetensors file");
+  const InputFile in(file, "safetensors file");
+  const std::uint64_t size = in.size();
   if (size < 8) fail(file, "truncated: " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(file, "cannot read safetensors file");
   unsigned char len[8];
-  in.read(reinterpret_cast<char*>(len), 8);
-  if (!in) fail(file, "cannot read safetensors file");
+  if (in.read_at(0, len, 8) != 8) fail(file, "cannot read safetensors file: it shrank while being read");
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
   if (n > kMaxHeaderBytes)
@@ -117,8 +112,7 @@ SafetensorsHeader read_safetensors_header(const std::string& file) {
   if (n < 2) fail(file, "header length " + std::to_string(n) + " is too short for a JSON object");
   if (8 + n > size) fail(file, "truncated: header length " + std::to_string(n) + " but the file has " + std::to_string(size) + " bytes");
   std::string text(static_cast<std::size_t>(n), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(n));
-  if (!in) fail(file, "cannot read safetensors header");
+  if (in.read_at(8, text.data(), static_cast<std::size_t>(n)) != n) fail(file, "cannot read safetensors header: the file shrank while being read");
   return parse_safetensors_header(text, size - 8 - n, file);
 }
 
@@ -126,9 +120,9 @@ std::vector<std::string> safetensors_files(const std::string& dir) {
   const fs::path index = fs::path(dir) / "model.safetensors.index.json";
   std::vector<std::string> out;
   std::error_code ec;
-  if (fs::is_regular_file(index, ec)) {
+  if (path_exists(index.string())) {
     const std::string file = index.string();
-    const Json j = parse_json(read_small_file(file, kMaxIndexBytes, "safetensors index"), file);
+    const Json j = parse_json(read_input_file(file, kMaxIndexBytes, "safetensors index"), file);
     const Obj root(j, file);
     const Json* map = root.get("weight_map");
     if (map == nullptr || !map->is_object()) fail(file, "weight_map is missing or not an object");
@@ -145,19 +139,21 @@ std::vector<std::string> safetensors_files(const std::string& dir) {
     }
     for (const std::string& s : shards) {
       const fs::path p = fs::path(dir) / s;
-      if (!fs::is_regular_file(p, ec)) fail(file, "shard '" + s + "' is missing");
+      if (!path_exists(p.string())) fail(file, "shard '" + s + "' is missing");
       out.push_back(p.string());
     }
     return out;
   }
   std::vector<std::string> model, other;
+  // Every *.safetensors entry is read, whatever it is: the reader refuses a FIFO or a directory by
+  // that name instead of the estimate silently leaving it out.
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
     const std::string name = it->path().filename().string();
     if (name.size() <= 12 || name.substr(name.size() - 12) != ".safetensors") continue;
     if (name.rfind("model", 0) == 0) model.push_back(it->path().string());
     else if (name.rfind("consolidated", 0) != 0) other.push_back(it->path().string());  // Mistral's duplicate
   }
+  if (ec) fail(dir, "cannot list the directory: " + ec.message());
   out = model.empty() ? other : model;
   std::sort(out.begin(), out.end());
   if (out.size() > kMaxShards) fail(dir, "more than " + std::to_string(kMaxShards) + " safetensors files");

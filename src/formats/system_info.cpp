@@ -33,6 +33,11 @@ std::int64_t whole(const std::string& s) {
   return std::stoll(t);
 }
 
+// No machine has a petabyte of memory in one GPU or host: larger figures are misreadings, and
+// would overflow once turned into bytes (docs/hardening.md "Limits").
+constexpr std::int64_t kMaxMemoryBytes = std::int64_t{1} << 50;
+constexpr std::int64_t kMaxMemoryMiB = kMaxMemoryBytes >> 20;
+
 // "key: value" or "key = value" (sysctl prints the first, some tools the second).
 std::pair<std::string, std::string> key_value(const std::string& line) {
   auto pos = line.find(':');
@@ -68,6 +73,11 @@ std::vector<GpuReading> parse_nvidia_smi(const std::string& text, std::vector<st
     g.driver = f[5];
     if (g.total_mib <= 0 || g.used_mib < 0 || g.free_mib < 0) {
       problems.push_back("nvidia-smi line " + std::to_string(n) + ": memory is not a number of MiB ('" + f[1] + "', '" + f[2] + "', '" + f[3] + "')");
+      continue;
+    }
+    if (g.total_mib > kMaxMemoryMiB || g.used_mib > kMaxMemoryMiB || g.free_mib > kMaxMemoryMiB) {
+      problems.push_back("nvidia-smi line " + std::to_string(n) + ": memory " + f[1] + " MiB is out of range (at most " +
+                         std::to_string(kMaxMemoryMiB) + " MiB)");
       continue;
     }
     out.push_back(std::move(g));
@@ -110,6 +120,11 @@ std::vector<GpuReading> parse_rocm_smi(const std::string& text, std::vector<std:
       problems.push_back("rocm-smi " + key + ": no 'VRAM Total Memory (B)'");
       continue;
     }
+    if (total > kMaxMemoryBytes || used > kMaxMemoryBytes) {
+      problems.push_back("rocm-smi " + key + ": VRAM " + std::to_string(std::max(total, used)) + " B is out of range (at most " +
+                         std::to_string(kMaxMemoryBytes) + " B)");
+      continue;
+    }
     g.total_mib = total / (1024 * 1024);
     g.used_mib = used > 0 ? used / (1024 * 1024) : 0;
     g.free_mib = g.total_mib - g.used_mib;
@@ -118,26 +133,41 @@ std::vector<GpuReading> parse_rocm_smi(const std::string& text, std::vector<std:
   return out;
 }
 
-AppleReading parse_sysctl(const std::string& text) {
+AppleReading parse_sysctl(const std::string& text, std::vector<std::string>& problems) {
   AppleReading a;
+  int n = 0;
   for (const std::string& line : lines_of(text)) {
+    ++n;
     const auto [k, v] = key_value(line);
+    auto in_range = [&](std::int64_t x, std::int64_t hi) {
+      if (x <= hi) return std::max<std::int64_t>(x, 0);
+      problems.push_back("sysctl line " + std::to_string(n) + ": " + k + " " + v + " is out of range (at most " + std::to_string(hi) + ")");
+      return std::int64_t{0};
+    };
     if (k == "machdep.cpu.brand_string") a.chip = v;
     else if (k == "hw.model") a.model = v;
-    else if (k == "hw.memsize") a.memory_bytes = std::max<std::int64_t>(whole(v), 0);
-    else if (k == "iogpu.wired_limit_mb") a.wired_limit_mb = std::max<std::int64_t>(whole(v), 0);
+    else if (k == "hw.memsize") a.memory_bytes = in_range(whole(v), kMaxMemoryBytes);
+    else if (k == "iogpu.wired_limit_mb") a.wired_limit_mb = in_range(whole(v), kMaxMemoryMiB);
   }
   a.present = a.chip.rfind("Apple ", 0) == 0 && a.memory_bytes > 0;
   return a;
 }
 
-HostMemory parse_meminfo(const std::string& text) {
+HostMemory parse_meminfo(const std::string& text, std::vector<std::string>& problems) {
   HostMemory m;
+  int n = 0;
   for (const std::string& line : lines_of(text)) {
+    ++n;
     const auto [k, v] = key_value(line);
     // Values are in kB (KiB): "MemTotal:       65536000 kB".
     const std::int64_t kib = whole(v.substr(0, v.find(' ')));
     if (kib < 0) continue;
+    if (kib > (kMaxMemoryBytes >> 10)) {
+      if (k == "MemTotal" || k == "MemAvailable")
+        problems.push_back("meminfo line " + std::to_string(n) + ": " + k + " " + std::to_string(kib) + " kB is out of range (at most " +
+                           std::to_string(kMaxMemoryBytes >> 10) + " kB)");
+      continue;
+    }
     if (k == "MemTotal") m.total_bytes = kib * 1024;
     else if (k == "MemAvailable") m.available_bytes = kib * 1024;
   }

@@ -27,7 +27,8 @@ std::vector<GpuReading> parse_nvidia_smi(const std::string& text, std::vector<st
 // "gfx1100", "VRAM Total Memory (B)": "...", "VRAM Total Used Memory (B)": "..."}, ...}.
 std::vector<GpuReading> parse_rocm_smi(const std::string& text, std::vector<std::string>& problems);
 
-// sysctl hw.memsize hw.model machdep.cpu.brand_string iogpu.wired_limit_mb ("key: value" lines).
+// sysctl hw.memsize hw.model machdep.cpu.brand_string iogpu.wired_limit_mb ("key: value" lines). A
+// memory figure past 1 PiB is left out with a note in `problems` (as with the readers below).
 struct AppleReading {
   bool present = false;  // an Apple chip was named
   std::string chip;      // "Apple M2 Max"
@@ -35,13 +36,14 @@ struct AppleReading {
   std::int64_t memory_bytes = 0;
   std::int64_t wired_limit_mb = 0;  // 0 = macOS default
 };
-AppleReading parse_sysctl(const std::string& text);
+AppleReading parse_sysctl(const std::string& text, std::vector<std::string>& problems);
 
+// /proc/meminfo: MemTotal and MemAvailable; a figure past 1 PiB is left out with a note in `problems`.
 struct HostMemory {
   std::int64_t total_bytes = 0;
   std::int64_t available_bytes = 0;
 };
-HostMemory parse_meminfo(const std::string& text);
+HostMemory parse_meminfo(const std::string& text, std::vector<std::string>& problems);
 
 struct CpuReading {
   std::string model;

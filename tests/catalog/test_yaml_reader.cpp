@@ -247,7 +247,7 @@ TEST(YamlModels, ErrorsNameFileLineColumn) {
        at(kModels, 3 + static_cast<int>(base.size()), value_column("attn_bias")) +
            ": 'attn_bias': expected none, qkv or qkvo, got 'qkvz'"},
       {"invalid id", with(base, "id", "\"bad id\""),
-       at(kModels, entry_line, value_column("id")) + ": 'id': 'bad id' is not a valid id ([A-Za-z0-9._:/+-])"},
+       at(kModels, entry_line, value_column("id")) + ": 'id': 'bad id' is not a valid id ([A-Za-z0-9][A-Za-z0-9._:/+-]*, at most 256 bytes)"},
       {"text expected", with(base, "name", "[a, b]"),
        at(kModels, 3 + static_cast<int>(base.size()), value_column("name")) + ": 'name': expected a text value"},
       {"sliding layers need a window", with(base, "attention", "{layer_pattern: [sliding, full]}"),

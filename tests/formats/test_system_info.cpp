@@ -60,19 +60,54 @@ TEST(SystemInfo, RocmSmiJson) {
 }
 
 TEST(SystemInfo, AppleSysctl) {
+  std::vector<std::string> problems;
   const AppleReading a = parse_sysctl(
-      "hw.memsize: 68719476736\nhw.model: Mac14,6\nmachdep.cpu.brand_string: Apple M2 Max\niogpu.wired_limit_mb: 57344\n");
+      "hw.memsize: 68719476736\nhw.model: Mac14,6\nmachdep.cpu.brand_string: Apple M2 Max\niogpu.wired_limit_mb: 57344\n", problems);
   EXPECT_TRUE(a.present);
   EXPECT_EQ(a.chip, "Apple M2 Max");
   EXPECT_EQ(a.model, "Mac14,6");
   EXPECT_EQ(a.memory_bytes, 68719476736);  // 64 GiB
   EXPECT_EQ(a.wired_limit_mb, 57344);      // 56 GiB raised by hand
   // An Intel Mac names no Apple chip.
-  EXPECT_FALSE(parse_sysctl("hw.memsize: 17179869184\nmachdep.cpu.brand_string: Intel(R) Core(TM) i7-9750H\n").present);
+  EXPECT_FALSE(parse_sysctl("hw.memsize: 17179869184\nmachdep.cpu.brand_string: Intel(R) Core(TM) i7-9750H\n", problems).present);
+  EXPECT_TRUE(problems.empty());
+}
+
+// Memory figures past 1 PiB (2^50 B) are misreadings: left out with a problem line, never multiplied
+// into bytes (999999999999999999 kB x 1024 overflowed; issue 16).
+TEST(SystemInfo, MemoryPastOnePebibyteIsAProblemNotAnOverflow) {
+  std::vector<std::string> problems;
+  const HostMemory m = parse_meminfo("MemTotal: 999999999999999999 kB\nMemAvailable: 1048576 kB\n", problems);
+  EXPECT_EQ(m.total_bytes, 0);
+  EXPECT_EQ(m.available_bytes, 1073741824);  // 1 GiB, in range, still read
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "meminfo line 1: MemTotal 999999999999999999 kB is out of range (at most 1099511627776 kB)");
+
+  problems.clear();
+  const std::vector<GpuReading> g =
+      parse_nvidia_smi("NVIDIA H100, 99999999999999999, 0, 99999999999999999, 9.0, 550.54\nNVIDIA H100, 81559, 0, 81559, 9.0, 550.54\n", problems);
+  ASSERT_EQ(g.size(), 1u);  // the second line only
+  EXPECT_EQ(g[0].total_mib, 81559);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "nvidia-smi line 1: memory 99999999999999999 MiB is out of range (at most 1073741824 MiB)");
+
+  problems.clear();
+  const AppleReading a = parse_sysctl("hw.memsize: 9223372036854775\nmachdep.cpu.brand_string: Apple M4 Max\n", problems);
+  EXPECT_EQ(a.memory_bytes, 0);
+  EXPECT_FALSE(a.present);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "sysctl line 1: hw.memsize 9223372036854775 is out of range (at most 1125899906842624)");
+
+  problems.clear();
+  EXPECT_TRUE(parse_rocm_smi(R"json({"card0": {"Card series": "Radeon RX 7900 XTX", "VRAM Total Memory (B)": "999999999999999999"}})json", problems).empty());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "rocm-smi card0: VRAM 999999999999999999 B is out of range (at most 1125899906842624 B)");
 }
 
 TEST(SystemInfo, MeminfoAndCpuinfo) {
-  const HostMemory m = parse_meminfo("MemTotal:       65536000 kB\nMemFree:  1000 kB\nMemAvailable:   50331648 kB\n");
+  std::vector<std::string> problems;
+  const HostMemory m = parse_meminfo("MemTotal:       65536000 kB\nMemFree:  1000 kB\nMemAvailable:   50331648 kB\n", problems);
+  EXPECT_TRUE(problems.empty());
   EXPECT_EQ(m.total_bytes, 65536000LL * 1024);
   EXPECT_EQ(m.available_bytes, 50331648LL * 1024);  // 48 GiB
   const CpuReading c = parse_cpuinfo(
