@@ -112,6 +112,10 @@ Part part_of(sv func) {
   if (func == "load_tensors" || func == "llm_load_tensors") return Part::tensors;
   if (func == "llama_context" || func == "llama_new_context_with_model" || func == "llama_init_from_model") return Part::context;
   if (func.rfind("llama_kv_cache", 0) == 0 || func == "llama_memory_recurrent" || func == "llama_memory_hybrid") return Part::kv;
+  // llama.cpp builds of early 2025 print the KV lines from llama_kv_cache_unified::init ("init: kv_size = ...",
+  // "init: CUDA0 KV buffer size = ...", ik_llama.cpp discussion 357); other "init:" lines (llama-server's
+  // slots) hold nothing kv() reads.
+  if (func == "init") return Part::kv;
   if (func == "sched_reserve" || func == "graph_reserve") return Part::sched;
   if (func.size() >= 22 && func.substr(func.size() - 22) == "memory_breakdown_print") return Part::breakdown;
   return Part::none;
@@ -305,9 +309,12 @@ class LlamaParser {
     else if (key == "flash_attn") set(L.flash_attn, std::string(value.substr(0, 16)), n);
   }
 
+  // ik_llama.cpp's MLA cache prints "KV self size = 583.31 MiB, c^KV (q8_0): 583.31 MiB, kv^T: not used":
+  // c^KV is the cached latent, the K side; V is no separate cache there, so it stays unknown.
   void kv_types(sv rest, int n) {
     std::string k = type_after(rest, " K (");
     std::string v = type_after(rest, " V (");
+    if (k.empty()) k = type_after(rest, " c^KV (");
     if (k.empty()) k = quoted_after(rest, "type_k");
     if (v.empty()) v = quoted_after(rest, "type_v");
     if (!k.empty()) set(L.type_k, k, n);

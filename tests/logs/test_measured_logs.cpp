@@ -5,7 +5,10 @@
 //      cache (kv_cache.hpp) must equal the logged KV buffers (the term docs/validate.md reports as exact);
 //   c. the compute and output buffers of the excerpts whose weights stay in host memory beside a GPU
 //      (llama.cpp's op offload, placement.hpp) against the logged sizes.
+// b. and c. classify every excerpt in a row table: checked, skipped (the reason says why the estimate
+// does not apply) or a known gap (the estimate should apply and is off; the reason gives the error).
 // Skips when shared/reference is not beside the repository (like tests/catalog/test_catalog_accuracy.cpp).
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -28,10 +31,19 @@ const std::filesystem::path kReference = VRAMFIT_REFERENCE_DIR;
 
 struct Excerpt {
   std::string model;
+  std::string quant;
   std::string text;  // the fields as log lines
   YAML::Node fields;
   YAML::Node item;
 };
+
+// measured_memory.yaml keeps the keys of a `fields` map unique with " #2" or, for the two caches of an
+// iSWA model, " (non-SWA)" / " (SWA)". Neither is log text: llama-kv-cache.cpp prints "<buf> KV buffer
+// size = ..." and "size = ..." alike for both caches (llama_kv_cache_iswa announces each one before).
+std::string log_key(const std::string& yaml_key) {
+  static const std::regex note(" #[0-9]+$| \\((non-)?SWA\\)$");
+  return std::regex_replace(yaml_key, note, "");
+}
 
 // "load_tensors: CPU_Mapped model buffer size #2": 47433.32 MiB -> "load_tensors: CPU_Mapped model
 // buffer size = 47433.32 MiB"; "...: offloaded": 0/95 layers to GPU -> "...: offloaded 0/95 layers to GPU".
@@ -42,10 +54,11 @@ std::vector<Excerpt> excerpts() {
     if (item["kind"].as<std::string>() != "llamacpp_log") continue;
     Excerpt e;
     e.model = item["model"].as<std::string>();
+    e.quant = item["quant"].as<std::string>();
     e.fields = item["fields"];
     e.item = item;
     for (const auto& kv : e.fields) {
-      std::string key = std::regex_replace(kv.first.as<std::string>(), std::regex(" #[0-9]+$"), "");
+      std::string key = log_key(kv.first.as<std::string>());
       const std::string value = kv.second.as<std::string>();
       const std::size_t colon = key.find(':');
       if (colon == std::string::npos) {
@@ -67,13 +80,14 @@ std::vector<Excerpt> excerpts() {
                    << " (shared/reference must sit beside the repository)";                       \
   } while (0)
 
-// The workload an excerpt ran: its n_ctx, flash attention (from the entry where the excerpt has no
-// flash_attn line, as Qwen3-0.6B's: "off (flash_attn = 0)"), the KV types of its kv_size / KV self
-// size line, f16 where it prints none.
+// The workload an excerpt ran: its n_ctx and n_ubatch, flash attention (from the entry where the excerpt
+// has no flash_attn line, as Qwen3-0.6B's: "off (flash_attn = 0)"), the KV types of its kv_size / KV self
+// size line, f16 where it prints none (an MLA latent prints only its K side, "c^KV (q8_0)").
 Workload workload_of(const Excerpt& e) {
   const LlamaCppLog L = parse_runtime_log(e.text, "excerpt.log").llama;
   Workload w;
   w.context = L.n_ctx.value;
+  if (L.n_ubatch.known()) w.ubatch = L.n_ubatch.value;
   w.flash_attention = L.flash_attn.known() ? L.flash_attn.value != "0"
                                            : e.item["flash_attn"].as<std::string>().rfind("on", 0) == 0;
   w.kv_type_k = L.type_k.known() ? L.type_k.value : "f16";
@@ -83,17 +97,44 @@ Workload workload_of(const Excerpt& e) {
 
 double number(const std::string& s) { return std::stod(s.substr(0, s.find(' '))); }
 
+// How a test uses an excerpt.
+enum class Use {
+  check,  // the estimate must equal the logged figure within the test's tolerance
+  skip,   // the estimate does not apply to this excerpt; the reason says why
+  gap,    // the estimate should apply and is off: a known gap, the reason gives the error
+};
+
+// The excerpts a row stands for: the start of the entry's `model` and `quant` ("" = any) and, where one
+// model and file ran twice, its offload line ("" = any). The first row that matches counts.
+struct Match {
+  const char* model;
+  const char* quant = "";
+  const char* offloaded = "";
+};
+
+template <class Row, std::size_t N>
+const Row* row_for(const Row (&rows)[N], const Excerpt& e) {
+  for (const Row& r : rows) {
+    const Match& m = r.match;
+    if (e.model.rfind(m.model, 0) == 0 && e.quant.rfind(m.quant, 0) == 0 &&
+        (*m.offloaded == '\0' || e.text.find(std::string("offloaded ") + m.offloaded + " ") != std::string::npos))
+      return &r;
+  }
+  return nullptr;
+}
+
 TEST(MeasuredLogs, EveryFigureIsReadBack) {
   REQUIRE_REFERENCE();
   const std::vector<Excerpt> all = excerpts();
-  ASSERT_EQ(all.size(), 8u);  // the llamacpp_log entries of measured_memory.yaml
+  // The llamacpp_log entries of measured_memory.yaml: the first 8, and 18 more added 2026-12.
+  ASSERT_EQ(all.size(), 26u);
   for (const Excerpt& e : all) {
-    SCOPED_TRACE(e.model);
+    SCOPED_TRACE(e.model + " " + e.quant);
     const RuntimeLog log = parse_runtime_log(e.text, "excerpt.log");
     ASSERT_EQ(log.kind, LogKind::llamacpp);
     std::map<std::string, double> want, got;  // "what device" -> MiB
     for (const auto& kv : e.fields) {
-      const std::string key = std::regex_replace(kv.first.as<std::string>(), std::regex(" #[0-9]+$"), "");
+      const std::string key = log_key(kv.first.as<std::string>());
       std::smatch m;
       if (!std::regex_search(key, m, std::regex(": (\\S+) (?:(model|KV|compute|output) )?buffer size$"))) continue;
       std::string what = m[2].matched ? m[2].str() : "model";
@@ -116,38 +157,70 @@ TEST(MeasuredLogs, EveryFigureIsReadBack) {
         EXPECT_EQ(log.llama.offloadable.value, std::stoll(v.substr(v.find('/') + 1)));
       }
       if (key.size() > 8 && key.substr(key.size() - 8) == "n_ubatch") {
-        EXPECT_EQ(log.llama.n_ubatch.value, 512);
+        EXPECT_EQ(log.llama.n_ubatch.value, std::stoll(kv.second.as<std::string>()));
       }
     }
   }
 }
 
-// Excerpt -> catalog model, for the entries whose KV cache vramfit models the way that build allocated it.
-// gpt-oss-20b (ik_llama.cpp caches its sliding layers at full length, no n_ctx line), DeepSeek-R1
-// (ik_llama.cpp's MLA latent cache with its own layout) and Nemotron Ultra (not in the catalog) are
-// left out; docs/validate.md lists their figures.
+// b. Every excerpt -> the catalog model whose kv_cache() is compared with the logged KV buffers.
+// Known gaps: ik_llama.cpp's CUDA buffers of a quantized (q8_0) K cache hold a little more than the
+// tensors, which its "KV self size" line and kv_cache() both count exactly (tests/catalog's
+// AccuracyKvCache checks that line): allocation padding of the CUDA buffer type that vramfit does not
+// model; the CPU buffer of the same run holds no such extra.
 struct KvRow {
-  const char* model_prefix;
-  const char* catalog_id;
+  Match match;
+  const char* catalog_id;  // "" where skipped
+  Use use;
+  const char* why;
 };
 constexpr KvRow kKvRows[] = {
-    {"Qwen3-235B-A22B", "qwen3-235b-a22b"},
-    {"LLaMA v2", "llama-2-13b"},
-    {"Command-R 35B", "command-r"},
-    {"Qwen3-0.6B", "qwen3-0.6b"},
+    {{"Qwen3-235B-A22B", "IQ3_K"}, "qwen3-235b-a22b", Use::gap,
+     "known gap, CUDA buffer padding: kv_cache() 3196.00 MiB (q8_0, 32768) vs 3196.05 logged (+0.05 MiB); 9212.00 vs "
+     "9212.04 (+0.04; q8_0 K, f16 V, 65536) where the CPU buffer holds its 31 of 94 layers in exactly 3038.00 and "
+     "each CUDA buffer 0.02 more"},
+    {{"Qwen3-235B-A22B"}, "qwen3-235b-a22b", Use::check, "94 layers x 4 KV heads x 128 (the -128K upload only changes rope)"},
+    {{"DeepSeek-R1"}, "deepseek-v3", Use::check,
+     "ik_llama.cpp with mla_attn 2 or 3 caches only the 512 + 64 latent (\"kv^T: not used\"), the layout of mainline "
+     "since PR #19067 that kv_cache() models"},
+    {{"DeepSeek-V3-0324", "Q2_K"}, "", Use::skip,
+     "mainline build from before PR #19067: it caches V (61 x 512) beside the 576-wide latent, K 1098 + V 976 = 2074 "
+     "MiB, where kv_cache() models today's V-less cache (1098 MiB)"},
+    {{"DeepSeek-V3-0324", "Q4_K_M (379"}, "deepseek-v3", Use::gap,
+     "known gap, CUDA buffer padding: kv_cache() 4666.50 MiB (q8_0 latent, 131072 cells) vs 4666.53 logged (+0.03 MiB)"},
+    {{"DeepSeek-V3-0324"}, "deepseek-v3", Use::check, "ik_llama.cpp mla_attn 3: the f16 latent, 61 x 576"},
+    {{"Kimi-K2-Instruct", "IQ3_XXS"}, "kimi-k2", Use::gap,
+     "known gap, CUDA buffer padding: kv_cache() 72.91 MiB (q8_0 latent, 2048 cells) vs 37.07 + 35.87 = 72.94 logged "
+     "(+0.03 MiB)"},
+    {{"Kimi-K2-Instruct", "Q8_0"}, "", Use::skip,
+     "ik_llama.cpp with mla_attn 0 caches full per-head K (64 x 192) and V (64 x 128), 732 + 488 MiB at 512 cells, "
+     "not the latent kv_cache() models (34.31 MiB)"},
+    {{"Llama-3.1-Nemotron-Ultra-253B"}, "", Use::skip, "deci architecture with per-layer head counts: not in the catalog"},
+    {{"LLaMA v2"}, "llama-2-13b", Use::check, "40 layers x 40 heads x 128 (MHA)"},
+    {{"Command-R 35B"}, "command-r", Use::check, "identity inferred by the reference from 40 layers, MHA and rope base 8e6"},
+    {{"gpt-oss-20b", "MXFP4 ("}, "", Use::skip,
+     "ik_llama.cpp allocates every layer at full context (no sliding-window cache) and the excerpt does not print n_ctx"},
+    {{"gpt-oss-20b"}, "gpt-oss-20b", Use::check,
+     "mainline iSWA: 12 full layers x 131072 cells + 12 window layers x 768 (PAD(128 + 512, 256))"},
+    {{"Qwen3-0.6B"}, "qwen3-0.6b", Use::check, "28 layers, 8 KV heads x 128"},
+    {{"Meta-Llama-3.1-8B-Instruct"}, "llama-3.1-8b", Use::check, "32 layers, 8 KV heads x 128; an iq4_nl K in one run"},
+    {{"Qwen3-30B-A3B"}, "qwen3-30b-a3b", Use::check, "48 layers, 4 KV heads x 128"},
+    {{"Gemma-3-27B"}, "", Use::skip,
+     "ik_llama.cpp allocates every layer at full context (no sliding-window cache): 62 x 32768 cells = 15872 MiB, "
+     "where kv_cache() gives the 52 sliding layers PAD(1024 + 512, 256) cells (3184 MiB)"},
+    {{"GLM-Z1-Rumination-32B"}, "", Use::skip, "GLM-4-32B-0414 architecture: not in the catalog"},
 };
 
 TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
   REQUIRE_REFERENCE();
   const Catalog cat = compiled_catalog();
   const TypeTable types = cat.type_table();
-  int checked = 0;
+  int checked = 0, gaps = 0;
   for (const Excerpt& e : excerpts()) {
-    const KvRow* row = nullptr;
-    for (const KvRow& r : kKvRows)
-      if (e.model.rfind(r.model_prefix, 0) == 0) row = &r;
-    if (row == nullptr) continue;
-    SCOPED_TRACE(e.model);
+    SCOPED_TRACE(e.model + " " + e.quant);
+    const KvRow* row = row_for(kKvRows, e);
+    ASSERT_NE(row, nullptr) << "unclassified excerpt: add it to kKvRows (checked, skipped or a known gap, with the reason)";
+    if (row->use == Use::skip) continue;
     const RuntimeLog log = parse_runtime_log(e.text, "excerpt.log");
     const LlamaCppLog& L = log.llama;
     const CatalogModel* cm = cat.find_model(row->catalog_id);
@@ -157,10 +230,19 @@ TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
     double logged = 0;
     for (const LogBuffer& b : L.buffers)
       if (b.what == "kv") logged += b.mib;
-    EXPECT_NEAR(double(kv.total.value()) / (1024.0 * 1024.0), logged, 0.01);
+    const double estimate = double(kv.total.value()) / (1024.0 * 1024.0);
+    if (row->use == Use::gap) {
+      std::printf("%-34.34s kv_cache %9.2f MiB, logged %9.2f: %s\n", e.model.c_str(), estimate, logged, row->why);
+      ++gaps;
+      continue;
+    }
+    EXPECT_NEAR(estimate, logged, 0.01);
     ++checked;
   }
-  EXPECT_EQ(checked, 5);  // two Qwen3-235B excerpts, Llama 2 13B, Command-R, Qwen3-0.6B
+  // Qwen3-235B x 3, DeepSeek-R1 x 2, DeepSeek-V3-0324 (f16 latent), Llama 2 13B, Command-R, gpt-oss-20b
+  // (mainline), Qwen3-0.6B, Llama 3.1 8B x 3, Qwen3-30B-A3B x 3.
+  EXPECT_EQ(checked, 16);
+  EXPECT_EQ(gaps, 4);  // Qwen3-235B IQ3_K x 2, DeepSeek-V3-0324 q8_0, Kimi-K2 IQ3_XXS
 }
 
 // c. Weights in host memory beside a CUDA GPU. Expected values are the logged sizes; by hand
@@ -175,62 +257,100 @@ TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
 //   Qwen3-235B-A22B, every block on the GPU, experts in host memory: GPU 8 + 16 + 48 + one Q6_K expert
 //     stack of 630.00 = 702.00 (logged 774.00: -9.3 %, the MoE FFN's own intermediates, which the FFN
 //     term counts as gate + up only).
+//   Known gap, the same placement of the Q8_0 file (232.77 GiB, as the catalog's Q8_0) at 32768 f16 cells:
+//     GPU 8 + mask 32 + 48 + one Q8_0 expert stack of 128 x 4096 x 1536 x 34/32 B = 816.00, 904.00 in all
+//     against 1024.00 logged (-11.7 %).
+// Excerpts with no host weights beside a GPU, or with several GPUs, are out of this test's scope.
+struct ComputeRow {
+  Match match;
+  Use use;
+  const char* why;
+  const char* catalog_id = "";
+  const char* mix = "";
+  std::int64_t ngl = 0;
+  bool cpu_moe = false;
+  double gpu_tolerance = 0;  // relative
+};
+const ComputeRow kComputeRows[] = {
+    {{"Qwen3-0.6B", "", "0/29"}, Use::check, "-ngl 0 beside one GPU", "qwen3-0.6b", "Q4_K_M", 0, false, 0.002},
+    {{"LLaMA v2", "", "0/41"}, Use::check, "-ngl 0 beside one GPU", "llama-2-13b", "Q8_0", 0, false, 0.002},
+    {{"Qwen3-235B-A22B-128K", "Q6_K", "0/95"}, Use::check, "-ngl 0 beside one GPU (+7.8 %, above)", "qwen3-235b-a22b",
+     "Q6_K", 0, false, 0.08},
+    {{"Qwen3-235B-A22B-128K", "Q6_K", "95/95"}, Use::check, "experts in host memory beside one GPU (-9.3 %, above)",
+     "qwen3-235b-a22b", "Q6_K", 95, true, 0.10},
+    {{"Qwen3-235B-A22B", "Q8_0", "95/95"}, Use::gap,
+     "known gap: GPU compute buffer 904.00 MiB estimated vs 1024.00 logged (-11.7 %), experts in host memory beside "
+     "one GPU at 32768 cells",
+     "qwen3-235b-a22b", "Q8_0", 95, true},
+    {{"Qwen3-235B-A22B", "IQ3_K", "95/95"}, Use::skip,
+     "IQ3_K (an ik_llama.cpp file type) is not in the catalog: the copied expert stack has no known size"},
+    {{"DeepSeek-V3-0324", "Q4_K_M (357"}, Use::skip,
+     "the file (357.62 GiB of tensors, 4.578 BPW) is not llama.cpp's Q4_K_M mix (376.65 GiB for DeepSeek-V3): the "
+     "copied expert stack has no known size"},
+    {{"Qwen3-235B-A22B", "IQ3_K", "63/95"}, Use::skip, "32 blocks in host memory beside two GPUs: this test places one"},
+    {{"Qwen3-30B-A3B", "Q4_K_M (file type"}, Use::skip, "experts in host memory beside two GPUs: this test places one"},
+    {{"DeepSeek-V3-0324"}, Use::skip, "experts in host memory beside two (Q4_K_M) or four (Q2_K) GPUs: this test places one"},
+    {{"Kimi-K2-Instruct", "IQ3_XXS"}, Use::skip, "experts in host memory beside two GPUs: this test places one"},
+    {{"DeepSeek-R1-0528"}, Use::skip, "CPU only: no GPU"},
+    {{"Kimi-K2-Instruct", "Q8_0"}, Use::skip, "CPU only: no GPU"},
+    {{"GLM-Z1-Rumination-32B"}, Use::skip, "CPU only: no GPU"},
+    {{"gpt-oss-20b", "MXFP4 ("}, Use::skip, "no weight buffers in the excerpt, and its compute buffer failed to allocate"},
+    {{"gpt-oss-20b"}, Use::skip, "every block on the GPU (25/25, Metal)"},
+    {{"DeepSeek-R1"}, Use::skip, "every block on the GPUs (62/62 over 15)"},
+    {{"Llama-3.1-Nemotron-Ultra-253B"}, Use::skip, "every block on the GPUs (163/163 over 4)"},
+    {{"Command-R 35B"}, Use::skip, "every block on the GPUs (41/41 over 2)"},
+    {{"Meta-Llama-3.1-8B-Instruct"}, Use::skip, "every block on the GPU (33/33); host memory holds token_embd only"},
+    {{"Qwen3-30B-A3B"}, Use::skip, "every block and expert on the GPUs (49/49); host memory holds token_embd only"},
+    {{"Gemma-3-27B"}, Use::skip, "every block on the GPU (63/63); host memory holds token_embd only"},
+};
+
 TEST(MeasuredLogs, ComputeBuffersWithHostWeightsBesideAGpu) {
   REQUIRE_REFERENCE();
   const Catalog cat = compiled_catalog();
   const TypeTable types = cat.type_table();
-  struct Row {
-    const char* model_prefix;
-    const char* offloaded;  // the excerpt's offload line
-    const char* catalog_id;
-    const char* mix;
-    std::int64_t ngl;
-    bool cpu_moe;
-    double gpu_tolerance;  // relative
-  };
-  const Row rows[] = {
-      {"Qwen3-0.6B", "0/29", "qwen3-0.6b", "Q4_K_M", 0, false, 0.002},
-      {"LLaMA v2", "0/41", "llama-2-13b", "Q8_0", 0, false, 0.002},
-      {"Qwen3-235B-A22B", "0/95", "qwen3-235b-a22b", "Q6_K", 0, false, 0.08},
-      {"Qwen3-235B-A22B", "95/95", "qwen3-235b-a22b", "Q6_K", 95, true, 0.10},
-  };
-  int checked = 0;
+  int checked = 0, gaps = 0;
   for (const Excerpt& x : excerpts()) {
-    for (const Row& r : rows) {
-      if (x.model.rfind(r.model_prefix, 0) != 0 || x.text.find(std::string("offloaded ") + r.offloaded) == std::string::npos)
-        continue;
-      SCOPED_TRACE(x.model + " " + r.offloaded);
-      const LlamaCppLog L = parse_runtime_log(x.text, "excerpt.log").llama;
-      const CatalogModel* cm = cat.find_model(r.catalog_id);
-      ASSERT_NE(cm, nullptr);
-      const Workload w = workload_of(x);
-      const MemoryEstimate e = estimate_memory(cm->spec, cat.mix(r.mix).mix, types, w);
-      PlacementRequest req;
-      req.gpus.resize(1);
-      req.gpus[0].label = "CUDA0";
-      req.op_offload = true;
-      req.cpu_moe_layers = r.cpu_moe ? cm->spec.layers : 0;
-      const Placement p = place_layers(cm->spec, e, req, r.ngl);
-      double gpu = 0, host = 0, out = 0;
-      for (const LogBuffer& b : L.buffers) {
-        if (b.what == "compute") (b.device == "CUDA0" ? gpu : host) += b.mib;
-        if (b.what == "output") out += b.mib;
-      }
-      const double MiB = 1024.0 * 1024.0;
-      EXPECT_NEAR(double(p.gpus[0].compute.value()) / MiB, gpu, gpu * r.gpu_tolerance);
-      if (!r.cpu_moe) {  // the CUDA_Host buffer; the 235B excerpt also has a CPU one (see above)
-        double cuda_host = 0;
-        for (const LogBuffer& b : L.buffers)
-          if (b.what == "compute" && b.device == "CUDA_Host") cuda_host += b.mib;
-        EXPECT_NEAR(double(p.host.compute.value()) / MiB, cuda_host, std::max(0.02, cuda_host * 0.02));
-      }
-      if (out > 0) {
-        EXPECT_NEAR(double(p.host.output_buffer.value()) / MiB, out, 0.005);
-      }
-      ++checked;
+    SCOPED_TRACE(x.model + " " + x.quant);
+    const ComputeRow* r = row_for(kComputeRows, x);
+    ASSERT_NE(r, nullptr) << "unclassified excerpt: add it to kComputeRows (checked, skipped or a known gap, with the reason)";
+    if (r->use == Use::skip) continue;
+    const LlamaCppLog L = parse_runtime_log(x.text, "excerpt.log").llama;
+    const CatalogModel* cm = cat.find_model(r->catalog_id);
+    ASSERT_NE(cm, nullptr);
+    const Workload w = workload_of(x);
+    const MemoryEstimate e = estimate_memory(cm->spec, cat.mix(r->mix).mix, types, w);
+    PlacementRequest req;
+    req.gpus.resize(1);
+    req.gpus[0].label = "CUDA0";
+    req.op_offload = true;
+    req.cpu_moe_layers = r->cpu_moe ? cm->spec.layers : 0;
+    const Placement p = place_layers(cm->spec, e, req, r->ngl);
+    double gpu = 0, out = 0;
+    for (const LogBuffer& b : L.buffers) {
+      if (b.what == "compute" && b.device == "CUDA0") gpu += b.mib;
+      if (b.what == "output") out += b.mib;
     }
+    const double MiB = 1024.0 * 1024.0;
+    if (out > 0) {
+      EXPECT_NEAR(double(p.host.output_buffer.value()) / MiB, out, 0.005);
+    }
+    if (r->use == Use::gap) {
+      std::printf("%-34.34s GPU compute %8.2f MiB, logged %8.2f: %s\n", x.model.c_str(),
+                  double(p.gpus[0].compute.value()) / MiB, gpu, r->why);
+      ++gaps;
+      continue;
+    }
+    EXPECT_NEAR(double(p.gpus[0].compute.value()) / MiB, gpu, gpu * r->gpu_tolerance);
+    if (!r->cpu_moe) {  // the CUDA_Host buffer; the 235B excerpt also has a CPU one (see above)
+      double cuda_host = 0;
+      for (const LogBuffer& b : L.buffers)
+        if (b.what == "compute" && b.device == "CUDA_Host") cuda_host += b.mib;
+      EXPECT_NEAR(double(p.host.compute.value()) / MiB, cuda_host, std::max(0.02, cuda_host * 0.02));
+    }
+    ++checked;
   }
   EXPECT_EQ(checked, 4);
+  EXPECT_EQ(gaps, 1);
 }
 
 }  // namespace

@@ -169,6 +169,10 @@ TEST(RuntimeLog, BufferLineSpellings) {
       {"llm_load_tensors:      CUDA1 buffer size = 22587.26 MiB", "model", "CUDA1", 22587.26},
       {"llama_kv_cache_init: CUDA_Host KV buffer size = 400.00 MiB", "kv", "CUDA_Host", 400.00},
       {"llama_kv_cache_unified: CPU KV buffer size = 1598.00 MiB", "kv", "CPU", 1598.00},
+      // llama.cpp of early 2025 (llama_kv_cache_unified::init), measured_memory.yaml's Qwen3-235B Q8_0 run.
+      {"init:      CUDA0 KV buffer size =  6016.00 MiB", "kv", "CUDA0", 6016.00},
+      // ik_llama.cpp's pinned host copy of token_embd beside the GPU weights.
+      {"llm_load_tensors:  CUDA_Host buffer size =   630.59 MiB", "model", "CUDA_Host", 630.59},
       {"llama_memory_recurrent:        CPU RS buffer size =    50.25 MiB", "rs", "CPU", 50.25},
       {"llama_new_context_with_model: CUDA0 compute buffer size = 672.01 MiB", "compute", "CUDA0", 672.01},
       {"llama_context:      Metal compute buffer size =   258.50 MiB", "compute", "Metal", 258.50},
@@ -197,6 +201,9 @@ TEST(RuntimeLog, KvTypeSpellings) {
       {"llama_kv_cache_unified: kv_size = 16384, type_k = 'q8_0', type_v = 'q8_0', n_layer = 94, can_shift = 1, padding = 256", "q8_0", "q8_0", 16384},
       {"llama_kv_cache: size =  512.00 MiB (  4096 cells,  32 layers,  1/1 seqs), K (f16):  256.00 MiB, V (f16):  256.00 MiB", "f16", "f16", 4096},
       {"llama_new_context_with_model: KV self size = 1248.00 MiB, K (q8_0): 816.00 MiB, V (q4_0): 432.00 MiB", "q8_0", "q4_0", 0},
+      {"init: kv_size = 32768, offload = 1, type_k = 'f16', type_v = 'f16', n_layer = 94, can_shift = 1", "f16", "f16", 32768},
+      // ik_llama.cpp's MLA latent: the K side only, V is no cache of its own ("kv^T: not used").
+      {"llama_new_context_with_model: KV self size =  583.31 MiB, c^KV (q8_0):  583.31 MiB, kv^T: not used", "q8_0", "", 0},
   };
   for (const auto& c : cases) {
     const std::string text = std::string(c.line) + "\nllama_kv_cache: CPU KV buffer size = 1.00 MiB\n";
@@ -205,6 +212,47 @@ TEST(RuntimeLog, KvTypeSpellings) {
     EXPECT_EQ(L.type_v.value, c.v) << c.line;
     EXPECT_EQ(L.kv_cells.value, c.cells) << c.line;
   }
+}
+
+TEST(RuntimeLog, KvLinesOfEarly2025Builds) {
+  // llama.cpp as pasted in ik_llama.cpp discussion 357 (measured_memory.yaml, Qwen3-235B-A22B Q8_0): the
+  // KV cache prints from llama_kv_cache_unified::init, the total from llama_context. A llama-server slot
+  // line with the same prefix adds nothing.
+  const LlamaCppLog L = parse_runtime_log(
+      "llama_context: n_ctx         = 32768\n"
+      "init: kv_size = 32768, offload = 1, type_k = 'f16', type_v = 'f16', n_layer = 94, can_shift = 1\n"
+      "init:      CUDA0 KV buffer size =  6016.00 MiB\n"
+      "llama_context: KV self size  = 6016.00 MiB, K (f16): 3008.00 MiB, V (f16): 3008.00 MiB\n"
+      "srv          init: initializing slots, n_slots = 1\n", "x.log").llama;
+  EXPECT_EQ(L.n_ctx.value, 32768);
+  EXPECT_EQ(L.kv_cells.value, 32768);
+  EXPECT_EQ(L.kv_layers.value, 94);
+  EXPECT_EQ(L.kv_cells.line, 2);
+  EXPECT_EQ(L.type_k.value, "f16");
+  EXPECT_EQ(L.type_v.value, "f16");
+  ASSERT_EQ(L.buffers.size(), 1u);
+  EXPECT_EQ(L.buffers[0].what, "kv");
+  EXPECT_DOUBLE_EQ(L.buffers[0].mib, 6016.00);
+  EXPECT_EQ(L.buffers[0].line, 3);
+}
+
+TEST(RuntimeLog, BothCachesOfASlidingWindowModel) {
+  // Mainline llama.cpp build 8164, gpt-oss-20b on Metal (measured_memory.yaml): llama_kv_cache_iswa makes
+  // a full cache of 12 layers x 131072 cells and a window cache of 12 layers x 768 cells; each prints its
+  // buffer and size. Both buffers are KV; cells and layers are the first (full) cache's.
+  const LlamaCppLog L = parse_runtime_log(
+      "llama_kv_cache_iswa: creating non-SWA KV cache, size = 131072 cells\n"
+      "llama_kv_cache:       MTL0 KV buffer size =  3072.00 MiB\n"
+      "llama_kv_cache: size = 3072.00 MiB (131072 cells,  12 layers,  1/1 seqs), K (f16): 1536.00 MiB, V (f16): 1536.00 MiB\n"
+      "llama_kv_cache_iswa: creating     SWA KV cache, size = 768 cells\n"
+      "llama_kv_cache:       MTL0 KV buffer size =    18.00 MiB\n"
+      "llama_kv_cache: size =   18.00 MiB (   768 cells,  12 layers,  1/1 seqs), K (f16):    9.00 MiB, V (f16):    9.00 MiB\n",
+      "x.log").llama;
+  EXPECT_DOUBLE_EQ(mib_of(L, "kv", "MTL0"), 3090.00);  // 3072 + 18
+  EXPECT_EQ(L.buffers.size(), 2u);
+  EXPECT_EQ(L.kv_cells.value, 131072);
+  EXPECT_EQ(L.kv_layers.value, 12);
+  EXPECT_EQ(L.type_k.value, "f16");
 }
 
 TEST(RuntimeLog, MixFromFileType) {
