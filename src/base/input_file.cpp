@@ -76,10 +76,8 @@ std::size_t InputFile::read_at(std::uint64_t offset, void* out, std::size_t n) c
 
 std::string InputFile::read_all(std::uint64_t max_bytes) const {
   const std::string name = what_.empty() ? std::string("the file") : what_;
-  auto too_big = [&](const std::string& size) {
-    throw InputError(path_ + ": " + name + " is " + size + ", more than the " + limit_str(max_bytes) + " limit");
-  };
-  if (size_ > max_bytes) too_big(std::to_string(size_) + " bytes");
+  const std::string limit = "the " + limit_str(max_bytes) + " limit";
+  if (size_ > max_bytes) throw InputError(path_ + ": " + name + " is " + std::to_string(size_) + " bytes, more than " + limit);
   // Regular files are read in one step (size + 1 bytes: the short read is the end). /proc files
   // report size 0 and are read in growing steps; a file that grows stops at max_bytes + 1.
   std::string text;
@@ -95,7 +93,7 @@ std::string InputFile::read_all(std::uint64_t max_bytes) const {
     have += got;
     if (got < want) break;  // the end of the file
   }
-  if (have > max_bytes) too_big("more than " + std::to_string(max_bytes) + " bytes");
+  if (have > max_bytes) throw InputError(path_ + ": " + name + " is larger than " + limit);
   text.resize(have);
   return text;
 }

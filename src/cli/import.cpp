@@ -28,10 +28,12 @@ int run_import(Context& ctx, const ImportOptions& o) {
   // What import prints must load: the entry goes through the models.yaml loader first, so that a
   // value the config allows and the catalog does not (parameters past its limit ...) is refused
   // here, naming the config, not later by --catalog-dir.
-  {
+  try {
     io::Catalog loaded;
     io::Diagnostics diag;
-    io::load_catalog_text(loaded, "models.yaml", config + " (the imported entry)", yaml, diag);
+    io::load_catalog_text(loaded, "models.yaml", "models.yaml", yaml, diag);
+  } catch (const io::InputError& e) {
+    throw io::InputError(config + ": the entry import would print does not load: " + e.what());
   }
   if (ctx.format() == "json") {
     Json j = json_document("import");

@@ -105,6 +105,8 @@ Json json_document(const std::string& kind) {
   return j;
 }
 
-std::string dump(const Json& j) { return j.dump(2) + "\n"; }
+// Text from files (a GGUF general.name, a tensor name) may be any bytes; llama.cpp loads such files.
+// Invalid UTF-8 is written as U+FFFD instead of failing the whole document.
+std::string dump(const Json& j) { return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n"; }
 
 }  // namespace vramfit::cli

@@ -142,7 +142,7 @@ class Obj {
  private:
   std::int64_t to_int(const Json& v, std::string_view key, std::int64_t lo, std::int64_t hi) const {
     const std::string range = "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
-    std::string shown = v.dump();
+    std::string shown = v.dump(-1, ' ', false, Json::error_handler_t::replace);
     if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
     if (v.is_number_integer() || v.is_number_unsigned()) {
       if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))

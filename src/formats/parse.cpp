@@ -32,12 +32,12 @@ NumberAndUnit split(const std::string& text) {
 
 
 [[noreturn]] void bad(const std::string& what, const std::string& text, const std::string& expected) {
-  throw InputError("invalid " + what + " '" + text + "': expected " + expected);
+  throw InputError("invalid " + what + " " + quote_cut(text) + ": expected " + expected);
 }
 
 std::int64_t checked_round(double v, const std::string& what, const std::string& text, double max, bool allow_zero = false) {
   if (v < 0 || (v == 0 && !allow_zero)) bad(what, text, "a positive value");
-  if (v > max) throw InputError(what + " '" + text + "' is absurdly large");
+  if (v > max) throw InputError(what + " " + quote_cut(text) + " is absurdly large");
   const auto r = static_cast<std::int64_t>(std::llround(v));
   if (r == 0 && !allow_zero) bad(what, text, "at least one byte");
   return r;
@@ -81,7 +81,7 @@ BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what)
   for (const auto& [u, mult] : units)
     if (n.unit == u) {
       if (n.value <= 0) bad(what, text, "a positive bandwidth");
-      if (n.value * mult > 1e15) throw InputError(what + " '" + text + "' is absurdly large");
+      if (n.value * mult > 1e15) throw InputError(what + " " + quote_cut(text) + " is absurdly large");
       return BytesPerSecond(n.value * mult);
     }
   bad(what, text, expected);
@@ -97,7 +97,7 @@ std::int64_t parse_count(const std::string& text, const std::string& what, std::
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || text.empty())
-    throw InputError("invalid " + what + " '" + text + "': expected an integer");
+    throw InputError("invalid " + what + " " + quote_cut(text) + ": expected an integer");
   if (v < lo || v > hi)
     throw InputError(what + " " + text + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <fstream>
+#include <cstdio>
 #include <iostream>
 #include <iterator>
 #include <optional>
 
 #include "base/diagnostics.hpp"
+#include "base/input_file.hpp"
 
 namespace vramfit::io {
 
@@ -83,6 +84,8 @@ std::optional<std::int64_t> int_or_array_max(sv s) {
   return best;
 }
 
+std::optional<double> gib_of(sv value);
+
 // The "KEY = VALUE" after "PREFIX:" of a llama.cpp info line; key trimmed.
 bool key_value(sv rest, sv& key, sv& value) {
   const std::size_t eq = rest.find('=');
@@ -99,8 +102,48 @@ void set(Fact<T>& f, T v, int line) {
   f.line = line;
 }
 
-void set_int(Fact<std::int64_t>& f, sv value, int line) {
-  if (const auto v = int_or_array_max(value)) set(f, *v, line);
+// The range every figure of a log is held to (docs/hardening.md "Limits"): a figure outside it is no
+// misreading to skip but a wrong log (a negative buffer, "1e17 MiB", n_ubatch = 0), refused at its
+// line; parse_runtime_log names the log. The bounds are the model limits of vramfit/model.hpp, the
+// command line's own (--ubatch, --parallel) and 1 PiB for memory.
+constexpr std::int64_t kDim = std::int64_t{1} << 24;
+constexpr std::int64_t kCount = std::int64_t{1} << 16;
+constexpr std::int64_t kTokens = std::int64_t{1} << 31;
+constexpr double kMaxMiB = double(std::int64_t{1} << 30);
+constexpr double kMaxGiB = double(std::int64_t{1} << 20);
+
+struct OutOfRange {
+  int line;
+  std::string message;
+};
+
+std::string num_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+template <class T>
+void check_range(T v, T lo, T hi, sv what, int line) {
+  if (!(v >= lo && v <= hi))
+    throw OutOfRange{line, std::string(what) + " = " + num_str(double(v)) + " is out of range [" + num_str(double(lo)) + ", " +
+                               num_str(double(hi)) + "]"};
+}
+
+// The first occurrence of a figure, range-checked (a second model or context is ignored unchecked).
+template <class T>
+void set_in(Fact<T>& f, T v, int line, T lo, T hi, sv what) {
+  if (f.known()) return;
+  check_range(v, lo, hi, what, line);
+  set(f, v, line);
+}
+
+void set_int(Fact<std::int64_t>& f, sv value, int line, std::int64_t lo, std::int64_t hi, sv what) {
+  if (const auto v = int_or_array_max(value)) set_in(f, *v, line, lo, hi, what);
+}
+
+void set_gib(Fact<double>& f, sv value, int line, sv what, double lo = 0) {
+  if (const auto g = gib_of(value)) set_in(f, *g, line, lo, kMaxGiB, what);
 }
 
 // The prefixes of llama.cpp's load and context messages, old and new spellings.
@@ -192,8 +235,8 @@ class LlamaParser {
         sv r = rest.substr(p + 10);
         const std::size_t slash = r.find('/');
         if (slash != sv::npos) {
-          if (const auto a = int_at(r.substr(0, slash))) set(L.offloaded, *a, n);
-          if (const auto b = int_at(r.substr(slash + 1))) set(L.offloadable, *b, n);
+          if (const auto a = int_at(r.substr(0, slash))) set_in(L.offloaded, *a, n, std::int64_t{0}, kCount + 1, "offloaded layers");
+          if (const auto b = int_at(r.substr(slash + 1))) set_in(L.offloadable, *b, n, std::int64_t{0}, kCount + 1, "offloadable layers");
         }
       }
       return;
@@ -217,7 +260,8 @@ class LlamaParser {
   void buffer(sv func, Part part, sv rest, int n) {
     const std::size_t at = rest.find("buffer size =");
     const auto mib = number_at(rest.substr(at + 13));
-    if (!mib || *mib < 0) return;
+    if (!mib) return;
+    check_range(*mib, 0.0, kMaxMiB, "buffer size (MiB)", n);
     // Words before "buffer size": "<dev> <what>" or, in old llm_load_tensors lines, "<dev>".
     std::vector<sv> words;
     sv head = trim(rest.substr(0, at));
@@ -256,23 +300,23 @@ class LlamaParser {
     else if (key == "general.name") set(L.name, std::string(value), n);
     else if (key == "file type" || key == "model ftype") set(L.file_type, std::string(value), n);
     else if (key == "model type") set(L.model_type, std::string(value), n);
-    else if (key == "n_layer") set_int(L.n_layer, value, n);
-    else if (key == "n_embd") set_int(L.n_embd, value, n);
-    else if (key == "n_head") set_int(L.n_head, value, n);
-    else if (key == "n_head_kv") set_int(L.n_head_kv, value, n);
-    else if (key == "n_vocab") set_int(L.n_vocab, value, n);
-    else if (key == "n_ff") set_int(L.n_ff, value, n);
-    else if (key == "n_expert") set_int(L.n_expert, value, n);
-    else if (key == "n_expert_used") set_int(L.n_expert_used, value, n);
-    else if (key == "n_ctx_train") set_int(L.n_ctx_train, value, n);
+    else if (key == "n_layer") set_int(L.n_layer, value, n, 0, kCount, key);
+    else if (key == "n_embd") set_int(L.n_embd, value, n, 0, kDim, key);
+    else if (key == "n_head") set_int(L.n_head, value, n, 0, kCount, key);
+    else if (key == "n_head_kv") set_int(L.n_head_kv, value, n, 0, kCount, key);
+    else if (key == "n_vocab") set_int(L.n_vocab, value, n, 0, kDim, key);
+    else if (key == "n_ff") set_int(L.n_ff, value, n, 0, kDim, key);
+    else if (key == "n_expert") set_int(L.n_expert, value, n, 0, kCount, key);
+    else if (key == "n_expert_used") set_int(L.n_expert_used, value, n, 0, kCount, key);
+    else if (key == "n_ctx_train") set_int(L.n_ctx_train, value, n, 0, kTokens, key);
     else if (key == "file size" || key == "model size") {
-      if (const auto g = gib_of(value)) set(L.file_size_gib, *g, n);
+      set_gib(L.file_size_gib, value, n, "file size (GiB)");
     } else if (key == "model params") {
       std::size_t used = 0;
       if (const auto v = number_at(value, &used)) {
         const sv unit = trim(value.substr(used));
         const double scale = unit.rfind("T", 0) == 0 ? 1e3 : unit.rfind("M", 0) == 0 ? 1e-3 : unit.rfind("K", 0) == 0 ? 1e-6 : 1.0;
-        set(L.params_b, *v * scale, n);
+        set_in(L.params_b, *v * scale, n, 0.0, 1e6, "model params (billions)");
       }
     }
   }
@@ -301,11 +345,11 @@ class LlamaParser {
     if (!key_value(rest, key, value)) return;
     if (key == "n_ctx") {
       if (context_buffers_ && L.n_ctx.known()) return stop(n, "a second context is created");
-      set_int(L.n_ctx, value, n);
-    } else if (key == "n_ctx_seq" || key == "n_ctx_per_seq") set_int(L.n_ctx_seq, value, n);
-    else if (key == "n_seq_max") set_int(L.n_seq_max, value, n);
-    else if (key == "n_batch") set_int(L.n_batch, value, n);
-    else if (key == "n_ubatch") set_int(L.n_ubatch, value, n);
+      set_int(L.n_ctx, value, n, 1, kTokens, key);
+    } else if (key == "n_ctx_seq" || key == "n_ctx_per_seq") set_int(L.n_ctx_seq, value, n, 1, kTokens, key);
+    else if (key == "n_seq_max") set_int(L.n_seq_max, value, n, 1, kCount, key);
+    else if (key == "n_batch") set_int(L.n_batch, value, n, 1, kTokens, key);
+    else if (key == "n_ubatch") set_int(L.n_ubatch, value, n, 1, std::int64_t{1} << 20, key);
     else if (key == "flash_attn") set(L.flash_attn, std::string(value.substr(0, 16)), n);
   }
 
@@ -325,18 +369,18 @@ class LlamaParser {
     kv_types(rest, n);
     // "kv_size = 16384, type_k = ..., n_layer = 94" (older) or "size = 512.00 MiB ( 4096 cells,  32 layers, ...".
     if (const std::size_t p = rest.find("kv_size ="); p != sv::npos) {
-      if (const auto c = int_at(rest.substr(p + 9))) set(L.kv_cells, *c, n);
+      if (const auto c = int_at(rest.substr(p + 9))) set_in(L.kv_cells, *c, n, std::int64_t{0}, kTokens, "kv_size");
     }
     if (const std::size_t p = rest.find("n_layer ="); p != sv::npos) {
-      if (const auto c = int_at(rest.substr(p + 9))) set(L.kv_layers, *c, n);
+      if (const auto c = int_at(rest.substr(p + 9))) set_in(L.kv_layers, *c, n, std::int64_t{0}, kCount, "n_layer");
     }
     if (const std::size_t p = rest.find(" cells"); p != sv::npos && rest.find('(') != sv::npos && rest.find('(') < p) {
       const std::size_t open = rest.rfind('(', p);
-      if (const auto c = int_at(rest.substr(open + 1, p - open - 1))) set(L.kv_cells, *c, n);
+      if (const auto c = int_at(rest.substr(open + 1, p - open - 1))) set_in(L.kv_cells, *c, n, std::int64_t{0}, kTokens, "KV cells");
       const std::size_t lay = rest.find(" layers", p);
       const std::size_t comma = rest.find(',', p);
       if (lay != sv::npos && comma != sv::npos && comma < lay)
-        if (const auto c = int_at(rest.substr(comma + 1, lay - comma - 1))) set(L.kv_layers, *c, n);
+        if (const auto c = int_at(rest.substr(comma + 1, lay - comma - 1))) set_in(L.kv_layers, *c, n, std::int64_t{0}, kCount, "KV layers");
     }
   }
 
@@ -377,6 +421,9 @@ class LlamaParser {
         if (!nums.empty()) nums.remove_prefix(1);
         continue;
       }
+      // MiB figures; only "unaccounted" (the last of seven) may be negative.
+      const bool unaccounted = v.size() == 6;
+      check_range(*x, unaccounted ? -kMaxMiB : 0.0, kMaxMiB, "memory breakdown (MiB)", n);
       v.push_back(static_cast<std::int64_t>(*x));
       nums.remove_prefix(used);
     }
@@ -404,15 +451,15 @@ void vllm_pairs(sv s, VllmLog& V, int n) {
     else if (key == "dtype") set(V.dtype, std::string(value.rfind("torch.", 0) == 0 ? value.substr(6) : value), n);
     else if (key == "kv_cache_dtype") set(V.kv_cache_dtype, std::string(value), n);
     else if (key == "quantization") set(V.quantization, std::string(value), n);
-    else if (key == "max_seq_len" || key == "max_model_len") set_int(V.max_model_len, value, n);
-    else if (key == "tensor_parallel_size") set_int(V.tensor_parallel, value, n);
-    else if (key == "pipeline_parallel_size") set_int(V.pipeline_parallel, value, n);
-    else if (key == "block_size") set_int(V.block_size, value, n);
-    else if (key == "max_num_seqs") set_int(V.max_num_seqs, value, n);
-    else if (key == "max_num_batched_tokens") set_int(V.max_num_batched_tokens, value, n);
+    else if (key == "max_seq_len" || key == "max_model_len") set_int(V.max_model_len, value, n, 1, kTokens, key);
+    else if (key == "tensor_parallel_size") set_int(V.tensor_parallel, value, n, 1, 1024, key);
+    else if (key == "pipeline_parallel_size") set_int(V.pipeline_parallel, value, n, 1, 1024, key);
+    else if (key == "block_size") set_int(V.block_size, value, n, 1, std::int64_t{1} << 20, key);
+    else if (key == "max_num_seqs") set_int(V.max_num_seqs, value, n, 1, std::int64_t{1} << 20, key);
+    else if (key == "max_num_batched_tokens") set_int(V.max_num_batched_tokens, value, n, 1, kTokens, key);
     else if (key == "enforce_eager") set(V.enforce_eager, value == "True" || value == "true", n);
     else if (key == "gpu_memory_utilization") {
-      if (const auto v = number_at(value)) set(V.gpu_memory_utilization, *v, n);
+      if (const auto v = number_at(value)) set_in(V.gpu_memory_utilization, *v, n, 0.0, 1.0, key);
     }
   };
   // Split on ", " at depth 0 of brackets and quotes.
@@ -460,46 +507,35 @@ int vllm_line(sv line, VllmLog& V, int n) {
     if (!s.empty() && s.back() == '}') s.remove_suffix(1);
     vllm_pairs(s, V, n);
   }
-  if (auto r = after("Model loading took")) {
-    if (const auto g = gib_of(*r)) set(V.weights_gib, *g, n);
-  }
-  if (auto r = after("model weights take")) {
-    if (const auto g = gib_of(*r)) set(V.weights_gib, *g, n);
-  }
-  if (auto r = after("non_torch_memory takes")) {
-    if (const auto g = gib_of(*r)) set(V.non_torch_gib, *g, n);
-  }
-  if (auto r = after("PyTorch activation peak memory takes")) {
-    if (const auto g = gib_of(*r)) set(V.activation_gib, *g, n);
-  }
-  if (auto r = after("reserved for KV Cache is")) {
-    if (const auto g = gib_of(*r)) set(V.available_kv_gib, *g, n);
-  }
+  if (auto r = after("Model loading took")) set_gib(V.weights_gib, *r, n, "model weights (GiB)");
+  if (auto r = after("model weights take")) set_gib(V.weights_gib, *r, n, "model weights (GiB)");
+  // vLLM's profiler subtracts two readings: the non-torch figure can come out slightly negative.
+  if (auto r = after("non_torch_memory takes")) set_gib(V.non_torch_gib, *r, n, "non_torch_memory (GiB)", -kMaxGiB);
+  if (auto r = after("PyTorch activation peak memory takes")) set_gib(V.activation_gib, *r, n, "activation peak (GiB)");
+  if (auto r = after("reserved for KV Cache is")) set_gib(V.available_kv_gib, *r, n, "KV cache memory (GiB)");
   if (auto r = after("total_gpu_memory (")) {
-    if (const auto g = gib_of(*r)) set(V.total_gpu_gib, *g, n);
+    set_gib(V.total_gpu_gib, *r, n, "total_gpu_memory (GiB)");
     if (const std::size_t u = r->find("gpu_memory_utilization ("); u != sv::npos)
-      if (const auto x = number_at(r->substr(u + 24))) set(V.gpu_memory_utilization, *x, n);
+      if (const auto x = number_at(r->substr(u + 24))) set_in(V.gpu_memory_utilization, *x, n, 0.0, 1.0, "gpu_memory_utilization");
   }
-  if (auto r = after("Available KV cache memory:")) {
-    if (const auto g = gib_of(*r)) set(V.available_kv_gib, *g, n);
-  }
-  if (auto r = after("GPU KV cache size:")) set_int(V.kv_tokens, *r, n);
-  if (auto r = after("# GPU blocks:")) set_int(V.gpu_blocks, *r, n);
-  if (auto r = after("# cuda blocks:")) set_int(V.gpu_blocks, *r, n);
+  if (auto r = after("Available KV cache memory:")) set_gib(V.available_kv_gib, *r, n, "KV cache memory (GiB)");
+  if (auto r = after("GPU KV cache size:")) set_int(V.kv_tokens, *r, n, 0, std::int64_t{1} << 40, "GPU KV cache size (tokens)");
+  if (auto r = after("# GPU blocks:")) set_int(V.gpu_blocks, *r, n, 0, kTokens, "GPU blocks");
+  if (auto r = after("# cuda blocks:")) set_int(V.gpu_blocks, *r, n, 0, kTokens, "cuda blocks");
   if (auto r = after("Maximum concurrency for")) {
     std::size_t used = 0;
     if (const auto t = number_at(*r, &used)) {
+      check_range(*t, 0.0, double(kTokens), "maximum concurrency tokens", n);
       set(V.concurrency_tokens, static_cast<std::int64_t>(*t), n);
       if (const std::size_t c = r->find(':', used); c != sv::npos)
-        if (const auto x = number_at(r->substr(c + 1))) set(V.max_concurrency, *x, n);
+        if (const auto x = number_at(r->substr(c + 1))) set_in(V.max_concurrency, *x, n, 0.0, 1e9, "maximum concurrency");
     }
   }
   if (const std::size_t p = line.find("Graph capturing finished"); p != sv::npos) {
     ++hit;
-    if (const std::size_t t = line.find("took", p); t != sv::npos)
-      if (const auto g = gib_of(line.substr(t + 4))) set(V.cuda_graph_gib, *g, n);
+    if (const std::size_t t = line.find("took", p); t != sv::npos) set_gib(V.cuda_graph_gib, line.substr(t + 4), n, "CUDA graph memory (GiB)");
   }
-  if (auto r = after("Using max model len")) set_int(V.max_model_len, *r, n);
+  if (auto r = after("Using max model len")) set_int(V.max_model_len, *r, n, 1, kTokens, "max model len");
   return hit;
 }
 
@@ -555,6 +591,7 @@ std::optional<OllamaPsRow> ps_row(sv raw, const PsColumns& c, int n) {
   r.size_text = std::string(size.substr(0, 32));
   const auto bytes = ps_size(size);
   if (!bytes) return std::nullopt;
+  check_range(*bytes, 0.0, 1e15, "SIZE (bytes)", n);
   r.size_bytes = *bytes;
   const std::size_t proc_end = c.context != sv::npos ? c.context : c.until;
   const sv proc = field(c.processor, proc_end);
@@ -570,7 +607,10 @@ std::optional<OllamaPsRow> ps_row(sv raw, const PsColumns& c, int n) {
     r.gpu_percent = contains(proc, "GPU") ? static_cast<int>(*pct) : 100 - static_cast<int>(*pct);
   }
   if (c.context != sv::npos)
-    if (const auto ctx = int_at(field(c.context, c.until))) r.context = std::max<std::int64_t>(*ctx, 0);
+    if (const auto ctx = int_at(field(c.context, c.until))) {
+      check_range(*ctx, std::int64_t{0}, kTokens, "CONTEXT", n);
+      r.context = *ctx;
+    }
   return r;
 }
 
@@ -585,7 +625,9 @@ bool has_memory_figures(const RuntimeLog& log) {
 
 }  // namespace
 
-RuntimeLog parse_runtime_log(std::string_view text, const std::string& name) {
+namespace {
+
+RuntimeLog parse_log(std::string_view text, const std::string& name) {
   RuntimeLog log;
   log.name = name;
   if (text.size() > kMaxLogBytes) {
@@ -643,25 +685,34 @@ RuntimeLog parse_runtime_log(std::string_view text, const std::string& name) {
   return log;
 }
 
+}  // namespace
+
+RuntimeLog parse_runtime_log(std::string_view text, const std::string& name) {
+  try {
+    return parse_log(text, name);
+  } catch (const OutOfRange& e) {
+    throw InputError(name + ":" + std::to_string(e.line) + ": " + e.message);
+  }
+}
+
 RuntimeLog read_runtime_log(const std::string& path) {
+  // Logs can be long (a server that ran for days): the start-up facts sit in the first 64 MiB, and
+  // only those are read. A file is checked like every input (a FIFO would block for ever).
   std::string text;
   bool more = false;
-  auto slurp = [&](std::istream& in) {
+  if (path == "-") {
     // In 1 MiB steps: a small log costs a small buffer.
     std::string chunk(std::size_t{1} << 20, '\0');
-    while (text.size() < kMaxLogBytes && in) {
-      in.read(chunk.data(), static_cast<std::streamsize>(std::min(chunk.size(), kMaxLogBytes - text.size())));
-      text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    while (text.size() < kMaxLogBytes && std::cin) {
+      std::cin.read(chunk.data(), static_cast<std::streamsize>(std::min(chunk.size(), kMaxLogBytes - text.size())));
+      text.append(chunk.data(), static_cast<std::size_t>(std::cin.gcount()));
     }
-    more = text.size() >= kMaxLogBytes && in.peek() != std::char_traits<char>::eof();
-  };
-  if (path == "-") {
-    slurp(std::cin);
+    more = text.size() >= kMaxLogBytes && std::cin.peek() != std::char_traits<char>::eof();
   } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path + ": cannot open the log (no such file, or not readable)");
-    slurp(in);
-    if (in.bad()) throw InputError(path + ": read error");
+    const InputFile in(path, "the log");
+    text.resize(static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), kMaxLogBytes)));
+    text.resize(in.read_at(0, text.data(), text.size()));
+    more = in.size() > kMaxLogBytes;
   }
   RuntimeLog log = parse_runtime_log(text, path == "-" ? std::string("<stdin>") : path);
   if (more) log.notes.push_back("only the first 64 MiB of the log were read");

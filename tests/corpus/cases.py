@@ -35,6 +35,13 @@ cases = [
     ("gguf_alignment_zero", "show {f}", "gguf/alignment_zero.gguf", "general.alignment 0 is not a power of two"),
     ("gguf_alignment_odd", "show {f}", "gguf/alignment_odd.gguf", "general.alignment 48 is not a power of two"),
     ("gguf_truncated_tensor_infos", "show {f}", "gguf/truncated_tensor_infos.gguf", "truncated in tensor info 9"),
+    # Issue 16: keys range-checked before any product, tensor data order, an incomplete tensor list.
+    ("gguf_ssm_inner_huge", "estimate {f}", "gguf/ssm_inner_huge.gguf", "'mamba.ssm.inner_size' = 1099511627776 is out of range [1, 16777216]"),
+    ("gguf_mla_rank_huge", "estimate {f}", "gguf/mla_rank_huge.gguf", "'deepseek2.attention.kv_lora_rank' = 4611686018427387904 is out of range [1, 16777216]"),
+    ("gguf_sliding_window_huge", "estimate {f}", "gguf/sliding_window_huge.gguf", "'gemma2.attention.sliding_window' = 9223372036854775807 is out of range [0, 2147483648]"),
+    ("gguf_tensor_overlap", "show {f}", "gguf/tensor_overlap.gguf", "tensor 'blk.0.attn_norm.weight' at data offset 0 overlaps tensor 'token_embd.weight' (offsets 0 to 1024)"),
+    ("gguf_tensor_out_of_order", "show {f}", "gguf/tensor_out_of_order.gguf", "tensor 'blk.0.attn_norm.weight' at data offset 0 comes before tensor 'token_embd.weight' (offsets 1024 to 2048)"),
+    ("gguf_tensor_list_short", "fit {f} -d rtx-4090", "gguf/tensor_list_short.gguf", "the tensor list is incomplete: block 1 of 2 has no attention or recurrent tensors (12 tensors in all)"),
     # safetensors headers of a model directory (safetensors.cpp)
     ("st_short_file", "estimate {f}", "safetensors/short_file", "safetensors/short_file/model.safetensors: truncated: 3 bytes"),
     ("st_header_past_end", "estimate {f}", "safetensors/header_past_end", "header_past_end/model.safetensors: truncated: header length 4096"),
@@ -68,6 +75,14 @@ cases = [
     ("cfg_number_overflow", "estimate {f}", "config/number_overflow.json", "invalid JSON: a number out of range (beyond a 64-bit float)"),
     ("cfg_jamba_offset_default_past_period", "estimate {f}", "config/jamba_offset_default_past_period.json", "attn_layer_offset 4 (the default) is not below attn_layer_period 4"),
     ("cfg_deep_nesting", "estimate {f}", "config/deep_nesting.json", "config/deep_nesting.json: invalid JSON at byte 93: nested deeper than 64 levels"),
+    ("cfg_ssm_width_overflow", "estimate {f}", "config/ssm_width_overflow.json", "linear_value_head_dim: linear_num_value_heads x linear_value_head_dim = 65536 x 16777216 is more than 16777216"),
+    ("cfg_params_past_catalog_limit", "import {f} --id big", "config/params_past_catalog_limit.json", "the entry import would print does not load: models.yaml:"),
+    # runtime logs (runtime_log.cpp): the line of the figure, never an option the user did not give
+    ("log_buffer_negative", "validate {f}", "logs/buffer_negative.log", "logs/buffer_negative.log:5: buffer size (MiB) = -5 is out of range [0, 1073741824]"),
+    ("log_buffer_1e17_mib", "validate {f}", "logs/buffer_1e17_mib.log", "logs/buffer_1e17_mib.log:5: buffer size (MiB) = 1e+17 is out of range [0, 1073741824]"),
+    ("log_ubatch_zero", "validate {f}", "logs/ubatch_zero.log", "logs/ubatch_zero.log:7: n_ubatch = 0 is out of range [1, 1048576]"),
+    ("log_vllm_max_num_seqs_negative", "validate {f}", "logs/vllm_max_num_seqs_negative.log", "logs/vllm_max_num_seqs_negative.log:1: max_num_seqs = -1 is out of range [1, 1048576]"),
+    ("log_ollama_size_huge", "validate {f}", "logs/ollama_size_huge.txt", "logs/ollama_size_huge.txt:2: SIZE (bytes) = 1e+26 is out of range [0, 1e+15]"),
     # YAML catalogs given with --catalog-dir (yaml_reader.cpp, load_*.cpp): FILE:LINE:COLUMN
     ("yaml_syntax_error", "--catalog-dir {f} fit llama-3.1-8b -d rtx-4090", "yaml/syntax_error", "yaml/syntax_error/models.yaml:3:1: malformed YAML"),
     ("yaml_tab_indent", "--catalog-dir {f} list models", "yaml/tab_indent", "yaml/tab_indent/models.yaml:3:2: malformed YAML"),
@@ -89,6 +104,8 @@ cases = [
     ("yaml_device_bandwidth_nan", "--catalog-dir {f} list devices", "yaml/device_bandwidth_nan", "yaml/device_bandwidth_nan/devices.yaml:8:25: 'memory_bandwidth_gbs': expected a number, got '.nan'"),
     ("yaml_quants_not_list", "--catalog-dir {f} list quants", "yaml/quants_not_list", "yaml/quants_not_list/quants.yaml:2:8: 'mixes' must be a list"),
     ("yaml_runtimes_bad", "--catalog-dir {f} list runtimes", "yaml/runtimes_bad", "yaml/runtimes_bad/runtimes.yaml:3:7: 'id': expected a text value"),
+    ("yaml_ids_differ_in_case", "--catalog-dir {f} list devices", "yaml/ids_differ_in_case", "yaml/ids_differ_in_case/devices.yaml:10:3: duplicate id 'TEST-GPU' (first defined at line 3)"),
+    ("yaml_models_yaml_is_a_directory", "--catalog-dir {f} list models", "yaml/models_yaml_is_a_directory", "yaml/models_yaml_is_a_directory/models.yaml: cannot read models.yaml: it is a directory, not a file"),
     # fuzz_yaml_catalog (session 5): a mapping where the platforms list belongs escaped as yaml-cpp's
     # "invalid node" without the file name, in `catalog check` and every command alike.
     ("yaml_runtimes_platforms_map", "--catalog-dir {f} list runtimes", "yaml/runtimes_platforms_map", "yaml/runtimes_platforms_map/runtimes.yaml:4:3: 'platforms' must be a list"),
@@ -96,7 +113,7 @@ cases = [
 
 def full(f, want):
     """The whole message from its start: the path as given, then what follows it."""
-    if f.startswith("yaml/"):
+    if f.startswith("yaml/") or f.startswith("logs/"):  # FILE:LINE: ...
         return P + want
     if f.startswith("safetensors/"):
         name = "model.safetensors.index.json" if "index" in f else "model.safetensors"

@@ -98,6 +98,29 @@ w(G + "alignment_zero.gguf", gguf(kvs=base_kvs()[:2] + [u32("general.alignment",
 w(G + "alignment_odd.gguf", gguf(kvs=base_kvs()[:2] + [u32("general.alignment", 48)] + base_kvs()[3:]))
 w(G + "truncated_tensor_infos.gguf", gguf()[:900])
 
+# Issue 16: integers from the file range-checked by key before any product; tensor data in order and
+# without overlap (ggml's gguf.cpp refuses both); a tensor list short of the architecture's blocks.
+def u64(key, v):
+    return kv(key, 10, struct.pack("<Q", v))
+
+def i64(key, v):
+    return kv(key, 11, struct.pack("<q", v))
+
+MAMBA_TENSORS = [("token_embd.weight", [D, VOCAB], 1), ("blk.0.attn_norm.weight", [D], 0),
+                 ("blk.0.ssm_in.weight", [D, 2 * D], 1), ("blk.0.ssm_conv1d.weight", [4, D], 0),
+                 ("blk.0.ssm_out.weight", [D, D], 1), ("output_norm.weight", [D], 0)]
+MAMBA_KVS = base_kvs("mamba", feed_forward_length=None, **{"attention.head_count": None, "attention.head_count_kv": None})
+w(G + "ssm_inner_huge.gguf", gguf(kvs=MAMBA_KVS + [u32("mamba.ssm.conv_kernel", 4), u64("mamba.ssm.inner_size", 2**40),
+                                              u32("mamba.ssm.state_size", 16)], tensors=MAMBA_TENSORS))
+w(G + "mla_rank_huge.gguf", gguf(kvs=base_kvs("deepseek2") + [u64("deepseek2.attention.kv_lora_rank", 2**62)],
+                                 tensors=base_tensors() + [("blk.0.attn_kv_a_mqa.weight", [D, D], 1)]))
+w(G + "sliding_window_huge.gguf", gguf(kvs=base_kvs("gemma2") + [i64("gemma2.attention.sliding_window", 2**63 - 1)]))
+w(G + "tensor_overlap.gguf", gguf(offsets=[None, 0] + [None] * 10))
+w(G + "tensor_out_of_order.gguf", gguf(offsets=[1024, 0] + [None] * 10))
+w(G + "tensor_list_short.gguf", gguf(kvs=base_kvs(block_count=2)))
+# llama.cpp loads a general.name that is not UTF-8; --json must still be a valid document.
+w(G + "name_not_utf8.gguf", gguf(kvs=base_kvs() + [kv("general.name", 8, s(b"caf\xe9 \xff model"))]))
+
 # ---------------------------------------------------------------- safetensors (beside a valid config.json)
 CONFIG = {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 64,
           "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
@@ -166,7 +189,29 @@ JAMBA = json.load(open(os.path.join("..", "hf", "configs", "jamba-v0.1.json")))
 JAMBA["attn_layer_period"] = 4
 JAMBA.pop("attn_layer_offset", None)
 cfg("jamba_offset_default_past_period", JAMBA)
+# Issue 16: a width made of two keys (value heads x head size) past 2^24 wrapped in the recurrent state.
+NEXT = json.load(open(os.path.join("..", "hf", "configs", "qwen3-next-80b-a3b.json")))
+NEXT["linear_num_value_heads"] = 65536
+NEXT["linear_value_head_dim"] = 16777216
+cfg("ssm_width_overflow", NEXT)
+# Every value in range, but 281 trillion parameters: `import` printed an entry its own loader refused.
+cfg("params_past_catalog_limit", with_(num_hidden_layers=4096, hidden_size=65536, intermediate_size=262144,
+                                       num_attention_heads=512, num_key_value_heads=8, head_dim=128))
 cfg("deep_nesting", "{\"model_type\": \"qwen3\", \"x\": " + "[" * 100 + "]" * 100 + "}")
+
+# ---------------------------------------------------------------- runtime logs (vramfit validate)
+# Issue 16: figures outside their range are refused at their line, blamed on the log (not on an option).
+LLAMA_HEAD = ("print_info: arch             = llama\nprint_info: n_layer          = 32\nprint_info: n_embd           = 4096\n"
+              "load_tensors: offloaded 33/33 layers to GPU\n")
+w("logs/buffer_negative.log", LLAMA_HEAD + "load_tensors:        CUDA0 model buffer size =    -5.00 MiB\n")
+w("logs/buffer_1e17_mib.log", LLAMA_HEAD + "load_tensors:        CUDA0 model buffer size = 1e17 MiB\n")
+w("logs/ubatch_zero.log", LLAMA_HEAD + "load_tensors:        CUDA0 model buffer size =  4403.49 MiB\n"
+  "llama_context: n_ctx         = 4096\nllama_context: n_ubatch      = 0\n")
+w("logs/vllm_max_num_seqs_negative.log", "(APIServer pid=1) INFO 08-21 14:02:14 [utils.py:326] non-default args: "
+  "{'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'max_num_seqs': -1}\n"
+  "(EngineCore_0 pid=2) INFO 08-21 14:02:40 [gpu_worker.py:276] Available KV cache memory: 53.29 GiB\n")
+w("logs/ollama_size_huge.txt", "NAME             ID              SIZE     PROCESSOR          CONTEXT    UNTIL\n"
+  "llama3.1:8b      46e0c10c039e    1e17 GB  100% GPU           4096       4 minutes from now\n")
 
 # ---------------------------------------------------------------- YAML catalogs (--catalog-dir)
 MODEL = """schema_version: 1
@@ -221,4 +266,8 @@ yml("device_bandwidth_nan", "devices.yaml", DEVICE.format(memory=24, bw=".nan"))
 yml("device_bandwidth_negative", "devices.yaml", DEVICE.format(memory=24, bw=-5))
 yml("quants_not_list", "quants.yaml", "schema_version: 1\nmixes: 7\n")
 yml("runtimes_bad", "runtimes.yaml", "schema_version: 1\nruntimes:\n- id: [1, 2]\n")
+# Issue 16: ids that differ only in case (every look-up ignores case); a directory named models.yaml.
+yml("ids_differ_in_case", "devices.yaml", DEVICE.format(memory=24, bw=1000) + DEVICE.format(memory=48, bw=2000)
+    .replace("schema_version: 1\ndevices:\n", "").replace("id: test-gpu", "id: TEST-GPU"))
+yml("models_yaml_is_a_directory", "models.yaml/README", "models.yaml is a directory here, not a file\n")
 yml("runtimes_platforms_map", "runtimes.yaml", "schema_version: 1\nruntimes: []\nplatforms:\n  wired_limit:\n  - {fraction: 0.75}\n")
