@@ -1,7 +1,7 @@
 // The command line: the input is an argument list, one argument per line. Every run must keep the
 // exit-code contract (docs/errors.md): 0, 1 or 2; on 2 nothing on stdout and exactly one stderr line
-// starting "vramfit: error: ". Arguments naming paths are dropped (the target runs in an empty
-// temporary directory), so that the fuzzer never reads or writes the machine's files.
+// starting "vramfit: error: ", at most 16 KiB long. Arguments naming paths are dropped (the target
+// runs in an empty temporary directory), so that the fuzzer never reads or writes the machine's files.
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string o = out.str(), e = err.str();
   bool ok = rc == 0 || rc == 1 || rc == 2;
   if (rc == 2)
-    ok = ok && o.empty() && e.rfind("vramfit: error: ", 0) == 0 && e.find('\n') == e.size() - 1;
+    // One line, and a bounded one: quoted inputs are cut (a 1 MiB argument makes no 1 MiB message).
+    ok = ok && o.empty() && e.rfind("vramfit: error: ", 0) == 0 && e.find('\n') == e.size() - 1 && e.size() <= 16384;
   else
     ok = ok && e.empty();
   if (!ok) {

@@ -37,12 +37,19 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
 corpus=${CORPUS_DIR:-$root/fuzz-corpus}
 logs=${LOG_DIR:-$root/fuzz-logs}
 mkdir -p "$logs"
+DICTS=$logs
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$corpus/$t"
+  # Inputs up to 1 MiB where size is what breaks (issue 16: a 100 KB id crashed the catalog loader);
+  # GGUF seeds are whole files (headers + data); the other readers take small texts.
   max_len=4096
   [ "$t" = gguf ] && max_len=32768
-  [ "$t" = yaml_catalog ] || [ "$t" = hf_config ] && max_len=16384
+  [ "$t" = hf_config ] && max_len=16384
+  [ "$t" = cli ] || [ "$t" = yaml_catalog ] || [ "$t" = runtime_log ] && max_len=1048576
+  # Huge and negative numbers for every target, then the target's own words (fuzz/dict/).
+  cat "$root/fuzz/dict/numbers.dict" > "$DICTS/$t.dict"
+  [ -f "$root/fuzz/dict/$t.dict" ] && cat "$root/fuzz/dict/$t.dict" >> "$DICTS/$t.dict"
   start=$(date +%s)
   total=0
   pieces=0
@@ -55,7 +62,7 @@ for t in "${targets[@]}"; do
       log=$logs/$t.$pieces.log
       limit=(-max_total_time="$piece")
     fi
-    if ! (cd "$logs" && "$build/fuzz/fuzz_$t" -runs=$((runs - total)) "${limit[@]}" -max_len=$max_len \
+    if ! (cd "$logs" && "$build/fuzz/fuzz_$t" -runs=$((runs - total)) "${limit[@]}" -max_len=$max_len -dict="$DICTS/$t.dict" \
           -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$logs/$t-" \
           "$corpus/$t" "$root/tests/fuzz_corpus/$t" >"$log" 2>&1); then
       result=FAILED

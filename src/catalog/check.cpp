@@ -1,4 +1,6 @@
 #include "catalog/check.hpp"
+
+#include "base/input_file.hpp"
 #include "base/suggest.hpp"
 
 #include <algorithm>
@@ -263,8 +265,8 @@ AgainstReport check_against(const Catalog& cat, const std::string& dir, Diagnost
     if (fs::is_directory(p, ec)) {
       name = p.filename().string();
       config = (p / "config.json").string();
-      if (!fs::is_regular_file(config, ec)) continue;
-    } else if (p.extension() == ".json" && fs::is_regular_file(p, ec)) {
+      if (!path_exists(config)) continue;  // a directory without a config; any other config.json is read (and refused if no file)
+    } else if (p.extension() == ".json") {
       name = p.stem().string();
       config = p.string();
     } else {
