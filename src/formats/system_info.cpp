@@ -138,7 +138,9 @@ AppleReading parse_sysctl(const std::string& text, std::vector<std::string>& pro
   int n = 0;
   for (const std::string& line : lines_of(text)) {
     ++n;
-    const auto [k, v] = key_value(line);
+    const std::pair<std::string, std::string> kv = key_value(line);
+    const std::string& k = kv.first;
+    const std::string& v = kv.second;
     auto in_range = [&](std::int64_t x, std::int64_t hi) {
       if (x <= hi) return std::max<std::int64_t>(x, 0);
       problems.push_back("sysctl line " + std::to_string(n) + ": " + k + " " + v + " is out of range (at most " + std::to_string(hi) + ")");
