@@ -203,7 +203,7 @@ void write_svg(Context& ctx, const std::string& path, const std::string& svg, st
 
 int run_chart(Context& ctx, const ChartOptions& o) {
   const int width = static_cast<int>(io::parse_count(o.width, "--width", 20, 400));
-  PlacementOptions p;
+  DeviceRequest p;
   p.devices = o.devices;
   p.reserve = o.reserve;
   p.ram = o.ram;
@@ -262,7 +262,7 @@ int run_chart(Context& ctx, const ChartOptions& o) {
   }
   Question q0 = make_question(ctx, o.model, o.workload, p);
   for (const std::string& spec : p.devices) {
-    PlacementOptions one = p;
+    DeviceRequest one = p;
     one.devices = {spec};
     const ResolvedPlacement rp = resolve_placement(ctx, q0.query, one);
     // N GPUs hold N x usable, less the runtime overhead each extra GPU pays (the curve counts one).

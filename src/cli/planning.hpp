@@ -8,11 +8,17 @@
 #include <vector>
 
 #include "cli/common.hpp"
-#include "cli/planning_data.hpp"
+#include "catalog/planning_data.hpp"
+#include "engine/local.hpp"
 #include "cli/render.hpp"
 #include "cli/speed_report.hpp"
 
 namespace vramfit::cli {
+
+using io::planning_data;
+using io::PlanningData;
+using io::UseCase;
+using io::UseCaseTier;
 
 // A device configuration as `--device` arguments, with what the catalog knows of its cost.
 struct Config {
@@ -40,10 +46,10 @@ struct Evaluation {
 struct Question {
   Query query;
   MemoryEstimate estimate;
-  PlacementOptions placement;  // --reserve, --split, --host ... ; devices are replaced per config
+  DeviceRequest placement;  // --reserve, --split, --host ... ; devices are replaced per config
 };
 
-Question make_question(Context& ctx, const std::string& model, const WorkloadOptions& w, const PlacementOptions& p);
+Question make_question(Context& ctx, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p);
 
 // Places the query on a configuration; a placement error (more GPUs than layers, a tensor-parallel
 // degree the heads do not allow) gives nullopt.
@@ -67,18 +73,5 @@ std::string tps_str(double tps);
 // Peak draw (accelerators + system) when the accelerators' power is known, else 0.
 double config_draw_w(const Config& c, const PowerRules& r);
 
-// --device local: the devices `detect` finds, as placement options (GPUs with their reported memory,
-// memory already in use as --reserve, available RAM as --ram, measured bandwidth). Leaves other
-// --device values as they are. Recorded outputs: VRAMFIT_DETECT_DIR (docs/planning.md).
-PlacementOptions expand_local(Context& ctx, const PlacementOptions& opt, std::vector<std::string>* notes = nullptr);
-bool names_local(const PlacementOptions& opt);
-
-}  // namespace vramfit::cli
-
-namespace vramfit::cli {
-
-// A plain non-negative decimal number for --budget, --min-tps, --kwh-price ... ("1500", "0.15");
-// units or signs are refused with a one-line error naming the option.
-double parse_amount(const std::string& text, const std::string& what, bool allow_zero = false);
 
 }  // namespace vramfit::cli

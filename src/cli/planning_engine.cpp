@@ -10,7 +10,7 @@
 
 namespace vramfit::cli {
 
-Question make_question(Context& ctx, const std::string& model, const WorkloadOptions& w, const PlacementOptions& p) {
+Question make_question(Context& ctx, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p) {
   Question q{resolve_query(ctx, model, w), {}, p};
   q.estimate = estimate(ctx, q.query);
   return q;
@@ -63,7 +63,7 @@ void add_caveats(const Question& q, Evaluation& ev) {
 }  // namespace
 
 std::optional<Evaluation> evaluate(Context& ctx, const Question& q, const Config& c) {
-  PlacementOptions opt = q.placement;
+  DeviceRequest opt = q.placement;
   opt.devices = c.devices;
   Evaluation ev;
   ev.config = c;
@@ -205,16 +205,5 @@ std::string tps_str(double tps) {
 }
 
 double config_draw_w(const Config& c, const PowerRules& r) { return c.tdp_w > 0 ? peak_draw_w(c.tdp_w, r) : 0; }
-
-}  // namespace vramfit::cli
-
-namespace vramfit::cli {
-
-double parse_amount(const std::string& text, const std::string& what, bool allow_zero) {
-  const std::optional<double> v = io::parse_decimal(text, 0, 1e12);
-  if (!v || (!allow_zero && *v == 0))
-    throw io::InputError(fmt::format("{} '{}': expected a {} number", what, text, allow_zero ? "non-negative" : "positive"));
-  return *v;
-}
 
 }  // namespace vramfit::cli

@@ -24,7 +24,7 @@ struct PoolSetup {
   Bytes reserve{0};
 };
 
-PoolSetup pool_setup(Context& ctx, const Query& q, const PlacementOptions& opt) {
+PoolSetup pool_setup(Context& ctx, const Query& q, const DeviceRequest& opt) {
   const io::Catalog& cat = ctx.catalog();
   const std::string& rt = q.runtime->id;
   if (opt.gpu_layers != "auto" || opt.cpu_moe || !opt.n_cpu_moe.empty() || !opt.ram.empty() || !opt.host.empty())
@@ -97,7 +97,7 @@ std::string pool_lines(const PoolMemory& p, const PoolConfig& c, std::int64_t to
 
 }  // namespace
 
-int fit_pool(Context& ctx, const Query& q, const PlacementOptions& opt) {
+int fit_pool(Context& ctx, const Query& q, const DeviceRequest& opt) {
   const PoolSetup s = pool_setup(ctx, q, opt);
   const ModelSpec& m = q.model->spec;
   const Workload& w = q.workload;

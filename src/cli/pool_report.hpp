@@ -6,6 +6,6 @@
 namespace vramfit::cli {
 
 // Prints the budget, capacity and verdict; returns the exit code (0 fits, 1 does not).
-int fit_pool(Context& ctx, const Query& q, const PlacementOptions& opt);
+int fit_pool(Context& ctx, const Query& q, const DeviceRequest& opt);
 
 }  // namespace vramfit::cli

@@ -30,11 +30,11 @@ struct Limits {
 
 Limits read_limits(const RecommendOptions& o) {
   Limits l;
-  if (!o.min_tps.empty()) l.min_tps = parse_amount(o.min_tps, "--min-tps", true);
-  if (!o.budget.empty()) l.budget = parse_amount(o.budget, "--budget");
-  if (!o.max_watts.empty()) l.max_watts = parse_amount(o.max_watts, "--max-watts");
-  if (!o.kwh_price.empty()) l.kwh_price = parse_amount(o.kwh_price, "--kwh-price", true);
-  if (!o.cloud_price.empty()) l.cloud_price = parse_amount(o.cloud_price, "--cloud-price");
+  if (!o.min_tps.empty()) l.min_tps = io::parse_amount(o.min_tps, "--min-tps", true);
+  if (!o.budget.empty()) l.budget = io::parse_amount(o.budget, "--budget");
+  if (!o.max_watts.empty()) l.max_watts = io::parse_amount(o.max_watts, "--max-watts");
+  if (!o.kwh_price.empty()) l.kwh_price = io::parse_amount(o.kwh_price, "--kwh-price", true);
+  if (!o.cloud_price.empty()) l.cloud_price = io::parse_amount(o.cloud_price, "--cloud-price");
   return l;
 }
 
@@ -159,8 +159,8 @@ std::string configs_text(const std::vector<Evaluation>& list, const Limits& l, c
   return out;
 }
 
-PlacementOptions base_placement(const RecommendOptions& o) {
-  PlacementOptions p;
+DeviceRequest base_placement(const RecommendOptions& o) {
+  DeviceRequest p;
   p.reserve = o.reserve;
   p.split = o.split;
   return p;
@@ -321,7 +321,7 @@ int run_use_case(Context& ctx, const RecommendOptions& o) {
     WorkloadOptions w = o.workload;
     w.quant = tier.quant;
     w.context = std::to_string(tier.context);
-    PlacementOptions p = base_placement(o);
+    DeviceRequest p = base_placement(o);
     if (u.extra_gib > 0 && p.reserve.empty()) p.reserve = fmt::format("{:g}GB", u.extra_gib);
     const Question q = make_question(ctx, tier.model, w, p);
     CandidateFilter f;

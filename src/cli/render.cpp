@@ -89,15 +89,6 @@ std::string Table::render(const std::string& format) const {
   return text();
 }
 
-std::string size_str(Bytes b) {
-  // The magnitude as a double: -INT64_MIN does not exist, and negating it recursed for ever.
-  const double v = double(b.value());
-  if (std::abs(v) < double(kGiB)) return fmt::format("{:.1f} MiB", v / double(kMiB));
-  return fmt::format("{:.2f} GiB", v / double(kGiB));
-}
-
-std::string gb_str(Bytes b) { return fmt::format("{:.2f} GB", to_gb(b)); }
-
 Json json_document(const std::string& kind) {
   Json j;
   j["schema_version"] = 1;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/text.hpp"
 #include "vramfit/units.hpp"
 
 namespace vramfit::cli {
@@ -31,10 +32,8 @@ struct Style {
   [[nodiscard]] std::string bold(const std::string& s) const { return on ? "\033[1m" + s + "\033[0m" : s; }
 };
 
-// "4.58 GiB" (binary units, as runtimes print); below 1 GiB "512.0 MiB".
-std::string size_str(Bytes b);
-// "4.91 GB" (decimal, as file listings and vendors print).
-std::string gb_str(Bytes b);
+using engine::gb_str;
+using engine::size_str;
 
 // {"schema_version": 1, "kind": kind}
 Json json_document(const std::string& kind);

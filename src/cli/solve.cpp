@@ -38,7 +38,7 @@ const DeviceSpec& single_gpu(const ResolvedPlacement& rp) {
 
 }  // namespace
 
-Solved solve_question(Context& ctx, const std::string& model, WorkloadOptions& workload, PlacementOptions& placement) {
+Solved solve_question(Context& ctx, const std::string& model, WorkloadRequest& workload, DeviceRequest& placement) {
   Solved s;
   const int asked = int(placement.max_context) + int(placement.max_parallel) + int(placement.min_devices);
   if (asked == 0) return s;

@@ -19,6 +19,6 @@ struct Solved {
 // Answers the question the options ask, if any, and rewrites the options to the answer (the context,
 // the sequences, the device count; the searched bound when there is none) so that `fit` places the
 // model there. Contradictory combinations are InputErrors.
-Solved solve_question(Context& ctx, const std::string& model, WorkloadOptions& workload, PlacementOptions& placement);
+Solved solve_question(Context& ctx, const std::string& model, WorkloadRequest& workload, DeviceRequest& placement);
 
 }  // namespace vramfit::cli

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
+#include "formats/parse.hpp"
 #include "base/suggest.hpp"
 #include "cli/report.hpp"
 
@@ -45,11 +46,11 @@ struct Row {
 int run_what_fits(Context& ctx, const WhatFitsOptions& o) {
   const io::Catalog& cat = ctx.catalog();
   const PlanningData& pd = planning_data();
-  const double min_tps = o.min_tps.empty() ? 0 : parse_amount(o.min_tps, "--min-tps", true);
+  const double min_tps = o.min_tps.empty() ? 0 : io::parse_amount(o.min_tps, "--min-tps", true);
   const std::vector<std::string> ladder = o.quants.empty() ? kDefaultLadder : split_list(o.quants);
   if (ladder.empty()) throw io::InputError("--quants needs at least one quantization");
   for (const std::string& qid : ladder) (void)cat.mix(qid);  // unknown ids: an error before any work
-  PlacementOptions p;
+  DeviceRequest p;
   p.devices = o.devices;
   p.reserve = o.reserve;
   p.ram = o.ram;

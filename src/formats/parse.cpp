@@ -93,6 +93,13 @@ std::optional<double> parse_decimal(const std::string& text, double lo, double h
   return n.value;
 }
 
+double parse_amount(const std::string& text, const std::string& what, bool allow_zero) {
+  const std::optional<double> v = parse_decimal(text, 0, 1e12);
+  if (!v || (!allow_zero && *v == 0))
+    throw InputError(what + " '" + text + "': expected a " + (allow_zero ? "non-negative" : "positive") + " number");
+  return *v;
+}
+
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -24,6 +24,10 @@ BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what)
 // nullopt when the text is no such number (the caller words the message).
 std::optional<double> parse_decimal(const std::string& text, double lo, double hi);
 
+// A plain non-negative decimal number for --budget, --min-tps, --kwh-price ... ("1500", "0.15");
+// units or signs are refused with a one-line error naming the option.
+double parse_amount(const std::string& text, const std::string& what, bool allow_zero = false);
+
 // Positive integer with an upper bound.
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi);
 

@@ -1,4 +1,4 @@
-#include "cli/probe.hpp"
+#include "formats/probe.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -12,14 +12,14 @@
 #include "base/diagnostics.hpp"
 #include "base/input_file.hpp"
 
-namespace vramfit::cli {
+namespace vramfit::io {
 namespace {
 
 // A recorded or /proc file: nullopt when absent (the machine has no such source); anything else by
 // that name must be a regular file of at most 4 MiB (a FIFO in a recording would block for ever).
 std::optional<std::string> read_file(const std::string& path) {
-  if (!io::path_exists(path)) return std::nullopt;
-  return io::read_input_file(path, std::uint64_t{4} << 20, std::filesystem::path(path).filename().string());
+  if (!path_exists(path)) return std::nullopt;
+  return read_input_file(path, std::uint64_t{4} << 20, std::filesystem::path(path).filename().string());
 }
 
 // Runs a fixed command line (no user input reaches it) and returns its stdout, nullopt when it fails.
@@ -86,7 +86,7 @@ class RecordedProbe : public SystemProbe {
  public:
   explicit RecordedProbe(std::string dir) : dir_(std::move(dir)) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir_, ec)) throw io::InputError("detect: recorded outputs directory '" + dir_ + "' does not exist");
+    if (!std::filesystem::is_directory(dir_, ec)) throw InputError("detect: recorded outputs directory '" + dir_ + "' does not exist");
   }
   std::optional<std::string> read(ProbeSource what) override {
     switch (what) {
@@ -103,7 +103,7 @@ class RecordedProbe : public SystemProbe {
     if (!s) return std::nullopt;
     char* end = nullptr;
     const double v = std::strtod(s->c_str(), &end);
-    if (end == s->c_str() || !(v > 0 && v < 1e5)) throw io::InputError(dir_ + "/bandwidth.txt: not a bandwidth in GB/s");
+    if (end == s->c_str() || !(v > 0 && v < 1e5)) throw InputError(dir_ + "/bandwidth.txt: not a bandwidth in GB/s");
     return v;
   }
   [[nodiscard]] std::string describe() const override { return "recorded outputs in " + dir_; }
@@ -122,4 +122,4 @@ std::unique_ptr<SystemProbe> make_probe(const std::string& dir, bool measure_ban
   return std::make_unique<LiveProbe>(measure_bandwidth);
 }
 
-}  // namespace vramfit::cli
+}  // namespace vramfit::io

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace vramfit::cli {
+namespace vramfit::io {
 
 enum class ProbeSource { nvidia_smi, rocm_smi, sysctl, meminfo, cpuinfo };
 
@@ -27,4 +27,4 @@ class SystemProbe {
 // Recorded outputs from `dir` when given (else from VRAMFIT_DETECT_DIR when set), else the live machine.
 std::unique_ptr<SystemProbe> make_probe(const std::string& dir, bool measure_bandwidth = true);
 
-}  // namespace vramfit::cli
+}  // namespace vramfit::io

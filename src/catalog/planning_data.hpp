@@ -10,7 +10,7 @@
 #include "vramfit/compat.hpp"
 #include "vramfit/planning.hpp"
 
-namespace vramfit::cli {
+namespace vramfit::io {
 
 // One workload of a use case: a model (or the use case's), quantization, context and speed.
 struct UseCaseTier {
@@ -48,7 +48,7 @@ struct PlanningData {
 
 // Parsed once per run from the embedded data/planning.yaml.
 const PlanningData& planning_data();
-// From YAML text (tests and `catalog check`-style reading); throws io::InputError on a problem.
+// From YAML text (tests and `catalog check`-style reading); throws InputError on a problem.
 PlanningData parse_planning(const std::string& text, const std::string& file);
 
-}  // namespace vramfit::cli
+}  // namespace vramfit::io

@@ -1,4 +1,4 @@
-#include "cli/planning_data.hpp"
+#include "catalog/planning_data.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -7,14 +7,11 @@
 #include "base/suggest.hpp"
 #include "catalog/yaml_reader.hpp"
 
-namespace vramfit::cli {
-
-using io::Entry;
-using io::InputError;
+namespace vramfit::io {
 
 namespace {
 
-UseCaseTier read_tier(const YAML::Node& node, const std::string& file, io::Diagnostics& diag) {
+UseCaseTier read_tier(const YAML::Node& node, const std::string& file, Diagnostics& diag) {
   Entry e(node, file, diag, {"tier", "model", "quant", "context", "min_tps"});
   UseCaseTier t;
   t.tier = e.str("tier", true);
@@ -28,7 +25,7 @@ UseCaseTier read_tier(const YAML::Node& node, const std::string& file, io::Diagn
   return t;
 }
 
-UseCase read_use_case(const YAML::Node& node, const std::string& file, io::Diagnostics& diag) {
+UseCase read_use_case(const YAML::Node& node, const std::string& file, Diagnostics& diag) {
   Entry e(node, file, diag, {"id", "name", "model", "finetune", "kinds", "laptop", "extra_gib", "notes", "tiers", "source"});
   UseCase u;
   u.id = e.str("id", true);
@@ -67,7 +64,7 @@ const UseCase& PlanningData::use_case(const std::string& id) const {
 }
 
 PlanningData parse_planning(const std::string& text, const std::string& file) {
-  io::Diagnostics diag;  // stops at the first problem
+  Diagnostics diag;  // stops at the first problem
   const YAML::Node root = io::parse_yaml(text, file);
   Entry top(root, file, diag,
             {"schema_version", "power", "quality", "quality_source", "quality_unconfirmed", "speed_source", "use_cases",
@@ -120,7 +117,7 @@ PlanningData parse_planning(const std::string& text, const std::string& file) {
 
 const PlanningData& planning_data() {
   static const std::unique_ptr<PlanningData> data = [] {
-    for (const io::EmbeddedFile& f : io::embedded_catalog())
+    for (const EmbeddedFile& f : embedded_catalog())
       if (f.name == "planning.yaml")
         return std::make_unique<PlanningData>(parse_planning(std::string(f.text), "data/planning.yaml"));
     throw InputError("data/planning.yaml is not embedded in this build");
@@ -128,4 +125,4 @@ const PlanningData& planning_data() {
   return *data;
 }
 
-}  // namespace vramfit::cli
+}  // namespace vramfit::io

@@ -1,0 +1,274 @@
+#include "engine/devices.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/suggest.hpp"
+#include "engine/local.hpp"
+#include "formats/parse.hpp"
+#include "vramfit/parallel.hpp"
+
+namespace vramfit::engine {
+
+using io::InputError;
+
+DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
+  DeviceSpec s;
+  s.text = text;
+  std::string base = text;
+  if (cat.find_device(text) == nullptr) {
+    // ID followed by xN: the last 'x', with only digits after it.
+    const std::size_t x = text.rfind('x');
+    if (x != std::string::npos && x > 0 && x + 1 < text.size() &&
+        text.find_first_not_of("0123456789", x + 1) == std::string::npos) {
+      base = text.substr(0, x);
+      s.count = io::parse_count(text.substr(x + 1), "device count in " + io::quote_cut(text), 1, 1024);
+    }
+  }
+  if (cat.find_device(base) == nullptr) {
+    const auto colon = base.rfind(':');
+    if (colon != std::string::npos) {
+      s.memory_gib = to_gib(io::parse_size(base.substr(colon + 1), "device memory in '" + text + "'"));
+      base = base.substr(0, colon);
+    }
+  }
+  s.device = &cat.device(base);
+  const Device& d = s.device->device;
+  if (s.memory_gib > 0 && !d.memory_options_gib.empty()) {
+    const bool listed = std::any_of(d.memory_options_gib.begin(), d.memory_options_gib.end(),
+                                    [&](double o) { return std::abs(o - s.memory_gib) < 0.01; });
+    if (!listed) {
+      std::string opts;
+      for (double o : d.memory_options_gib) opts += (opts.empty() ? "" : ", ") + fmt::format("{:g}GB", o);
+      throw InputError(fmt::format("{} is not sold with {:g} GB (options: {})", d.id, s.memory_gib, opts));
+    }
+  }
+  return s;
+}
+
+
+namespace {
+
+std::string link_ids(const io::Catalog& cat) {
+  std::string out;
+  for (const LinkProfile& l : cat.links) out += (out.empty() ? "" : ", ") + l.id;
+  return out;
+}
+
+// --split tensor / --tp N: identical GPUs, the link between them, and what each GPU holds.
+void resolve_tensor_parallel(const io::Catalog& cat, const Query& q, const DeviceRequest& opt, ResolvedPlacement& r) {
+  const DeviceSpec* first = nullptr;
+  std::int64_t n = 0;
+  for (const DeviceSpec& s : r.specs) {
+    if (s.device->device.is_cpu()) continue;
+    if (s.device->device.kind == DeviceKind::apple)
+      throw InputError("tensor parallel needs discrete GPUs: an Apple chip is one device");
+    if (first == nullptr) first = &s;
+    else if (s.device != first->device || s.memory_gib != first->memory_gib)
+      throw InputError("tensor parallel needs identical GPUs: got " + first->text + " and " + s.text +
+                       " (the default layer split takes mixed GPUs)");
+    n += s.count;
+  }
+  if (first == nullptr) throw InputError("tensor parallel (--split tensor, --tp) needs GPUs: no GPU among the devices");
+  if (opt.gpu_layers != "auto")
+    throw InputError("--gpu-layers is a layer-split option: tensor parallel keeps every layer on the GPUs");
+  if (opt.cpu_moe || !opt.n_cpu_moe.empty())
+    throw InputError(std::string(opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe") +
+                     " is a llama.cpp layer-split option: it does not combine with tensor parallel");
+  const Device& d = first->device->device;
+  const LinkProfile* lp = nullptr;
+  if (!opt.link.empty()) {
+    for (const LinkProfile& l : cat.links)
+      if (io::to_lower(l.id) == io::to_lower(opt.link)) lp = &l;
+    if (lp == nullptr) {
+      std::vector<std::string> ids;
+      for (const LinkProfile& l : cat.links) ids.push_back(l.id);
+      throw InputError("unknown link '" + opt.link + "'" + io::did_you_mean(opt.link, ids) + " (links: " + link_ids(cat) + ")");
+    }
+  } else {
+    lp = default_link(cat.links, d);
+    if (lp == nullptr)
+      throw InputError(fmt::format("no link known between {} GPUs (PCIe gen {}): pass --link ({})", d.id,
+                                   d.pcie_gen, link_ids(cat)));
+  }
+  r.request.split = Parallelism::tensor;
+  r.request.link = resolve_link(*lp, d);
+  const ModelSpec& m = q.model->spec;
+  const Link& l = r.request.link;
+  std::string kv;
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) > 0) kv = "the MLA latent cache whole (shared by all heads)";
+  else if (m.kv_heads >= n) kv = fmt::format("{} of the {} KV heads", m.kv_heads / n, m.kv_heads);
+  else kv = fmt::format("one of the {} KV heads (replicated: fewer KV heads than GPUs)", m.kv_heads);
+  r.assumptions.push_back(fmt::format(
+      "tensor parallel over {} x {} (vLLM -tp {}): each GPU holds 1/{} of every block, of the token embeddings and of the output head (vocab-parallel), {}, the compute buffer with attention/FFN scratch / {} and the runtime overhead; nothing in host RAM, no offload",
+      n, d.id, n, n, kv, n));
+  const Seconds one = allreduce_time(l, n, Bytes(m.hidden * kActivationBytes));
+  r.assumptions.push_back(fmt::format(
+      "link {}: {:g} GB/s per direction, {:g} us per all-reduce ({}); {} all-reduces per token (after attention and FFN, Megatron-LM) of {} x 2 B: {:.2f} us each, {:.3f} ms per decoded token (reference/methods.md §6.2)",
+      l.name, l.bandwidth.value() / 1e9, l.latency.value() * 1e6, opt.link.empty() ? "detected; --link to change" : "--link", allreduces_per_token(m),
+      m.hidden, one.value() * 1e6, tp_comm_time(m, l, n, 1).value() * 1e3));
+}
+
+}  // namespace
+
+ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRequest& given) {
+  // --device local: the devices `vramfit detect` finds (src/cli/detect.cpp), as ordinary options.
+  std::vector<std::string> local_notes;
+  const DeviceRequest opt = names_local(given) ? expand_local(ctx, given, &local_notes) : given;
+  const io::Catalog& cat = ctx.catalog();
+  ResolvedPlacement r;
+  r.assumptions = local_notes;
+  r.request.embeddings_on_host = q.runtime->embeddings_on_host;
+  const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
+  const DeviceSpec* host_spec = nullptr;
+  for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
+  std::int64_t total_gpus = 0;
+  for (const DeviceSpec& s : r.specs) {
+    if (s.device->device.is_cpu()) {
+      if (host_spec != nullptr) throw InputError("more than one CPU memory preset among the devices");
+      if (s.count != 1) throw InputError("'" + s.text + "': a CPU memory preset cannot be multiplied");
+      host_spec = &s;
+    } else {
+      total_gpus += s.count;
+    }
+  }
+  if (!opt.split.empty() && opt.split != "layer" && opt.split != "tensor")
+    throw InputError("unknown --split '" + opt.split + "'" + io::did_you_mean(opt.split, {"layer", "tensor"}) + " (layer, tensor)");
+  if (!opt.tp.empty()) {
+    if (opt.split == "layer") throw InputError("--tp N is tensor parallel: it does not combine with --split layer");
+    const std::int64_t n = io::parse_count(opt.tp, "--tp", 1, 1024);
+    std::vector<DeviceSpec*> gpu_specs;
+    for (DeviceSpec& s : r.specs)
+      if (!s.device->device.is_cpu()) gpu_specs.push_back(&s);
+    if (gpu_specs.size() == 1 && gpu_specs.front()->count == 1) {
+      // One GPU named without a count: --tp N means N of them, as vLLM -tp N on such a machine.
+      gpu_specs.front()->count = n;
+      total_gpus = n;
+    } else if (total_gpus != n) {
+      throw InputError(fmt::format("--tp {} with {} GPUs: tensor parallel spans every GPU given (name one GPU, e.g. --device {} --tp {})",
+                                   n, total_gpus, gpu_specs.empty() ? std::string("rtx-4090") : gpu_specs.front()->device->device.id, n));
+    }
+  }
+  if (total_gpus > 1024) throw InputError("more than 1024 devices");
+  DeviceSpec host_from_flag;
+  if (!opt.host.empty()) {
+    if (host_spec != nullptr) throw InputError("--host given twice (also as a CPU --device)");
+    host_from_flag = parse_device_spec(cat, opt.host);
+    if (!host_from_flag.device->device.is_cpu())
+      throw InputError("--host '" + opt.host + "' is not a CPU memory preset (see 'vramfit list devices --filter cpu')");
+    host_spec = &host_from_flag;
+  }
+  r.cpu_only = total_gpus == 0;
+  // llama.cpp's op offload (placement.hpp): discrete GPUs with a reserve graph of >= 32 tokens; Metal
+  // shares the host's memory and offloads nothing.
+  r.request.op_offload = q.runtime->kind == RuntimeKind::llamacpp && q.workload.ubatch >= 32;
+
+  bool apple = false;
+  const bool any_apple = std::any_of(r.specs.begin(), r.specs.end(), [](const DeviceSpec& s) { return s.device->device.kind == DeviceKind::apple; });
+  if (any_apple && (r.specs.size() != 1 || r.specs.front().count != 1))
+    throw InputError("an Apple chip is a whole computer: combine it with no other device (got " + std::to_string(total_gpus) + " devices)");
+  if (!any_apple && !opt.wired_limit.empty()) throw InputError("--wired-limit applies only to Apple devices");
+  if (opt.tensor_parallel()) resolve_tensor_parallel(cat, q, opt, r);
+  else if (!opt.link.empty()) throw InputError("--link is the link between tensor-parallel GPUs: add --split tensor or --tp N");
+  if (opt.cpu_moe && !opt.n_cpu_moe.empty()) throw InputError("give --cpu-moe (every block) or --n-cpu-moe N (the first N blocks), not both");
+  if (opt.cpu_moe || !opt.n_cpu_moe.empty()) {
+    if (r.cpu_only)
+      throw InputError(std::string(opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe") + " keeps routed experts in host RAM beside a GPU: with no GPU everything is in RAM already");
+    const std::int64_t layers = q.model->spec.layers;
+    r.request.cpu_moe_layers = opt.cpu_moe ? layers : std::min(io::parse_count(opt.n_cpu_moe, "--n-cpu-moe", 0, 1 << 20), layers);
+    if (q.model->spec.moe.present() && r.request.cpu_moe_layers > 0)
+      r.assumptions.push_back(fmt::format(
+          "routed experts (ffn_*_exps) of blocks 0-{} in host RAM ({}, llama.cpp's tensor override to the CPU buffer); attention, shared experts, router, norms and the KV cache of GPU blocks stay on the GPU; a token reads its active experts from RAM",
+          r.request.cpu_moe_layers - 1, opt.cpu_moe ? "--cpu-moe" : "--n-cpu-moe " + std::to_string(r.request.cpu_moe_layers)));
+  }
+  for (const DeviceSpec& s : r.specs) {
+    const Device& d = s.device->device;
+    if (d.is_cpu()) continue;
+    Bytes capacity = d.capacity(s.memory_gib);
+    const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
+    if (d.kind == DeviceKind::apple) {
+      apple = true;
+      if (!opt.wired_limit.empty()) {
+        const Bytes wl = io::parse_size(opt.wired_limit, "--wired-limit");
+        if (wl > capacity) throw InputError("--wired-limit " + opt.wired_limit + " exceeds the unified memory of " + d.id);
+        capacity = wl;
+        r.assumptions.push_back(fmt::format("{}: GPU wired limit set to {:.2f} GiB (--wired-limit)", d.id, to_gib(wl)));
+      } else {
+        const double f = wired_fraction(cat.wired_limit, mem_gib);
+        capacity = gib(mem_gib * f);
+        r.assumptions.push_back(fmt::format(
+            "{} with {:g} GB unified memory: macOS lets the GPU use {:.0f} % = {:.2f} GiB by default (raise with sudo sysctl iogpu.wired_limit_mb, or --wired-limit)",
+            d.id, mem_gib, f * 100, to_gib(capacity)));
+      }
+    }
+    for (std::int64_t i = 0; i < s.count; ++i) {
+      Target t;
+      t.label = s.count > 1 ? fmt::format("{}#{}", d.id, i) : d.id;
+      t.capacity = capacity;
+      t.reserve = reserve;
+      t.overhead = q.runtime->device_overhead(d.backend());
+      t.bandwidth = d.bandwidth();
+      r.request.gpus.push_back(t);
+    }
+    if (apple) {
+      r.request.op_offload = false;
+      // Unified memory: what the GPU may not wire is left to the CPU side of the same memory.
+      r.request.host.label = "unified (CPU side)";
+      r.request.host.capacity = d.capacity(s.memory_gib) - capacity;
+      r.request.host.bandwidth = d.bandwidth();
+    }
+  }
+  if (!r.cpu_only && reserve.value() > 0)
+    r.assumptions.push_back(fmt::format("{:.2f} GiB per GPU reserved for other processes (--reserve)", to_gib(reserve)));
+
+  Target& host = r.request.host;
+  if (host_spec != nullptr) {
+    const Device& d = host_spec->device->device;
+    host.label = d.id;
+    host.capacity = d.capacity(host_spec->memory_gib);
+    host.bandwidth = d.bandwidth();
+    r.assumptions.push_back(fmt::format("host memory {}: {:.0f} GiB at {:g} GB/s", d.id, to_gib(host.capacity), d.bandwidth_gbs));
+  } else if (!apple) {
+    host.label = "host RAM";
+    // Bandwidth of the most common desktop memory, for the speed of offloaded layers only.
+    if (const io::CatalogDevice* def = cat.find_device("cpu-ddr5-6000-2ch")) {
+      host.bandwidth = def->device.bandwidth();
+      if (!r.cpu_only && !opt.tensor_parallel())
+        r.assumptions.push_back(fmt::format("host memory bandwidth assumed {:g} GB/s (dual-channel DDR5-6000; set --host)", def->device.bandwidth_gbs));
+    }
+  }
+  if (!opt.ram.empty()) {
+    host.capacity = io::parse_size(opt.ram, "--ram");
+    if (host.label.empty() || host.label == "host RAM") host.label = "host RAM";
+  }
+  if (!opt.ram_bandwidth.empty()) {
+    if (apple) throw InputError("--ram-bandwidth does not apply to Apple unified memory (the CPU side shares the chip's bandwidth)");
+    host.bandwidth = io::parse_bandwidth(opt.ram_bandwidth, "--ram-bandwidth");
+    std::erase_if(r.assumptions, [](const std::string& a) { return a.rfind("host memory bandwidth assumed", 0) == 0; });
+    r.assumptions.push_back(fmt::format("host memory bandwidth {:g} GB/s (--ram-bandwidth)", host.bandwidth.value() / 1e9));
+  }
+  if (r.cpu_only) {
+    // A CPU-only host is a preset (--device/--host) or described by hand: --ram SIZE --ram-bandwidth BW.
+    if (host_spec == nullptr && (opt.ram.empty() || opt.ram_bandwidth.empty()))
+      throw InputError("no device given: use --device ID (see 'vramfit list devices'), or --ram SIZE --ram-bandwidth BW for a CPU-only host");
+    host.reserve = reserve;
+    host.overhead = q.runtime->overhead_cpu;
+    r.assumptions.push_back("CPU-only: weights, KV cache and compute buffer all in host RAM");
+  } else if (!host.known() && !opt.tensor_parallel()) {
+    r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
+  }
+  if (opt.gpu_layers != "auto" && !opt.tensor_parallel()) {
+    // Like llama.cpp, a value above the layer count (the usual -ngl 999) means all of them.
+    r.request.gpu_layers = std::min(io::parse_count(opt.gpu_layers, "--gpu-layers", 0, 1 << 20), q.model->spec.layers + 1);
+  }
+  if (!r.cpu_only && !opt.tensor_parallel())
+    r.assumptions.push_back(fmt::format(
+        "llama.cpp layer split: token embeddings in host RAM, the last -ngl blocks on the GPUs in proportion to their free memory, output head on the last GPU; {} MiB runtime overhead per CUDA/ROCm GPU, {} MiB per Metal GPU",
+        to_mib(q.runtime->overhead_cuda), to_mib(q.runtime->overhead_metal)));
+  return r;
+}
+
+
+}  // namespace vramfit::engine

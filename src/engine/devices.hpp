@@ -1,0 +1,53 @@
+// The devices of a question: --device ID[:SIZE][xN] values, host RAM and bandwidth, reserve, layer or
+// tensor split, GPU layers and experts in RAM, as a front end received them (text), resolved into the
+// core's PlacementRequest with the assumptions each choice brings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "engine/query.hpp"
+#include "engine/session.hpp"
+#include "vramfit/placement.hpp"
+
+namespace vramfit::engine {
+
+// A device argument: ID[:SIZE][xN], e.g. rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB.
+struct DeviceSpec {
+  const io::CatalogDevice* device = nullptr;
+  double memory_gib = 0;  // chosen size (Apple/CPU options), 0 = catalog default
+  std::int64_t count = 1;
+  std::string text;
+};
+DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text);
+
+// The devices and memory as given; empty text means "not given".
+struct DeviceRequest {
+  std::vector<std::string> devices;  // ID[:SIZE][xN] values; "local" is the machine `detect` finds
+  std::string reserve;
+  std::string ram;
+  std::string ram_bandwidth;
+  std::string host;
+  std::string gpu_layers = "auto";
+  std::string wired_limit;
+  std::string split;  // layer (default) | tensor
+  std::string tp;     // tensor parallel over N GPUs
+  std::string link;   // the link between tensor-parallel GPUs (runtimes.yaml links)
+  bool cpu_moe = false;
+  std::string n_cpu_moe;
+  // Reverse questions of fit (solve.hpp).
+  bool max_context = false, max_parallel = false, min_devices = false;
+  [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }
+};
+
+struct ResolvedPlacement {
+  PlacementRequest request;
+  std::vector<DeviceSpec> specs;
+  bool cpu_only = false;
+  std::vector<std::string> assumptions;
+};
+ResolvedPlacement resolve_placement(Session& s, const Query& q, const DeviceRequest& opt);
+
+}  // namespace vramfit::engine

@@ -1,0 +1,163 @@
+#include "engine/query.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/suggest.hpp"
+#include "formats/parse.hpp"
+
+namespace vramfit::engine {
+
+using io::InputError;
+
+namespace {
+
+const TensorType& kv_type_of(const io::Catalog& cat, const std::string& id) {
+  if (std::find(cat.kv_types.begin(), cat.kv_types.end(), id) == cat.kv_types.end())
+    throw InputError("unknown KV cache type '" + id + "'" + io::did_you_mean(id, cat.kv_types) +
+                     " (KV types: f16, bf16, f32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, fp8)");
+  for (const io::CatalogType& t : cat.types)
+    if (t.type.id == id) return t.type;
+  throw InputError("KV cache type '" + id + "' is not defined in quants.yaml");
+}
+
+std::string on_off(bool b) { return b ? "on" : "off"; }
+
+}  // namespace
+
+bool names_model_file(const io::Catalog& cat, const std::string& arg) {
+  const std::string lower = io::to_lower(arg);
+  for (const char* ext : {".gguf", ".json", ".safetensors"})
+    if (lower.size() > std::strlen(ext) && lower.compare(lower.size() - std::strlen(ext), std::string::npos, ext) == 0) return true;
+  // An existing path, unless it is a bare catalog id that happens to name a directory here.
+  std::error_code ec;
+  return std::filesystem::exists(arg, ec) && (cat.find_model(arg) == nullptr || arg.find('/') != std::string::npos);
+}
+
+Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadRequest& opt) {
+  const io::Catalog& cat = ctx.catalog();
+  Query q;
+  std::string model_note;
+  q.runtime = &cat.runtime(opt.runtime);
+  // The runtime's usual weight format when -q is not given (vLLM and transformers load bf16 checkpoints).
+  const std::string default_quant = q.runtime->default_quant.empty() ? std::string(kDefaultQuant) : q.runtime->default_quant;
+  if (names_model_file(cat, model_id)) {
+    const Session::LoadedFile& lf = ctx.model_file(model_id, opt.mmproj);
+    q.file = &lf.file;
+    q.model = &lf.file.model;
+    if (!opt.quant.empty()) {
+      q.mix = &cat.mix(opt.quant);
+      model_note = fmt::format("model read from {}; weights re-estimated as if it were stored as {} (-q)", model_id, q.mix->mix.id);
+    } else if (!lf.file.tensors.empty()) {
+      q.mix = &lf.stored;
+      q.file_weights = true;
+      model_note = fmt::format("model read from {}: weights are the bytes of its {} tensors, {}", model_id,
+                               lf.file.tensors.size(), lf.file.stored_as);
+    } else {
+      q.mix = &cat.mix(lf.file.mix_id.empty() ? default_quant : lf.file.mix_id);
+      model_note = fmt::format("model read from {} (no tensor list): weights {} by rule", model_id, q.mix->mix.id);
+    }
+  } else {
+    if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
+    // NAME:TAG is an Ollama reference first (its tag fixes the quantization, e.g. gpt-oss:20b is
+    // MXFP4); a bare name is a catalog id or alias first, then an Ollama name (llama3.1 = latest).
+    const bool tagged = model_id.find(':') != std::string::npos;
+    const std::optional<io::OllamaMatch> ollama =
+        tagged || cat.find_model(model_id) == nullptr ? cat.resolve_ollama(model_id) : std::nullopt;
+    if (ollama) {
+      q.model = &cat.model(ollama->model);
+      const bool tag_names_quant = std::any_of(cat.ollama_quants.begin(), cat.ollama_quants.end(), [&](const io::OllamaQuantTag& t) {
+        const std::string tail = "-" + io::to_lower(t.suffix);
+        const std::string nt = io::to_lower(ollama->name_tag);
+        return nt.size() > tail.size() && nt.compare(nt.size() - tail.size(), std::string::npos, tail) == 0;
+      });
+      if (!opt.quant.empty() && tag_names_quant && !iequals(opt.quant, ollama->mix))
+        throw InputError("ollama " + ollama->name_tag + " is " + ollama->mix + " already: drop -q " + opt.quant +
+                         " or name a tag without a quantization");
+      q.mix = &cat.mix(opt.quant.empty() ? ollama->mix : opt.quant);
+      model_note = opt.quant.empty() ? ollama->explanation
+                                     : ollama->explanation + "; -q " + q.mix->mix.id + " replaces the tag's quantization";
+    } else {
+      q.model = &cat.model(model_id);
+      q.mix = &cat.mix(opt.quant.empty() ? default_quant : opt.quant);
+    }
+  }
+  Workload& w = q.workload;
+  w = default_workload(*q.runtime);
+  const ModelSpec& m = q.model->spec;
+  // Context when -c is not given: the runtime's default (vLLM: the model's maximum), else 4096.
+  const std::int64_t rt_context = q.runtime->default_context;
+  const std::int64_t default_context = rt_context < 0 ? m.max_context : std::min(rt_context > 0 ? rt_context : kDefaultContext, m.max_context);
+  w.context = opt.context.empty() ? default_context : io::parse_tokens(opt.context, "context");
+  w.parallel = opt.parallel.empty() ? 1 : io::parse_count(opt.parallel, "--parallel", 1, 65536);
+  if (!opt.ubatch.empty()) w.ubatch = io::parse_count(opt.ubatch, "--ubatch", 1, 1 << 20);
+  if (w.context > (std::int64_t{1} << 31)) throw InputError("context " + opt.context + " is absurdly large (limit 2^31 tokens)");
+  if (opt.no_flash_attention) w.flash_attention = false;
+  w.include_vision = !opt.text_only;
+  if (!opt.kv_type.empty()) {
+    const auto slash = opt.kv_type.find('/');
+    w.kv_type_k = opt.kv_type.substr(0, slash);
+    w.kv_type_v = slash == std::string::npos ? w.kv_type_k : opt.kv_type.substr(slash + 1);
+  }
+  const TensorType& vt = kv_type_of(cat, w.kv_type_v);
+  kv_type_of(cat, w.kv_type_k);
+  if (vt.quantized && !w.flash_attention)
+    throw InputError("--kv-type " + w.kv_type_v + " for V needs flash attention; drop --no-flash-attn (llama.cpp refuses a quantized V cache without it)");
+  q.assumptions = workload_assumptions(q);
+  if (!model_note.empty()) q.assumptions.insert(q.assumptions.begin(), model_note);
+  if (!q.runtime->notes.empty()) q.assumptions.push_back("runtime " + q.runtime->id + ": " + q.runtime->notes);
+  if (q.file != nullptr)
+    for (const std::string& n : q.file->notes) q.assumptions.push_back(n);
+  return q;
+}
+
+std::vector<std::string> workload_assumptions(const Query& q) {
+  const Workload& w = q.workload;
+  const ModelSpec& m = q.model->spec;
+  std::vector<std::string> a;
+  const RuntimeProfile& rt = *q.runtime;
+  if (rt.kind == RuntimeKind::llamacpp)
+    a.push_back(fmt::format("runtime {}: n_ubatch {}, flash attention {}, KV cache K {} / V {}, cache padded to {} cells",
+                            rt.id, w.ubatch, on_off(w.flash_attention), w.kv_type_k, w.kv_type_v, w.kv_pad));
+  else if (rt.kind == RuntimeKind::direct)
+    a.push_back(fmt::format("runtime {} ({}): KV cache {} growing in steps of {} token{}, token embeddings on the GPU",
+                            rt.id, rt.name, w.kv_type_k, w.kv_pad, w.kv_pad == 1 ? "" : "s"));
+  else
+    a.push_back(fmt::format("runtime {} ({}): KV cache {} in blocks of {} tokens from a memory pool (docs/runtimes.md)",
+                            rt.id, rt.name, w.kv_type_k, rt.pool.block_tokens));
+  if (w.parallel > 1 && rt.kind != RuntimeKind::llamacpp)
+    a.push_back(fmt::format("{} sequences of {} tokens each", w.parallel, w.context));
+  else if (w.parallel > 1)
+    a.push_back(fmt::format("{} sequences of {} tokens each (llama-server -c {} -np {}): {} KV streams", w.parallel,
+                            w.context, w.context * w.parallel, w.parallel, w.parallel));
+  else
+    a.push_back(fmt::format("one sequence of {} tokens", w.context));
+  if (w.context > m.max_context)
+    a.push_back(fmt::format("warning: context {} exceeds the model's maximum {} (quality past it is not guaranteed)",
+                            w.context, m.max_context));
+  if (q.file_weights)
+    ;  // the model note says where the weights come from
+  else if (q.mix->mix.format == "gguf")
+    a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp)", q.mix->mix.id));
+  else
+    a.push_back(fmt::format("weights {}: {}", q.mix->mix.id, q.mix->mix.name));
+  if (q.file_weights && m.vision.present())
+    a.push_back(w.include_vision ? std::string("vision projector from --mmproj included; --text-only leaves it out")
+                                 : std::string("vision projector not loaded (--text-only)"));
+  else if (m.vision.present())
+    a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
+                                 : std::string("vision encoder not loaded (--text-only)"));
+  if (rt.kind == RuntimeKind::llamacpp) {
+    a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
+    a.push_back("host RAM also holds llama.cpp's output buffer (n_vocab x 4 B of logits per sequence) and, where the host runs the output head, one more hidden state for the embedding lookup; under partial offload the first GPU copies in each host weight it multiplies (op offload): its compute buffer adds the output matrix or the largest block tensor (docs/runtimes.md)");
+  } else if (rt.kind == RuntimeKind::direct)
+    a.push_back(rt.prefill_chunk > 0
+                    ? fmt::format("activations: one forward pass over a {}-token prefill chunk per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk)
+                    : std::string("activations: one forward pass over the whole prompt of each sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position"));
+  return a;
+}
+
+}  // namespace vramfit::engine

@@ -1,0 +1,46 @@
+// What every question shares: the catalog (built in, or with --catalog-dir / VRAMFIT_CATALOG_PATH
+// directories), its tensor types, and the model files read so far. One Session per front-end run;
+// answers may keep pointers into it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "formats/model_file.hpp"
+#include "vramfit/quant.hpp"
+
+namespace vramfit::engine {
+
+class Session {
+ public:
+  // The catalog directories, asked for at the first catalog() call (a front end may still be
+  // reading its options when the session is made). None: the built-in catalog alone.
+  using CatalogDirs = std::function<std::vector<std::string>()>;
+  explicit Session(CatalogDirs catalog_dirs = {}) : catalog_dirs_(std::move(catalog_dirs)) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  virtual ~Session() = default;
+
+  [[nodiscard]] const io::Catalog& catalog(io::CatalogParts parts = {});
+  // Built once per run, so estimates may keep pointers into it.
+  [[nodiscard]] const TypeTable& types();
+  // A model file read once per run (GGUF file, or a Hugging Face directory / config.json), with the
+  // mix that describes its stored weights.
+  struct LoadedFile {
+    io::ModelFile file;
+    io::CatalogMix stored;
+  };
+  [[nodiscard]] const LoadedFile& model_file(const std::string& path, const std::string& mmproj);
+
+ private:
+  CatalogDirs catalog_dirs_;
+  const io::Catalog* catalog_ = nullptr;  // the process's built-in catalog, or owned_catalog_
+  std::unique_ptr<io::Catalog> owned_catalog_;
+  std::unique_ptr<TypeTable> types_;
+  std::vector<std::unique_ptr<LoadedFile>> files_;
+};
+
+}  // namespace vramfit::engine
