@@ -1,6 +1,5 @@
-// What `recommend`, `what-fits`, `detect` and `chart` share: evaluating one device configuration for
-// one query (the same resolve_placement + place + speed path as `fit`), the candidate configurations
-// of the catalog, their price / power / caveats, and `--device local` (src/cli/detect.cpp).
+// What `recommend`, `what-fits` and `chart` share on the command line: the planning engine
+// (engine/planning.hpp), the planning data, and how prices and rates are written.
 #pragma once
 
 #include <optional>
@@ -10,6 +9,7 @@
 #include "cli/common.hpp"
 #include "catalog/planning_data.hpp"
 #include "engine/local.hpp"
+#include "engine/planning.hpp"
 #include "cli/render.hpp"
 #include "cli/speed_report.hpp"
 
@@ -20,58 +20,8 @@ using io::PlanningData;
 using io::UseCase;
 using io::UseCaseTier;
 
-// A device configuration as `--device` arguments, with what the catalog knows of its cost.
-struct Config {
-  std::string label;                 // "rtx-3090x2", "rtx-3090 + rtx-4060-ti-16gb", "apple-m4-pro:48GB"
-  std::vector<std::string> devices;  // --device values
-  std::vector<const Device*> parts;  // one per physical device (x2 -> twice)
-  double price_usd = 0;              // 0 = unknown
-  bool price_lower_bound = false;    // Apple: the entry configuration's price
-  double tdp_w = 0;                  // accelerators' board power; 0 = unknown
-  std::string kind;                  // gpu | multi-gpu | mixed | apple | soc | cpu | local
-};
-
-struct Evaluation {
-  Config config;
-  Placement placement;
-  SpeedReport speed;
-  std::vector<std::string> assumptions;  // of the placement (first evaluation only is printed)
-  bool fits = false;                     // everything on the accelerators (or a CPU-only run that fits)
-  double tps = 0;                        // calibrated decode tokens/s at half the context; 0 = unknown
-  Bytes least_headroom{0};
-  std::vector<std::string> caveats;
-};
-
-// The question every evaluation shares: query, estimate (computed once) and placement options.
-struct Question {
-  Query query;
-  MemoryEstimate estimate;
-  DeviceRequest placement;  // --reserve, --split, --host ... ; devices are replaced per config
-};
-
-Question make_question(Context& ctx, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p);
-
-// Places the query on a configuration; a placement error (more GPUs than layers, a tensor-parallel
-// degree the heads do not allow) gives nullopt.
-std::optional<Evaluation> evaluate(Context& ctx, const Question& q, const Config& c);
-
-// Candidate generation for `recommend`.
-struct CandidateFilter {
-  std::vector<std::string> kinds;  // device kinds allowed (empty: all)
-  bool laptop = false;             // CPU presets: dual-channel only
-  std::int64_t max_gpus = 8;
-  bool mixed_pairs = true;
-};
-
-// Every configuration that holds the query: per GPU kind the fewest (1..max) that fit, mixed pairs of
-// one vendor where neither card alone fits, Apple chips and CPU presets with each memory option.
-std::vector<Evaluation> fitting_configs(Context& ctx, const Question& q, const CandidateFilter& f);
-
 // "$1,599", "≥$1,399", "?"
 std::string price_str(const Config& c);
 std::string tps_str(double tps);
-// Peak draw (accelerators + system) when the accelerators' power is known, else 0.
-double config_draw_w(const Config& c, const PowerRules& r);
-
 
 }  // namespace vramfit::cli

@@ -1,44 +1,16 @@
-// The calibrated speed of a placement, as `fit` and `estimate` print it: decode tokens/s at the start,
-// middle and end of the context, prefill tokens/s and time to first token for a prompt, each with the
-// band of the fit, and the assumptions (which profile of data/speed.yaml, with what numbers).
+// The speed answer (engine/speed.hpp) as `fit` and `estimate` print it: lines for people and the JSON
+// object "speed".
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "cli/common.hpp"
 #include "cli/render.hpp"
-#include "vramfit/prefill.hpp"
+#include "engine/speed.hpp"
 
 namespace vramfit::cli {
 
-// llama-bench's default prompt (pp512), the length the prefill efficiencies were fitted on.
-inline constexpr std::int64_t kDefaultPrompt = 512;
-
-// --prompt N, or 512 capped at the context; a prompt longer than the context is an input error.
-std::int64_t prompt_tokens(const std::string& option, const Workload& w);
-
-// --backend: empty (each device's default: NVIDIA cuda, AMD rocm, Apple metal, Intel sycl), or one of
-// cuda, rocm, vulkan, metal, sycl, checked against the devices' vendors.
-void check_backend(const std::string& backend, const std::vector<DeviceSpec>& specs);
-
-// The speed devices of a resolved placement: one per GPU in placement order, and the host.
-SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& specs, const Placement& p,
-                       const std::string& backend);
-
-struct SpeedReport {
-  std::vector<DecodeSpeed> decode;       // start, middle, end of the context
-  std::vector<DecodeBound> upper_bound;  // the bandwidth bound at the same positions
-  PrefillSpeed prefill;
-  std::vector<const SpeedProfile*> profiles;  // the profiles in use (GPUs, then the host), no repeats
-  std::vector<std::string> assumptions;
-  std::string unknown_why;  // set when the speed cannot be estimated
-};
-
-SpeedReport speed_report(const ModelSpec& m, const MemoryEstimate& e, const Placement& p, const SpeedSetup& s,
-                         const Workload& w, std::int64_t prompt);
-
-// Lines for people ("decode: ...", "prefill: ...") and the JSON object "speed".
+// "decode: ...", "prefill: ..." lines.
 std::string speed_text(const SpeedReport& r, const Workload& w);
 Json speed_json(const SpeedReport& r);
 

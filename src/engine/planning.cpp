@@ -1,16 +1,20 @@
 // Evaluating device configurations for recommend / what-fits / chart, and the catalog's candidates.
+#include "engine/planning.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "catalog/planning_data.hpp"
 #include "formats/parse.hpp"
-#include "cli/planning.hpp"
 
-namespace vramfit::cli {
+namespace vramfit::engine {
 
-Question make_question(Context& ctx, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p) {
+using io::planning_data;
+
+Question make_question(Session& ctx, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p) {
   Question q{resolve_query(ctx, model, w), {}, p};
   q.estimate = estimate(ctx, q.query);
   return q;
@@ -62,7 +66,7 @@ void add_caveats(const Question& q, Evaluation& ev) {
 
 }  // namespace
 
-std::optional<Evaluation> evaluate(Context& ctx, const Question& q, const Config& c) {
+std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config& c) {
   DeviceRequest opt = q.placement;
   opt.devices = c.devices;
   Evaluation ev;
@@ -105,7 +109,7 @@ std::string gib_option(double g) { return fmt::format("{:g}GB", g); }
 
 }  // namespace
 
-std::vector<Evaluation> fitting_configs(Context& ctx, const Question& q, const CandidateFilter& f) {
+std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const CandidateFilter& f) {
   const io::Catalog& cat = ctx.catalog();
   std::vector<Evaluation> out;
   const bool tensor = q.placement.tensor_parallel();
@@ -186,24 +190,6 @@ std::vector<Evaluation> fitting_configs(Context& ctx, const Question& q, const C
   return out;
 }
 
-std::string price_str(const Config& c) {
-  if (c.price_usd <= 0) return "?";
-  const auto whole = static_cast<long long>(std::llround(c.price_usd));
-  std::string digits = std::to_string(whole), grouped;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
-    grouped += digits[i];
-  }
-  return (c.price_lower_bound ? ">=$" : "$") + grouped;
-}
-
-std::string tps_str(double tps) {
-  if (tps <= 0) return "?";
-  if (tps >= 100) return fmt::format("{:.0f}", tps);
-  if (tps >= 10) return fmt::format("{:.1f}", tps);
-  return fmt::format("{:.2f}", tps);
-}
-
 double config_draw_w(const Config& c, const PowerRules& r) { return c.tdp_w > 0 ? peak_draw_w(c.tdp_w, r) : 0; }
 
-}  // namespace vramfit::cli
+}  // namespace vramfit::engine
