@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "base/diagnostics.hpp"
+#include "base/entry.hpp"
 #include "vramfit/finetune.hpp"
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
@@ -19,19 +20,6 @@
 
 namespace vramfit::io {
 
-// What every catalog entry carries besides its numbers.
-struct EntryMeta {
-  Location where;
-  std::vector<std::string> aliases;
-  std::vector<std::string> source;
-  std::vector<std::string> unconfirmed;
-  std::string notes;
-};
-
-struct CatalogModel {
-  ModelSpec spec;
-  EntryMeta meta;
-};
 struct CatalogDevice {
   Device device;
   EntryMeta meta;

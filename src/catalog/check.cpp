@@ -1,6 +1,5 @@
 #include "catalog/check.hpp"
 
-#include "base/input_file.hpp"
 #include "base/suggest.hpp"
 
 #include <algorithm>
@@ -10,7 +9,6 @@
 #include <map>
 #include <sstream>
 
-#include "formats/hf_config.hpp"
 #include "vramfit/tensors.hpp"
 
 namespace vramfit::io {
@@ -249,49 +247,6 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
   cmp("vision.tokens_per_image", o.vision.tokens_per_image, c.vision.tokens_per_image);
   cmp("native_format", storage(o.native_format), storage(c.native_format));
   return d;
-}
-
-AgainstReport check_against(const Catalog& cat, const std::string& dir, Diagnostics& diag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
-  std::vector<fs::path> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
-  if (ec) throw InputError(dir + ": cannot list the directory");
-  std::sort(entries.begin(), entries.end());
-  AgainstReport r;
-  for (const fs::path& p : entries) {
-    std::string name, config;
-    if (fs::is_directory(p, ec)) {
-      name = p.filename().string();
-      config = (p / "config.json").string();
-      if (!path_exists(config)) continue;  // a directory without a config; any other config.json is read (and refused if no file)
-    } else if (p.extension() == ".json") {
-      name = p.stem().string();
-      config = p.string();
-    } else {
-      continue;
-    }
-    std::string id = name;
-    if (const std::size_t dd = id.find("--"); dd != std::string::npos) id.replace(dd, 2, "/");  // org--name
-    const CatalogModel* cm = cat.find_model(id);
-    if (cm == nullptr) {
-      r.unmatched.push_back(config + " (no catalog model '" + id + "')");
-      continue;
-    }
-    AgainstReport::Match match{config, cm->spec.id, {}};
-    try {
-      match.differences = spec_differences(cm->spec, hf::read_hf_config(config).spec);
-    } catch (const InputError& e) {
-      std::string why = e.what();
-      if (why.rfind(config + ": ", 0) == 0) why = why.substr(config.size() + 2);
-      match.differences.push_back("unreadable: " + why);
-    }
-    for (const std::string& diff : match.differences)
-      diag.report(Location{config, 0, 0}, "model '" + cm->spec.id + "': " + diff);
-    r.matches.push_back(std::move(match));
-  }
-  return r;
 }
 
 }  // namespace vramfit::io

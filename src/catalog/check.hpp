@@ -21,18 +21,4 @@ void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
 // counts and the vision encoder's display name are not compared. Empty when they agree.
 std::vector<std::string> spec_differences(const ModelSpec& catalog, const ModelSpec& other);
 
-// `vramfit catalog check --against DIR`: each subdirectory with a config.json, or each *.json file,
-// of DIR named after a catalog id or alias ("org--name" for "org/name") is read with the Hugging Face
-// reader and compared with the catalog entry. Differences and unreadable configs go to `diag`.
-struct AgainstReport {
-  struct Match {
-    std::string file;
-    std::string id;
-    std::vector<std::string> differences;
-  };
-  std::vector<Match> matches;          // in file-name order
-  std::vector<std::string> unmatched;  // "FILE (no catalog model 'NAME')"
-};
-AgainstReport check_against(const Catalog& cat, const std::string& dir, Diagnostics& diag);
-
 }  // namespace vramfit::io

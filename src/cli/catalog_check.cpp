@@ -1,8 +1,8 @@
-// vramfit catalog check: every problem in the embedded catalog plus --catalog-dir overrides,
-// as file:line: message. Exit 0 clean, 1 problems found, 2 unreadable input.
+// vramfit catalog check: every problem in the embedded catalog plus --catalog-dir overrides
+// (engine/check.hpp), as file:line: message. Exit 0 clean, 1 problems found, 2 unreadable input.
 #include <fmt/format.h>
 
-#include "catalog/check.hpp"
+#include "engine/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 
@@ -10,10 +10,9 @@ namespace vramfit::cli {
 namespace {
 
 int run_check(Context& ctx) {
-  io::Diagnostics diag(true);
-  const io::Catalog cat = io::load_catalog(io::catalog_dirs(ctx.io.catalog_path, ctx.global.catalog_dirs), diag);
-  io::check_catalog(cat, diag);
-  const auto& problems = diag.problems();
+  const CatalogCheckAnswer a = answer_catalog_check(ctx);
+  const io::Catalog& cat = a.catalog;
+  const auto& problems = a.problems;
   if (ctx.format() == "json") {
     Json j = json_document("catalog_check");
     j["files"] = cat.files;
@@ -41,13 +40,10 @@ int run_check(Context& ctx) {
 
 // --against DIR: Hugging Face configs compared field by field with the catalog (check.hpp).
 int run_against(Context& ctx, const std::string& dir) {
-  io::Diagnostics diag(true);
-  const io::Catalog cat = io::load_catalog(io::catalog_dirs(ctx.io.catalog_path, ctx.global.catalog_dirs), diag);
-  const io::AgainstReport r = io::check_against(cat, dir, diag);
-  const auto& problems = diag.problems();
-  std::vector<std::string> agree;
-  for (const auto& m : r.matches)
-    if (m.differences.empty()) agree.push_back(m.id);
+  const CheckAgainstAnswer a = answer_check_against(ctx, dir);
+  const AgainstReport& r = a.report;
+  const auto& problems = a.problems;
+  const std::vector<std::string>& agree = a.agree;
   if (ctx.format() == "json") {
     Json j = json_document("catalog_check_against");
     j["directory"] = dir;

@@ -1,16 +1,16 @@
 // vramfit chart MODEL --device D: the memory breakdown of each device against its capacity, as a
 // terminal bar chart; --curve: the memory a full offload needs as the context grows, with each
 // device's capacity as a line. --svg FILE writes the same chart as SVG ('-' = stdout, instead of text).
+// The numbers come from engine/chart.hpp; here they are drawn.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "cli/planning.hpp"
 #include "cli/report.hpp"
+#include "engine/chart.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::cli {
@@ -201,80 +201,48 @@ void write_svg(Context& ctx, const std::string& path, const std::string& svg, st
   (void)ctx;
 }
 
+// The answer's bars in GiB, with the fill characters of the legend.
+std::vector<Bar> bars_of(const ChartAnswer& a) {
+  std::vector<Bar> bars;
+  for (const ChartBar& cb : a.bars) {
+    Bar b;
+    b.label = cb.label;
+    const Bytes parts[] = {cb.weights, cb.kv, cb.compute, cb.overhead};
+    for (int k = 0; k < 4; ++k) b.parts.emplace_back(kFill[k], to_gib(parts[k]));
+    b.capacity = cb.capacity_known ? to_gib(cb.capacity) : 0;
+    bars.push_back(b);
+  }
+  return bars;
+}
+
+Curve curve_of(const ChartAnswer& a) {
+  Curve c;
+  for (const CurvePoint& p : a.curve) {
+    c.contexts.push_back(p.context);
+    c.need_gib.push_back(to_gib(p.need));
+  }
+  for (const CapacityLine& l : a.capacities) c.capacities.emplace_back(l.device, l.gib);
+  return c;
+}
+
 int run_chart(Context& ctx, const ChartOptions& o) {
   const int width = static_cast<int>(io::parse_count(o.width, "--width", 20, 400));
-  DeviceRequest p;
-  p.devices = o.devices;
-  p.reserve = o.reserve;
-  p.ram = o.ram;
-  std::vector<std::string> local_notes;
-  if (names_local(p)) p = expand_local(ctx, p, &local_notes);
+  const ChartAnswer a = answer_chart(ctx, {o.model, o.workload, o.devices, o.reserve, o.ram, o.curve, o.contexts});
   if (!o.curve) {
-    const Question q = make_question(ctx, o.model, o.workload, p);
-    Config c;
-    c.devices = p.devices;
-    const std::optional<Evaluation> ev = evaluate(ctx, q, c);
-    if (!ev) throw io::InputError("these devices cannot hold this model's layers (see 'vramfit fit')");
-    std::vector<Bar> bars;
-    auto bar_of = [](const DevicePlan& d) {
-      Bar b;
-      b.label = d.label;
-      const Bytes parts[] = {d.weights, d.kv, d.compute, d.overhead};
-      for (int k = 0; k < 4; ++k) b.parts.emplace_back(kFill[k], to_gib(parts[k]));
-      b.capacity = d.known() ? to_gib(d.capacity) : 0;
-      return b;
-    };
-    for (const DevicePlan& d : ev->placement.gpus) bars.push_back(bar_of(d));
-    if (ev->placement.host.total().value() > 0) bars.push_back(bar_of(ev->placement.host));
-    const std::string title = headline(q.query);
+    const std::vector<Bar> bars = bars_of(a);
+    const std::string title = headline(a.query);
     std::string text;
     if (!o.svg.empty()) write_svg(ctx, o.svg, bars_svg(bars, title), text);
     if (o.svg != "-") {
-      text = "memory: " + title + " · verdict " + to_string(ev->placement.verdict) + "\n\n" + bars_text(bars, width) +
+      text = "memory: " + title + " · verdict " + to_string(a.verdict) + "\n\n" + bars_text(bars, width) +
              "\n  # weights  = KV cache  + compute buffer  . runtime overhead  | capacity (usable)\n" + (text.empty() ? "" : "\n" + text);
     }
     ctx.io.out << text;
-    return ev->placement.verdict == Verdict::does_not_fit ? 1 : 0;
+    return a.verdict == Verdict::does_not_fit ? 1 : 0;
   }
-  // The curve: the full-offload need per context against each device's capacity.
-  const io::Catalog& cat = ctx.catalog();
-  Curve curve;
-  WorkloadOptions w = o.workload;
-  const Query base = resolve_query(ctx, o.model, w);
-  const std::int64_t max = base.model->spec.max_context;
-  if (!o.contexts.empty()) {
-    std::stringstream ss(o.contexts);
-    std::string item;
-    while (std::getline(ss, item, ','))
-      if (!item.empty()) curve.contexts.push_back(io::parse_tokens(item, "--contexts"));
-    std::sort(curve.contexts.begin(), curve.contexts.end());
-  } else {
-    for (std::int64_t c = 1024; c <= max; c *= 2) curve.contexts.push_back(c);
-    if (curve.contexts.empty() || curve.contexts.back() < max) curve.contexts.push_back(max);
-  }
-  if (curve.contexts.empty()) throw io::InputError("--contexts needs at least one value");
-  const WeightBreakdown weights = query_weights(ctx, base);  // the same at every context
-  for (std::int64_t c : curve.contexts) {
-    w.context = std::to_string(c);
-    const Query q = resolve_query(ctx, o.model, w);
-    const MemoryEstimate e = estimate(ctx, q, weights);
-    curve.need_gib.push_back(to_gib(full_offload(q, e).gpus.front().total()));
-  }
-  Question q0 = make_question(ctx, o.model, o.workload, p);
-  for (const std::string& spec : p.devices) {
-    DeviceRequest one = p;
-    one.devices = {spec};
-    const ResolvedPlacement rp = resolve_placement(ctx, q0.query, one);
-    // N GPUs hold N x usable, less the runtime overhead each extra GPU pays (the curve counts one).
-    double cap = 0;
-    for (const Target& t : rp.request.gpus) cap += to_gib(t.usable());
-    if (!rp.request.gpus.empty()) cap -= double(rp.request.gpus.size() - 1) * to_gib(rp.request.gpus.front().overhead);
-    else cap = to_gib(rp.request.host.usable());
-    curve.capacities.emplace_back(spec, cap);
-  }
-  (void)cat;
-  const std::string title = fmt::format("{} ({}) · {} · GPU memory for a full offload vs context", base.model->spec.name,
-                                        base.model->spec.id, base.mix->mix.id);
+  const Curve curve = curve_of(a);
+  const ModelSpec& m = a.query.model->spec;
+  const std::string title = fmt::format("{} ({}) · {} · GPU memory for a full offload vs context", m.name, m.id, a.query.mix->mix.id);
   std::string text;
   if (!o.svg.empty()) write_svg(ctx, o.svg, curve_svg(curve, title), text);
   if (o.svg != "-")

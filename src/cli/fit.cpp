@@ -1,7 +1,6 @@
-// vramfit fit MODEL --device ID[xN] ...: placement on the devices, per-device memory and headroom,
-// the verdict (exit 0 fits or fits with offload, 1 does not fit) and the decode bandwidth bound.
-#include <cmath>
-
+// vramfit fit MODEL --device ID[xN] ...: the fit answer (engine/fit.hpp) as a table of the devices with
+// the verdict, the JSON document "fit", or the bare table as CSV; exit 0 fits or fits with offload,
+// 1 does not fit (or a reverse question has no answer).
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -10,6 +9,7 @@
 #include "cli/report.hpp"
 #include "cli/solve.hpp"
 #include "cli/speed_report.hpp"
+#include "engine/fit.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -40,96 +40,33 @@ std::string layers_text(const DevicePlan& d) {
   return s;
 }
 
-std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit_layers) {
-  if (p.verdict == Verdict::fits) {
-    Bytes least = p.gpus.empty() ? p.host.headroom() : p.gpus.front().headroom();
-    std::string where = p.gpus.empty() ? p.host.label : p.gpus.front().label;
-    for (const DevicePlan& d : p.gpus)
-      if (d.headroom() < least) least = d.headroom(), where = d.label;
-    return fmt::format("all {} layers + output on {}; least headroom {} on {}", m.layers,
-                       p.gpus.empty() ? "the CPU" : "the GPU" + std::string(p.gpus.size() > 1 ? "s" : ""), size_str(least), where);
-  }
-  if (p.verdict == Verdict::fits_with_offload && p.host.expert_count > 0)  // --cpu-moe / --n-cpu-moe
-    return fmt::format("{} of {} layers on the GPU{}, routed experts of {} blocks in host RAM: each token reads its active experts from RAM",
-                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.host.expert_count);
-  if (p.verdict == Verdict::fits_with_offload)
-    return fmt::format("{} of {} layers on the GPU{} (llama.cpp -ngl {}), the rest in host RAM: expect much slower decoding",
-                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.gpu_layers);
-  for (const DevicePlan& d : p.gpus)
-    if (!d.fits()) return fmt::format("{} needs {} but has {} usable", d.label, size_str(d.total()), size_str(d.capacity));
-  if (!p.host.fits())
-    return fmt::format("{} needs {} but has {}", p.host.label, size_str(p.host.total()), size_str(p.host.capacity));
-  if (explicit_layers && p.gpu_layers == 0) return "--gpu-layers 0 keeps every layer off the GPU: a CPU-only run";
-  return "not even one layer fits on the GPU";
+Json fit_json(const FitAnswer& a) {
+  const Query& q = a.query;
+  const Placement& p = a.placement;
+  Json j = json_document("fit");
+  j["model"] = model_json(*q.model);
+  j["quant"] = q.mix->mix.id;
+  j["runtime"] = q.runtime->id;
+  j["workload"] = workload_json(q.workload);
+  j["verdict"] = to_string(p.verdict);
+  j["gpu_layers"] = p.gpu_layers;
+  j["total_layers"] = p.total_layers;
+  Json devs = Json::array();
+  for (const DevicePlan& d : p.gpus) devs.push_back(plan_json(d));
+  j["devices"] = devs;
+  j["host"] = plan_json(p.host);
+  j["parallelism"] = parallelism_json(p);
+  if (a.solve.asked()) j["solve"] = solve_json(a.solve);
+  j["decode"] = Json::array({decode_json(a.decode_start), decode_json(a.decode_end)});
+  j["speed"] = speed_json(a.speed);
+  j["weights"] = weights_json(q.model->spec, a.estimate, a.params());
+  j["kv_cache"] = kv_json(a.estimate);
+  j["compute_buffer"] = compute_json(a.estimate.compute);
+  j["assumptions"] = a.assumptions;
+  return j;
 }
 
-// What `ollama ps` would print for this placement: SIZE is everything the model holds in memory
-// (decimal units, Ollama's format.HumanBytes), PROCESSOR the CPU/GPU shares of it (ollama/cmd/cmd.go ListRunningHandler).
-std::string ollama_ps_line(const Placement& p) {
-  Bytes gpu{0};
-  for (const DevicePlan& d : p.gpus) gpu += d.total();
-  const Bytes total = gpu + p.host.total();
-  if (total.value() <= 0) return {};
-  // Ollama counts a full offload as 100% GPU (the token embeddings llama.cpp keeps in RAM are not a layer).
-  const int gpu_pct = p.gpu_layers == p.total_layers && !p.gpus.empty()
-                          ? 100 : static_cast<int>(std::lround(100.0 * double(gpu.value()) / double(total.value())));
-  const std::string proc = gpu_pct >= 100 ? "100% GPU" : gpu_pct <= 0 ? "100% CPU" : fmt::format("{}%/{}% CPU/GPU", 100 - gpu_pct, gpu_pct);
-  return fmt::format("ollama ps: SIZE {:.1f} GB, PROCESSOR {}\n", double(total.value()) / 1e9, proc);
-}
-
-int run_fit(Context& ctx, const FitOptions& given) {
-  FitOptions opt = given;  // a reverse question (solve.cpp) rewrites the options to its answer
-  if (ctx.catalog().runtime(opt.workload.runtime).kind == RuntimeKind::pool) {
-    if (opt.placement.max_context || opt.placement.max_parallel || opt.placement.min_devices)
-      throw io::InputError("--max-context, --max-parallel and --min-devices are llama.cpp questions: with --runtime " +
-                           opt.workload.runtime + " read the KV token capacity and max concurrency instead");
-    if (!opt.backend.empty() || !opt.workload.prompt.empty())
-      throw io::InputError("--backend and --prompt shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
-    return fit_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
-  }
-  const Solved solved = solve_question(ctx, opt.model, opt.workload, opt.placement);
-  const Query q = resolve_query(ctx, opt.model, opt.workload);
-  const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
-  const MemoryEstimate e = estimate(ctx, q);
-  const ModelSpec& m = q.model->spec;
-  const Placement p = place(m, e, rp.request);
-  const DecodeBound start = decode_upper_bound(m, e, p, 0);
-  const DecodeBound end = decode_upper_bound(m, e, p, q.workload.context);
-  check_backend(opt.backend, rp.specs);
-  const SpeedReport speed = speed_report(m, e, p, speed_setup(ctx.catalog(), rp.specs, p, opt.backend), q.workload,
-                                         prompt_tokens(opt.workload.prompt, q.workload));
-  std::vector<std::string> assumptions = q.assumptions;
-  assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
-  assumptions.insert(assumptions.end(), speed.assumptions.begin(), speed.assumptions.end());
-  if (q.runtime->kind != RuntimeKind::llamacpp)
-    assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime->id + " is not calibrated (treat as an estimate of the memory-bound rate)");
-  const int code = p.verdict == Verdict::does_not_fit || solved.none ? 1 : 0;  // a question without an answer: 1
-
-  if (ctx.format() == "json") {
-    Json j = json_document("fit");
-    j["model"] = model_json(*q.model);
-    j["quant"] = q.mix->mix.id;
-    j["runtime"] = q.runtime->id;
-    j["workload"] = workload_json(q.workload);
-    j["verdict"] = to_string(p.verdict);
-    j["gpu_layers"] = p.gpu_layers;
-    j["total_layers"] = p.total_layers;
-    Json devs = Json::array();
-    for (const DevicePlan& d : p.gpus) devs.push_back(plan_json(d));
-    j["devices"] = devs;
-    j["host"] = plan_json(p.host);
-    j["parallelism"] = parallelism_json(p);
-    if (solved.asked) j["solve"] = solved.json;
-    j["decode"] = Json::array({decode_json(start), decode_json(end)});
-    j["speed"] = speed_json(speed);
-    j["weights"] = weights_json(m, e, query_params(q));
-    j["kv_cache"] = kv_json(e);
-    j["compute_buffer"] = compute_json(e.compute);
-    j["assumptions"] = assumptions;
-    ctx.io.out << dump(j);
-    return code;
-  }
-  Style style{ctx.color() && ctx.format() == "table"};
+Table fit_table(const Placement& p) {
   Table t;
   t.header = {"device", "layers", "weights", "KV cache", "compute", "overhead", "total", "usable", "headroom"};
   t.right = {false, false, true, true, true, true, true, true, true};
@@ -140,20 +77,33 @@ int run_fit(Context& ctx, const FitOptions& given) {
   };
   for (const DevicePlan& d : p.gpus) row(d);
   row(p.host);
+  return t;
+}
+
+int run_fit(Context& ctx, const FitOptions& opt) {
+  const FitAnswer a = answer_fit(ctx, {opt.model, opt.workload, opt.placement, opt.backend});
+  const int code = a.fits() ? 0 : 1;
+  if (a.pool) {
+    ctx.io.out << (ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, Style{ctx.color() && ctx.format() == "table"}));
+    return code;
+  }
+  if (ctx.format() == "json") {
+    ctx.io.out << dump(fit_json(a));
+    return code;
+  }
+  const Style style{ctx.color() && ctx.format() == "table"};
+  const Table t = fit_table(a.placement);
   if (ctx.format() == "csv") {  // the bare table, for spreadsheets and scripts
     ctx.io.out << t.csv();
     return code;
   }
-  std::string out = solved.text + headline(q) + "\n\n" + t.render(ctx.format()) + "\n";
-  out += fmt::format("verdict: {} ({})\n", verdict_text(p.verdict, style), verdict_reason(p, m, rp.request.gpu_layers >= 0));
-  out += parallelism_text(p);
-  for (const DevicePlan& d : p.gpus)
-    if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
-      out += fmt::format("note: {} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more\n",
-                         d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin));
-  if (q.runtime->id == "ollama") out += ollama_ps_line(p);
-  out += speed_text(speed, q.workload);
-  out += "\n" + assumptions_text(assumptions);
+  std::string out = solve_text(a.solve) + headline(a.query) + "\n\n" + t.render(ctx.format()) + "\n";
+  out += fmt::format("verdict: {} ({})\n", verdict_text(a.placement.verdict, style), a.reason);
+  out += parallelism_text(a.placement);
+  for (const std::string& n : a.notes) out += "note: " + n + "\n";
+  if (!a.ollama_ps.empty()) out += "ollama ps: " + a.ollama_ps + "\n";
+  out += speed_text(a.speed, a.query.workload);
+  out += "\n" + assumptions_text(a.assumptions);
   ctx.io.out << out;
   return code;
 }

@@ -1,11 +1,8 @@
 // vramfit import DIR_OR_CONFIG --id NAME: a Hugging Face config.json as a models.yaml entry
 // (docs/huggingface.md). The entry loads as-is with --catalog-dir. Exit 0, or 2 for bad input.
-#include "base/ids.hpp"
 #include "cli/commands.hpp"
-#include "catalog/catalog.hpp"
 #include "cli/render.hpp"
-#include "formats/hf_config.hpp"
-#include "vramfit/tensors.hpp"
+#include "engine/import.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -17,37 +14,20 @@ struct ImportOptions {
 };
 
 int run_import(Context& ctx, const ImportOptions& o) {
-  if (!io::valid_id(o.id)) throw io::InputError("--id " + io::quote_cut(o.id) + " is not a valid id (" + io::kIdRule + ")");
-  const std::string config = io::hf::hf_config_path(o.path);
-  const io::hf::HfConfig cfg = io::hf::read_hf_config(config);
-  ModelSpec m = cfg.spec;
-  m.id = o.id;
-  m.name = o.name.empty() ? o.id : o.name;
-  const std::string source = config + " (imported by vramfit import)";
-  const std::string yaml = io::hf::catalog_entry_yaml(m, cfg.notes, source);
-  // What import prints must load: the entry goes through the models.yaml loader first, so that a
-  // value the config allows and the catalog does not (parameters past its limit ...) is refused
-  // here, naming the config, not later by --catalog-dir.
-  try {
-    io::Catalog loaded;
-    io::Diagnostics diag;
-    io::load_catalog_text(loaded, "models.yaml", "models.yaml", yaml, diag);
-  } catch (const io::InputError& e) {
-    throw io::InputError(config + ": the entry import would print does not load: " + e.what());
-  }
+  const ImportAnswer a = answer_import(ctx, {o.path, o.id, o.name});
   if (ctx.format() == "json") {
     Json j = json_document("import");
-    j["id"] = m.id;
-    j["architecture"] = m.architecture;
-    j["mix"] = cfg.mix_id;
-    j["params_total"] = count_params(m).total;
-    j["notes"] = cfg.notes;
-    j["yaml"] = yaml;
+    j["id"] = a.model.id;
+    j["architecture"] = a.model.architecture;
+    j["mix"] = a.mix_id;
+    j["params_total"] = a.params_total;
+    j["notes"] = a.notes;
+    j["yaml"] = a.yaml;
     ctx.io.out << dump(j);
   } else {
     ctx.io.out << "# vramfit import: a models.yaml document; the entry under models: can be pasted into any models.yaml.\n"
-               << "# quantization: " << cfg.mix_id << "\n"
-               << yaml;
+               << "# quantization: " << a.mix_id << "\n"
+               << a.yaml;
   }
   return 0;
 }

@@ -1,9 +1,10 @@
-// vramfit list models|devices|quants|types|runtimes|ollama [--filter TEXT]
+// vramfit list models|devices|quants|types|runtimes|ollama [--filter TEXT]: the engine's listing
+// (engine/list.hpp) as a table or JSON.
 #include <fmt/format.h>
 
-#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
+#include "engine/list.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -12,14 +13,6 @@ struct ListOptions {
   std::string what;
   std::string filter;
 };
-
-bool matches(const std::string& filter, std::initializer_list<std::string> fields) {
-  if (filter.empty()) return true;
-  const std::string f = io::to_lower(filter);
-  for (const std::string& s : fields)
-    if (io::to_lower(s).find(f) != std::string::npos) return true;
-  return false;
-}
 
 std::string layer_kinds(const ModelSpec& m) {
   std::string out;
@@ -34,83 +27,70 @@ std::string layer_kinds(const ModelSpec& m) {
 std::string num(double v, const char* f = "{:g}") { return v > 0 ? fmt::format(fmt::runtime(f), v) : "-"; }
 
 int run_list(Context& ctx, const ListOptions& opt) {
-  const io::Catalog& cat = ctx.catalog();
+  const ListAnswer a = answer_list(ctx, {opt.what, opt.filter});
   Table t;
   Json items = Json::array();
   if (opt.what == "models") {
     t.header = {"id", "name", "params", "active", "layers", "attention", "max context", "vision"};
     t.right = {false, false, true, true, true, false, true, false};
-    for (const io::CatalogModel& cm : cat.models) {
-      const ModelSpec& m = cm.spec;
-      if (!matches(opt.filter, {m.id, m.name, m.architecture})) continue;
-      const ParamCounts pc = count_params(m);
+    for (const ListedModel& x : a.models) {
+      const ModelSpec& m = x.entry->spec;
+      const ParamCounts& pc = x.params;
       t.rows.push_back({m.id, m.name, fmt::format("{:.2f}B", double(pc.total) / 1e9),
                         m.moe.present() ? fmt::format("{:.2f}B", double(pc.active) / 1e9) : "-",
                         std::to_string(m.layers), layer_kinds(m), std::to_string(m.max_context),
                         m.vision.present() ? "yes" : "-"});
       items.push_back({{"id", m.id}, {"name", m.name}, {"architecture", m.architecture}, {"params", pc.total},
                        {"params_active", pc.active}, {"layers", m.layers}, {"max_context", m.max_context},
-                       {"aliases", cm.meta.aliases}});
+                       {"aliases", x.entry->meta.aliases}});
     }
   } else if (opt.what == "devices") {
     t.header = {"id", "name", "kind", "memory", "bandwidth", "fp16 TFLOPS", "launch $"};
     t.right = {false, false, false, true, true, true, true};
-    for (const io::CatalogDevice& cd : cat.devices) {
-      const Device& d = cd.device;
-      if (!matches(opt.filter, {d.id, d.name, d.vendor, to_string(d.kind)})) continue;
+    for (const io::CatalogDevice* cd : a.devices) {
+      const Device& d = cd->device;
       t.rows.push_back({d.id, d.name, to_string(d.kind), fmt::format("{:g} GB", d.memory_gib),
                         fmt::format("{:g} GB/s", d.bandwidth_gbs), num(d.fp16_tflops), num(d.launch_price_usd)});
       items.push_back({{"id", d.id}, {"name", d.name}, {"kind", to_string(d.kind)}, {"vendor", d.vendor},
                        {"memory_bytes", d.capacity().value()}, {"bandwidth_bytes_per_second", d.bandwidth().value()},
-                       {"aliases", cd.meta.aliases}});
+                       {"aliases", cd->meta.aliases}});
     }
   } else if (opt.what == "quants") {
     t.header = {"id", "format", "base type", "base bits/weight", "name"};
     t.right = {false, false, false, true, false};
-    const TypeTable& types = ctx.types();
-    for (const io::CatalogMix& cm : cat.mixes) {
-      const QuantMix& q = cm.mix;
-      if (!matches(opt.filter, {q.id, q.name, q.format})) continue;
-      const double bpw = types.get(q.base).bits_per_weight();
-      t.rows.push_back({q.id, q.format, q.base, fmt::format("{:.4g}", bpw), q.name});
-      items.push_back({{"id", q.id}, {"format", q.format}, {"base", q.base}, {"base_bits_per_weight", bpw}, {"name", q.name}});
+    for (const ListedMix& x : a.mixes) {
+      const QuantMix& q = x.entry->mix;
+      t.rows.push_back({q.id, q.format, q.base, fmt::format("{:.4g}", x.base_bits_per_weight), q.name});
+      items.push_back({{"id", q.id}, {"format", q.format}, {"base", q.base}, {"base_bits_per_weight", x.base_bits_per_weight}, {"name", q.name}});
     }
   } else if (opt.what == "types") {
     t.header = {"id", "block", "bytes/block", "bits/weight", "KV"};
     t.right = {false, true, true, true, false};
-    for (const io::CatalogType& ct : cat.types) {
-      const TensorType& ty = ct.type;
-      if (!matches(opt.filter, {ty.id})) continue;
-      const bool kv = std::find(cat.kv_types.begin(), cat.kv_types.end(), ty.id) != cat.kv_types.end();
+    for (const ListedType& x : a.types) {
+      const TensorType& ty = x.entry->type;
       t.rows.push_back({ty.id, std::to_string(ty.block_size), std::to_string(ty.block_bytes),
-                        fmt::format("{:.4g}", ty.bits_per_weight()), kv ? "yes" : "-"});
+                        fmt::format("{:.4g}", ty.bits_per_weight()), x.kv ? "yes" : "-"});
       items.push_back({{"id", ty.id}, {"block_size", ty.block_size}, {"block_bytes", ty.block_bytes},
-                       {"bits_per_weight", ty.bits_per_weight()}, {"kv", kv}});
+                       {"bits_per_weight", ty.bits_per_weight()}, {"kv", x.kv}});
     }
   } else if (opt.what == "runtimes") {
     t.header = {"id", "name", "ubatch", "flash attention", "KV type"};
-    for (const RuntimeProfile& r : cat.runtimes) {
-      if (!matches(opt.filter, {r.id, r.name})) continue;
-      t.rows.push_back({r.id, r.name, std::to_string(r.ubatch), r.flash_attention ? "on" : "off", r.kv_type});
-      items.push_back({{"id", r.id}, {"name", r.name}, {"ubatch", r.ubatch}, {"flash_attention", r.flash_attention}, {"kv_type", r.kv_type}});
+    for (const RuntimeProfile* r : a.runtimes) {
+      t.rows.push_back({r->id, r->name, std::to_string(r->ubatch), r->flash_attention ? "on" : "off", r->kv_type});
+      items.push_back({{"id", r->id}, {"name", r->name}, {"ubatch", r->ubatch}, {"flash_attention", r->flash_attention}, {"kv_type", r->kv_type}});
     }
   } else if (opt.what == "ollama") {
     // One row per Ollama name:tag (data/ollama.yaml); tags whose model the catalog lacks say so.
     t.header = {"ollama", "model", "quant", "latest", "note"};
-    for (const io::CatalogOllama& o : cat.ollama) {
-      for (const io::OllamaTag& tag : o.tags) {
-        if (!matches(opt.filter, {o.name + ":" + tag.tag, tag.model})) continue;
-        const std::string quant = tag.quant.empty() ? o.quant : tag.quant;
-        const bool latest = tag.tag == o.latest;
-        t.rows.push_back({o.name + ":" + tag.tag, tag.model, quant, latest ? "yes" : "-", ""});
-        items.push_back({{"name", o.name}, {"tag", tag.tag}, {"model", tag.model}, {"quant", quant}, {"latest", latest}});
-      }
-      for (const io::OllamaMissing& m : o.missing) {
-        if (!matches(opt.filter, {o.name + ":" + m.tag, m.what})) continue;
-        const bool latest = m.tag == o.latest;
-        t.rows.push_back({o.name + ":" + m.tag, "-", "-", latest ? "yes" : "-", "not in the catalog: " + m.what});
-        items.push_back({{"name", o.name}, {"tag", m.tag}, {"model", nullptr}, {"quant", nullptr}, {"latest", latest},
-                         {"missing", m.what}});
+    for (const ListedOllama& o : a.ollama) {
+      const std::string latest = o.latest ? "yes" : "-";
+      if (o.missing.empty()) {
+        t.rows.push_back({o.name + ":" + o.tag, o.model, o.quant, latest, ""});
+        items.push_back({{"name", o.name}, {"tag", o.tag}, {"model", o.model}, {"quant", o.quant}, {"latest", o.latest}});
+      } else {
+        t.rows.push_back({o.name + ":" + o.tag, "-", "-", latest, "not in the catalog: " + o.missing});
+        items.push_back({{"name", o.name}, {"tag", o.tag}, {"model", nullptr}, {"quant", nullptr}, {"latest", o.latest},
+                         {"missing", o.missing}});
       }
     }
   }

@@ -1,6 +1,7 @@
 // Prices and rates as recommend / what-fits / chart write them.
 #include "cli/planning.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -23,6 +24,23 @@ std::string tps_str(double tps) {
   if (tps >= 100) return fmt::format("{:.0f}", tps);
   if (tps >= 10) return fmt::format("{:.1f}", tps);
   return fmt::format("{:.2f}", tps);
+}
+
+std::string note_refs(const std::vector<std::string>& caveats, std::vector<std::string>& notes) {
+  std::string refs;
+  for (const std::string& c : caveats) {
+    auto it = std::find(notes.begin(), notes.end(), c);
+    if (it == notes.end()) notes.push_back(c), it = notes.end() - 1;
+    refs += (refs.empty() ? "" : ",") + std::to_string(it - notes.begin() + 1);
+  }
+  return refs;
+}
+
+std::string notes_text(const std::vector<std::string>& notes) {
+  if (notes.empty()) return "";
+  std::string out = "\nnotes:\n";
+  for (std::size_t i = 0; i < notes.size(); ++i) out += fmt::format("  [{}] {}\n", i + 1, notes[i]);
+  return out;
 }
 
 }  // namespace vramfit::cli

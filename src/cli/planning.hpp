@@ -1,5 +1,5 @@
 // What `recommend`, `what-fits` and `chart` share on the command line: the planning engine
-// (engine/planning.hpp), the planning data, and how prices and rates are written.
+// (engine/planning.hpp), the planning data, and how prices, rates and caveat notes are written.
 #pragma once
 
 #include <optional>
@@ -23,5 +23,10 @@ using io::UseCaseTier;
 // "$1,599", "≥$1,399", "?"
 std::string price_str(const Config& c);
 std::string tps_str(double tps);
+
+// Caveats as numbered notes below a table: the numbers of `caveats` ("1,3"), each new caveat added to
+// `notes`; and the "notes:" list itself ("" when there are none).
+std::string note_refs(const std::vector<std::string>& caveats, std::vector<std::string>& notes);
+std::string notes_text(const std::vector<std::string>& notes);
 
 }  // namespace vramfit::cli

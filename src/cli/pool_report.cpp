@@ -1,61 +1,13 @@
 // fit / estimate under a pool runtime (vLLM, TGI, TensorRT-LLM): the memory budget its start-up log
-// prints — requested share, weights, activation peak, non-torch memory, KV blocks, token capacity and
-// concurrency at max_model_len — per GPU of the tensor-parallel group (core: serving.hpp).
-#include <optional>
+// prints (engine/pool.cpp), written as its log orders it.
+#include "cli/pool_report.hpp"
 
 #include <fmt/format.h>
 
-#include "cli/pool_report.hpp"
-#include "cli/render.hpp"
-#include "formats/parse.hpp"
 #include "cli/report.hpp"
-#include "vramfit/parallel.hpp"
 
 namespace vramfit::cli {
-
-using io::InputError;
-
 namespace {
-
-struct PoolSetup {
-  const Device* device = nullptr;
-  std::int64_t gpus = 0;
-  Bytes total{0};
-  Bytes reserve{0};
-};
-
-PoolSetup pool_setup(Context& ctx, const Query& q, const DeviceRequest& opt) {
-  const io::Catalog& cat = ctx.catalog();
-  const std::string& rt = q.runtime->id;
-  if (opt.gpu_layers != "auto" || opt.cpu_moe || !opt.n_cpu_moe.empty() || !opt.ram.empty() || !opt.host.empty())
-    throw InputError(rt + " keeps the whole model on the GPUs: --gpu-layers, --cpu-moe, --n-cpu-moe, --ram and --host are llama.cpp options");
-  if (opt.split == "layer") throw InputError(rt + " splits a model over GPUs by tensor parallelism: drop --split layer");
-  if (!opt.wired_limit.empty()) throw InputError("--wired-limit applies to Apple devices, which " + rt + " does not run on");
-  PoolSetup s;
-  std::optional<DeviceSpec> first;
-  for (const std::string& text : opt.devices) {
-    const DeviceSpec d = parse_device_spec(cat, text);
-    const Device& dev = d.device->device;
-    if (dev.is_cpu() || dev.kind == DeviceKind::apple)
-      throw InputError(rt + " runs on CUDA or ROCm GPUs: '" + text + "' is " + (dev.is_cpu() ? "a CPU memory preset" : "an Apple chip") +
-                       " (use --runtime llama.cpp or mlx)");
-    if (first && (d.device != first->device || d.memory_gib != first->memory_gib))
-      throw InputError(rt + " needs identical GPUs for tensor parallelism: got " + first->text + " and " + text);
-    if (!first) first = d;
-    s.gpus += d.count;
-  }
-  if (!first) throw InputError(rt + " needs a GPU: --device ID[xN]");
-  s.device = &first->device->device;
-  if (!opt.tp.empty()) {
-    const std::int64_t tp = io::parse_count(opt.tp, "--tp", 1, 1024);
-    if (s.gpus == 1) s.gpus = tp;
-    else if (tp != s.gpus) throw InputError(fmt::format("--tp {} with {} GPUs: {} uses every GPU given", tp, s.gpus, rt));
-  }
-  validate_tensor_parallel(q.model->spec, s.gpus);
-  s.total = s.device->capacity(first->memory_gib);
-  if (!opt.reserve.empty()) s.reserve = io::parse_size(opt.reserve, "--reserve", true);
-  return s;
-}
 
 Json pool_json(const PoolMemory& p, const PoolConfig& c) {
   return {{"total_bytes", p.total.value()},
@@ -97,77 +49,37 @@ std::string pool_lines(const PoolMemory& p, const PoolConfig& c, std::int64_t to
 
 }  // namespace
 
-int fit_pool(Context& ctx, const Query& q, const DeviceRequest& opt) {
-  const PoolSetup s = pool_setup(ctx, q, opt);
+Json pool_fit_json(const PoolAnswer& a) {
+  const Query& q = a.query;
+  Json j = json_document("fit");
+  j["model"] = model_json(*q.model);
+  j["quant"] = q.mix->mix.id;
+  j["runtime"] = q.runtime->id;
+  j["runtime_kind"] = to_string(q.runtime->kind);
+  j["workload"] = workload_json(q.workload);
+  j["verdict"] = to_string(a.verdict);
+  j["device"] = a.device;
+  j["tensor_parallel"] = a.gpus;
+  j["pool"] = pool_json(a.memory, a.config);
+  j["max_concurrency"] = a.max_concurrency;
+  j["requested_tokens"] = a.requested_tokens;
+  j["assumptions"] = a.assumptions;
+  return j;
+}
+
+std::string pool_fit_text(const PoolAnswer& a, const Style& style) {
+  const Query& q = a.query;
   const ModelSpec& m = q.model->spec;
   const Workload& w = q.workload;
-  PoolConfig c = q.runtime->pool;
-  c.tp = s.gpus;
-  const MemoryEstimate e = estimate(ctx, q);
-  const PoolMemory p = kv_pool(m, e.weights, *e.kv_k, s.total, c);
-  const std::int64_t per_token = pool_bytes_per_token(m, *e.kv_k, s.gpus);
-  const std::int64_t wanted = w.context * w.parallel;
-
-  Verdict verdict = Verdict::fits;
-  std::string reason;
-  const Bytes free = s.total - s.reserve;
-  if (c.base == PoolBase::total && free < p.requested) {
-    verdict = Verdict::does_not_fit;
-    reason = fmt::format("{} refuses to start: {} free (--reserve {}) is less than the {} requested; lower gpu_memory_utilization",
-                         q.runtime->id, size_str(free), size_str(s.reserve), size_str(p.requested));
-  } else if (p.kv_available.value() == 0) {
-    verdict = Verdict::does_not_fit;
-    reason = fmt::format("weights, activations and non-torch memory take {} of the {} budget: nothing is left for the KV cache",
-                         size_str(p.weights + p.activations + p.non_torch), size_str(p.requested));
-  } else if (p.kv_tokens < w.context) {
-    verdict = Verdict::does_not_fit;
-    reason = fmt::format("the KV cache holds {} tokens, less than one request of max_model_len {}: {} refuses to start (lower -c)",
-                         p.kv_tokens, w.context, q.runtime->id);
-  } else {
-    reason = fmt::format("KV cache for {} tokens: {:.2f} requests of {} tokens at once", p.kv_tokens, p.concurrency(w.context), w.context);
-  }
-  const int code = verdict == Verdict::does_not_fit ? 1 : 0;
-  std::vector<std::string> assumptions = q.assumptions;
-  assumptions.push_back(fmt::format("{} x {} ({} per GPU), tensor parallel {}: weights and KV heads divided by {}", s.gpus, s.device->id,
-                                    size_str(s.total), s.gpus, s.gpus));
-  if (m.count_layers(ModelSpec::is_recurrent) > 0)
-    assumptions.push_back("recurrent (Mamba / delta-net) state is held per running request outside the token pool: not counted");
-  if (m.count_layers([](LayerKind k) { return k == LayerKind::sliding || k == LayerKind::chunked; }) > 0)
-    assumptions.push_back("sliding-window layers counted like full attention (an upper bound: vLLM frees blocks that leave the window)");
-  if (c.base == PoolBase::total && !p.graphs_fit)
-    assumptions.push_back(fmt::format("warning: CUDA graphs ({}) exceed the {} outside the request: use --enforce-eager or lower gpu_memory_utilization",
-                                      size_str(c.cuda_graphs), size_str(p.headroom)));
-  assumptions.push_back("speed: the calibrated speed model is fitted to llama.cpp runs; use --runtime llama.cpp for tokens/s");
-
-  if (ctx.format() == "json") {
-    Json j = json_document("fit");
-    j["model"] = model_json(*q.model);
-    j["quant"] = q.mix->mix.id;
-    j["runtime"] = q.runtime->id;
-    j["runtime_kind"] = to_string(q.runtime->kind);
-    j["workload"] = workload_json(w);
-    j["verdict"] = to_string(verdict);
-    j["device"] = s.device->id;
-    j["tensor_parallel"] = s.gpus;
-    j["pool"] = pool_json(p, c);
-    j["max_concurrency"] = p.concurrency(w.context);
-    j["requested_tokens"] = wanted;
-    j["assumptions"] = assumptions;
-    ctx.io.out << dump(j);
-    return code;
-  }
-  Style style{ctx.color() && ctx.format() == "table"};
   std::string out = fmt::format("{} ({}) · {} · max_model_len {} · {}\n\n", m.name, m.id, q.mix->mix.id, w.context, q.runtime->id);
-  out += fmt::format("{} on {} x {}, tensor parallel {} (per GPU)\n", q.runtime->name, s.gpus, s.device->id, s.gpus);
-  out += pool_lines(p, c, per_token);
-  out += fmt::format("max concurrency: {:.2f}x at {} tokens per request\n", p.concurrency(w.context), w.context);
-  if (w.parallel > 1 && verdict == Verdict::fits && p.kv_tokens < wanted)
-    out += fmt::format("note: {} sequences of {} tokens need {} tokens of KV; the rest wait in the queue\n", w.parallel, w.context, wanted);
-  const std::string v = verdict == Verdict::fits ? style.green("FITS") : style.red("DOES NOT FIT");
-  out += fmt::format("\nverdict: {} ({})\n\n", v, reason);
-  out += assumptions_text(assumptions);
-  ctx.io.out << out;
-  return code;
+  out += fmt::format("{} on {} x {}, tensor parallel {} (per GPU)\n", q.runtime->name, a.gpus, a.device, a.gpus);
+  out += pool_lines(a.memory, a.config, a.kv_bytes_per_token);
+  out += fmt::format("max concurrency: {:.2f}x at {} tokens per request\n", a.max_concurrency, w.context);
+  for (const std::string& n : a.notes) out += "note: " + n + "\n";
+  const std::string v = a.verdict == Verdict::fits ? style.green("FITS") : style.red("DOES NOT FIT");
+  out += fmt::format("\nverdict: {} ({})\n\n", v, a.reason);
+  out += assumptions_text(a.assumptions);
+  return out;
 }
 
 }  // namespace vramfit::cli

@@ -1,11 +1,16 @@
-// fit under a pool runtime (vLLM, TGI, TensorRT-LLM): the start-up memory budget per GPU.
+// fit under a pool runtime (vLLM, TGI, TensorRT-LLM): the start-up memory budget per GPU
+// (engine/pool.hpp), as a document and for people.
 #pragma once
 
+#include <string>
+
 #include "cli/common.hpp"
+#include "cli/render.hpp"
+#include "engine/pool.hpp"
 
 namespace vramfit::cli {
 
-// Prints the budget, capacity and verdict; returns the exit code (0 fits, 1 does not).
-int fit_pool(Context& ctx, const Query& q, const DeviceRequest& opt);
+Json pool_fit_json(const PoolAnswer& a);  // the "fit" document of a pool runtime
+std::string pool_fit_text(const PoolAnswer& a, const Style& style);
 
 }  // namespace vramfit::cli

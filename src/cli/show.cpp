@@ -1,10 +1,10 @@
 // vramfit show ID: everything the catalog knows about one model, device, quantization or type.
 #include <fmt/format.h>
 
-#include "base/suggest.hpp"
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
+#include "engine/show.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -192,35 +192,14 @@ std::string rule_text(const MixRule& r) {
   return s;
 }
 
-// Tensor types of a model file: count, bytes and share of the weights, largest first.
-struct TypeRow {
-  std::string type;
-  std::int64_t tensors = 0, elements = 0;
-  Bytes bytes{0};
-};
-
-std::vector<TypeRow> type_histogram(const std::vector<FileTensor>& tensors) {
-  std::vector<TypeRow> rows;
-  for (const FileTensor& t : tensors) {
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const TypeRow& r) { return r.type == t.type; });
-    if (it == rows.end()) it = rows.insert(rows.end(), TypeRow{t.type});
-    it->tensors += 1;
-    it->elements = checked_sum(it->elements, t.elements);
-    it->bytes += t.bytes;
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const TypeRow& a, const TypeRow& b) { return a.bytes > b.bytes; });
-  return rows;
-}
-
 // vramfit show FILE.gguf: what was read from the file, as the model the estimator will use.
-int run_show_file(Context& ctx, const ShowOptions& opt) {
-  const Context::LoadedFile& lf = ctx.model_file(opt.id, opt.mmproj);
-  const io::ModelFile& file = lf.file;
+int run_show_file(Context& ctx, const ShowAnswer& a) {
+  const io::ModelFile& file = *a.file;
   const ModelSpec& m = file.model.spec;
   const bool listed = !file.tensors.empty();
-  const ParamCounts pc = listed ? count_params_from_file(m, file.tensors) : count_params(m);
-  const WeightBreakdown w = listed ? weight_bytes_from_file(m, file.tensors) : WeightBreakdown{};
-  const std::vector<TypeRow> hist = type_histogram(file.tensors);
+  const ParamCounts& pc = a.params;
+  const WeightBreakdown& w = a.file_weights;
+  const std::vector<TypeRow>& hist = a.file_types;
   if (ctx.format() == "json") {
     Json j = model_json_full(file.model, pc);
     j["file"] = {{"path", file.path}, {"format", file.format}, {"stored_as", file.stored_as},
@@ -248,90 +227,76 @@ int run_show_file(Context& ctx, const ShowOptions& opt) {
   return 0;
 }
 
-int run_show(Context& ctx, const ShowOptions& opt) {
-  const io::Catalog& cat = ctx.catalog();
-  const bool json = ctx.format() == "json";
-  if (names_model_file(cat, opt.id)) return run_show_file(ctx, opt);
-  if (!opt.mmproj.empty()) throw io::InputError("--mmproj goes with a GGUF model file");
-  if (const io::CatalogModel* m = cat.find_model(opt.id)) {
-    const Fields f = model_fields(m->spec, count_params(m->spec));
-    if (json) {
-      ctx.io.out << dump(model_json_full(*m, count_params(m->spec)));
-    } else {
-      ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), f, m->meta);
-    }
+int show_quant(Context& ctx, const io::CatalogMix& cm) {
+  const QuantMix& q = cm.mix;
+  Fields f = {{"name", q.name}, {"format", q.format}, {"base type", q.base}, {"token embeddings", q.embeddings.empty() ? q.base : q.embeddings},
+              {"output head", q.output.empty() ? q.base : q.output}, {"routed experts", q.experts.empty() ? q.base : q.experts},
+              {"unquantized tensors", q.unquantized}, {"vision encoder", q.vision}};
+  for (std::size_t i = 0; i < q.rules.size(); ++i) f.push_back({fmt::format("rule {}", i + 1), rule_text(q.rules[i])});
+  if (ctx.format() != "json") {
+    ctx.io.out << render_fields(fmt::format("quantization {}", q.id), f, cm.meta);
     return 0;
   }
-  if (const io::CatalogDevice* d = cat.find_device(opt.id)) {
-    const Fields f = device_fields(d->device);
-    if (json) {
-      ctx.io.out << dump(device_json_full(*d));
-    } else {
-      ctx.io.out << render_fields(fmt::format("device {}", d->device.id), f, d->meta);
-    }
-    return 0;
-  }
-  // Mix ids (Q8_0) and type ids (q8_0) differ only in case: an exact match wins over a folded one.
-  const bool type_exact = std::any_of(cat.types.begin(), cat.types.end(), [&](const io::CatalogType& t) { return t.type.id == opt.id; });
-  for (const io::CatalogMix& cm : cat.mixes) {
-    const QuantMix& q = cm.mix;
-    if (!type_exact && iequals(q.id, opt.id)) {
-      Fields f = {{"name", q.name}, {"format", q.format}, {"base type", q.base}, {"token embeddings", q.embeddings.empty() ? q.base : q.embeddings},
-                  {"output head", q.output.empty() ? q.base : q.output}, {"routed experts", q.experts.empty() ? q.base : q.experts},
-                  {"unquantized tensors", q.unquantized}, {"vision encoder", q.vision}};
-      for (std::size_t i = 0; i < q.rules.size(); ++i) f.push_back({fmt::format("rule {}", i + 1), rule_text(q.rules[i])});
-      if (json) {
-        Json j = json_document("quant");
-        j["id"] = q.id;
-        j["name"] = q.name;
-        j["format"] = q.format;
-        j["base"] = q.base;
-        j["embeddings"] = q.embeddings.empty() ? q.base : q.embeddings;
-        j["output"] = q.output.empty() ? q.base : q.output;
-        j["experts"] = q.experts.empty() ? q.base : q.experts;
-        j["unquantized"] = q.unquantized;
-        j["vision"] = q.vision;
-        Json rules = Json::array();
-        for (const MixRule& r : q.rules) rules.push_back({{"tensors", r.tensors}, {"type", r.type}, {"description", rule_text(r)}});
-        j["rules"] = rules;
-        j["source"] = cm.meta.source;
-        ctx.io.out << dump(j);
-      } else {
-        ctx.io.out << render_fields(fmt::format("quantization {}", q.id), f, cm.meta);
-      }
-      return 0;
-    }
-  }
-  for (const io::CatalogType& ct : cat.types) {
-    const TensorType& t = ct.type;
-    if (iequals(t.id, opt.id)) {
-      const Fields f = {{"block", fmt::format("{} weights in {} bytes{}", t.block_size, t.block_bytes,
-                                              t.row_bytes ? fmt::format(" + {} bytes per row", t.row_bytes) : "")},
-                        {"bits per weight", fmt::format("{:.4g}", t.bits_per_weight())},
-                        {"fallback", t.fallback}};
-      if (json) {
-        Json j = json_document("tensor_type");
-        j["id"] = t.id;
-        j["block_size"] = t.block_size;
-        j["block_bytes"] = t.block_bytes;
-        j["bits_per_weight"] = t.bits_per_weight();
-        j["source"] = ct.meta.source;
-        ctx.io.out << dump(j);
-      } else {
-        ctx.io.out << render_fields(fmt::format("tensor type {}", t.id), f, ct.meta);
-      }
-      return 0;
-    }
-  }
-  std::vector<std::string> ids;
-  for (const auto& m : cat.models) ids.push_back(m.spec.id);
-  for (const auto& d : cat.devices) ids.push_back(d.device.id);
-  for (const auto& q : cat.mixes) ids.push_back(q.mix.id);
-  for (const auto& t : cat.types) ids.push_back(t.type.id);
-  if (opt.id.empty()) throw io::InputError("empty id; see 'vramfit list models|devices|quants|types'");
-  throw io::InputError("unknown id '" + opt.id + "'" + io::did_you_mean(opt.id, ids) + "; see 'vramfit list models|devices|quants|types'");
+  Json j = json_document("quant");
+  j["id"] = q.id;
+  j["name"] = q.name;
+  j["format"] = q.format;
+  j["base"] = q.base;
+  j["embeddings"] = q.embeddings.empty() ? q.base : q.embeddings;
+  j["output"] = q.output.empty() ? q.base : q.output;
+  j["experts"] = q.experts.empty() ? q.base : q.experts;
+  j["unquantized"] = q.unquantized;
+  j["vision"] = q.vision;
+  Json rules = Json::array();
+  for (const MixRule& r : q.rules) rules.push_back({{"tensors", r.tensors}, {"type", r.type}, {"description", rule_text(r)}});
+  j["rules"] = rules;
+  j["source"] = cm.meta.source;
+  ctx.io.out << dump(j);
+  return 0;
 }
 
+int show_type(Context& ctx, const io::CatalogType& ct) {
+  const TensorType& t = ct.type;
+  if (ctx.format() != "json") {
+    const Fields f = {{"block", fmt::format("{} weights in {} bytes{}", t.block_size, t.block_bytes,
+                                            t.row_bytes ? fmt::format(" + {} bytes per row", t.row_bytes) : "")},
+                      {"bits per weight", fmt::format("{:.4g}", t.bits_per_weight())},
+                      {"fallback", t.fallback}};
+    ctx.io.out << render_fields(fmt::format("tensor type {}", t.id), f, ct.meta);
+    return 0;
+  }
+  Json j = json_document("tensor_type");
+  j["id"] = t.id;
+  j["block_size"] = t.block_size;
+  j["block_bytes"] = t.block_bytes;
+  j["bits_per_weight"] = t.bits_per_weight();
+  j["source"] = ct.meta.source;
+  ctx.io.out << dump(j);
+  return 0;
+}
+
+int run_show(Context& ctx, const ShowOptions& opt) {
+  const ShowAnswer a = answer_show(ctx, {opt.id, opt.mmproj});
+  const bool json = ctx.format() == "json";
+  switch (a.kind) {
+    case ShowAnswer::Kind::model_file: return run_show_file(ctx, a);
+    case ShowAnswer::Kind::model: {
+      const io::CatalogModel* m = a.model;
+      if (json) ctx.io.out << dump(model_json_full(*m, a.params));
+      else ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), model_fields(m->spec, a.params), m->meta);
+      return 0;
+    }
+    case ShowAnswer::Kind::device: {
+      const io::CatalogDevice* d = a.device;
+      if (json) ctx.io.out << dump(device_json_full(*d));
+      else ctx.io.out << render_fields(fmt::format("device {}", d->device.id), device_fields(d->device), d->meta);
+      return 0;
+    }
+    case ShowAnswer::Kind::quant: return show_quant(ctx, *a.mix);
+    case ShowAnswer::Kind::tensor_type: return show_type(ctx, *a.type);
+  }
+  return 0;
+}
 }  // namespace
 
 void setup_show(CLI::App& app, Context& ctx, int& exit_code) {

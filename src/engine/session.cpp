@@ -14,7 +14,7 @@ using io::InputError;
 
 const io::Catalog& Session::catalog(io::CatalogParts parts) {
   if (catalog_ == nullptr) {
-    const std::vector<std::string> dirs = catalog_dirs_ ? catalog_dirs_() : std::vector<std::string>{};
+    const std::vector<std::string> dirs = catalog_directories();
     io::Diagnostics diag;
     if (dirs.empty()) {
       // The built-in catalog is the same for every query of a process: built once, not per query

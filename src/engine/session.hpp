@@ -34,6 +34,11 @@ class Session {
     io::CatalogMix stored;
   };
   [[nodiscard]] const LoadedFile& model_file(const std::string& path, const std::string& mmproj);
+  // The catalog directories in the order they apply (`catalog check` reads them itself, collecting
+  // every problem instead of stopping at the first).
+  [[nodiscard]] std::vector<std::string> catalog_directories() const {
+    return catalog_dirs_ ? catalog_dirs_() : std::vector<std::string>{};
+  }
 
  private:
   CatalogDirs catalog_dirs_;

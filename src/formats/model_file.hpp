@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "catalog/catalog.hpp"
+#include "base/entry.hpp"
 #include "vramfit/file_weights.hpp"
 
 namespace vramfit::io {

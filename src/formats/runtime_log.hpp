@@ -1,7 +1,7 @@
 // Runtime logs -> what the runtime says it allocated: llama.cpp load/context logs (mainline and the
 // older llm_load_* / llama_new_context_with_model names of ik_llama.cpp), vLLM start-up logs and
-// `ollama ps` output. Only facts are extracted here; comparing them with an estimate is the CLI's job
-// (src/cli/validate.cpp). The reader never trusts its input: it reads at most kMaxLogBytes, looks at
+// `ollama ps` output. Only facts are extracted here; comparing them with an estimate is the engine's job
+// (src/engine/validate.cpp). The reader never trusts its input: it reads at most kMaxLogBytes, looks at
 // most kMaxLineBytes of a line, skips what it does not recognise, and throws io::InputError
 // ("NAME:LINE: ...") only when the text is no log it knows. docs/validate.md lists every line read.
 #pragma once

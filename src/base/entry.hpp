@@ -1,0 +1,27 @@
+// A catalog entry's provenance, and a model as an entry: shared by the catalog (models.yaml) and the
+// readers of model files (GGUF, Hugging Face), which describe a file as the entry it would be.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/diagnostics.hpp"
+#include "vramfit/model.hpp"
+
+namespace vramfit::io {
+
+// What every catalog entry carries besides its numbers.
+struct EntryMeta {
+  Location where;
+  std::vector<std::string> aliases;
+  std::vector<std::string> source;
+  std::vector<std::string> unconfirmed;
+  std::string notes;
+};
+
+struct CatalogModel {
+  ModelSpec spec;
+  EntryMeta meta;
+};
+
+}  // namespace vramfit::io

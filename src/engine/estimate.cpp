@@ -1,0 +1,60 @@
+// estimate MODEL [--device ID]: the memory picture of a full offload, and its speed on a device.
+#include "engine/estimate.hpp"
+
+#include <fmt/format.h>
+
+#include "base/diagnostics.hpp"
+
+namespace vramfit::engine {
+namespace {
+
+SpeedOnDevice speed_on_device(Session& ctx, const Query& q, const MemoryEstimate& e, const EstimateRequest& opt) {
+  SpeedOnDevice s;
+  const io::Catalog& cat = ctx.catalog();
+  s.spec = parse_device_spec(cat, opt.device);
+  const Device& d = s.spec.device->device;
+  check_backend(opt.backend, {s.spec});
+  const ModelSpec& m = q.model->spec;
+  PlacementRequest req;
+  req.host.label = d.is_cpu() ? d.id : d.kind == DeviceKind::apple ? "unified (CPU side)" : "host RAM";
+  req.host.bandwidth = d.is_cpu() || d.kind == DeviceKind::apple ? d.bandwidth() : BytesPerSecond{0.0};
+  if (!d.is_cpu()) {
+    if (s.spec.count > m.layers)
+      throw io::InputError(fmt::format("{} GPUs for {} layers: a layer split needs at least one layer per GPU", s.spec.count, m.layers));
+    for (std::int64_t i = 0; i < s.spec.count; ++i) {
+      Target t;
+      t.label = s.spec.count > 1 ? fmt::format("{}#{}", d.id, i) : d.id;
+      t.bandwidth = d.bandwidth();
+      req.gpus.push_back(t);
+    }
+  }
+  s.placement = place_layers(m, e, req, d.is_cpu() ? 0 : m.layers + 1);
+  s.report = speed_report(m, e, s.placement, speed_setup(cat, {s.spec}, s.placement, opt.backend), q.workload,
+                          prompt_tokens(opt.workload.prompt, q.workload));
+  return s;
+}
+
+}  // namespace
+
+EstimateAnswer answer_estimate(Session& ctx, const EstimateRequest& opt) {
+  EstimateAnswer a;
+  const Query& q = a.query = resolve_query(ctx, opt.model, opt.workload);
+  a.estimate = estimate(ctx, q);
+  a.full_offload = full_offload(q, a.estimate);
+  a.params = query_params(q);
+  if (!opt.device.empty()) a.speed = speed_on_device(ctx, q, a.estimate, opt);
+  else if (!opt.workload.prompt.empty() || !opt.backend.empty())
+    throw io::InputError("--prompt and --backend need --device (the speed is per device)");
+  std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
+  if (a.speed) {
+    assumptions.push_back(fmt::format("speed on {}: every layer on it{} (a full offload; memory is not checked here: use fit)",
+                                      a.speed->spec.text, a.speed->spec.count > 1 ? " by a layer split" : ""));
+    assumptions.insert(assumptions.end(), a.speed->report.assumptions.begin(), a.speed->report.assumptions.end());
+  }
+  if (q.runtime->kind == RuntimeKind::pool)
+    assumptions.push_back(fmt::format("{} takes {:g} of a GPU's memory and pages what weights and activations leave as KV cache: 'fit --device ID --runtime {}' shows the token capacity",
+                                      q.runtime->id, q.runtime->pool.fraction, q.runtime->id));
+  return a;
+}
+
+}  // namespace vramfit::engine

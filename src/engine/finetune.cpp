@@ -1,0 +1,210 @@
+// finetune: the training options parsed (each error naming its option), the model in the storage the
+// method loads, training memory per GPU, throughput and verdict, and the assumptions behind them.
+#include "engine/finetune.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "base/suggest.hpp"
+#include "engine/text.hpp"
+#include "formats/parse.hpp"
+#include "vramfit/parallel.hpp"
+
+namespace vramfit::engine {
+namespace {
+
+using io::InputError;
+
+template <class E>
+E pick(const std::string& text, const char* what, std::initializer_list<std::pair<const char*, E>> choices) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) {
+    if (io::to_lower(text) == name) return value;
+    names.emplace_back(name);
+  }
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw InputError(fmt::format("unknown {} '{}'{} ({})", what, text, io::did_you_mean(text, names), list));
+}
+
+// --targets: attn, mlp, all-linear, or projections q,k,v,o,gate,up,down (comma-separated, combinable).
+LoraTargets parse_targets(const std::string& text) {
+  LoraTargets t;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const std::string word = io::to_lower(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (word == "attn") t.q = t.k = t.v = t.o = true;
+    else if (word == "mlp") t.gate = t.up = t.down = true;
+    else if (word == "all-linear") t = LoraTargets::all_linear();
+    else if (word == "q") t.q = true;
+    else if (word == "k") t.k = true;
+    else if (word == "v") t.v = true;
+    else if (word == "o") t.o = true;
+    else if (word == "gate") t.gate = true;
+    else if (word == "up") t.up = true;
+    else if (word == "down") t.down = true;
+    else
+      throw InputError("unknown LoRA target '" + word + "'" +
+                       io::did_you_mean(word, {"attn", "mlp", "all-linear", "q", "k", "v", "o", "gate", "up", "down"}) +
+                       " (attn, mlp, all-linear, or projections q,k,v,o,gate,up,down)");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return t;
+}
+
+std::int64_t parse_token_budget(const std::string& text) {
+  static const std::pair<const char*, double> units[] = {{"", 1}, {"k", 1e3}, {"m", 1e6}, {"b", 1e9}, {"t", 1e12}};
+  const std::string lower = io::to_lower(text);
+  std::size_t digits = 0;
+  while (digits < lower.size() && (std::isdigit(static_cast<unsigned char>(lower[digits])) || lower[digits] == '.')) ++digits;
+  for (const auto& [u, mult] : units) {
+    if (digits == 0 || lower.substr(digits) != u) continue;
+    // The whole number part must parse ("1.2.3M" is no budget; stod read it as 1.2).
+    if (const auto v = io::parse_decimal(lower.substr(0, digits), 0, 1e16 / mult); v && *v * mult >= 1)
+      return static_cast<std::int64_t>(std::llround(*v * mult));
+  }
+  throw InputError("--tokens '" + text + "' is not a token count (e.g. 50M, 1B, 2.5T: decimal)");
+}
+
+// Assumptions, in the order a reader checks them.
+std::vector<std::string> finetune_assumptions(const FinetuneAnswer& ans, const std::optional<Link>& link, double peak_tflops) {
+  const FinetuneSetup& s = ans.setup;
+  const Query& q = ans.query;
+  const ModelSpec& m = q.model->spec;
+  const FinetuneProfile& prof = *ans.profile;
+  const FinetuneSpeed& speed = ans.speed;
+  const Device& d = ans.device.device->device;
+  const std::int64_t alpha = ans.alpha;
+  std::vector<std::string> a;
+  if (q.file != nullptr && !q.assumptions.empty()) a.push_back(q.assumptions.front());
+  a.push_back(fmt::format("base weights {} ({}){}", q.mix->mix.id, q.mix->mix.name,
+                          s.method == FtMethod::qlora ? ": NF4 + double quantization for every linear layer, embeddings, head and norms in bf16 (QLoRA)" : ""));
+  if (s.method == FtMethod::full)
+    a.push_back(mixed_precision(s.precision)
+                    ? fmt::format("full fine-tuning, mixed precision: {} weights and gradients, fp32 master weights and optimizer states (ZeRO accounting: {} B/param with AdamW; HF Trainer without DeepSpeed keeps fp32 gradients: +2)",
+                                  to_string(s.precision), 2 + 2 + 4 + prof.adamw_bytes)
+                    : fmt::format("full fine-tuning in fp32: weights and gradients 4 B each, no master copy ({} B/param with AdamW)", 4 + 4 + prof.adamw_bytes));
+  else
+    a.push_back(fmt::format("LoRA r={} alpha={} on {}: r x (d_in + d_out) per adapted matrix, routed experts adapted one by one; adapters, their gradients and optimizer states in fp32 (PEFT autocast_adapter_dtype); base frozen, no gradients; router, embeddings and output head not adapted",
+                            s.rank, alpha, targets_text(s.targets)));
+  if (m.vision.present()) a.push_back("vision tower loaded and frozen (counted as frozen weights, not adapted)");
+  const char* opt_text = "";
+  switch (s.optimizer) {
+    case Optimizer::adamw: opt_text = "AdamW: fp32 m and v"; break;
+    case Optimizer::adamw_8bit: opt_text = "8-bit AdamW (bitsandbytes): block-wise 8-bit m and v"; break;
+    case Optimizer::paged_adamw: opt_text = "paged AdamW: fp32 m and v in unified memory, counted on the GPU (paging only moves them to host RAM under memory pressure)"; break;
+    case Optimizer::paged_adamw_8bit: opt_text = "paged 8-bit AdamW: 8-bit m and v in unified memory, counted on the GPU (paging only moves them to host RAM under memory pressure)"; break;
+    case Optimizer::sgd: opt_text = "SGD with momentum: one fp32 buffer"; break;
+    case Optimizer::adafactor: opt_text = "Adafactor (no first moment): fp32 row and column accumulators per matrix, full second moment of vectors"; break;
+  }
+  a.push_back(s.optimizer == Optimizer::adafactor ? std::string(opt_text)
+                                                  : fmt::format("{}: {} B per trainable parameter", opt_text, optimizer_bytes_per_param(s.optimizer, prof)));
+  a.push_back(fmt::format("{} sequence{} of {} tokens per micro-batch (packed, no padding), {} micro-batch{} per optimizer step{}; activations in {}, {}",
+                          s.micro_batch, s.micro_batch > 1 ? "s" : "", s.seq, s.grad_accum, s.grad_accum > 1 ? "es" : "",
+                          s.gpus > 1 ? fmt::format(" on each of {} GPUs", s.gpus) : "", to_string(s.precision),
+                          s.flash_attention ? "FlashAttention / SDPA (no score matrix kept)" : "eager attention (fp32 softmax + 16-bit copy of every score kept)"));
+  a.push_back(s.grad_ckpt ? "gradient checkpointing of every decoder layer: layer inputs kept, one layer recomputed at a time (Korthikanti et al. 2022)"
+                          : "no gradient checkpointing: every layer's activations kept for the backward pass (--grad-ckpt to trade compute for memory)");
+  a.push_back(fmt::format("logits + loss: {} B per token x vocab (bf16 logits, fp32 log-softmax and its gradient); a fused / chunked cross-entropy needs far less", prof.logits_bytes));
+  if (s.seq > m.max_context) a.push_back(fmt::format("warning: --seq {} exceeds the model's maximum context {}", s.seq, m.max_context));
+  if (s.zero > 0 && s.gpus == 1)
+    a.push_back(fmt::format("{} on one GPU partitions over a single rank: it saves nothing", ans.fsdp ? "FSDP" : fmt::format("ZeRO-{}", s.zero)));
+  else if (s.zero > 0)
+    a.push_back(fmt::format("{} over {} GPUs: optimizer states and master weights{}{} / {}{}", ans.fsdp ? "FSDP FULL_SHARD (= ZeRO-3)" : fmt::format("ZeRO-{}", s.zero), s.gpus,
+                            s.zero >= 2 ? ", gradients" : "", s.zero >= 3 ? ", all weights (frozen too)" : "", s.gpus,
+                            s.zero >= 3 ? fmt::format("; {} layers gathered at a time", prof.zero3_gathered_layers) : ""));
+  else if (s.gpus > 1)
+    a.push_back(fmt::format("data parallel (DDP) over {} GPUs: every GPU holds everything, plus the all-reduce buckets (one more copy of the gradients); --zero or --fsdp to shard", s.gpus));
+  if (s.method == FtMethod::qlora && s.zero >= 3) a.push_back("QLoRA + ZeRO-3 / FSDP: supported by PEFT with bitsandbytes >= 0.43 (bnb_4bit_quant_storage set to the compute dtype); the 4-bit base is sharded");
+  a.push_back(fmt::format("framework: {} CUDA context and kernels per GPU, {:.0f} % allocator fragmentation (runtimes.yaml finetune)", size_str(prof.cuda_context), prof.fragmentation * 100));
+  if (speed.known)
+    a.push_back(fmt::format("speed: {:.1f} GFLOP per token ({}{}), at {:.0f} % of the {} {:g} TFLOP/s peak{}",
+                            speed.flops.hardware / 1e9, s.method == FtMethod::full ? "6N" : "4N + 6N_adapters",
+                            s.grad_ckpt ? " + a recomputed forward" : "", prof.efficiency * 100, to_string(s.precision), peak_tflops,
+                            s.method == FtMethod::qlora ? fmt::format("; NF4 dequantization at {:.0f} % of {:g} GB/s", prof.dequant_bandwidth_efficiency * 100, d.bandwidth_gbs) : ""));
+  else
+    a.push_back(fmt::format("speed unknown: {} lists no {} tensor throughput", d.id, to_string(s.precision)));
+  if (s.gpus > 1 && link)
+    a.push_back(fmt::format("gradient all-reduce once per optimizer step over {} ({:g} GB/s per direction), overlapped with the last micro-batch's backward", link->name, link->bandwidth.value() / 1e9));
+  else if (s.gpus > 1)
+    a.push_back("no link known between these GPUs: gradient all-reduce time left out");
+  return a;
+}
+
+}  // namespace
+
+std::string targets_text(const LoraTargets& t) {
+  if (t.q && t.k && t.v && t.o && t.gate && t.up && t.down && t.ssm) return "all-linear";
+  std::string s;
+  for (const auto& [on, name] : {std::pair{t.q, "q"}, {t.k, "k"}, {t.v, "v"}, {t.o, "o"}, {t.gate, "gate"}, {t.up, "up"},
+                                 {t.down, "down"}, {t.ssm, "ssm"}})
+    if (on) s += (s.empty() ? "" : ",") + std::string(name);
+  return s;
+}
+
+FinetuneAnswer answer_finetune(Session& ctx, const FinetuneRequest& opt) {
+  const io::Catalog& cat = ctx.catalog();
+  FinetuneAnswer ans;
+  FinetuneSetup& s = ans.setup;
+  s.method = pick<FtMethod>(opt.method, "--method", {{"full", FtMethod::full}, {"lora", FtMethod::lora}, {"qlora", FtMethod::qlora}});
+  s.optimizer = pick<Optimizer>(opt.optimizer, "--optimizer",
+                                {{"adamw", Optimizer::adamw}, {"adamw-8bit", Optimizer::adamw_8bit}, {"paged-adamw", Optimizer::paged_adamw},
+                                 {"paged-adamw-8bit", Optimizer::paged_adamw_8bit}, {"sgd", Optimizer::sgd}, {"adafactor", Optimizer::adafactor}});
+  s.precision = pick<TrainPrecision>(opt.precision, "--precision",
+                                     {{"bf16", TrainPrecision::bf16}, {"fp16", TrainPrecision::fp16}, {"fp32", TrainPrecision::fp32}});
+  const bool lora = lora_like(s.method);
+  if (!lora && (!opt.rank.empty() || !opt.alpha.empty() || !opt.targets.empty()))
+    throw InputError("--rank, --alpha and --targets are LoRA options: drop them for --method full, or use --method lora/qlora");
+  if (s.method == FtMethod::qlora && s.precision == TrainPrecision::fp32)
+    throw InputError("QLoRA computes in 16 bits (bnb_4bit_compute_dtype bf16 or fp16): use --precision bf16 or fp16");
+  if (!opt.rank.empty()) s.rank = io::parse_count(opt.rank, "--rank", 1, 65536);
+  ans.alpha = opt.alpha.empty() ? 2 * s.rank : io::parse_count(opt.alpha, "--alpha", 1, 1 << 20);
+  if (!opt.targets.empty()) s.targets = parse_targets(opt.targets);
+  s.seq = opt.seq.empty() ? 2048 : io::parse_tokens(opt.seq, "--seq");
+  if (s.seq < 1 || s.seq > (std::int64_t{1} << 24)) throw InputError("--seq " + opt.seq + " is out of range (1 to 16M tokens)");
+  s.micro_batch = opt.micro_batch.empty() ? 1 : io::parse_count(opt.micro_batch, "--micro-batch", 1, 65536);
+  s.grad_accum = opt.grad_accum.empty() ? 1 : io::parse_count(opt.grad_accum, "--grad-accum", 1, 1 << 20);
+  s.grad_ckpt = opt.grad_ckpt;
+  s.flash_attention = !opt.no_flash_attention;
+  if (opt.fsdp && !opt.zero.empty()) throw InputError("give --zero N (DeepSpeed) or --fsdp (= ZeRO-3), not both");
+  s.zero = opt.fsdp ? 3 : opt.zero.empty() ? 0 : static_cast<int>(io::parse_count(opt.zero, "--zero", 0, 3));
+  ans.fsdp = opt.fsdp;
+  ans.tokens = opt.tokens.empty() ? 0 : parse_token_budget(opt.tokens);
+
+  if (opt.device.empty()) throw InputError("no device given: use --device ID[xN] (see 'vramfit list devices')");
+  ans.device = parse_device_spec(cat, opt.device);
+  const Device& d = ans.device.device->device;
+  if (d.is_cpu() || d.unified_memory())
+    throw InputError("'" + d.id + "': vramfit finetune models PyTorch training on discrete GPUs (CUDA/ROCm); CPU and unified-memory devices are not modelled");
+  s.gpus = ans.device.count;
+
+  // The model in the storage the method loads: 16/32-bit safetensors, or NF4 + double quant for QLoRA.
+  WorkloadRequest wo;
+  wo.quant = s.method == FtMethod::qlora ? "bnb-nf4-dq" : s.precision == TrainPrecision::bf16 ? "hf-bf16"
+                                                                          : s.precision == TrainPrecision::fp16 ? "hf-fp16" : "hf-fp32";
+  ans.query = resolve_query(ctx, opt.model, wo);
+  const ModelSpec& m = ans.query.model->spec;
+  ans.params = count_params(m);
+  const WeightBreakdown base = weight_bytes(m, ans.query.mix->mix, ctx.types(), true);
+  const FinetuneProfile& prof = cat.finetune;
+  ans.profile = &prof;
+  ans.memory = finetune_memory(m, base, s, prof);
+  const double peak_tflops = s.precision == TrainPrecision::bf16 ? d.bf16_tflops : s.precision == TrainPrecision::fp16 ? d.fp16_tflops : d.fp32_tflops;
+  std::optional<Link> link;
+  if (s.gpus > 1)
+    if (const LinkProfile* lp = default_link(cat.links, d)) link = resolve_link(*lp, d);
+  ans.speed = finetune_speed(m, base, ans.memory, s, prof, tflops(peak_tflops), d.bandwidth(), link ? &*link : nullptr);
+  ans.capacity = d.capacity(ans.device.memory_gib);
+  ans.verdict = finetune_verdict(ans.memory, ans.capacity);
+  ans.tokens_per_step = ans.speed.tokens_per_step * s.gpus;
+  if (ans.tokens > 0 && ans.speed.known) ans.seconds = double(ans.tokens) / ans.speed.job.value();
+  ans.assumptions = finetune_assumptions(ans, link, peak_tflops);
+  return ans;
+}
+
+}  // namespace vramfit::engine

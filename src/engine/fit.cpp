@@ -1,0 +1,98 @@
+// fit MODEL --device ID[xN] ...: placement, verdict and reason, decode bound and calibrated speed.
+#include "engine/fit.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/diagnostics.hpp"
+#include "engine/text.hpp"
+
+namespace vramfit::engine {
+namespace {
+
+std::string verdict_reason(const Placement& p, const ModelSpec& m, bool explicit_layers) {
+  if (p.verdict == Verdict::fits) {
+    Bytes least = p.gpus.empty() ? p.host.headroom() : p.gpus.front().headroom();
+    std::string where = p.gpus.empty() ? p.host.label : p.gpus.front().label;
+    for (const DevicePlan& d : p.gpus)
+      if (d.headroom() < least) least = d.headroom(), where = d.label;
+    return fmt::format("all {} layers + output on {}; least headroom {} on {}", m.layers,
+                       p.gpus.empty() ? "the CPU" : "the GPU" + std::string(p.gpus.size() > 1 ? "s" : ""), size_str(least), where);
+  }
+  if (p.verdict == Verdict::fits_with_offload && p.host.expert_count > 0)  // --cpu-moe / --n-cpu-moe
+    return fmt::format("{} of {} layers on the GPU{}, routed experts of {} blocks in host RAM: each token reads its active experts from RAM",
+                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.host.expert_count);
+  if (p.verdict == Verdict::fits_with_offload)
+    return fmt::format("{} of {} layers on the GPU{} (llama.cpp -ngl {}), the rest in host RAM: expect much slower decoding",
+                       p.gpu_layers, p.total_layers, p.gpus.size() > 1 ? "s" : "", p.gpu_layers);
+  for (const DevicePlan& d : p.gpus)
+    if (!d.fits()) return fmt::format("{} needs {} but has {} usable", d.label, size_str(d.total()), size_str(d.capacity));
+  if (!p.host.fits())
+    return fmt::format("{} needs {} but has {}", p.host.label, size_str(p.host.total()), size_str(p.host.capacity));
+  if (explicit_layers && p.gpu_layers == 0) return "--gpu-layers 0 keeps every layer off the GPU: a CPU-only run";
+  return "not even one layer fits on the GPU";
+}
+
+// What `ollama ps` would print for this placement: SIZE is everything the model holds in memory
+// (decimal units, Ollama's format.HumanBytes), PROCESSOR the CPU/GPU shares of it (ollama/cmd/cmd.go ListRunningHandler).
+std::string ollama_ps(const Placement& p) {
+  Bytes gpu{0};
+  for (const DevicePlan& d : p.gpus) gpu += d.total();
+  const Bytes total = gpu + p.host.total();
+  if (total.value() <= 0) return {};
+  // Ollama counts a full offload as 100% GPU (the token embeddings llama.cpp keeps in RAM are not a layer).
+  const int gpu_pct = p.gpu_layers == p.total_layers && !p.gpus.empty()
+                          ? 100 : static_cast<int>(std::lround(100.0 * double(gpu.value()) / double(total.value())));
+  const std::string proc = gpu_pct >= 100 ? "100% GPU" : gpu_pct <= 0 ? "100% CPU" : fmt::format("{}%/{}% CPU/GPU", 100 - gpu_pct, gpu_pct);
+  return fmt::format("SIZE {:.1f} GB, PROCESSOR {}", double(total.value()) / 1e9, proc);
+}
+
+}  // namespace
+
+bool FitAnswer::fits() const {
+  if (pool) return pool->verdict != Verdict::does_not_fit;
+  return placement.verdict != Verdict::does_not_fit && !solve.unanswered();  // a question without an answer: no
+}
+
+ParamCounts FitAnswer::params() const { return query_params(query); }
+
+FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
+  FitRequest opt = given;  // a reverse question (solve.cpp) rewrites the request to its answer
+  FitAnswer a;
+  if (ctx.catalog().runtime(opt.workload.runtime).kind == RuntimeKind::pool) {
+    if (opt.placement.max_context || opt.placement.max_parallel || opt.placement.min_devices)
+      throw io::InputError("--max-context, --max-parallel and --min-devices are llama.cpp questions: with --runtime " +
+                           opt.workload.runtime + " read the KV token capacity and max concurrency instead");
+    if (!opt.backend.empty() || !opt.workload.prompt.empty())
+      throw io::InputError("--backend and --prompt shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
+    a.pool = answer_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
+    return a;
+  }
+  a.solve = solve_question(ctx, opt.model, opt.workload, opt.placement);
+  const Query& q = a.query = resolve_query(ctx, opt.model, opt.workload);
+  const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
+  const MemoryEstimate& e = a.estimate = estimate(ctx, q);
+  const ModelSpec& m = q.model->spec;
+  const Placement& p = a.placement = place(m, e, rp.request);
+  a.decode_start = decode_upper_bound(m, e, p, 0);
+  a.decode_end = decode_upper_bound(m, e, p, q.workload.context);
+  check_backend(opt.backend, rp.specs);
+  a.speed = speed_report(m, e, p, speed_setup(ctx.catalog(), rp.specs, p, opt.backend), q.workload,
+                         prompt_tokens(opt.workload.prompt, q.workload));
+  std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
+  assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
+  assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
+  if (q.runtime->kind != RuntimeKind::llamacpp)
+    assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime->id + " is not calibrated (treat as an estimate of the memory-bound rate)");
+
+  a.reason = verdict_reason(p, m, rp.request.gpu_layers >= 0);
+  for (const DevicePlan& d : p.gpus)
+    if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
+      a.notes.push_back(fmt::format("{} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more",
+                                    d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin)));
+  if (q.runtime->id == "ollama") a.ollama_ps = ollama_ps(p);
+  return a;
+}
+
+}  // namespace vramfit::engine

@@ -1,0 +1,113 @@
+// recommend MODEL: the configurations of the catalog that hold the model, filtered by the limits and
+// ranked cheapest first, with their power figures and the assumptions behind them.
+#include "engine/recommend.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "catalog/planning_data.hpp"
+#include "formats/parse.hpp"
+
+namespace vramfit::engine {
+
+RecommendLimits read_limits(const RecommendRequest& o) {
+  RecommendLimits l;
+  if (!o.min_tps.empty()) l.min_tps = io::parse_amount(o.min_tps, "--min-tps", true);
+  if (!o.budget.empty()) l.budget = io::parse_amount(o.budget, "--budget");
+  if (!o.max_watts.empty()) l.max_watts = io::parse_amount(o.max_watts, "--max-watts");
+  if (!o.kwh_price.empty()) l.kwh_price = io::parse_amount(o.kwh_price, "--kwh-price", true);
+  if (!o.cloud_price.empty()) l.cloud_price = io::parse_amount(o.cloud_price, "--cloud-price");
+  return l;
+}
+
+namespace {
+
+PowerFigures power_of(const Evaluation& e, const RecommendLimits& l, const PowerRules& r) {
+  PowerFigures f;
+  f.draw = config_draw_w(e.config, r);
+  if (f.draw <= 0) return f;
+  f.psu = psu_size_w(f.draw, r);
+  f.kwh_per_mtok = kwh_per_million_tokens(f.draw, e.tps);
+  if (l.kwh_price > 0 && f.kwh_per_mtok > 0) f.energy_usd_per_mtok = f.kwh_per_mtok * l.kwh_price;
+  if (l.cloud_price > 0) f.break_even = break_even_hours(e.config.price_usd, l.cloud_price, f.draw, l.kwh_price);
+  return f;
+}
+
+std::string power_assumption(const PowerRules& r) {
+  return fmt::format(
+      "power: peak draw = accelerators' board power (catalog tdp_w) + {:g} W for the rest of the system; PSU = the next common size >= {:g} x peak; kWh per million tokens = peak draw / decode tok/s (an upper bound: decoding rarely draws full board power) (data/planning.yaml)",
+      r.system_base_w, r.psu_headroom);
+}
+
+}  // namespace
+
+DeviceRequest recommend_placement(const RecommendRequest& o) {
+  DeviceRequest p;
+  p.reserve = o.reserve;
+  p.split = o.split;
+  return p;
+}
+
+// Configurations that meet the limits, cheapest first (planning.hpp `cheaper`).
+std::vector<RankedConfig> rank_configs(std::vector<Evaluation> all, const RecommendLimits& l, const PowerRules& power) {
+  std::erase_if(all, [&](const Evaluation& e) {
+    if (l.min_tps > 0 && e.tps < l.min_tps) return true;
+    if (l.budget > 0 && (e.config.price_usd <= 0 || e.config.price_usd > l.budget)) return true;
+    if (l.max_watts > 0) {
+      const double draw = config_draw_w(e.config, power);
+      if (draw <= 0 || draw > l.max_watts) return true;
+    }
+    return false;
+  });
+  auto key = [](const Evaluation& e) { return PricedOption{e.config.price_usd, e.config.price_lower_bound, e.tps}; };
+  std::stable_sort(all.begin(), all.end(), [&](const Evaluation& a, const Evaluation& b) { return cheaper(key(a), key(b)); });
+  std::vector<RankedConfig> out;
+  out.reserve(all.size());
+  for (Evaluation& e : all) {
+    RankedConfig c;
+    c.usd_per_tps = PricedOption{e.config.price_usd, false, e.tps}.usd_per_token_per_second();
+    c.power = power_of(e, l, power);
+    c.evaluation = std::move(e);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const PowerRules& r) {
+  std::vector<std::string> a = {
+      "candidates: 1-8 GPUs of each catalog kind (the fewest that hold the model), mixed pairs of one vendor's priced cards where neither alone holds it, Apple chips and other unified-memory systems with each memory option, CPU presets (the smallest memory option that holds it); only configurations that keep every layer on the accelerators (or a CPU-only run that fits)",
+      "decode tok/s: the calibrated llama.cpp estimate at half the context (as `fit` prints it)",
+      "price: catalog launch price (launch_price_usd) of the cards; Apple and other systems: the entry configuration ('>=' for larger memory options); '?' = not in the catalog, listed after priced ones",
+      power_assumption(r)};
+  if (l.cloud_price > 0)
+    a.push_back(fmt::format("break-even: hours of use after which owning (price + energy at ${:g}/kWh) costs less than renting at ${:g}/h (--cloud-price; the catalog has no sourced cloud prices)",
+                            l.kwh_price, l.cloud_price));
+  return a;
+}
+
+RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
+  if (o.model.empty()) {
+    std::string ids;
+    for (const io::UseCase& u : io::planning_data().use_cases) ids += (ids.empty() ? "" : ", ") + u.id;
+    throw io::InputError("recommend needs a MODEL or --use-case NAME (use cases: " + ids + ")");
+  }
+  RecommendAnswer a;
+  a.limits = read_limits(o);
+  const std::int64_t top = io::parse_count(o.top, "--top", 1, 100000);
+  const io::PlanningData& pd = io::planning_data();
+  Question q = make_question(s, o.model, o.workload, recommend_placement(o));
+  CandidateFilter f;
+  f.mixed_pairs = !o.no_mixed;
+  std::vector<Evaluation> all = fitting_configs(s, q, f);
+  a.holding = all.size();
+  a.configs = rank_configs(std::move(all), a.limits, pd.power);
+  a.matching = a.configs.size();
+  if (a.configs.size() > std::size_t(top)) a.configs.resize(std::size_t(top));
+  a.assumptions = q.query.assumptions;
+  for (const std::string& x : recommend_assumptions(a.limits, pd.power)) a.assumptions.push_back(x);
+  a.query = std::move(q.query);
+  return a;
+}
+
+}  // namespace vramfit::engine

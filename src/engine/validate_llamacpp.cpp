@@ -1,0 +1,267 @@
+// validate, llama.cpp logs: the model inferred from the shape the log prints, the quantization from its
+// file type, the context, batch, flash attention and KV types from the context lines; the devices and
+// layers offloaded from the buffers; then every buffer (or the memory breakdown table) against the
+// placement vramfit computes for the same settings.
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/suggest.hpp"
+#include "engine/memory.hpp"
+#include "engine/text.hpp"
+#include "engine/validate_judges.hpp"
+#include "formats/parse.hpp"
+#include "vramfit/placement.hpp"
+
+namespace vramfit::engine {
+namespace {
+
+using io::InputError;
+using io::LlamaCppLog;
+using io::RuntimeLog;
+
+std::string lower_alnum(const std::string& s) {
+  std::string out;
+  for (const char c : s)
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// llama.cpp buffer names: host memory is CPU*, *_Host; everything else is a device (CUDA0, ROCm1,
+// Metal, Metal_Mapped, Vulkan0, SYCL0 ...). *_Mapped is the mmap'd part of the same device.
+bool host_buffer(const std::string& dev) { return dev.rfind("CPU", 0) == 0 || dev.find("_Host") != std::string::npos || dev == "Host"; }
+std::string device_of(const std::string& dev) {
+  const std::size_t m = dev.find("_Mapped");
+  return m == std::string::npos ? dev : dev.substr(0, m);
+}
+
+// --- model inference (llama.cpp) -------------------------------------------------------------
+
+// The catalog model whose shape the log prints: layers, width, KV heads and vocabulary must agree; the
+// architecture, general.name and the training context break ties (Llama 3 8B and 3.1 8B share a shape).
+const io::CatalogModel* infer_model(const io::Catalog& cat, const LlamaCppLog& L, std::string& how) {
+  if (!L.n_layer.known() || !L.n_embd.known())
+    return nullptr;
+  const io::CatalogModel* best = nullptr;
+  int best_score = -1, ties = 0;
+  const std::string name = lower_alnum(L.name.value);
+  for (const io::CatalogModel& cm : cat.models) {
+    const ModelSpec& m = cm.spec;
+    if (m.layers != L.n_layer.value || m.hidden != L.n_embd.value) continue;
+    if (L.n_head_kv.known() && m.kv_heads != L.n_head_kv.value && m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) == 0) continue;
+    if (L.n_vocab.known() && m.vocab != L.n_vocab.value) continue;
+    int score = 0;
+    const std::string arch = lower_alnum(L.arch.value);
+    if (!arch.empty() && (lower_alnum(m.architecture) == arch || lower_alnum(m.architecture).find(arch) == 0)) score += 4;
+    if (!name.empty() && (lower_alnum(m.name) == name || lower_alnum(m.id) == name)) score += 8;
+    else if (!name.empty() && name.find(lower_alnum(m.name)) != std::string::npos) score += 6;
+    if (L.n_ctx_train.known() && m.max_context == L.n_ctx_train.value) score += 2;
+    if (L.n_ff.known() && (m.ffn == L.n_ff.value || m.moe.expert_ffn == L.n_ff.value)) score += 1;
+    if (score > best_score) best = &cm, best_score = score, ties = 0;
+    else if (score == best_score) ++ties;
+  }
+  if (best == nullptr) return nullptr;
+  how = fmt::format("model {} inferred from the log's shape: {} layers{}, n_embd {}{}{}{}", best->spec.id, L.n_layer.value,
+                    at_line(L.n_layer.line), L.n_embd.value,
+                    L.n_head_kv.known() ? fmt::format(", n_head_kv {}", L.n_head_kv.value) : "",
+                    L.n_vocab.known() ? fmt::format(", n_vocab {}", L.n_vocab.value) : "",
+                    L.name.known() ? fmt::format(", general.name '{}'", L.name.value) : "");
+  if (ties > 0) how += fmt::format(" ({} other catalog models share this shape; --model to choose)", ties);
+  return best;
+}
+
+std::string kv_type_id(const std::string& t) { return io::to_lower(t); }
+
+}  // namespace
+
+// --- llama.cpp --------------------------------------------------------------------------------
+
+Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest& opt) {
+  const LlamaCppLog& L = log.llama;
+  const io::Catalog& cat = ctx.catalog();
+  Judged j;
+  std::string model_arg = opt.model;
+  if (model_arg.empty()) {
+    std::string how;
+    const io::CatalogModel* cm = infer_model(cat, L, how);
+    if (cm == nullptr)
+      throw InputError(fmt::format("{}:{}: cannot tell the model from this log ({}); pass --model ID or --model FILE.gguf", log.name,
+                                   L.n_layer.known() ? L.n_layer.line : 1,
+                                   L.n_layer.known() ? fmt::format("no catalog model has {} layers and n_embd {}", L.n_layer.value, L.n_embd.value)
+                                                     : "no print_info / llm_load_print_meta shape lines"));
+    model_arg = cm->spec.id;
+    j.inferred.push_back(how);
+  } else {
+    j.inferred.push_back("model " + model_arg + " (--model)");
+  }
+  WorkloadRequest w;
+  w.quant = opt.quant;
+  if (w.quant.empty() && !names_model_file(cat, model_arg)) {
+    const std::string mix = io::mix_from_file_type(L.file_type.value);
+    if (mix.empty() || std::none_of(cat.mixes.begin(), cat.mixes.end(), [&](const io::CatalogMix& m) { return m.mix.id == mix; }))
+      throw InputError(fmt::format("{}:{}: {}; pass -q QUANT", log.name, std::max(L.file_type.line, 1),
+                                   L.file_type.known() ? "file type '" + L.file_type.value + "' is no quantization vramfit knows"
+                                                       : std::string("the log names no file type")));
+    w.quant = mix;
+    j.inferred.push_back(fmt::format("quantization {} from file type '{}'{}", mix, L.file_type.value, at_line(L.file_type.line)));
+  }
+  // Context: llama.cpp's n_ctx is the total over sequences; each of n_seq_max has n_ctx_seq.
+  const std::int64_t seqs = L.n_seq_max.known() ? std::max<std::int64_t>(1, L.n_seq_max.value) : 1;
+  std::int64_t per_seq = 0;
+  if (!opt.context.empty()) per_seq = io::parse_tokens(opt.context, "context");
+  else if (L.n_ctx_seq.known()) per_seq = L.n_ctx_seq.value;
+  else if (L.n_ctx.known()) per_seq = L.n_ctx.value / seqs;
+  else if (L.kv_cells.known()) per_seq = L.kv_cells.value / seqs;
+  if (per_seq <= 0)
+    throw InputError(log.name + ":1: the log names no context size (llama_context: n_ctx): pass -c N");
+  w.context = std::to_string(per_seq);
+  if (seqs > 1) w.parallel = std::to_string(seqs);
+  j.inferred.push_back(fmt::format("context {} tokens{}{}", per_seq, seqs > 1 ? fmt::format(" x {} sequences", seqs) : "",
+                                   !opt.context.empty() ? " (-c)" : at_line(L.n_ctx.known() ? L.n_ctx.line : L.kv_cells.line)));
+  if (L.n_ubatch.known()) w.ubatch = std::to_string(L.n_ubatch.value);
+  const std::string fa = io::to_lower(L.flash_attn.value);
+  w.no_flash_attention = fa == "0" || fa == "off" || fa == "disabled" || fa == "false";
+  if (L.flash_attn.known())
+    j.inferred.push_back(fmt::format("flash attention {} (flash_attn = {}{}){}", w.no_flash_attention ? "off" : "on", L.flash_attn.value,
+                                     fa == "auto" ? ": llama.cpp enables it where the backend supports it" : "", at_line(L.flash_attn.line)));
+  else
+    j.inferred.push_back("flash attention: not in the log, assumed on (llama.cpp's -fa auto)");
+  if (L.type_k.known() || L.type_v.known()) {
+    const std::string k = kv_type_id(L.type_k.known() ? L.type_k.value : "f16");
+    const std::string v = kv_type_id(L.type_v.known() ? L.type_v.value : k);
+    w.kv_type = k + "/" + v;
+    j.inferred.push_back(fmt::format("KV cache K {} / V {}{}", k, v, at_line(L.type_k.known() ? L.type_k.line : L.type_v.line)));
+  }
+  const Query q = resolve_query(ctx, model_arg, w);
+  const MemoryEstimate e = estimate(ctx, q);
+  const ModelSpec& m = q.model->spec;
+
+  // Which devices the log used, and how many layers went to them.
+  std::vector<std::string> gpus;
+  auto note_gpu = [&](const std::string& d) {
+    if (!host_buffer(d) && std::find(gpus.begin(), gpus.end(), device_of(d)) == gpus.end()) gpus.push_back(device_of(d));
+  };
+  // A GPU's compute buffer alone counts: llama.cpp reserves one at -ngl 0 (op offload).
+  for (const io::LogBuffer& b : L.buffers)
+    if (b.what == "model" || b.what == "kv" || b.what == "compute") note_gpu(b.device);
+  if (L.buffers.empty())
+    for (const io::BreakdownRow& r : L.breakdown)
+      if (r.total >= 0 && r.model + r.context > 0) note_gpu(r.device);
+  std::int64_t ngl = gpus.empty() ? 0 : m.layers + 1;
+  if (L.offloaded.known()) {
+    ngl = gpus.empty() ? 0 : L.offloaded.value;
+    j.inferred.push_back(fmt::format("{} of {} layers offloaded{}", L.offloaded.value, L.offloadable.value, at_line(L.offloaded.line)));
+  }
+  PlacementRequest req;
+  for (const std::string& g : gpus) {
+    Target t;
+    t.label = g;
+    req.gpus.push_back(t);  // no capacity: an even split (the log does not print llama.cpp's free-memory split)
+  }
+  req.op_offload = q.workload.ubatch >= 32 &&
+                   std::none_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
+  req.host.label = "host";
+  double host_model = 0, gpu_model = 0, repack = 0;
+  for (const io::LogBuffer& b : L.buffers) {
+    if (b.what != "model") continue;
+    if (b.device == "CPU_REPACK" || b.device.find("REPACK") != std::string::npos) repack += b.mib;
+    else (host_buffer(b.device) ? host_model : gpu_model) += b.mib;
+  }
+  // Every layer offloaded yet most weights in host memory: the routed experts were kept there
+  // (--cpu-moe, -ot exps=CPU), which the log shows only through the buffer sizes.
+  if (m.moe.present() && !gpus.empty() && ngl > m.layers && host_model * kMiB > 4.0 * double(e.weights.global_cpu.value())) {
+    req.cpu_moe_layers = m.layers;
+    j.inferred.push_back(fmt::format("routed experts in host memory (--cpu-moe / -ot exps=CPU): all layers offloaded, yet {:.0f} MiB of weights in host buffers", host_model));
+  }
+  const Placement p = place_layers(m, e, req, ngl);
+  if (gpus.size() > 1)
+    j.assumptions.push_back(fmt::format("{} GPUs ({}): per-GPU terms are summed, llama.cpp splits layers by free memory the log does not print",
+                                        gpus.size(), fmt::join(gpus, ", ")));
+  if (L.pipeline_parallel)
+    j.assumptions.push_back("pipeline parallelism enabled: llama.cpp keeps 4 copies of the compute buffers (not modelled)");
+
+  // With mmap, llama.cpp's CPU_Mapped buffer is the file range from the first to the last host tensor
+  // (llama-model-loader.cpp get_mapping_range): with the output head in host memory and blocks on a GPU,
+  // that range spans the offloaded blocks too, i.e. the whole file (their pages are mapped, not resident).
+  bool mapped = false;
+  for (const io::LogBuffer& b : L.buffers)
+    if (b.what == "model" && b.device.find("_Mapped") != std::string::npos && host_buffer(b.device)) mapped = true;
+  const bool mapped_range = mapped && p.gpu_layers > 0 && p.host.output;
+  double est_gpu_w = 0, est_gpu_c = 0, est_gpu_kv = 0;
+  for (const DevicePlan& d : p.gpus) est_gpu_w += double(d.weights.value()), est_gpu_c += double(d.compute.value()), est_gpu_kv += double(d.kv.value());
+  const double file_bytes = double((e.weights.total - e.weights.tied_copy).value());
+  const double est_host_w = mapped_range ? file_bytes : double(p.host.weights.value());
+  const double est_host_c = double(p.host.compute.value());
+  if (mapped_range)
+    j.assumptions.push_back(fmt::format("host weights compared as the mmap'd range (the whole file, {}): the output head is in host memory, so the range spans the offloaded blocks; resident host weights are {}",
+                                        size_str(Bytes(static_cast<std::int64_t>(file_bytes))), size_str(p.host.weights)));
+  const double est_kv = double(e.kv.total.value());
+
+  auto sum = [&](const std::string& what, int host) {  // host: 1 host only, 0 devices only, -1 all
+    double s = 0;
+    int line = 0;
+    for (const io::LogBuffer& b : L.buffers) {
+      if (b.what != what) continue;
+      if (host >= 0 && host_buffer(b.device) != (host == 1)) continue;
+      if (b.device.find("REPACK") != std::string::npos) continue;
+      s += b.mib * kMiB;
+      if (line == 0) line = b.line;
+    }
+    return std::pair{s, line};
+  };
+  auto add = [&](const std::string& name, std::pair<double, int> meas, std::optional<double> est, std::string note = {}) {
+    if (meas.second == 0) return;
+    j.terms.push_back(ValidationTerm{name, meas.first, est, "bytes", meas.second, std::move(note)});
+  };
+  const auto gpu_w = sum("model", 0), host_w = sum("model", 1);
+  const auto kv_all = sum("kv", -1), rs_all = sum("rs", -1);
+  const auto gpu_c = sum("compute", 0), host_c = sum("compute", 1), out = sum("output", -1);
+  if (!L.buffers.empty()) {
+    add("weights, GPU", gpu_w, est_gpu_w);
+    add("weights, host", host_w, est_host_w, host_model > 0 && (gpus.empty() || mapped_range) && mapped ? "the whole file, mmap'd" : "");
+    std::pair<double, int> kv = {kv_all.first + rs_all.first, kv_all.second ? kv_all.second : rs_all.second};
+    add("KV cache", kv, est_kv, rs_all.second ? "KV + recurrent state" : "");
+    if (kv_all.second && !gpus.empty()) add("  of it on GPUs", sum("kv", 0), est_gpu_kv);
+    add("compute, GPU", gpu_c, est_gpu_c);
+    add("compute, host", host_c, est_host_c);
+    // llama.cpp's split of the graph between GPU and host differs from vramfit's (op offload runs the
+    // host layers' big matmuls on the GPU): the sum shows whether the graph itself is right.
+    if (gpu_c.second && host_c.second)
+      add("  compute, all devices", {gpu_c.first + host_c.first, std::min(gpu_c.second, host_c.second)}, est_gpu_c + est_host_c);
+    add("output buffer", out, double(p.host.output_buffer.value()), "logits of one row per sequence");
+    if (repack > 0)
+      j.terms.push_back(ValidationTerm{"weights, CPU_REPACK", repack * kMiB, std::nullopt, "bytes", 0,
+                                      "repacked copy for the CPU's matrix kernels (not modelled)"});
+    // The total of what was measured, against the estimate of the same terms.
+    double meas_total = 0, est_total = 0;
+    int first = 0;
+    for (const ValidationTerm& t : j.terms)
+      if (t.estimate && t.name.rfind("  ", 0) != 0) meas_total += t.measured, est_total += *t.estimate, first = first == 0 ? t.line : std::min(first, t.line);
+    j.terms.push_back(ValidationTerm{"total", meas_total, est_total, "bytes", first, "the terms above"});
+  } else {
+    // Only the memory breakdown table (whole MiB): model / context (KV + output) / compute per device.
+    double mm = 0, mc = 0, mk = 0, hm = 0, hk = 0, hc = 0;
+    int line = L.breakdown.front().line;
+    for (const io::BreakdownRow& r : L.breakdown) {
+      if (r.device.find("REPACK") != std::string::npos) continue;
+      if (r.total >= 0) mm += double(r.model), mk += double(r.context), mc += double(r.compute);
+      else hm += double(r.model), hk += double(r.context), hc += double(r.compute);
+    }
+    add("weights, GPU", {mm * kMiB, gpus.empty() ? 0 : line}, est_gpu_w);
+    add("weights, host", {hm * kMiB, line}, est_host_w);
+    add("KV cache + output buffer", {(mk + hk) * kMiB, line}, est_kv + double(p.host.output_buffer.value()), "breakdown 'context'");
+    add("compute, GPU", {mc * kMiB, gpus.empty() ? 0 : line}, est_gpu_c);
+    add("compute, host", {hc * kMiB, line}, est_host_c);
+    j.terms.push_back(ValidationTerm{"total", (mm + mk + mc + hm + hk + hc) * kMiB, est_gpu_w + est_host_w + est_kv + double(p.host.output_buffer.value()) + est_gpu_c + est_host_c, "bytes", line, "from the memory breakdown table"});
+  }
+  if (L.file_size_gib.known()) {
+    j.terms.push_back(ValidationTerm{"file size (print_info)", L.file_size_gib.value * kGiB, file_bytes, "bytes", L.file_size_gib.line, "tensor bytes, 2 decimals of GiB"});
+  }
+  j.query = q;
+  j.assumptions.insert(j.assumptions.end(), q.assumptions.begin(), q.assumptions.end());
+  return j;
+}
+
+}  // namespace vramfit::engine
