@@ -1,0 +1,168 @@
+// Five real questions asked of the engine without the command line (issue 17): a fit with offload,
+// the longest context, a pool runtime, a recommendation and a log validation. The expected values are
+// worked out by hand from the catalog entries (data/*.yaml) and the fixture log, in the comments.
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/fit.hpp"
+#include "engine/recommend.hpp"
+#include "engine/validate.hpp"
+
+namespace vramfit::engine {
+namespace {
+
+const std::string kSource = VRAMFIT_SOURCE_DIR;
+
+// KV of one full-attention layer per token at f16: 8 KV heads x 128 x 2 B for K and again for V =
+// 4,096 B (Llama 3.1 8B and 70B alike). At the default 4096-token context: 16 MiB per layer.
+constexpr std::int64_t kKvPerTokenLayer = 8 * 128 * 2 * 2;
+constexpr std::int64_t kMiB = 1 << 20;
+
+// Llama 3.1 70B, Q4_K_M, 4096 tokens, on one RTX 4090 (24 GiB: data/devices.yaml memory_gib 24) with
+// 64 GB of RAM: too big for the card, so llama.cpp offloads; 45 of the 81 layers (80 blocks + the
+// output head) go to the GPU (the placement of the reviewed golden readme_fit_llama70b_rtx4090_ram64).
+// -ngl 45 means the last 45 blocks, 35-79: llama.cpp's first GPU layer is n_layer + 1 - n_gpu_layers
+// counted with the output as layer 80, which reaches the GPU only at -ngl 81 (llama-model.cpp
+// load_tensors, i_gpu_start).
+TEST(EngineQuestions, FitWithOffload) {
+  Session s;
+  FitRequest r;
+  r.model = "llama-3.1-70b";
+  r.placement.devices = {"rtx-4090"};
+  r.placement.ram = "64GB";
+  const FitAnswer a = answer_fit(s, r);
+  ASSERT_FALSE(a.pool.has_value());
+  EXPECT_EQ(a.placement.verdict, Verdict::fits_with_offload);
+  EXPECT_TRUE(a.fits());
+  EXPECT_EQ(a.placement.total_layers, 81);
+  EXPECT_EQ(a.placement.gpu_layers, 45);
+  ASSERT_EQ(a.placement.gpus.size(), 1u);
+  const DevicePlan& gpu = a.placement.gpus[0];
+  EXPECT_EQ(gpu.capacity.value(), std::int64_t{24} << 30);
+  EXPECT_FALSE(gpu.output);
+  EXPECT_TRUE(a.placement.host.output);
+  EXPECT_EQ(gpu.layer_count, 45);
+  EXPECT_EQ(gpu.first_layer, 35);
+  // Each block's KV lives with the block: 16 MiB per block at 4096 cells.
+  EXPECT_EQ(gpu.kv.value(), 45 * 16 * kMiB);
+  EXPECT_EQ(a.placement.host.kv.value(), 35 * 16 * kMiB);
+  EXPECT_EQ(a.estimate.kv.total.value(), 80LL * kKvPerTokenLayer * 4096);  // 1280 MiB
+  EXPECT_TRUE(gpu.fits());
+  EXPECT_EQ(gpu.capacity.value(), (gpu.total() + gpu.headroom()).value());
+  EXPECT_FALSE(a.reason.empty());
+}
+
+// The longest context of Llama 3.1 8B (Q4_K_M) on a 16 GB RTX 4060 Ti with every layer on the GPU.
+// Whatever the answer, it must be a whole 256-cell page, the placement there must fit, and one more
+// page must not; its KV is 32 layers x 4,096 B = 128 KiB per token.
+TEST(EngineQuestions, MaxContext) {
+  Session s;
+  FitRequest r;
+  r.model = "llama-3.1-8b";
+  r.placement.devices = {"rtx-4060-ti-16gb"};
+  r.placement.max_context = true;
+  const FitAnswer a = answer_fit(s, r);
+  ASSERT_TRUE(a.solve.asked());
+  ASSERT_TRUE(a.solve.result.found());
+  const std::int64_t ctx = a.solve.result.value;
+  EXPECT_EQ(ctx % 256, 0);
+  EXPECT_EQ(a.query.workload.context, ctx);
+  EXPECT_EQ(a.estimate.kv.total.value(), ctx * 32 * kKvPerTokenLayer);
+  EXPECT_EQ(a.placement.verdict, Verdict::fits);
+  EXPECT_EQ(ctx, 90112);  // 88k: the answer of the reviewed golden readme_fit_max_context
+
+  FitRequest more;
+  more.model = "llama-3.1-8b";
+  more.placement.devices = {"rtx-4060-ti-16gb"};
+  more.placement.gpu_layers = "99";  // all of them, as the question assumes
+  more.workload.context = std::to_string(ctx + 256);
+  EXPECT_EQ(answer_fit(s, more).placement.verdict, Verdict::does_not_fit);
+}
+
+// vLLM on one RTX 4090 with Llama 3.1 8B: bf16 weights are 2 B x 8,030,261,248 parameters =
+// 16,060,522,496 B; the KV pool holds whole 16-token blocks of 32 layers x 4,096 B per token
+// (page 16 x 131,072 = 2,097,152 B), as many as fit in what is left.
+TEST(EngineQuestions, PoolRuntime) {
+  Session s;
+  FitRequest r;
+  r.model = "llama-3.1-8b";
+  r.workload.runtime = "vllm";
+  r.placement.devices = {"rtx-4090"};
+  const FitAnswer a = answer_fit(s, r);
+  ASSERT_TRUE(a.pool.has_value());
+  const PoolAnswer& p = *a.pool;
+  EXPECT_EQ(p.memory.weights.value(), 16'060'522'496);
+  EXPECT_EQ(p.kv_bytes_per_token, 131'072);
+  EXPECT_EQ(p.memory.page_bytes, 2'097'152);
+  EXPECT_EQ(p.memory.kv_tokens, p.memory.blocks * 16);
+  EXPECT_LE(p.memory.blocks * p.memory.page_bytes, p.memory.kv_available.value());
+  EXPECT_GT((p.memory.blocks + 1) * p.memory.page_bytes, p.memory.kv_available.value());
+  // The pool is what the requested fraction leaves after weights, activations and non-torch memory.
+  EXPECT_EQ(p.memory.kv_available.value(),
+            (p.memory.requested - p.memory.weights - p.memory.activations - p.memory.non_torch).value());
+  // vLLM's default max_model_len is the model's 131,072 tokens; 42,416 do not hold one such request.
+  EXPECT_LT(p.memory.kv_tokens, 131'072);
+  EXPECT_FALSE(a.fits());
+}
+
+// recommend llama-3.1-70b --min-tps 10: the cheapest configurations that hold the model and decode at
+// least 10 tokens/s, cheapest first (vramfit/planning.hpp `cheaper`); two RX 7900 XTX at their $999
+// launch price each (data/devices.yaml) = $1,998.
+TEST(EngineQuestions, Recommend) {
+  Session s;
+  RecommendRequest r;
+  r.model = "llama-3.1-70b";
+  r.min_tps = "10";
+  const RecommendAnswer a = answer_recommend(s, r);
+  ASSERT_TRUE(a.found());
+  EXPECT_LE(a.matching, a.holding);
+  EXPECT_EQ(a.configs.size(), std::min<std::size_t>(a.matching, 10));  // --top 10
+  const Evaluation& first = a.configs.front().evaluation;
+  EXPECT_EQ(first.config.label, "2 x rx-7900-xtx");
+  EXPECT_DOUBLE_EQ(first.config.price_usd, 2 * 999.0);
+  EXPECT_TRUE(first.fits);
+  EXPECT_GE(first.tps, 10.0);
+  for (const RankedConfig& c : a.configs) {
+    EXPECT_GE(c.evaluation.tps, 10.0) << c.evaluation.config.label;
+    if (c.evaluation.config.price_usd > 0) EXPECT_GE(c.evaluation.config.price_usd, first.config.price_usd) << c.evaluation.config.label;
+  }
+}
+
+// validate on the recorded llama.cpp log of Llama 3.1 8B Q4_K_M fully on an RTX 4090
+// (tests/logs/fixtures): the KV buffer line 106 says 512.00 MiB = 536,870,912 B, and the estimate is
+// 32 layers x 4,096 B x 4096 cells = 536,870,912 B exactly; the GPU weights line 90 says 4403.49 MiB.
+TEST(EngineQuestions, Validate) {
+  Session s;
+  ValidateRequest r;
+  r.log = kSource + "/tests/logs/fixtures/llamacpp_cuda_full_llama31_8b_q4km.log";
+  const ValidateAnswer a = answer_validate(s, r);
+  EXPECT_EQ(a.log_kind, io::LogKind::llamacpp);
+  ASSERT_TRUE(a.query.has_value());
+  EXPECT_EQ(a.query->model->spec.id, "llama-3.1-8b");
+  EXPECT_EQ(a.query->mix->mix.id, "Q4_K_M");
+  EXPECT_EQ(a.query->workload.context, 4096);
+  const ValidationTerm* kv = nullptr;
+  const ValidationTerm* weights = nullptr;
+  for (const ValidationTerm& t : a.terms) {
+    if (t.name == "KV cache") kv = &t;
+    if (t.name == "weights, GPU") weights = &t;
+  }
+  ASSERT_NE(kv, nullptr);
+  EXPECT_EQ(kv->line, 106);
+  EXPECT_DOUBLE_EQ(kv->measured, 512.0 * kMiB);
+  ASSERT_TRUE(kv->estimate.has_value());
+  EXPECT_DOUBLE_EQ(*kv->estimate, 32.0 * kKvPerTokenLayer * 4096);
+  ASSERT_NE(weights, nullptr);
+  EXPECT_EQ(weights->line, 90);
+  EXPECT_NEAR(weights->measured, 4403.49 * kMiB, 1.0);
+  ASSERT_TRUE(weights->estimate.has_value());
+  EXPECT_LT(std::abs(*weights->error_percent()), 0.01);  // the weights are exact to a few KB
+  EXPECT_TRUE(a.ok());
+  EXPECT_EQ(a.off, 0);
+  EXPECT_GE(a.judged, 5);
+}
+
+}  // namespace
+}  // namespace vramfit::engine
