@@ -3,7 +3,6 @@
 #include "engine/chart.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "base/diagnostics.hpp"
 #include "engine/devices.hpp"
@@ -46,10 +45,7 @@ void curve(Session& ctx, const ChartRequest& o, const DeviceRequest& p, ChartAns
   const std::int64_t max = base.model->spec.max_context;
   std::vector<std::int64_t> contexts;
   if (!o.contexts.empty()) {
-    std::stringstream ss(o.contexts);
-    std::string item;
-    while (std::getline(ss, item, ','))
-      if (!item.empty()) contexts.push_back(io::parse_tokens(item, "--contexts"));
+    for (const std::string& item : io::split_list(o.contexts)) contexts.push_back(io::parse_tokens(item, "--contexts"));
     std::sort(contexts.begin(), contexts.end());
   } else {
     for (std::int64_t c = 1024; c <= max; c *= 2) contexts.push_back(c);

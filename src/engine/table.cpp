@@ -2,7 +2,6 @@
 // each catalog model and quantization on the devices.
 #include "engine/table.hpp"
 
-#include <sstream>
 
 #include "base/diagnostics.hpp"
 #include "engine/memory.hpp"
@@ -11,17 +10,8 @@
 namespace vramfit::engine {
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::vector<std::string> quants_of(const TableRequest& r, std::vector<std::string> defaults) {
-  if (!r.quants.empty()) return split_list(r.quants);
+  if (!r.quants.empty()) return io::split_list(r.quants);
   if (!r.workload.quant.empty()) return {r.workload.quant};
   return defaults;
 }
@@ -51,7 +41,7 @@ ModelTable answer_model_table(Session& ctx, const TableRequest& opt) {
       if (c <= m.max_context) contexts.push_back(c);
     if (contexts.empty() || contexts.back() < m.max_context) contexts.push_back(m.max_context);
   } else {
-    for (const std::string& c : split_list(opt.contexts)) contexts.push_back(io::parse_tokens(c, "--contexts"));
+    for (const std::string& c : io::split_list(opt.contexts)) contexts.push_back(io::parse_tokens(c, "--contexts"));
   }
   if (quants.empty() || contexts.empty()) throw io::InputError("--quants and --contexts need at least one value");
   for (const std::string& qid : quants) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -19,15 +18,6 @@ namespace vramfit::engine {
 const std::vector<std::string> kDefaultLadder = {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K", "IQ2_XXS"};
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // What the placement holds: the GPUs' totals, or the host's on a CPU-only run.
 Bytes placed_memory(const Placement& p) {
@@ -44,7 +34,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   const io::PlanningData& pd = io::planning_data();
   WhatFitsAnswer a;
   a.min_tps = o.min_tps.empty() ? 0 : io::parse_amount(o.min_tps, "--min-tps", true);
-  a.ladder = o.quants.empty() ? kDefaultLadder : split_list(o.quants);
+  a.ladder = o.quants.empty() ? kDefaultLadder : io::split_list(o.quants);
   const std::vector<std::string>& ladder = a.ladder;
   const double min_tps = a.min_tps;
   if (ladder.empty()) throw io::InputError("--quants needs at least one quantization");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <sstream>
 
 #include "base/diagnostics.hpp"
 
@@ -98,6 +99,15 @@ double parse_amount(const std::string& text, const std::string& what, bool allow
   if (!v || (!allow_zero && *v == 0))
     throw InputError(what + " '" + text + "': expected a " + (allow_zero ? "non-negative" : "positive") + " number");
   return *v;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
 
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi) {

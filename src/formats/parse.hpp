@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "vramfit/units.hpp"
 
@@ -27,6 +28,9 @@ std::optional<double> parse_decimal(const std::string& text, double lo, double h
 // A plain non-negative decimal number for --budget, --min-tps, --kwh-price ... ("1500", "0.15");
 // units or signs are refused with a one-line error naming the option.
 double parse_amount(const std::string& text, const std::string& what, bool allow_zero = false);
+
+// The non-empty items of a comma-separated option value (--quants, --contexts).
+std::vector<std::string> split_list(const std::string& text);
 
 // Positive integer with an upper bound.
 std::int64_t parse_count(const std::string& text, const std::string& what, std::int64_t lo, std::int64_t hi);
