@@ -15,20 +15,33 @@
 
 namespace vramfit::io {
 
-class InputFile {
+// Bytes to read at offsets: a local file (InputFile below) or a remote one read with HTTP Range
+// requests (formats/remote_file.hpp). The header readers take one and read both the same way.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // The path or URL, as messages name it.
+  [[nodiscard]] virtual const std::string& name() const = 0;
+  [[nodiscard]] virtual std::uint64_t size() const = 0;
+  // Up to `n` bytes at `offset`; fewer only at the end. An InputError when they cannot be read.
+  virtual std::size_t read_at(std::uint64_t offset, void* out, std::size_t n) const = 0;
+};
+
+class InputFile : public ByteSource {
  public:
   // `what` names the input in messages: "PATH: cannot read WHAT: it is a FIFO (named pipe) ...".
   InputFile(const std::string& path, std::string_view what);
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
-  ~InputFile();
+  ~InputFile() override;
 
   [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& name() const override { return path_; }
   // The size fstat reported at open (0 for /proc files, whose size is only known by reading them).
-  [[nodiscard]] std::uint64_t size() const { return size_; }
+  [[nodiscard]] std::uint64_t size() const override { return size_; }
 
   // Up to `n` bytes at `offset`; fewer only at the end of the file. An InputError on a read error.
-  std::size_t read_at(std::uint64_t offset, void* out, std::size_t n) const;
+  std::size_t read_at(std::uint64_t offset, void* out, std::size_t n) const override;
 
   // The whole file, refused when it holds more than `max_bytes`: before reading when its size says
   // so, and after reading at most max_bytes + 1 bytes when it does not (a /proc file, a file that

@@ -205,8 +205,8 @@ std::string display_name(std::string s) {
   return one_line(s);
 }
 
-ModelFile gguf_model(const std::string& path, const std::string& mmproj) {
-  const Header h = gguf::read_model(path);
+ModelFile gguf_model(const Header& h, const Header* v) {
+  const std::string& path = h.path;
   ModelFile f;
   f.format = "gguf";
   f.path = path;
@@ -411,12 +411,11 @@ ModelFile gguf_model(const std::string& path, const std::string& mmproj) {
   m.native_format = "bf16";
 
   // The vision projector file, if given: all of its tensors are the vision encoder.
-  if (!mmproj.empty()) {
-    const Header v = gguf::read_model(mmproj);
-    if (v.get_string("general.architecture").value_or("") != "clip")
-      throw InputError(mmproj + ": --mmproj expects a vision projector file (general.architecture 'clip')");
+  if (v != nullptr) {
+    if (v->get_string("general.architecture").value_or("") != "clip")
+      throw InputError(v->path + ": --mmproj expects a vision projector file (general.architecture 'clip')");
     std::int64_t params = 0;
-    for (const gguf::TensorInfo& t : v.tensors) {
+    for (const gguf::TensorInfo& t : v->tensors) {
       FileTensor ft;
       ft.name = t.name;
       ft.type = std::string(gguf::find_ggml_type(t.ggml_type)->name);
@@ -426,14 +425,14 @@ ModelFile gguf_model(const std::string& path, const std::string& mmproj) {
       params = checked_sum(params, t.elements);
       f.tensors.push_back(std::move(ft));
     }
-    m.vision.encoder = display_name(v.get_string("general.name").value_or("mmproj"));
+    m.vision.encoder = display_name(v->get_string("general.name").value_or("mmproj"));
     m.vision.params = params;
   }
 
   validate(m);
   const WeightBreakdown w = weight_bytes_from_file(m, f.tensors);
   f.model.meta.source = {path};
-  if (!mmproj.empty()) f.model.meta.source.push_back(mmproj);
+  if (v != nullptr) f.model.meta.source.push_back(v->path);
 
   const std::int64_t ftype = h.get_i64("general.file_type").value_or(-1);
   f.mix_id = ftype_mix(ftype & ~std::int64_t{1024});  // 1024: LLAMA_FTYPE_GUESSED
@@ -449,13 +448,20 @@ ModelFile gguf_model(const std::string& path, const std::string& mmproj) {
 
 }  // namespace
 
-ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
+ModelFile gguf_model_file(const gguf::Header& model, const gguf::Header* mmproj) {
   // A core check or an overflow in the sums over the file's tensors is the file's fault: say which.
   try {
-    return gguf_model(path, mmproj);
+    return gguf_model(model, mmproj);
   } catch (const CoreError& err) {
-    throw InputError(path + ": " + err.what());
+    throw InputError(model.path + ": " + err.what());
   }
+}
+
+ModelFile read_gguf_model(const std::string& path, const std::string& mmproj) {
+  const gguf::Header model = gguf::read_model(path);
+  if (mmproj.empty()) return gguf_model_file(model, nullptr);
+  const gguf::Header projector = gguf::read_model(mmproj);
+  return gguf_model_file(model, &projector);
 }
 
 }  // namespace vramfit::io

@@ -82,8 +82,8 @@ bool mul(std::int64_t a, std::int64_t b, std::int64_t& out) {
 // bytes it claims are known to exist.
 class Source {
  public:
-  explicit Source(const std::string& path)
-      : path_(path), file_(path, "the GGUF file"), buf_(std::make_unique<char[]>(kChunk)), size_(file_.size()) {}
+  explicit Source(const ByteSource& file)
+      : path_(file.name()), file_(file), buf_(std::make_unique<char[]>(kChunk)), size_(file_.size()) {}
 
   [[nodiscard]] std::uint64_t size() const { return size_; }
   [[nodiscard]] std::uint64_t pos() const { return pos_; }
@@ -177,7 +177,7 @@ class Source {
   }
 
   const std::string& path_;
-  InputFile file_;
+  const ByteSource& file_;
   std::unique_ptr<char[]> buf_;
   std::uint64_t size_ = 0;
   std::uint64_t pos_ = 0;  // file offset of the next byte
@@ -400,10 +400,13 @@ std::string_view value_type_name(ValueType t) {
   return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
-Header read_header(const std::string& path) {
+Header read_header(const std::string& path) { return read_header(InputFile(path, "the GGUF file")); }
+
+Header read_header(const ByteSource& file) {
   Header h;
-  h.path = path;
-  Source src(h.path);
+  h.path = file.name();
+  const std::string& path = h.path;
+  Source src(file);
   Budget budget(h.path);
   h.file_size = src.size();
 
@@ -493,7 +496,15 @@ Header read_header(const std::string& path) {
 }
 
 Header read_model(const std::string& path) {
-  Header first = read_header(path);
+  return read_model(InputFile(path, "the GGUF file"), [](const std::string& part) -> std::unique_ptr<ByteSource> {
+    if (!path_exists(part)) return nullptr;
+    return std::make_unique<InputFile>(part, "the GGUF file");
+  });
+}
+
+Header read_model(const ByteSource& file, const PartOpener& open) {
+  const std::string& path = file.name();
+  Header first = read_header(file);
   const std::optional<std::uint64_t> count = first.get_u64("split.count");
   if (!count || *count <= 1) return first;  // gguf-split writes split.count only when it splits
 
@@ -513,10 +524,10 @@ Header read_model(const std::string& path) {
   std::set<std::string, std::less<>> names;
   for (std::uint64_t i = 0; i < *count; ++i) {
     const std::string part_path = prefix + part_suffix(i + 1, *count);
-    std::error_code ec;
-    if (i != *no && !path_exists(part_path))
+    std::unique_ptr<ByteSource> source = i == *no ? nullptr : open(part_path);
+    if (i != *no && source == nullptr)
       fail(path, "split part " + std::to_string(i + 1) + " of " + std::to_string(*count) + " is missing: " + part_path);
-    Header part = i == *no ? std::move(first) : read_header(part_path);
+    Header part = i == *no ? std::move(first) : read_header(*source);
 
     const std::optional<std::uint64_t> part_count = part.get_u64("split.count");
     const std::optional<std::uint64_t> part_no = part.get_u64("split.no");

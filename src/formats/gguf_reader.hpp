@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/input_file.hpp"
 
 namespace vramfit::io::gguf {
 
@@ -95,12 +98,18 @@ struct Header {
   [[nodiscard]] std::optional<std::vector<std::string>> string_array(std::string_view key) const;
 };
 
-// One file: its header, every tensor checked against the type table and the file size.
+// One file: its header, every tensor checked against the type table and the file size. The bytes may
+// be a local file or a remote one (base/input_file.hpp ByteSource); messages name it.
 Header read_header(const std::string& path);
+Header read_header(const ByteSource& file);
 
 // A model: one file, or every part of a split model (llama.cpp gguf-split: split.no, split.count,
 // split.tensors.count in each part, parts named PREFIX-%05d-of-%05d.gguf). Given any part, reads all
 // of them, checks that they agree, and returns part 1's metadata with the tensors of every part.
 Header read_model(const std::string& path);
+// The same over any bytes: `open` gives the part named PREFIX-%05d-of-%05d.gguf (a path or a URL),
+// or nullptr when there is no such part.
+using PartOpener = std::function<std::unique_ptr<ByteSource>(const std::string& name)>;
+Header read_model(const ByteSource& file, const PartOpener& open);
 
 }  // namespace vramfit::io::gguf

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/entry.hpp"
+#include "formats/gguf_reader.hpp"
 #include "vramfit/file_weights.hpp"
 
 namespace vramfit::io {
@@ -26,5 +27,7 @@ struct ModelFile {
 // Reads a GGUF file (split parts and an optional mmproj file included) into a ModelFile; every
 // problem is an InputError naming the file.
 ModelFile read_gguf_model(const std::string& path, const std::string& mmproj = {});
+// The same from headers already read (a remote file's: formats/remote.hpp).
+ModelFile gguf_model_file(const gguf::Header& model, const gguf::Header* mmproj);
 
 }  // namespace vramfit::io
