@@ -52,6 +52,10 @@ struct HfModel {
   std::string source_path;  // the config.json read
 };
 HfModel read_hf_model(const std::string& path);
+struct SafetensorsHeader;
+// The same from a config and safetensors headers already read (a remote repository's); `source`
+// names the config in the answer.
+HfModel hf_model(HfConfig cfg, const std::string& source, const std::vector<SafetensorsHeader>& headers);
 
 // Where an HF tensor name belongs (model.layers.N.mlp.experts.* -> experts, layer N). `skip` marks
 // tensors llama.cpp does not load (multi-token-prediction blocks beyond num_hidden_layers).

@@ -133,16 +133,21 @@ std::string hf_config_path(const std::string& path) {
 HfModel read_hf_model(const std::string& path) {
   std::error_code ec;
   const bool is_dir = fs::is_directory(path, ec);
+  const std::string config = hf_config_path(path);
+  std::vector<SafetensorsHeader> headers;
+  if (is_dir)  // a config.json alone: the estimator applies the mix's rules
+    for (const std::string& file : safetensors_files(path)) headers.push_back(read_safetensors_header(file));
+  return hf_model(read_hf_config(config), config, headers);
+}
+
+HfModel hf_model(HfConfig cfg, const std::string& source, const std::vector<SafetensorsHeader>& headers) {
   HfModel out;
-  out.source_path = hf_config_path(path);
-  HfConfig cfg = read_hf_config(out.source_path);
+  out.source_path = source;
   out.spec = std::move(cfg.spec);
   out.mix_id = std::move(cfg.mix_id);
   out.notes = std::move(cfg.notes);
-  if (!is_dir) return out;  // a config.json alone: the estimator applies the mix's rules
   std::int64_t skipped = 0, params = 0;
-  for (const std::string& file : safetensors_files(path)) {
-    const SafetensorsHeader h = read_safetensors_header(file);
+  for (const SafetensorsHeader& h : headers) {
     for (const SafeTensor& st : h.tensors) {
       const TensorPlace p = place_hf_tensor(st.name, out.spec);
       if (p.skip) {

@@ -99,8 +99,10 @@ SafetensorsHeader parse_safetensors_header(std::string_view text, std::uint64_t 
   return h;
 }
 
-SafetensorsHeader read_safetensors_header(const std::string& file) {
-  const InputFile in(file, "safetensors file");
+SafetensorsHeader read_safetensors_header(const std::string& file) { return read_safetensors_header(InputFile(file, "safetensors file")); }
+
+SafetensorsHeader read_safetensors_header(const ByteSource& in) {
+  const std::string& file = in.name();
   const std::uint64_t size = in.size();
   if (size < 8) fail(file, "truncated: " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
   unsigned char len[8];
@@ -116,27 +118,32 @@ SafetensorsHeader read_safetensors_header(const std::string& file) {
   return parse_safetensors_header(text, size - 8 - n, file);
 }
 
+std::vector<std::string> safetensors_index_shards(std::string_view text, const std::string& file) {
+  const Json j = parse_json(text, file);
+  const Obj root(j, file);
+  const Json* map = root.get("weight_map");
+  if (map == nullptr || !map->is_object()) fail(file, "weight_map is missing or not an object");
+  std::set<std::string> shards;
+  for (auto it = map->begin(); it != map->end(); ++it) {
+    if (!it.value().is_string()) fail(file, "weight_map." + it.key() + " is not a file name");
+    const std::string shard = it.value().get<std::string>();
+    // Shards sit beside the index: a path would let an index point anywhere on disk (or in a repository).
+    if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos || shard == "." ||
+        shard == "..")
+      fail(file, "weight_map names '" + shard.substr(0, 100) + "', not a file name in the same directory");
+    shards.insert(shard);
+    if (shards.size() > kMaxShards) fail(file, "more than " + std::to_string(kMaxShards) + " shard files");
+  }
+  return {shards.begin(), shards.end()};
+}
+
 std::vector<std::string> safetensors_files(const std::string& dir) {
   const fs::path index = fs::path(dir) / "model.safetensors.index.json";
   std::vector<std::string> out;
   std::error_code ec;
   if (path_exists(index.string())) {
     const std::string file = index.string();
-    const Json j = parse_json(read_input_file(file, kMaxIndexBytes, "safetensors index"), file);
-    const Obj root(j, file);
-    const Json* map = root.get("weight_map");
-    if (map == nullptr || !map->is_object()) fail(file, "weight_map is missing or not an object");
-    std::set<std::string> shards;
-    for (auto it = map->begin(); it != map->end(); ++it) {
-      if (!it.value().is_string()) fail(file, "weight_map." + it.key() + " is not a file name");
-      const std::string shard = it.value().get<std::string>();
-      // Shards sit beside the index: a path would let an index point anywhere on disk.
-      if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos || shard == "." ||
-          shard == "..")
-        fail(file, "weight_map names '" + shard.substr(0, 100) + "', not a file name in the same directory");
-      shards.insert(shard);
-      if (shards.size() > kMaxShards) fail(file, "more than " + std::to_string(kMaxShards) + " shard files");
-    }
+    const std::vector<std::string> shards = safetensors_index_shards(read_input_file(file, kMaxIndexBytes, "safetensors index"), file);
     for (const std::string& s : shards) {
       const fs::path p = fs::path(dir) / s;
       if (!path_exists(p.string())) fail(file, "shard '" + s + "' is missing");

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/input_file.hpp"
+
 namespace vramfit::io::hf {
 
 inline constexpr std::uint64_t kMaxHeaderBytes = 100ull << 20;  // safetensors' own MAX_HEADER_SIZE
@@ -40,8 +42,13 @@ int safetensors_dtype_bits(std::string_view dtype);
 
 // The JSON header of a file whose data section has `data_bytes` bytes.
 SafetensorsHeader parse_safetensors_header(std::string_view header_json, std::uint64_t data_bytes, const std::string& file);
-// Reads only the first 8 + N bytes of `file`.
+// Reads only the first 8 + N bytes of `file` (a local file, or a remote one: base/input_file.hpp).
 SafetensorsHeader read_safetensors_header(const std::string& file);
+SafetensorsHeader read_safetensors_header(const ByteSource& file);
+
+// The shard file names of a model.safetensors.index.json (its weight_map), sorted, each a plain file
+// name beside the index.
+std::vector<std::string> safetensors_index_shards(std::string_view text, const std::string& file);
 
 // The weight files of a model directory: the shards named by model.safetensors.index.json
 // (weight_map, at most kMaxIndexBytes), else model*.safetensors, else *.safetensors. Sorted, full paths.

@@ -1,0 +1,230 @@
+#include "formats/http.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include <curl/curl.h>
+
+#include "base/diagnostics.hpp"
+
+namespace vramfit::io {
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+struct Transfer {
+  std::string body;
+  std::uint64_t max_body = 0;
+  bool overflow = false;
+  std::map<std::string, std::string> headers;
+  std::size_t header_bytes = 0;
+  const HttpOptions* options = nullptr;
+  std::string url;
+  std::chrono::steady_clock::time_point last_progress{};
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  Transfer& t = *static_cast<Transfer*>(user);
+  const std::size_t len = size * n;
+  const std::uint64_t room = t.max_body - t.body.size();
+  if (len > room) {  // past what was asked for: keep what fits, abort the rest (a Range ignored, an endless body)
+    t.body.append(data, static_cast<std::size_t>(room));
+    t.overflow = true;
+    return 0;
+  }
+  t.body.append(data, len);
+  if (t.options->progress) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - t.last_progress > std::chrono::milliseconds(100)) {
+      t.last_progress = now;
+      t.options->progress(t.url, t.body.size());
+    }
+  }
+  return len;
+}
+
+// Header lines; a status line starts a new block (an interim 100 Continue), so only the final
+// response's headers remain. Header blocks past 64 KiB are refused (a hostile server's).
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  Transfer& t = *static_cast<Transfer*>(user);
+  const std::size_t len = size * n;
+  t.header_bytes += len;
+  if (t.header_bytes > (64u << 10)) return 0;
+  const std::string line(data, len);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t.headers.clear();
+    return len;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon != std::string::npos) t.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  return len;
+}
+
+void global_init() {
+  static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
+  if (!done) throw InputError("cannot initialise libcurl");
+}
+
+// "bytes 0-1023/123456" -> 123456
+std::optional<std::uint64_t> content_range_total(const std::string& v) {
+  const std::size_t slash = v.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= v.size()) return std::nullopt;
+  std::uint64_t total = 0;
+  for (std::size_t i = slash + 1; i < v.size(); ++i) {
+    if (v[i] < '0' || v[i] > '9' || total > (std::uint64_t{1} << 60)) return std::nullopt;
+    total = total * 10 + static_cast<std::uint64_t>(v[i] - '0');
+  }
+  return total;
+}
+
+[[noreturn]] void fail(const std::string& url, const std::string& why) { throw InputError(url + ": " + why); }
+
+}  // namespace
+
+std::string HttpResponse::header(const std::string& name) const {
+  const auto it = headers.find(lower(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::string url_host(const std::string& url) {
+  const std::string l = lower(url);
+  std::size_t start = 0;
+  if (l.rfind("https://", 0) == 0) start = 8;
+  else if (l.rfind("http://", 0) == 0) start = 7;
+  else return "";
+  const std::size_t end = l.find_first_of("/?#", start);
+  std::string host = l.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (const std::size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);  // user:pass@
+  return host;
+}
+
+std::string resolve_location(const std::string& base, const std::string& location) {
+  if (!url_host(location).empty()) return location;
+  const std::size_t scheme = base.find("://");
+  if (scheme == std::string::npos) return location;
+  const std::size_t path = base.find('/', scheme + 3);
+  const std::string origin = path == std::string::npos ? base : base.substr(0, path);
+  if (!location.empty() && location.front() == '/') return origin + location;
+  const std::size_t last = base.rfind('/');
+  return (last == std::string::npos || last < scheme + 3 ? origin + "/" : base.substr(0, last + 1)) + location;
+}
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  global_init();
+  curl_ = curl_easy_init();
+  if (curl_ == nullptr) throw InputError("cannot initialise libcurl");
+}
+
+HttpClient::~HttpClient() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRange> range, std::uint64_t max_body, bool truncate_ok) {
+  CURL* c = static_cast<CURL*>(curl_);
+  std::string url = first_url;
+  for (int hop = 0;; ++hop) {
+    if (url_host(url).empty()) fail(first_url, "not an http or https URL: " + quote_cut(url));
+    Transfer t;
+    t.max_body = max_body;
+    t.options = &options_;
+    t.url = url;
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_reset(c);  // keeps the connection cache: one connection per host for the whole question
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // by hand, below
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);  // less than a byte a second ...
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);  // ... for this long: silence
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "vramfit/0.1");
+    std::string range_text;
+    if (range) {
+      range_text = std::to_string(range->first) + "-" + std::to_string(range->last);
+      curl_easy_setopt(c, CURLOPT_RANGE, range_text.c_str());
+    }
+    curl_slist* headers = nullptr;
+    std::string auth;
+    if (!options_.token.empty() && url_host(url) == options_.token_host) {
+      auth = "Authorization: Bearer " + options_.token;
+      headers = curl_slist_append(headers, auth.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    const CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    ++requests_;
+    bytes_ += t.body.size();
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.overflow && truncate_ok)) {
+      const std::string detail = error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(rc));
+      switch (rc) {
+        case CURLE_WRITE_ERROR:
+          if (t.overflow)
+            fail(url, "the server sent more than the " + std::to_string(max_body) + " bytes asked for" +
+                          (range ? " (it ignored the byte range)" : ""));
+          if (t.header_bytes > (64u << 10)) fail(url, "the response headers are larger than 64 KiB");
+          fail(url, "read error: " + detail);
+        case CURLE_OPERATION_TIMEDOUT:
+          fail(url, "timed out: no answer for " + std::to_string(options_.timeout_seconds) + " s (--timeout)");
+        case CURLE_COULDNT_RESOLVE_HOST:
+          fail(url, "cannot resolve host '" + url_host(url) + "' (no network, or a wrong name)");
+        case CURLE_COULDNT_CONNECT:
+          fail(url, "cannot connect to " + url_host(url) + " (connection refused, or no network)");
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CACERT_BADFILE:
+          fail(url, "TLS failure: " + detail);
+        case CURLE_PARTIAL_FILE:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+          fail(url, "the connection broke off: " + detail);
+        default:
+          fail(url, detail + " (curl error " + std::to_string(static_cast<int>(rc)) + ")");
+      }
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+      const auto loc = t.headers.find("location");
+      if (loc == t.headers.end() || loc->second.empty()) fail(url, "a redirect (" + std::to_string(status) + ") without a Location");
+      if (hop >= options_.max_redirects)
+        fail(first_url, "too many redirects (more than " + std::to_string(options_.max_redirects) + ")");
+      url = resolve_location(url, loc->second);
+      continue;
+    }
+    HttpResponse r;
+    r.status = status;
+    r.url = url;
+    r.headers = std::move(t.headers);
+    if (status == 206) {
+      r.total_size = content_range_total(r.header("content-range"));
+    } else if (status == 200 && !t.overflow) {
+      r.total_size = t.body.size();
+    } else if (status == 200) {  // cut short on purpose: the whole size is in Content-Length, if anywhere
+      const std::string n = r.header("content-length");
+      if (!n.empty() && n.size() < 19 && n.find_first_not_of("0123456789") == std::string::npos) r.total_size = std::stoull(n);
+    }
+    r.body = std::move(t.body);
+    return r;
+  }
+}
+
+}  // namespace vramfit::io
