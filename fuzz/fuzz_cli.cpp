@@ -14,6 +14,11 @@
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char dir[] = "/tmp/vramfit-fuzz-cli.XXXXXX";
   if (mkdtemp(dir) == nullptr || chdir(dir) != 0) std::abort();
+  // A reference that looks remote (NAME:TAG, ORG/REPO) must never reach the network: offline, with an
+  // empty cache of its own.
+  setenv("VRAMFIT_OFFLINE", "1", 1);
+  setenv("VRAMFIT_CACHE_DIR", (std::string(dir) + "/cache").c_str(), 1);
+  for (const char* v : {"HF_ENDPOINT", "HF_TOKEN", "VRAMFIT_OLLAMA_REGISTRY"}) unsetenv(v);
   return 0;
 }
 

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   // one line naming the cause, never 0 or 1 after a silent loss.
   std::ostringstream out;
   vramfit::cli::Io io{out, std::cerr, isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"),
-                      std::getenv("VRAMFIT_CATALOG_PATH")};
+                      std::getenv("VRAMFIT_CATALOG_PATH"), isatty(STDERR_FILENO) == 1};
   const int code = vramfit::cli::run(argc, argv, io);
   if (!write_all(STDOUT_FILENO, out.str())) {
     std::cerr << "vramfit: error: cannot write the output: " << std::strerror(errno) << "\n";

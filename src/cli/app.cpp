@@ -40,6 +40,8 @@ int run(int argc, const char* const* argv, Io& io) {
   app.add_flag("--json", g.json, "same as --format json");
   app.add_option("--color", g.color, "colour: auto (only on a terminal, honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_flag("--offline", g.offline, "remote models from the cache only (also VRAMFIT_OFFLINE=1, HF_HUB_OFFLINE=1)");
+  app.add_option("--timeout", g.timeout, "seconds to wait for a remote server to connect or to answer (default 30)");
   app.add_option("--catalog-dir", g.catalog_dirs, "directory whose models/devices/quants/runtimes.yaml add or replace catalog entries (repeatable; also VRAMFIT_CATALOG_PATH)");
   Context ctx(g, io);
   int exit_code = 0;
@@ -73,30 +75,39 @@ int run(int argc, const char* const* argv, Io& io) {
                            " (catalog commands: check)");
     refuse_empty_values(app);
     app.parse(argc, argv);
+    ctx.clear_progress();
   } catch (const CLI::CallForHelp&) {
+    ctx.clear_progress();
     io.out << app.help();
     return 0;
   } catch (const CLI::CallForAllHelp&) {
+    ctx.clear_progress();
     io.out << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::CallForVersion& e) {
+    ctx.clear_progress();
     io.out << e.what() << "\n";
     return 0;
   } catch (const CLI::ParseError& e) {
+    ctx.clear_progress();
     std::string msg = e.what();
     if (msg.empty()) msg = "invalid command line";
     io.err << "vramfit: error: " << io::one_line(msg) << " (see 'vramfit --help')\n";
     return 2;
   } catch (const io::InputError& e) {  // one line by construction (diagnostics.hpp)
+    ctx.clear_progress();
     io.err << "vramfit: error: " << e.what() << "\n";
     return 2;
   } catch (const CoreError& e) {  // one line by construction (vramfit/error.hpp)
+    ctx.clear_progress();
     io.err << "vramfit: error: " << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
+    ctx.clear_progress();
     io.err << "vramfit: error: out of memory\n";
     return 2;
   } catch (const std::exception& e) {
+    ctx.clear_progress();
     io.err << "vramfit: error: " << io::one_line(e.what()) << "\n";
     return 2;
   }

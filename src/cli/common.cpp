@@ -1,11 +1,40 @@
 #include "cli/common.hpp"
 
+#include <fmt/format.h>
+
+#include "formats/parse.hpp"
+
 namespace vramfit::cli {
 
 bool Context::color() const {
   if (global.color == "always") return true;
   if (global.color == "never") return false;
   return io.out_is_tty && (io.no_color == nullptr || io.no_color[0] == '\0');
+}
+
+io::RemoteOptions Context::make_remote_options() const {
+  io::RemoteOptions o = io::remote_options_from_env();
+  if (global.offline) o.offline = true;
+  if (!global.timeout.empty()) o.timeout_seconds = io::parse_count(global.timeout, "--timeout", 1, 3600);
+  if (io.err_is_tty) {
+    std::ostream& err = io.err;
+    o.progress = [progress = progress_, &err](const std::string& url, std::uint64_t bytes) {
+      const auto now = std::chrono::steady_clock::now();
+      if (url != progress->url) progress->url = url, progress->start = now;
+      if (now - progress->start < std::chrono::milliseconds(500)) return;
+      std::string name = url.substr(url.rfind('/') + 1);
+      if (name.size() > 60) name = name.substr(0, 57) + "...";
+      err << "\r\033[Kreading " << name << ": " << fmt::format("{:.1f} MB", double(bytes) / 1e6) << std::flush;
+      progress->shown = true;
+    };
+  }
+  return o;
+}
+
+void Context::clear_progress() {
+  if (!progress_->shown) return;
+  io.err << "\r\033[K" << std::flush;
+  progress_->shown = false;
 }
 
 void WorkloadOptions::add_to(CLI::App& app, bool with_context) {

@@ -3,7 +3,9 @@
 // requests (src/engine/query.hpp, devices.hpp).
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,6 +27,8 @@ struct GlobalOptions {
   bool json = false;
   std::string color = "auto";  // auto | always | never
   std::vector<std::string> catalog_dirs;
+  bool offline = false;  // --offline: remote models from the cache only
+  std::string timeout;   // --timeout SECONDS for remote models (default 30)
 };
 
 struct Io {
@@ -33,6 +37,7 @@ struct Io {
   bool out_is_tty = false;
   const char* no_color = nullptr;
   const char* catalog_path = nullptr;  // VRAMFIT_CATALOG_PATH
+  bool err_is_tty = false;             // progress of slow remote reads goes to a terminal only
 };
 
 // A run of the command line: the engine session (catalog directories from VRAMFIT_CATALOG_PATH and
@@ -45,6 +50,19 @@ class Context : public Session {
   Io& io;
   [[nodiscard]] std::string format() const { return global.json ? "json" : global.format; }
   [[nodiscard]] bool color() const;
+  // Erases a progress line left on the terminal by a slow remote read (before the answer or an error).
+  void clear_progress();
+
+ private:
+  // Remote models: the environment (HF_ENDPOINT, HF_TOKEN, VRAMFIT_CACHE_DIR ...), --offline, --timeout,
+  // and a progress line on stderr when it is a terminal and a read takes more than half a second.
+  [[nodiscard]] io::RemoteOptions make_remote_options() const override;
+  struct Progress {
+    std::string url;
+    std::chrono::steady_clock::time_point start{};
+    bool shown = false;
+  };
+  std::shared_ptr<Progress> progress_ = std::make_shared<Progress>();
 };
 
 // Options that shape the workload (estimate, fit, table); --prompt is registered by the commands

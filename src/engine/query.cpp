@@ -30,6 +30,7 @@ std::string on_off(bool b) { return b ? "on" : "off"; }
 
 bool names_model_file(const io::Catalog& cat, const std::string& arg) {
   const std::string lower = io::to_lower(arg);
+  if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) return false;  // a remote file
   for (const char* ext : {".gguf", ".json", ".safetensors"})
     if (lower.size() > std::strlen(ext) && lower.compare(lower.size() - std::strlen(ext), std::string::npos, ext) == 0) return true;
   // An existing path, unless it is a bare catalog id that happens to name a directory here.
@@ -44,30 +45,33 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
   q.runtime = &cat.runtime(opt.runtime);
   // The runtime's usual weight format when -q is not given (vLLM and transformers load bf16 checkpoints).
   const std::string default_quant = q.runtime->default_quant.empty() ? std::string(kDefaultQuant) : q.runtime->default_quant;
+  // A local file or directory of that spelling wins; then the catalog (ids, aliases, the Ollama names
+  // of data/ollama.yaml: offline and instant); then a remote reference (formats/remote_model.hpp).
+  const Session::LoadedFile* loaded = nullptr;
+  bool remote_gguf = false;  // -q picked the file among a repository's GGUFs: it is not a re-estimate
   if (names_model_file(cat, model_id)) {
-    const Session::LoadedFile& lf = ctx.model_file(model_id, opt.mmproj);
-    q.file = &lf.file;
-    q.model = &lf.file.model;
-    if (!opt.quant.empty()) {
-      q.mix = &cat.mix(opt.quant);
-      model_note = fmt::format("model read from {}; weights re-estimated as if it were stored as {} (-q)", model_id, q.mix->mix.id);
-    } else if (!lf.file.tensors.empty()) {
-      q.mix = &lf.stored;
-      q.file_weights = true;
-      model_note = fmt::format("model read from {}: weights are the bytes of its {} tensors, {}", model_id,
-                               lf.file.tensors.size(), lf.file.stored_as);
-    } else {
-      q.mix = &cat.mix(lf.file.mix_id.empty() ? default_quant : lf.file.mix_id);
-      model_note = fmt::format("model read from {} (no tensor list): weights {} by rule", model_id, q.mix->mix.id);
-    }
+    loaded = &ctx.model_file(model_id, opt.mmproj);
   } else {
-    if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
     // NAME:TAG is an Ollama reference first (its tag fixes the quantization, e.g. gpt-oss:20b is
     // MXFP4); a bare name is a catalog id or alias first, then an Ollama name (llama3.1 = latest).
     const bool tagged = model_id.find(':') != std::string::npos;
-    const std::optional<io::OllamaMatch> ollama =
-        tagged || cat.find_model(model_id) == nullptr ? cat.resolve_ollama(model_id) : std::nullopt;
-    if (ollama) {
+    const std::optional<io::RemoteRef> ref = io::parse_remote_ref(model_id);
+    std::optional<io::OllamaMatch> ollama;
+    try {
+      ollama = tagged || cat.find_model(model_id) == nullptr ? cat.resolve_ollama(model_id) : std::nullopt;
+    } catch (const InputError& catalog_error) {
+      // A name data/ollama.yaml knows with a tag it does not: the registry may have the tag; if it
+      // has not either (or the question is offline), the catalog's message lists the tags it knows.
+      if (!ref || ref->kind != io::RemoteRef::Kind::ollama || ctx.remote_options().offline) throw;
+      try {
+        loaded = &ctx.remote_model(*ref, opt.quant, opt.mmproj);
+      } catch (const io::RemoteNotFound&) {
+        throw catalog_error;
+      }
+    }
+    if (loaded != nullptr) {
+    } else if (ollama) {
+      if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
       q.model = &cat.model(ollama->model);
       const bool tag_names_quant = std::any_of(cat.ollama_quants.begin(), cat.ollama_quants.end(), [&](const io::OllamaQuantTag& t) {
         const std::string tail = "-" + io::to_lower(t.suffix);
@@ -80,9 +84,31 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
       q.mix = &cat.mix(opt.quant.empty() ? ollama->mix : opt.quant);
       model_note = opt.quant.empty() ? ollama->explanation
                                      : ollama->explanation + "; -q " + q.mix->mix.id + " replaces the tag's quantization";
-    } else {
-      q.model = &cat.model(model_id);
+    } else if (cat.find_model(model_id) != nullptr || !ref) {
+      if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
+      q.model = &cat.model(model_id);  // an unknown id: the error with the nearest catalog id
       q.mix = &cat.mix(opt.quant.empty() ? default_quant : opt.quant);
+    } else {
+      loaded = &ctx.remote_model(*ref, opt.quant, opt.mmproj);
+      remote_gguf = loaded->file.format == "gguf" && ref->kind != io::RemoteRef::Kind::gguf_url;
+    }
+  }
+  if (loaded != nullptr) {
+    const Session::LoadedFile& lf = *loaded;
+    const std::string& from = lf.file.path;
+    q.file = &lf.file;
+    q.model = &lf.file.model;
+    if (!opt.quant.empty() && !remote_gguf) {
+      q.mix = &cat.mix(opt.quant);
+      model_note = fmt::format("model read from {}; weights re-estimated as if it were stored as {} (-q)", from, q.mix->mix.id);
+    } else if (!lf.file.tensors.empty()) {
+      q.mix = &lf.stored;
+      q.file_weights = true;
+      model_note = fmt::format("model read from {}: weights are the bytes of its {} tensors, {}", from,
+                               lf.file.tensors.size(), lf.file.stored_as);
+    } else {
+      q.mix = &cat.mix(lf.file.mix_id.empty() ? default_quant : lf.file.mix_id);
+      model_note = fmt::format("model read from {} (no tensor list): weights {} by rule", from, q.mix->mix.id);
     }
   }
   Workload& w = q.workload;

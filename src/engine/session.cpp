@@ -64,7 +64,7 @@ io::ModelFile hf_model_file(const std::string& path) {
 
 const Session::LoadedFile& Session::model_file(const std::string& path, const std::string& mmproj) {
   for (const auto& f : files_)
-    if (f->file.path == path) return *f;
+    if (f->key == path) return *f;
   auto loaded = std::make_unique<LoadedFile>();
   std::error_code ec;
   const bool dir = std::filesystem::is_directory(path, ec);
@@ -74,11 +74,34 @@ const Session::LoadedFile& Session::model_file(const std::string& path, const st
   if (!gguf && !mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file (a Hugging Face directory carries its vision tower)");
   if (gguf) loaded->file = io::read_gguf_model(path, mmproj);
   else loaded->file = hf_model_file(path);
+  return keep(std::move(loaded));
+}
+
+const Session::LoadedFile& Session::remote_model(const io::RemoteRef& ref, const std::string& quant, const std::string& mmproj) {
+  // Keyed by what was asked: the reference, the quantization that picks a GGUF, the projector.
+  const std::string key = ref.text + "\n" + quant + "\n" + mmproj;
+  for (const auto& f : files_)
+    if (f->key == key) return *f;
+  if (!fetcher_) fetcher_ = std::make_unique<io::Fetcher>(remote_options());
+  auto loaded = std::make_unique<LoadedFile>();
+  loaded->key = key;
+  loaded->file = io::read_remote_model(*fetcher_, ref, quant, mmproj);
+  loaded->file.path = ref.text;
+  return keep(std::move(loaded));
+}
+
+const io::RemoteOptions& Session::remote_options() {
+  if (!remote_options_) remote_options_ = make_remote_options();
+  return *remote_options_;
+}
+
+const Session::LoadedFile& Session::keep(std::unique_ptr<LoadedFile> loaded) {
   io::CatalogMix& mix = loaded->stored;
   mix.mix.id = loaded->file.mix_id.empty() ? std::string("as stored") : loaded->file.mix_id;
   mix.mix.name = loaded->file.stored_as;
   mix.mix.format = loaded->file.format;
-  mix.meta.source = {path};
+  mix.meta.source = {loaded->file.path};
+  if (loaded->key.empty()) loaded->key = loaded->file.path;
   files_.push_back(std::move(loaded));
   return *files_.back();
 }

@@ -5,11 +5,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/catalog.hpp"
 #include "formats/model_file.hpp"
+#include "formats/remote_model.hpp"
 #include "vramfit/quant.hpp"
 
 namespace vramfit::engine {
@@ -32,8 +34,16 @@ class Session {
   struct LoadedFile {
     io::ModelFile file;
     io::CatalogMix stored;
+    std::string key;  // what it was asked for (a path, or a remote reference with its choices)
   };
   [[nodiscard]] const LoadedFile& model_file(const std::string& path, const std::string& mmproj);
+  // A remote model (formats/remote_model.hpp), read once per run. `quant` picks among a repository's
+  // GGUF files.
+  [[nodiscard]] const LoadedFile& remote_model(const io::RemoteRef& ref, const std::string& quant, const std::string& mmproj);
+  // How remote models are fetched (endpoints, token, cache, offline, timeout, progress): set by a
+  // front end, or asked of make_remote_options() at the first remote question.
+  void set_remote_options(io::RemoteOptions options) { remote_options_ = std::move(options); }
+  [[nodiscard]] const io::RemoteOptions& remote_options();
   // The catalog directories in the order they apply (`catalog check` reads them itself, collecting
   // every problem instead of stopping at the first).
   [[nodiscard]] std::vector<std::string> catalog_directories() const {
@@ -45,7 +55,12 @@ class Session {
   const io::Catalog* catalog_ = nullptr;  // the process's built-in catalog, or owned_catalog_
   std::unique_ptr<io::Catalog> owned_catalog_;
   std::unique_ptr<TypeTable> types_;
+  const LoadedFile& keep(std::unique_ptr<LoadedFile> loaded);
   std::vector<std::unique_ptr<LoadedFile>> files_;
+  // The defaults when a front end sets none: no cache, nothing from the environment (tests, bindings).
+  [[nodiscard]] virtual io::RemoteOptions make_remote_options() const { return {}; }
+  std::optional<io::RemoteOptions> remote_options_;
+  std::unique_ptr<io::Fetcher> fetcher_;  // one HTTP client (one connection per host) for the run
 };
 
 }  // namespace vramfit::engine

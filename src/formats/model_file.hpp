@@ -3,12 +3,14 @@
 // catalog entry, and, where the file lists its tensors, the exact bytes of each one.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/entry.hpp"
 #include "formats/gguf_reader.hpp"
+#include "formats/remote_file.hpp"
 #include "vramfit/file_weights.hpp"
 
 namespace vramfit::io {
@@ -22,6 +24,7 @@ struct ModelFile {
   std::string mix_id;               // the catalog mix closest to the file (used when it lists no tensors)
   std::vector<std::string> notes;   // what the reader assumed or skipped
   std::vector<std::pair<std::string, std::string>> facts;  // what `show FILE` prints, in order
+  std::optional<RemoteSource> remote;  // set for a model read over the network (formats/remote_model.hpp)
 };
 
 // Reads a GGUF file (split parts and an optional mmproj file included) into a ModelFile; every

@@ -202,8 +202,11 @@ std::size_t RemoteFile::read_at(std::uint64_t offset, void* out, std::size_t n) 
   return k;
 }
 
-void RemoteFile::keep() const {
-  if (sized_ && !prefix_.empty()) fetcher_.store("file " + url_, {prefix_, size_, etag_});
+void RemoteFile::keep() const noexcept {
+  try {
+    if (sized_ && !prefix_.empty()) fetcher_.store("file " + url_, {prefix_, size_, etag_});
+  } catch (...) {
+  }
 }
 
 }  // namespace vramfit::io

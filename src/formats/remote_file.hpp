@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostics.hpp"
 #include "base/input_file.hpp"
 #include "formats/http.hpp"
 
@@ -28,6 +29,13 @@ struct RemoteOptions {
   std::function<void(const std::string& what, std::uint64_t bytes)> progress;
 };
 RemoteOptions remote_options_from_env();
+
+// A remote reference that names nothing there (a 404 for the repository, file or manifest): the
+// engine falls back on the catalog's own message where it has one (an Ollama name it knows).
+class RemoteNotFound : public InputError {
+ public:
+  using InputError::InputError;
+};
 
 // What a remote model was read from: the JSON "source" of an answer.
 struct RemoteSource {
@@ -76,11 +84,15 @@ class Fetcher {
 class RemoteFile : public ByteSource {
  public:
   RemoteFile(Fetcher& fetcher, std::string url, std::uint64_t budget, bool immutable);
+  RemoteFile(const RemoteFile&) = delete;
+  RemoteFile& operator=(const RemoteFile&) = delete;
+  ~RemoteFile() override { keep(); }  // what was read stays in the cache for the next question
   [[nodiscard]] const std::string& name() const override { return url_; }
   [[nodiscard]] std::uint64_t size() const override;
   std::size_t read_at(std::uint64_t offset, void* out, std::size_t n) const override;
-  // Saves the prefix read so far in the cache (the header readers stop where the header ends).
-  void keep() const;
+  // Saves the prefix read so far in the cache (the header readers stop where the header ends). Never
+  // throws: a cache that cannot be written only costs the next question a request.
+  void keep() const noexcept;
 
  private:
   void grow(std::uint64_t to) const;

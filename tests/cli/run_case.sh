@@ -67,12 +67,13 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vramfit-cli.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-# The binary runs in a subshell with a clean, fixed environment plus the case's env lines.
+# The binary runs in a subshell with a clean, fixed environment plus the case's env lines. No case
+# touches the network: remote references answer from an empty cache of its own, offline.
 (
   cd "$here" || exit 99
-  unset VRAMFIT_CATALOG_PATH
-  NO_COLOR=1 COLUMNS=100 LC_ALL=C
-  export NO_COLOR COLUMNS LC_ALL
+  unset VRAMFIT_CATALOG_PATH HF_ENDPOINT HF_TOKEN VRAMFIT_OLLAMA_REGISTRY HF_HUB_OFFLINE XDG_CACHE_HOME
+  NO_COLOR=1 COLUMNS=100 LC_ALL=C VRAMFIT_OFFLINE=1 VRAMFIT_CACHE_DIR="$tmp/cache"
+  export NO_COLOR COLUMNS LC_ALL VRAMFIT_OFFLINE VRAMFIT_CACHE_DIR
   while IFS= read -r kv; do
     [ -n "$kv" ] || continue
     export "${kv?}"  # NAME=VALUE: exports NAME

@@ -12,6 +12,9 @@ name=$2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vramfit-special.XXXXXX")
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 fixtures=$(pwd)/fixtures
+# No network: a remote reference would answer from this empty cache, offline.
+export VRAMFIT_OFFLINE=1 VRAMFIT_CACHE_DIR="$tmp/cache"
+unset HF_ENDPOINT HF_TOKEN VRAMFIT_OLLAMA_REGISTRY
 
 # A string of N copies of one character (ids and arguments far past every limit).
 repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; }

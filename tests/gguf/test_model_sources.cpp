@@ -1,6 +1,7 @@
 // The same model gives the same answer whichever way it reaches vramfit: a catalog id, an Ollama
 // name, a GGUF file, a Hugging Face config.json (re-estimated with -q). The CLI runs in-process
 // (cli::run) and the JSON documents are compared term by term.
+#include <cstdlib>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,6 +27,9 @@ struct Result {
 };
 
 Result vramfit_cli(std::vector<std::string> args) {
+  // No network: a reference that looks remote answers from an empty cache, offline.
+  setenv("VRAMFIT_OFFLINE", "1", 1);
+  setenv("VRAMFIT_CACHE_DIR", "/nonexistent/vramfit-test-cache", 1);
   args.insert(args.begin(), "vramfit");
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
