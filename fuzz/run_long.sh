@@ -28,7 +28,7 @@ if ! [[ $runs =~ ^[1-9][0-9]*$ && $piece =~ ^[0-9]+$ ]]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(parse safetensors hf_config yaml_catalog gguf cli)
+  targets=(parse safetensors hf_config yaml_catalog gguf cli remote)
   [ -x "$build/fuzz/fuzz_runtime_log" ] && targets+=(runtime_log)
 fi
 # No allocation stacks in ASan reports (a finding is re-run with the default to get them): recording
@@ -46,6 +46,8 @@ for t in "${targets[@]}"; do
   max_len=4096
   [ "$t" = gguf ] && max_len=32768
   [ "$t" = hf_config ] && max_len=16384
+  # An HTTP response (status, headers, body) whose body is a manifest, a listing or a GGUF header.
+  [ "$t" = remote ] && max_len=65536
   [ "$t" = cli ] || [ "$t" = yaml_catalog ] || [ "$t" = runtime_log ] && max_len=1048576
   # Huge and negative numbers for every target, then the target's own words (fuzz/dict/).
   cat "$root/fuzz/dict/numbers.dict" > "$DICTS/$t.dict"

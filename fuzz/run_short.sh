@@ -12,7 +12,7 @@ seconds=${3:-15}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vramfit-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 DICTS=$tmp
-for t in gguf safetensors hf_config yaml_catalog parse cli runtime_log; do
+for t in gguf safetensors hf_config yaml_catalog parse cli remote runtime_log; do
   # The runtime log reader is built only where the tree has it (fuzz/CMakeLists.txt).
   [ "$t" = runtime_log ] && [ ! -x "$build/fuzz/fuzz_$t" ] && { echo "fuzz_runtime_log: not built (no log reader), skipped"; continue; }
   mkdir -p "$tmp/$t"
@@ -21,6 +21,8 @@ for t in gguf safetensors hf_config yaml_catalog parse cli runtime_log; do
   max_len=4096
   [ "$t" = gguf ] && max_len=32768
   [ "$t" = hf_config ] && max_len=16384
+  # An HTTP response (status, headers, body) whose body is a manifest, a listing or a GGUF header.
+  [ "$t" = remote ] && max_len=65536
   [ "$t" = cli ] || [ "$t" = yaml_catalog ] || [ "$t" = runtime_log ] && max_len=1048576
   # Huge and negative numbers for every target, then the target's own words (fuzz/dict/).
   cat "$root/fuzz/dict/numbers.dict" > "$DICTS/$t.dict"

@@ -24,7 +24,7 @@ Json estimate_json(const EstimateAnswer& a) {
   const DevicePlan& gpu = a.full_offload.gpus.front();
   const DevicePlan& host = a.full_offload.host;
   Json j = json_document("estimate");
-  j["model"] = model_json(*q.model);
+  j["model"] = model_json(q);
   j["quant"] = q.mix->mix.id;
   j["runtime"] = q.runtime->id;
   j["workload"] = workload_json(q.workload);

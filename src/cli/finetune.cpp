@@ -35,7 +35,7 @@ Json finetune_json(const FinetuneAnswer& ans) {
   const Bytes capacity = ans.capacity, total = ans.total();
   const bool lora = ans.lora();
   Json j = json_document("finetune");
-  j["model"] = model_json(*q.model);
+  j["model"] = model_json(q);
   j["method"] = to_string(s.method);
   j["optimizer"] = to_string(s.optimizer);
   j["precision"] = to_string(s.precision);

@@ -44,7 +44,7 @@ Json fit_json(const FitAnswer& a) {
   const Query& q = a.query;
   const Placement& p = a.placement;
   Json j = json_document("fit");
-  j["model"] = model_json(*q.model);
+  j["model"] = model_json(q);
   j["quant"] = q.mix->mix.id;
   j["runtime"] = q.runtime->id;
   j["workload"] = workload_json(q.workload);

@@ -52,7 +52,7 @@ std::string pool_lines(const PoolMemory& p, const PoolConfig& c, std::int64_t to
 Json pool_fit_json(const PoolAnswer& a) {
   const Query& q = a.query;
   Json j = json_document("fit");
-  j["model"] = model_json(*q.model);
+  j["model"] = model_json(q);
   j["quant"] = q.mix->mix.id;
   j["runtime"] = q.runtime->id;
   j["runtime_kind"] = to_string(q.runtime->kind);

@@ -88,7 +88,7 @@ std::string configs_text(const std::vector<RankedConfig>& list, const RecommendL
 Json recommend_json(const RecommendAnswer& a) {
   const RecommendLimits& l = a.limits;
   Json j = json_document("recommend");
-  j["model"] = model_json(*a.query.model);
+  j["model"] = model_json(a.query);
   j["quant"] = a.query.mix->mix.id;
   j["runtime"] = a.query.runtime->id;
   j["workload"] = workload_json(a.query.workload);

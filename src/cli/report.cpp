@@ -43,6 +43,31 @@ Json model_json(const io::CatalogModel& cm) {
   return j;
 }
 
+Json model_json(const Query& q) {
+  Json j = model_json(*q.model);
+  if (q.file == nullptr) return j;
+  const io::ModelFile& f = *q.file;
+  Json s;
+  if (!f.remote) {
+    s["kind"] = "file";
+    s["path"] = f.path;
+    s["format"] = f.format;
+  } else {
+    const io::RemoteSource& r = *f.remote;
+    s["kind"] = r.kind;
+    s["reference"] = r.reference;
+    s["url"] = r.url;
+    s["revision"] = r.revision.empty() ? Json(nullptr) : Json(r.revision);
+    s["format"] = f.format;
+    s["files"] = r.files;
+    s["bytes_fetched"] = r.bytes_fetched;
+    s["requests"] = r.requests;
+    s["cached"] = r.cached;
+  }
+  j["source"] = s;
+  return j;
+}
+
 Json workload_json(const Workload& w) {
   Json j;
   j["context"] = w.context;

@@ -16,6 +16,9 @@ std::string kv_detail(const ModelSpec& m, const MemoryEstimate& e, const Workloa
 std::string compute_detail(const ComputeTerms& c);
 
 Json model_json(const io::CatalogModel& m);
+// The model of a query: model_json, with "source" when it was read from a file or over the network
+// (where from, what was read, how many bytes were fetched, whether the cache answered).
+Json model_json(const Query& q);
 Json workload_json(const Workload& w);
 Json weights_json(const ModelSpec& m, const MemoryEstimate& e, const ParamCounts& pc);
 Json kv_json(const MemoryEstimate& e);

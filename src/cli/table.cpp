@@ -39,7 +39,7 @@ Json model_table_json(const ModelTable& mt) {
     rows.push_back(jr);
   }
   Json j = json_document("model_table");
-  j["model"] = model_json(*mt.query.model);
+  j["model"] = model_json(mt.query);
   j["runtime"] = mt.query.runtime->id;
   j["rows"] = rows;
   j["assumptions"] = mt.assumptions;

@@ -30,7 +30,7 @@ std::string on_off(bool b) { return b ? "on" : "off"; }
 
 bool names_model_file(const io::Catalog& cat, const std::string& arg) {
   const std::string lower = io::to_lower(arg);
-  if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) return false;  // a remote file
+  if (lower.find("://") != std::string::npos) return false;  // a URL: remote_model.hpp
   for (const char* ext : {".gguf", ".json", ".safetensors"})
     if (lower.size() > std::strlen(ext) && lower.compare(lower.size() - std::strlen(ext), std::string::npos, ext) == 0) return true;
   // An existing path, unless it is a bare catalog id that happens to name a directory here.

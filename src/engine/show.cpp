@@ -27,8 +27,12 @@ std::vector<TypeRow> type_histogram(const std::vector<FileTensor>& tensors) {
 ShowAnswer answer_show(Session& s, const ShowRequest& r) {
   const io::Catalog& cat = s.catalog();
   ShowAnswer a;
-  if (names_model_file(cat, r.id)) {
-    const io::ModelFile& file = s.model_file(r.id, r.mmproj).file;
+  // A local file of that spelling, then the catalog, then a remote reference (as every command).
+  const bool local = names_model_file(cat, r.id);
+  const bool in_catalog = !local && (cat.find_model(r.id) != nullptr || cat.find_device(r.id) != nullptr);
+  const std::optional<io::RemoteRef> ref = local || in_catalog ? std::nullopt : io::parse_remote_ref(r.id);
+  if (local || ref) {
+    const io::ModelFile& file = local ? s.model_file(r.id, r.mmproj).file : s.remote_model(*ref, "", r.mmproj).file;
     const ModelSpec& m = file.model.spec;
     const bool listed = !file.tensors.empty();
     a.kind = ShowAnswer::Kind::model_file;

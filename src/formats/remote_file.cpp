@@ -12,7 +12,6 @@
 namespace vramfit::io {
 namespace {
 
-constexpr std::uint64_t kFirstRead = std::uint64_t{1} << 20;  // most headers of safetensors files fit in one request
 constexpr std::uint64_t kMaxCacheEntry = std::uint64_t{256} << 20;
 
 std::string env(const char* name) {
@@ -133,8 +132,8 @@ std::optional<std::string> Fetcher::document(const std::string& url, std::uint64
   return r.body;
 }
 
-RemoteFile::RemoteFile(Fetcher& fetcher, std::string url, std::uint64_t budget, bool immutable)
-    : fetcher_(fetcher), url_(std::move(url)), budget_(budget), immutable_(immutable) {
+RemoteFile::RemoteFile(Fetcher& fetcher, std::string url, std::uint64_t budget, bool immutable, std::uint64_t first_read)
+    : fetcher_(fetcher), url_(std::move(url)), budget_(budget), immutable_(immutable), first_read_(std::max<std::uint64_t>(first_read, 1)) {
   if (const std::optional<CachedBytes> hit = fetcher_.cached("file " + url_); hit && hit->total_size > 0) {
     // A mutable file is taken from the cache only while its size and ETag are unchanged: one cheap
     // request for its first byte tells.
@@ -162,7 +161,7 @@ void RemoteFile::grow(std::uint64_t to) const {
   if (to > budget_)
     throw InputError(url_ + ": the header is larger than the " + std::to_string(budget_ >> 20) + " MiB read budget of a remote file");
   fetcher_.need_network(url_);
-  std::uint64_t want = std::max<std::uint64_t>({to, kFirstRead, 2 * prefix_.size()});
+  std::uint64_t want = std::max<std::uint64_t>({to, first_read_, 2 * prefix_.size()});
   want = std::min(want, budget_);
   if (sized_) want = std::min(want, size_);
   const std::uint64_t from = prefix_.size();

@@ -83,7 +83,10 @@ class Fetcher {
 // A remote file read as a growing prefix. `budget`: the most bytes its header may take.
 class RemoteFile : public ByteSource {
  public:
-  RemoteFile(Fetcher& fetcher, std::string url, std::uint64_t budget, bool immutable);
+  // `first_read`: the bytes of the first request (a safetensors header is usually under 64 KiB, a
+  // GGUF header with its vocabulary a few MiB); later requests at least double the prefix.
+  static constexpr std::uint64_t kFirstRead = std::uint64_t{1} << 20;
+  RemoteFile(Fetcher& fetcher, std::string url, std::uint64_t budget, bool immutable, std::uint64_t first_read = kFirstRead);
   RemoteFile(const RemoteFile&) = delete;
   RemoteFile& operator=(const RemoteFile&) = delete;
   ~RemoteFile() override { keep(); }  // what was read stays in the cache for the next question
@@ -100,6 +103,7 @@ class RemoteFile : public ByteSource {
   std::string url_;
   std::uint64_t budget_;
   bool immutable_;
+  std::uint64_t first_read_;
   mutable std::string prefix_;
   mutable std::string etag_;
   mutable std::uint64_t size_ = 0;

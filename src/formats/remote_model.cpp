@@ -79,6 +79,8 @@ bool split_ollama(const std::string& s, RemoteRef& r) {
 std::optional<RemoteRef> parse_remote_ref(const std::string& text) {
   RemoteRef r;
   r.text = text;
+  if (text.find("://") != std::string::npos && !starts_with_ci(text, "http://") && !starts_with_ci(text, "https://"))
+    bad(text, "vramfit reads models over http and https only");
   if (starts_with_ci(text, "http://") || starts_with_ci(text, "https://")) {
     const std::string host = url_host(text);
     const std::size_t slash = text.find('/', text.find("://") + 3);
