@@ -12,6 +12,7 @@
 #include "base/diagnostics.hpp"
 #include "base/suggest.hpp"
 #include "cli/commands.hpp"
+#include "formats/parse.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -41,7 +42,11 @@ int run(int argc, const char* const* argv, Io& io) {
   app.add_option("--color", g.color, "colour: auto (only on a terminal, honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("--offline", g.offline, "remote models from the cache only (also VRAMFIT_OFFLINE=1, HF_HUB_OFFLINE=1)");
-  app.add_option("--timeout", g.timeout, "seconds to wait for a remote server to connect or to answer (default 30)");
+  app.add_option("--timeout", g.timeout, "seconds to wait for a remote server to connect or to answer (default 30)")
+      ->check([](const std::string& v) {  // checked whether or not a remote model is asked for
+        (void)io::parse_count(v, "--timeout", 1, 3600);
+        return std::string();
+      });
   app.add_option("--catalog-dir", g.catalog_dirs, "directory whose models/devices/quants/runtimes.yaml add or replace catalog entries (repeatable; also VRAMFIT_CATALOG_PATH)");
   Context ctx(g, io);
   int exit_code = 0;

@@ -79,6 +79,10 @@ TEST(Http, HostileServersAreOneLineErrors) {
             server.url("/silent") + ": timed out: no answer for 1 s (--timeout)");
   EXPECT_EQ(error_of([&] { (void)http.get("http://127.0.0.1:1/x", std::nullopt, 1 << 20); }),
             "http://127.0.0.1:1/x: cannot connect to 127.0.0.1:1 (connection refused, or no network)");
+  // https:// to a server speaking plain HTTP: the TLS handshake fails (loopback, no certificate involved).
+  std::string https = server.url("/lying");
+  https.replace(0, 4, "https");
+  EXPECT_EQ(error_of([&] { (void)http.get(https, std::nullopt, 1 << 20); }).rfind(https + ": TLS failure: ", 0), 0u);
   EXPECT_EQ(error_of([&] { (void)http.get("ftp://example.org/x", std::nullopt, 1 << 20); }),
             "ftp://example.org/x: not an http or https URL: 'ftp://example.org/x'");
 }

@@ -14,6 +14,7 @@
 #include "cli/app.hpp"
 #include "fixture_server.hpp"
 #include "gguf_model.hpp"
+#include "test_hf_hub_util.hpp"
 
 namespace vramfit {
 namespace {
@@ -114,6 +115,68 @@ TEST_F(RemoteSources, GgufUrlIsTheLocalFile) {
   EXPECT_EQ(missing.code, 2);
   EXPECT_EQ(missing.err, "vramfit: error: " + server_.url("/models/other.gguf") +
                              ": not in the cache, and --offline is set (VRAMFIT_OFFLINE, HF_HUB_OFFLINE)\n");
+}
+
+// hf.co/ORG/REPO:QUANT (Ollama's and llama.cpp's spelling): the GGUF file of that quantization in a
+// repository listing several, matched case-insensitively; only its header is read.
+TEST_F(RemoteSources, HubGgufQuantIsTheLocalFile) {
+  server_.hub_file("test-org/Llama-8B-GGUF", "main", "Llama-8B-Q4_K_M.gguf", head_, size_);
+  server_.hub_file("test-org/Llama-8B-GGUF", "main", "Llama-8B-Q8_0.gguf", head_, 2 * size_);
+  const nlohmann::json local = estimate((dir_ / "llama8b.gguf").string());
+  const nlohmann::json remote = estimate("hf.co/test-org/Llama-8B-GGUF:q4_k_m");
+  expect_same_memory(remote, local);
+  const nlohmann::json& src = remote["model"]["source"];
+  EXPECT_EQ(src["kind"], "huggingface");
+  EXPECT_EQ(src["files"], nlohmann::json::array({server_.url("/test-org/Llama-8B-GGUF/resolve/main/Llama-8B-Q4_K_M.gguf")}));
+  EXPECT_EQ(server_.requests("/test-org/Llama-8B-GGUF/resolve/main/Llama-8B-Q8_0.gguf"), 0);
+  EXPECT_LE(src["bytes_fetched"].get<std::uint64_t>(), 2 * head_.size() + (std::uint64_t{1} << 20) + 4096);
+  // huggingface.co/ is the same reference.
+  expect_same_memory(estimate("huggingface.co/test-org/Llama-8B-GGUF:Q4_K_M"), local);
+}
+
+// ORG/REPO with safetensors: config.json, the index and each shard's header give the estimate of the
+// clone on disk (sparse files of the real sizes).
+TEST_F(RemoteSources, HubSafetensorsRepositoryIsItsClone) {
+  const io::hub_test::Repo repo = io::hub_test::llama8b_repo();
+  repo.serve(server_, "test-org/Llama-8B", "main");
+  const test::TempDir clone;
+  repo.write(clone);
+  const nlohmann::json local = estimate(clone.str());
+  const nlohmann::json remote = estimate("test-org/Llama-8B");
+  EXPECT_EQ(local["weights"]["bytes"], 2 * io::hub_test::kLlama8bParams);  // BF16
+  expect_same_memory(remote, local);
+  EXPECT_EQ(remote["model"]["source"]["kind"], "huggingface");
+  EXPECT_EQ(remote["model"]["source"]["revision"], "main");
+  // https://huggingface.co/ORG/REPO is the same repository, read from HF_ENDPOINT.
+  expect_same_memory(estimate("https://huggingface.co/test-org/Llama-8B"), local);
+
+  // An existing local path of the same spelling wins over the Hub: no request is made.
+  repo.write_to(dir_ / "test-org" / "Llama-8B");
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_);
+  const int before = server_.requests();
+  const nlohmann::json here = estimate("test-org/Llama-8B");
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(server_.requests(), before);
+  EXPECT_EQ(here["model"]["source"]["kind"], "file");
+  expect_same_memory(here, local);
+}
+
+// NAME:TAG that data/ollama.yaml does not know: the registry's manifest, then the model layer's
+// header (the blob answers with a redirect to the CDN path).
+TEST_F(RemoteSources, OllamaNameTagIsTheLocalFile) {
+  server_.ollama_model("library", "llama-test", "8b-q4", head_, size_);
+  const nlohmann::json local = estimate((dir_ / "llama8b.gguf").string());
+  const nlohmann::json remote = estimate("llama-test:8b-q4");
+  expect_same_memory(remote, local);
+  EXPECT_EQ(remote["model"]["source"]["kind"], "ollama");
+  EXPECT_EQ(remote["model"]["source"]["url"], server_.url("/v2/library/llama-test/manifests/8b-q4"));
+  expect_same_memory(estimate("ollama.com/library/llama-test:8b-q4"), local);
+  // A name the catalog knows answers offline, without a request.
+  const int before = server_.requests();
+  const CliRun known = vramfit({"estimate", "llama3.1:8b", "--json"});
+  EXPECT_EQ(known.code, 0) << known.err;
+  EXPECT_EQ(server_.requests(), before);
 }
 
 TEST_F(RemoteSources, RemoteErrorsAreOneLineExit2) {
