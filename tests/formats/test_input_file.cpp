@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "base/diagnostics.hpp"
+#include "../hf/hf_test_util.hpp"
 #include "base/input_file.hpp"
 
 namespace vramfit::io {
@@ -30,14 +31,7 @@ struct TempDir {
   }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(InputFile, ReadsARegularFileWithinItsLimit) {
   TempDir dir;

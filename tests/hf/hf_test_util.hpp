@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -15,6 +16,16 @@
 namespace vramfit::test {
 
 namespace fs = std::filesystem;
+
+// The message of the InputError `f` throws, or "no error".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const io::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 class TempDir {
  public:

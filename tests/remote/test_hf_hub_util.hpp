@@ -29,14 +29,7 @@ using test::TempDir;
 inline constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 inline const std::string kCommit = "0123456789abcdef0123456789abcdef01234567";
 
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 inline std::string source_file(const std::string& rel) {
   std::ifstream in(std::string(VRAMFIT_SOURCE_DIR) + "/" + rel, std::ios::binary);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/diagnostics.hpp"
+#include "../hf/hf_test_util.hpp"
 #include "fixture_server.hpp"
 #include "formats/http.hpp"
 #include "formats/remote_file.hpp"
@@ -13,14 +14,7 @@ namespace {
 
 using test::FixtureServer;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(Http, RangesAndTheTotalSize) {
   FixtureServer server;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.hpp"
+#include "../hf/hf_test_util.hpp"
 #include "fixture_server.hpp"
 #include "formats/model_file.hpp"
 #include "formats/ollama_registry.hpp"
@@ -31,14 +32,7 @@ namespace {
 
 using test::FixtureServer;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 class OllamaRegistry : public ::testing::Test {
  protected:
