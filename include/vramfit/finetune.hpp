@@ -184,7 +184,7 @@ inline std::int64_t activation_bytes_per_token(const ModelSpec& m, std::int64_t 
     el += h + 2 * m.ssm.d_inner;
     for (const TensorInfo& x : tensor_inventory(m))
       if (x.layer == il && x.group == TensorGroup::ssm && x.matrix) el += x.rows;
-  } else {
+  } else if (kind != LayerKind::ffn) {  // feed-forward-only blocks have no token mixing
     std::int64_t heads_qk = m.heads * m.head_dim_k, kv = m.kv_heads * (m.head_dim_k + m.head_dim_v),
                  out = m.heads * m.head_dim_v;
     if (kind == LayerKind::mla) {

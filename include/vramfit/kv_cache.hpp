@@ -2,6 +2,8 @@
 //   llama-kv-cache.cpp       K/V tensors [n_embd_k_gqa, kv_size, n_stream] per attention layer
 //   llama-kv-cache-iswa.cpp  sliding-window layers get min(kv_size, PAD(n_swa*n_seq + n_ubatch)) cells
 //   llama-model.cpp          (deepseek2) MLA caches one latent of kv_lora_rank + rope dims, V is a view of K
+//   DeepSeek sparse attention (V3.2, GLM-5) adds one indexer key of index_head_dim per token per MLA
+//   layer next to the latent; typed as the K cache here (see docs/methodology.md, "MLA")
 //   llama-memory-recurrent   Mamba / delta-net state, f32, one per sequence, independent of context
 #pragma once
 
@@ -37,6 +39,14 @@ inline std::int64_t kv_row_bytes(const TensorType& t, std::int64_t n, const char
                                                      " is not a multiple of the " + t.id + " block (" +
                                                      std::to_string(t.block_size) + ")");
   return n / t.block_size * t.block_bytes;
+}
+
+// Bytes one token caches in an MLA layer: the latent (kv_lora_rank + rope dims; since llama.cpp
+// PR #19067, 2026-01, V is a view of it) plus, with DeepSeek sparse attention, the indexer's key.
+inline std::int64_t mla_row_bytes(const ModelSpec& m, const TensorType& type_k) {
+  std::int64_t row = kv_row_bytes(type_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
+  if (m.mla.has_indexer()) row += kv_row_bytes(type_k, m.mla.index_head_dim, "MLA indexer key");
+  return row;
 }
 
 // Recurrent state elements per layer per sequence (llama-hparams.cpp n_embd_r + n_embd_s). Within the
@@ -77,11 +87,11 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
         break;
       }
       case LayerKind::mla:
-        // Since llama.cpp PR #19067 (2026-01) V is a view of the cached latent: K only.
-        row = kv_row_bytes(type_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
+        row = mla_row_bytes(m, type_k);
         cells = kv.cells_full;
         kv.bytes_per_token += row;
         break;
+      case LayerKind::ffn: continue;  // feed-forward only: nothing cached
       case LayerKind::mamba:
       case LayerKind::linear: {
         std::int64_t state = 0, sum = 0;

@@ -78,9 +78,10 @@ class KvReadPerKind {
           if (k == LayerKind::sliding) cells = std::min(pos, m.sliding_window);
           if (k == LayerKind::chunked) cells = std::min(pos, m.chunk_size);
           break;
-        case LayerKind::mla: row = kv_row_bytes(*e.kv_k, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent"); break;
+        case LayerKind::mla: row = mla_row_bytes(m, *e.kv_k); break;
         case LayerKind::mamba:
         case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
+        case LayerKind::ffn: break;
       }
       b = checked_bytes(row, cells);
     }
@@ -88,8 +89,8 @@ class KvReadPerKind {
   [[nodiscard]] Bytes of(LayerKind k) const { return bytes_[static_cast<std::size_t>(k)]; }
 
  private:
-  static_assert(static_cast<int>(LayerKind::linear) == 5, "one slot per LayerKind");
-  std::array<Bytes, 6> bytes_{};  // by LayerKind
+  static_assert(static_cast<int>(LayerKind::ffn) == 6, "one slot per LayerKind");
+  std::array<Bytes, 7> bytes_{};  // by LayerKind
 };
 
 // KV bytes that one decoded token reads from each layer at context position `pos`.

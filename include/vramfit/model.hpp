@@ -29,6 +29,8 @@ enum class LayerKind {
   mla,      // multi-head latent attention: one compressed latent per token
   mamba,    // Mamba-1/2 block: constant recurrent state
   linear,   // gated delta-net linear attention: constant recurrent state
+  ffn,      // a block with only a feed-forward part (Nemotron-H's MLP and MoE blocks): no cache; in a
+            // model with such blocks, the token-mixing blocks have no feed-forward part of their own
 };
 
 enum class AttnBias { none, qkv, qkvo };
@@ -40,6 +42,11 @@ struct MlaSpec {
   std::int64_t qk_rope_head_dim = 0;
   std::int64_t qk_nope_head_dim = 0;
   std::int64_t v_head_dim = 0;
+  // DeepSeek sparse attention (V3.2, GLM-5): a "lightning indexer" per layer scores past tokens with
+  // index_heads queries of index_head_dim against one cached key of index_head_dim per token.
+  std::int64_t index_heads = 0;  // 0: no indexer
+  std::int64_t index_head_dim = 0;
+  [[nodiscard]] bool has_indexer() const { return index_heads > 0; }
 };
 
 struct MoeSpec {
@@ -113,12 +120,22 @@ struct ModelSpec {
   [[nodiscard]] LayerKind layer_kind(std::int64_t il) const {
     return layer_pattern[static_cast<std::size_t>(il % static_cast<std::int64_t>(layer_pattern.size()))];
   }
+  // Whether some blocks are feed-forward only (LayerKind::ffn): then FFNs live in those blocks alone.
+  [[nodiscard]] bool has_ffn_blocks() const {
+    for (LayerKind k : layer_pattern)
+      if (k == LayerKind::ffn) return true;
+    return false;
+  }
   [[nodiscard]] bool is_moe_layer(std::int64_t il) const {
     if (!moe.present() || il < moe.dense_leading_layers) return false;
+    if (layer_kind(il) != LayerKind::ffn && has_ffn_blocks()) return false;
     const std::int64_t step = moe.layer_step > 0 ? moe.layer_step : 1;
     return (il - moe.layer_offset) % step == 0 && il >= moe.layer_offset;
   }
-  [[nodiscard]] bool has_ffn(std::int64_t il) const { return is_moe_layer(il) || ffn > 0; }
+  [[nodiscard]] bool has_ffn(std::int64_t il) const {
+    if (layer_kind(il) != LayerKind::ffn && has_ffn_blocks()) return false;
+    return is_moe_layer(il) || ffn > 0;
+  }
   // Attention-like layers own a KV cache; recurrent layers own a state instead.
   [[nodiscard]] static bool is_attention(LayerKind k) {
     return k == LayerKind::full || k == LayerKind::sliding || k == LayerKind::chunked || k == LayerKind::mla;
@@ -140,6 +157,7 @@ inline const char* to_string(LayerKind k) {
     case LayerKind::mla: return "mla";
     case LayerKind::mamba: return "mamba";
     case LayerKind::linear: return "linear";
+    case LayerKind::ffn: return "ffn";
   }
   return "?";
 }
@@ -171,6 +189,8 @@ inline void validate(const ModelSpec& m) {
   in_range(m.mla.qk_rope_head_dim, 0, "mla.qk_rope_head_dim");
   in_range(m.mla.qk_nope_head_dim, 0, "mla.qk_nope_head_dim");
   in_range(m.mla.v_head_dim, 0, "mla.v_head_dim");
+  in_range(m.mla.index_heads, 0, "mla.index_heads", kMaxCount);
+  in_range(m.mla.index_head_dim, 0, "mla.index_head_dim");
   in_range(m.moe.experts, 0, "moe.experts", kMaxCount);
   in_range(m.moe.shared_experts, 0, "moe.shared_experts", kMaxSharedExperts);
   in_range(m.moe.shared_ffn, 0, "moe.shared_expert_ffn_size");
@@ -206,6 +226,8 @@ inline void validate(const ModelSpec& m) {
   }
   if (any_mla && (m.mla.kv_lora_rank <= 0 || m.mla.qk_rope_head_dim <= 0 || m.mla.v_head_dim <= 0))
     fail("mla layers need mla.kv_lora_rank, qk_rope_head_dim and v_head_dim");
+  if (m.mla.has_indexer() && (!any_mla || m.mla.index_head_dim <= 0 || m.mla.q_lora_rank <= 0))
+    fail("an MLA indexer (mla.index_heads) needs mla layers, mla.index_head_dim and mla.q_lora_rank");
   if (any_rec && (m.ssm.kind == SsmKind::none || m.ssm.d_inner <= 0 || m.ssm.d_state <= 0 || m.ssm.d_conv <= 0))
     fail("mamba/linear layers need ssm.kind, d_state, d_conv and d_inner");
   if (m.moe.present()) {
@@ -214,8 +236,9 @@ inline void validate(const ModelSpec& m) {
     if (m.moe.experts_per_token > m.moe.experts) fail("moe.experts_per_token exceeds moe.experts");
     in_range(m.moe.layer_step, 1, "moe.layer_step", kMaxCount);
   }
+  const bool ffn_blocks = m.has_ffn_blocks();
   for (std::int64_t il = 0; il < m.layers; ++il)
-    if (!m.has_ffn(il) && !ModelSpec::is_recurrent(m.layer_kind(il)))
+    if (!m.has_ffn(il) && !ModelSpec::is_recurrent(m.layer_kind(il)) && (!ffn_blocks || m.layer_kind(il) == LayerKind::ffn))
       fail("layer " + std::to_string(il) + " has neither a dense FFN (ffn_size 0) nor MoE");
 }
 

@@ -52,6 +52,7 @@ inline double attention_flops(const ModelSpec& m, std::int64_t il, std::int64_t 
       break;
     case LayerKind::mamba:
     case LayerKind::linear: return 0.0;  // linear in P: inside the projection term
+    case LayerKind::ffn: return 0.0;     // no token mixing
   }
   return 2.0 * (qk + pv) * causal_pairs(prompt, window);
 }

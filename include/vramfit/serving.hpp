@@ -60,7 +60,7 @@ struct PoolMemory {
 };
 
 // KV bytes per token per GPU: K and V rows of every full/sliding/chunked layer (KV heads split over
-// TP, replicated when there are fewer heads than GPUs), the latent of MLA layers (not split). Sliding
+// TP, replicated when there are fewer heads than GPUs), the latent (and DSA indexer key) of MLA layers (not split). Sliding
 // layers are counted like full ones: vLLM's hybrid allocator pages them from the same pool.
 inline std::int64_t pool_bytes_per_token(const ModelSpec& m, const TensorType& kv, std::int64_t tp) {
   const std::int64_t heads = std::max<std::int64_t>(1, (m.kv_heads + tp - 1) / std::max<std::int64_t>(1, tp));
@@ -68,7 +68,7 @@ inline std::int64_t pool_bytes_per_token(const ModelSpec& m, const TensorType& k
   for (std::int64_t il = 0; il < m.layers; ++il) {
     const LayerKind k = m.layer_kind(il);
     if (k == LayerKind::mla)
-      per_token += kv_row_bytes(kv, m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, "MLA latent");
+      per_token += mla_row_bytes(m, kv);
     else if (ModelSpec::is_attention(k))
       per_token += kv_row_bytes(kv, heads * m.head_dim_k, "K") + kv_row_bytes(kv, heads * m.head_dim_v, "V");
   }

@@ -70,6 +70,16 @@ inline void add_mla(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
   add(v, "attn_kv_b", A, il, a.kv_lora_rank, h * (a.qk_nope_head_dim + a.v_head_dim));
   add(v, "attn_output", A, il, h * a.v_head_dim, d);
   add(v, "attn_vec", A, il, a.kv_lora_rank + a.q_lora_rank, 1, false);  // kv_a / q_a norms
+  if (a.has_indexer()) {
+    // DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2 inference/model.py Indexer):
+    // wq_b from the query latent, wk from the hidden state, weights_proj (one weight per head),
+    // k_norm a LayerNorm (weight and bias). llama.cpp names: blk.N.indexer.*.
+    const std::int64_t ih = a.index_heads, id = a.index_head_dim;
+    add(v, "indexer.attn_q_b", A, il, a.q_lora_rank, ih * id);
+    add(v, "indexer.attn_k", A, il, d, id);
+    add(v, "indexer.proj", A, il, d, ih);
+    add(v, "indexer.k_norm", A, il, 2 * id, 1, false);
+  }
 }
 
 inline void add_ssm(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t il) {
@@ -109,8 +119,8 @@ inline void add_ssm(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
 
 inline void add_ffn(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t il) {
   const std::int64_t d = m.hidden;
+  if (!m.has_ffn(il)) return;  // no FFN, or a token-mixing block of a model with FFN-only blocks
   if (!m.is_moe_layer(il)) {
-    if (m.ffn <= 0) return;
     if (m.ffn_gated) add(v, "ffn_gate", TensorGroup::ffn, il, d, m.ffn);
     add(v, "ffn_up", TensorGroup::ffn, il, d, m.ffn);
     add(v, "ffn_down", TensorGroup::ffn, il, m.ffn, d);
@@ -118,14 +128,15 @@ inline void add_ffn(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
   }
   const MoeSpec& e = m.moe;
   add(v, "ffn_gate_inp", TensorGroup::shared, il, d, e.experts, false);  // router stays f32
-  add(v, "ffn_gate_exps", TensorGroup::experts, il, d, e.expert_ffn * e.experts);
+  // Non-gated experts (Nemotron-H's ReLU^2) have up and down only, as the dense FFN.
+  if (m.ffn_gated) add(v, "ffn_gate_exps", TensorGroup::experts, il, d, e.expert_ffn * e.experts);
   add(v, "ffn_up_exps", TensorGroup::experts, il, d, e.expert_ffn * e.experts);
   add(v, "ffn_down_exps", TensorGroup::experts, il, e.expert_ffn, d * e.experts);
   if (e.expert_bias) add(v, "exps_bias", TensorGroup::experts, il, e.experts * (2 * e.expert_ffn + d), 1, false);
   if (e.router_bias) add(v, "router_bias", TensorGroup::shared, il, e.experts, 1, false);
   if (e.shared_experts > 0) {
     const std::int64_t fs = (e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts;
-    add(v, "ffn_gate_shexp", TensorGroup::shared, il, d, fs);
+    if (m.ffn_gated) add(v, "ffn_gate_shexp", TensorGroup::shared, il, d, fs);
     add(v, "ffn_up_shexp", TensorGroup::shared, il, d, fs);
     add(v, "ffn_down_shexp", TensorGroup::shared, il, fs, d);
     if (e.shared_expert_gate) add(v, "ffn_gate_inp_shexp", TensorGroup::shared, il, d, 1, false);
@@ -137,14 +148,14 @@ inline void add_ffn(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
 // Every tensor of the model in load order: token_embd, blocks 0..n-1, output, vision.
 inline std::vector<TensorInfo> tensor_inventory(const ModelSpec& m) {
   std::vector<TensorInfo> v;
-  v.reserve(static_cast<std::size_t>(m.layers) * 14 + 8);
+  v.reserve(static_cast<std::size_t>(m.layers) * 18 + 8);
   detail::add(v, "token_embd", TensorGroup::embeddings, -1, m.hidden, m.vocab);
   for (std::int64_t il = 0; il < m.layers; ++il) {
     detail::add(v, "norms", TensorGroup::norm, il, m.hidden * m.norms_per_layer, 1, false);
     const LayerKind k = m.layer_kind(il);
     if (k == LayerKind::mla) detail::add_mla(v, m, il);
     else if (ModelSpec::is_recurrent(k)) detail::add_ssm(v, m, il);
-    else detail::add_attention(v, m, il);
+    else if (k != LayerKind::ffn) detail::add_attention(v, m, il);  // ffn: feed-forward only
     detail::add_ffn(v, m, il);
   }
   if (m.final_norm) detail::add(v, "output_norm", TensorGroup::output, -1, m.hidden, 1, false);

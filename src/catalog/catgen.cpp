@@ -67,7 +67,7 @@ void model(std::ostream& o, const CatalogModel& cm) {
   for (LayerKind k : m.layer_pattern) o << "LayerKind::" << to_string(k) << ",";
   o << "};\n  m.sliding_window = " << m.sliding_window << "; m.chunk_size = " << m.chunk_size << ";\n"
     << "  m.mla = MlaSpec{" << m.mla.q_lora_rank << "," << m.mla.kv_lora_rank << "," << m.mla.qk_rope_head_dim << ","
-    << m.mla.qk_nope_head_dim << "," << m.mla.v_head_dim << "};\n"
+    << m.mla.qk_nope_head_dim << "," << m.mla.v_head_dim << "," << m.mla.index_heads << "," << m.mla.index_head_dim << "};\n"
     << "  m.moe = MoeSpec{" << m.moe.experts << "," << m.moe.experts_per_token << "," << m.moe.expert_ffn << ","
     << m.moe.shared_experts << "," << m.moe.shared_ffn << "," << m.moe.dense_leading_layers << "," << m.moe.layer_step << ","
     << m.moe.layer_offset << "," << m.moe.router_bias << "," << m.moe.expert_bias << "," << m.moe.shared_expert_gate << "};\n"

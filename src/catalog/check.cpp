@@ -216,6 +216,8 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
   cmp("mla.qk_rope_head_dim", o.mla.qk_rope_head_dim, c.mla.qk_rope_head_dim);
   cmp("mla.qk_nope_head_dim", o.mla.qk_nope_head_dim, c.mla.qk_nope_head_dim);
   cmp("mla.v_head_dim", o.mla.v_head_dim, c.mla.v_head_dim);
+  cmp("mla.index_heads", o.mla.index_heads, c.mla.index_heads);
+  cmp("mla.index_head_dim", o.mla.index_head_dim, c.mla.index_head_dim);
   cmp("moe.experts", o.moe.experts, c.moe.experts);
   if (o.moe.present() && c.moe.present()) {
     cmp("moe.experts_per_token", o.moe.experts_per_token, c.moe.experts_per_token);

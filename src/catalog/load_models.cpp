@@ -15,7 +15,8 @@ LayerKind layer_kind_of(Entry& e, const std::string& s) {
   if (s == "mla") return LayerKind::mla;
   if (s == "mamba") return LayerKind::mamba;
   if (s == "linear") return LayerKind::linear;
-  e.problem("layer_pattern", "unknown layer kind '" + s + "' (full, sliding, chunked, mla, mamba, linear)");
+  if (s == "ffn") return LayerKind::ffn;
+  e.problem("layer_pattern", "unknown layer kind '" + s + "' (full, sliding, chunked, mla, mamba, linear, ffn)");
   return LayerKind::full;
 }
 
@@ -31,12 +32,14 @@ void read_attention(ModelSpec& m, const YAML::Node& n, const std::string& file, 
 }
 
 void read_mla(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagnostics& diag) {
-  Entry a(n, file, diag, {"q_lora_rank", "kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim"});
+  Entry a(n, file, diag, {"q_lora_rank", "kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim", "index_heads", "index_head_dim"});
   m.mla.q_lora_rank = a.integer("q_lora_rank", 0, kDim);
   m.mla.kv_lora_rank = a.integer("kv_lora_rank", 1, kDim, true);
   m.mla.qk_rope_head_dim = a.integer("qk_rope_head_dim", 1, kDim, true);
   m.mla.qk_nope_head_dim = a.integer("qk_nope_head_dim", 1, kDim, true);
   m.mla.v_head_dim = a.integer("v_head_dim", 1, kDim, true);
+  m.mla.index_heads = a.integer("index_heads", 1, limits::kMaxCount);  // DeepSeek sparse attention indexer
+  m.mla.index_head_dim = a.integer("index_head_dim", 1, kDim);
   a.finish();
 }
 

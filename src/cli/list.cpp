@@ -16,7 +16,7 @@ struct ListOptions {
 
 std::string layer_kinds(const ModelSpec& m) {
   std::string out;
-  for (LayerKind k : {LayerKind::full, LayerKind::sliding, LayerKind::chunked, LayerKind::mla, LayerKind::mamba, LayerKind::linear}) {
+  for (LayerKind k : {LayerKind::full, LayerKind::sliding, LayerKind::chunked, LayerKind::mla, LayerKind::mamba, LayerKind::linear, LayerKind::ffn}) {
     std::int64_t n = 0;
     for (std::int64_t i = 0; i < m.layers; ++i) n += m.layer_kind(i) == k ? 1 : 0;
     if (n > 0) out += (out.empty() ? "" : "+") + fmt::format("{}{}", n, to_string(k));

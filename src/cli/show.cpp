@@ -57,7 +57,8 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc) {
               {"native format", m.native_format}};
   if (m.mla.kv_lora_rank > 0)
     f.push_back({"MLA", fmt::format("q_lora {} kv_lora {} rope {} nope {} v {}", m.mla.q_lora_rank, m.mla.kv_lora_rank,
-                                    m.mla.qk_rope_head_dim, m.mla.qk_nope_head_dim, m.mla.v_head_dim)});
+                                    m.mla.qk_rope_head_dim, m.mla.qk_nope_head_dim, m.mla.v_head_dim) +
+                                        (m.mla.has_indexer() ? fmt::format(", indexer {} x {}", m.mla.index_heads, m.mla.index_head_dim) : "")});
   if (m.moe.present())
     f.push_back({"MoE", fmt::format("{} experts, {} per token, expert ffn {}, {} shared, {} dense leading layers", m.moe.experts,
                                     m.moe.experts_per_token, m.moe.expert_ffn, m.moe.shared_experts, m.moe.dense_leading_layers)});
@@ -130,6 +131,10 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
                                            {"qk_rope_head_dim", m.mla.qk_rope_head_dim}, {"qk_nope_head_dim", m.mla.qk_nope_head_dim},
                                            {"v_head_dim", m.mla.v_head_dim}}
                                     : Json(nullptr);
+  if (m.mla.has_indexer()) {  // DeepSeek sparse attention only (V3.2, GLM-5)
+    j["mla"]["index_heads"] = m.mla.index_heads;
+    j["mla"]["index_head_dim"] = m.mla.index_head_dim;
+  }
   j["vision"] = m.vision.present() ? Json{{"encoder", m.vision.encoder}, {"params", m.vision.params},
                                           {"projector_params", m.vision.projector_params}, {"tokens_per_image", m.vision.tokens_per_image}}
                                    : Json(nullptr);

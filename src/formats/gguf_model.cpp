@@ -34,7 +34,8 @@ constexpr std::array kArchs{
     ArchRow{"gpt-oss", "gpt_oss"},      ArchRow{"command-r", "cohere"},     ArchRow{"cohere2", "cohere2"},
     ArchRow{"granitehybrid", "granitemoehybrid"}, ArchRow{"jamba", "jamba"}, ArchRow{"mamba", "mamba"},
     ArchRow{"mamba2", "mamba2"},        ArchRow{"glm4moe", "glm4_moe"},     ArchRow{"llama4", "llama4"},
-    ArchRow{"mistral3", "mistral"},
+    ArchRow{"mistral3", "mistral"},     ArchRow{"glm-dsa", "glm_moe_dsa"},  ArchRow{"nemotron_h", "nemotron_h"},
+    ArchRow{"nemotron_h_moe", "nemotron_h"},
 };
 
 std::string supported_archs() {
@@ -123,6 +124,7 @@ TensorGroup group_of(const TensorName& t) {
     return TensorGroup::output;  // output, output_norm, token_embd_norm, rope_freqs, rope_factors_*
   }
   if (b.rfind("ssm_", 0) == 0) return TensorGroup::ssm;
+  if (b.rfind("indexer.", 0) == 0) return TensorGroup::attention;  // DeepSeek sparse attention's indexer
   if (b.find("_exps") != std::string::npos) return TensorGroup::experts;
   if (b.find("_shexp") != std::string::npos || b == "ffn_gate_inp" || b == "exp_probs_b") return TensorGroup::shared;
   const bool attention_norm = b == "attn_q_norm" || b == "attn_k_norm" || b == "attn_q_a_norm" || b == "attn_kv_a_norm";
@@ -134,6 +136,8 @@ TensorGroup group_of(const TensorName& t) {
 
 struct BlockFacts {
   bool mla = false, ssm = false, delta_net = false, attention = false, moe = false, dense_ffn = false;
+  [[nodiscard]] bool mixer() const { return attention || mla || ssm || delta_net; }
+  [[nodiscard]] bool ffn() const { return moe || dense_ffn; }
 };
 
 // How llama.cpp marks sliding-window layers: an explicit per-layer array, or every n-th layer full
@@ -182,13 +186,23 @@ std::string ftype_mix(std::int64_t ftype) {
 // tensors) would give an estimate of part of a model. llama.cpp refuses it ("missing tensor ..."); so
 // does this: every loaded block mixes tokens (attention, MLA or a recurrent layer), every block has a
 // feed-forward part where any block has one, and the token embeddings are there.
-void check_complete(const Meta& meta, const std::vector<BlockFacts>& blocks, std::int64_t layers, const std::set<std::string>& present) {
+// Nemotron-H's blocks are the exception: each is token mixing or a feed-forward part, never both
+// (models/nemotron-h.cpp), so there every block must have exactly one of the two.
+void check_complete(const Meta& meta, const std::vector<BlockFacts>& blocks, std::int64_t layers, const std::set<std::string>& present,
+                    bool one_part_blocks) {
   const std::size_t n = meta.header().tensors.size();
   if (present.count("token_embd") == 0)
     meta.fail(fmt::format("the tensor list is incomplete: no token_embd tensor among its {} tensors", n));
   const bool any_ffn = std::any_of(blocks.begin(), blocks.begin() + layers, [](const BlockFacts& b) { return b.moe || b.dense_ffn; });
   for (std::int64_t il = 0; il < layers; ++il) {
     const BlockFacts& b = blocks[static_cast<std::size_t>(il)];
+    if (one_part_blocks) {
+      if (b.mixer() == b.ffn())
+        meta.fail(fmt::format("block {} of {} has {} ({} tensors in all): {} blocks are either token mixing or feed-forward", il, layers,
+                              b.mixer() ? "both token-mixing and feed-forward tensors" : "neither token-mixing nor feed-forward tensors", n,
+                              meta.header().get_string("general.architecture").value_or("")));
+      continue;
+    }
     if (!(b.attention || b.mla || b.ssm || b.delta_net))
       meta.fail(fmt::format("the tensor list is incomplete: block {} of {} has no attention or recurrent tensors ({} tensors in all)", il, layers, n));
     if (any_ffn && !(b.moe || b.dense_ffn))
@@ -233,7 +247,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
   std::set<std::string> present;
   Bytes skipped{0};
-  std::int64_t vocab_rows = 0;
+  std::int64_t vocab_rows = 0, index_head_dim = 0, index_heads = 0;
   for (const gguf::TensorInfo& t : h.tensors) {
     const TensorName n = split_name(t.name);
     if (n.layer >= layers_all) meta.fail(fmt::format("tensor '{}' is in block {} but the model has {} blocks", t.name, n.layer, layers_all));
@@ -241,6 +255,9 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     present.insert(where);
     if (!n.suffix.empty()) present.insert(where + "." + n.suffix);
     if (n.base == "token_embd") vocab_rows = t.ne[1];
+    // The DSA indexer's sizes from its tensors: attn_k {hidden, index_head_dim}, proj {hidden, index_heads}.
+    if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.attn_k") index_head_dim = t.ne[1];
+    if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.proj") index_heads = t.ne[1];
     if (n.layer >= m.layers) {
       skipped += Bytes(t.bytes);
       continue;
@@ -263,7 +280,9 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     ft.bytes = Bytes(t.bytes);
     f.tensors.push_back(std::move(ft));
   }
-  check_complete(meta, blocks, m.layers, present);
+  // Nemotron-H: Mamba-2, attention and feed-forward (MLP or MoE) blocks, one part each.
+  const bool one_part_blocks = arch_name == "nemotron_h" || arch_name == "nemotron_h_moe";
+  check_complete(meta, blocks, m.layers, present, one_part_blocks);
   if (skipped.value() > 0)
     f.notes.push_back(fmt::format("{} next-token-prediction block(s) ({}) are in the file but llama.cpp does not load them by default", nextn, mib(skipped)));
 
@@ -310,9 +329,11 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     for (std::int64_t il = 0; il < m.layers; ++il)
       if (blocks[static_cast<std::size_t>(il)].moe) moe_layers.push_back(il);
     if (moe_layers.empty()) meta.fail(fmt::format("'{}' = {} but no block holds expert tensors", meta.key("expert_count"), e.experts));
+    // One-part blocks: every feed-forward block is MoE (checked once the layer kinds are known).
+    if (one_part_blocks) moe_layers = {0};
     e.layer_offset = moe_layers.front();
     e.layer_step = moe_layers.size() > 1 ? moe_layers[1] - moe_layers[0] : 1;
-    for (std::int64_t il = 0; il < m.layers; ++il)
+    for (std::int64_t il = 0; il < m.layers && !one_part_blocks; ++il)
       if (m.is_moe_layer(il) != blocks[static_cast<std::size_t>(il)].moe)
         meta.fail("the blocks holding experts follow no fixed step (first " + std::to_string(e.layer_offset) + ", step " +
                   std::to_string(e.layer_step) + ", but block " + std::to_string(il) + " differs)");
@@ -320,8 +341,11 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   }
   // Dense FFN size: the largest over blocks without experts (0 when every block is MoE or recurrent).
   for (std::int64_t il = 0; il < m.layers && !ffn.empty(); ++il)
-    if (!m.is_moe_layer(il)) m.ffn = std::max(m.ffn, ffn[static_cast<std::size_t>(il)]);
-  m.ffn_gated = present.count("blk.ffn_gate") > 0 || present.count("blk.ffn_up") == 0 || arch_name == "phi3";
+    if (one_part_blocks ? blocks[static_cast<std::size_t>(il)].dense_ffn && !blocks[static_cast<std::size_t>(il)].moe : !m.is_moe_layer(il))
+      m.ffn = std::max(m.ffn, ffn[static_cast<std::size_t>(il)]);
+  // Gated unless the file has up projections and no gate (Nemotron-H's ReLU^2 MLP and experts).
+  m.ffn_gated = present.count("blk.ffn_gate") + present.count("blk.ffn_gate_exps") + present.count("blk.ffn_gate_up_exps") > 0 ||
+                present.count("blk.ffn_up") + present.count("blk.ffn_up_exps") == 0 || arch_name == "phi3";
 
   // Recurrent state.
   SsmSpec& s = m.ssm;
@@ -335,7 +359,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     if (arch_name == "qwen3next") {
       s.kind = SsmKind::gated_deltanet;
       s.n_heads = dt_rank;  // llama.cpp stores the value-head count in time_step_rank
-    } else if (arch_name == "mamba2" || arch_name == "granitehybrid") {
+    } else if (arch_name == "mamba2" || arch_name == "granitehybrid" || one_part_blocks) {
       s.kind = SsmKind::mamba2;
       s.n_heads = dt_rank;
     } else {
@@ -360,6 +384,13 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     a.v_head_dim = meta.num("attention.value_length_mla", 1).value_or(m.head_dim_v);
     a.qk_nope_head_dim = k_head - a.qk_rope_head_dim;
     if (a.qk_nope_head_dim <= 0) meta.fail(fmt::format("MLA key length {} is not above the rope dimension {}", k_head, a.qk_rope_head_dim));
+    if (index_heads > 0 || index_head_dim > 0) {  // DeepSeek sparse attention (glm-dsa; V3.2 files)
+      if (index_heads < 1 || index_heads > kCount || index_head_dim < 1 || index_head_dim > kDim)
+        meta.fail(fmt::format("the indexer's tensors give {} heads (blk.N.indexer.proj) and key length {} (blk.N.indexer.attn_k): "
+                              "out of range [1, {}] and [1, {}]", index_heads, index_head_dim, kCount, kDim));
+      a.index_heads = index_heads;
+      a.index_head_dim = index_head_dim;
+    }
     m.kv_heads = m.heads;  // MLA caches one latent per token; the head counts describe the projections
     m.head_dim_k = k_head;
     m.head_dim_v = a.v_head_dim;
@@ -391,6 +422,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     const BlockFacts& b = blocks[static_cast<std::size_t>(il)];
     LayerKind& k = kinds[static_cast<std::size_t>(il)];
     if (b.mla) k = LayerKind::mla;
+    else if (one_part_blocks && !b.mixer()) k = LayerKind::ffn;
     else if (b.delta_net) k = LayerKind::linear;
     else if (b.ssm && !b.attention) k = LayerKind::mamba;
     else if (swa[static_cast<std::size_t>(il)]) k = chunked ? LayerKind::chunked : LayerKind::sliding;
@@ -398,6 +430,9 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   if (arch_name == "phi3" && window.value_or(0) > 0)
     f.notes.push_back("Phi-3 sliding window ignored: llama.cpp disables it (models/phi3.cpp)");
   m.layer_pattern = shortest_period(kinds);
+  for (std::int64_t il = 0; il < m.layers && one_part_blocks && e.present(); ++il)
+    if (m.is_moe_layer(il) != blocks[static_cast<std::size_t>(il)].moe)
+      meta.fail(fmt::format("block {} of {} is a feed-forward block without experts, but other blocks hold them", il, m.layers));
   if (m.count_layers([](LayerKind k) { return k == LayerKind::sliding; }) == 0) m.sliding_window = 0;
   if (m.count_layers([](LayerKind k) { return k == LayerKind::chunked; }) == 0) m.chunk_size = 0;
   if (m.heads == 0 && m.count_layers(ModelSpec::is_attention) == 0) m.kv_heads = 0;

@@ -284,6 +284,12 @@ void read_deepseek(Reader& r) {
   a.qk_rope_head_dim = t.integer("qk_rope_head_dim", 1, kDim);
   a.qk_nope_head_dim = t.integer("qk_nope_head_dim", 1, kDim);
   a.v_head_dim = t.integer("v_head_dim", 1, kDim);
+  // DeepSeek sparse attention (DeepseekV32 / GlmMoeDsa configs): the lightning indexer's sizes.
+  a.index_heads = t.integer_or("index_n_heads", 0, 0, kLayers);
+  if (a.index_heads > 0) {
+    a.index_head_dim = t.integer("index_head_dim", 1, kDim);
+    if (a.q_lora_rank == 0) t.problem("index_n_heads", "an indexer needs q_lora_rank (its queries come from the query latent)");
+  }
   m.layer_pattern = {LayerKind::mla};
   m.kv_heads = m.heads;  // MLA: every head has its own decompressed K/V
   m.head_dim_k = a.qk_nope_head_dim + a.qk_rope_head_dim;
@@ -297,8 +303,9 @@ void read_deepseek(Reader& r) {
     e.shared_ffn = e.expert_ffn;  // DeepseekV3MoE: intermediate_size = moe_intermediate_size * n_shared_experts
     e.dense_leading_layers = t.integer_or("first_k_dense_replace", 0, 0, kLayers);
     e.layer_step = t.integer_or("moe_layer_freq", 1, 1, kLayers);
-    // noaux_tc routing keeps an e_score_correction_bias per expert (DeepseekV3TopkRouter).
-    e.router_bias = t.string_or("topk_method") == "noaux_tc";
+    // noaux_tc routing keeps an e_score_correction_bias per expert (DeepseekV3TopkRouter); GLM's
+    // routers keep it whatever topk_method says (Glm4MoeTopkRouter, which GLM-4.7-Flash and GLM-5 reuse).
+    e.router_bias = t.string_or("topk_method") == "noaux_tc" || m.architecture == "glm4_moe_lite" || m.architecture == "glm_moe_dsa";
   }
   const std::int64_t mtp = t.integer_or("num_nextn_predict_layers", 0, 0, kLayers);
   if (mtp > 0)
@@ -410,6 +417,54 @@ void read_granite_hybrid(Reader& r) {
                   : width(t, "mamba_expand", m.hidden, t.integer_or("mamba_expand", 2, 1, 64), "hidden_size x mamba_expand");
   s.conv_bias = t.boolean_or("mamba_conv_bias", true);
   s.proj_bias = t.boolean_or("mamba_proj_bias", false);
+}
+
+// NemotronHConfig (Nemotron-H, Nemotron Nano 2 and 3): one part per block, as hybrid_override_pattern
+// spells it: M Mamba-2, * attention, - MLP, E MoE. MLP and experts are ReLU^2 (up and down only).
+void read_nemotron_h(Reader& r) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  read_common(r, false, false);
+  if (!t.has("head_dim") && t.has("attention_head_dim")) m.head_dim_k = m.head_dim_v = t.integer("attention_head_dim", 1, kDim);
+  if (t.boolean_or("mlp_bias", false)) t.problem("mlp_bias", "true is not supported");
+  const std::string pattern = t.string_or("hybrid_override_pattern");
+  if (static_cast<std::int64_t>(pattern.size()) != m.layers)
+    t.problem("hybrid_override_pattern", "has " + std::to_string(pattern.size()) + " blocks for " + std::to_string(m.layers) + " layers");
+  std::vector<LayerKind> kinds;
+  bool any_moe = false, any_mlp = false;
+  for (char c : pattern) {
+    if (c == 'M') kinds.push_back(LayerKind::mamba);
+    else if (c == '*') kinds.push_back(LayerKind::full);
+    else if (c == '-') kinds.push_back(LayerKind::ffn), any_mlp = true;
+    else if (c == 'E') kinds.push_back(LayerKind::ffn), any_moe = true;
+    else t.problem("hybrid_override_pattern", std::string("unknown block '") + c + "' (M, *, -, E)");
+  }
+  if (any_moe && any_mlp) t.problem("hybrid_override_pattern", "mixes MLP (-) and MoE (E) blocks, which is not supported");
+  m.layer_pattern = shortest_period(kinds);
+  m.norms_per_layer = 1;  // NemotronHBlock: one RMSNorm before its mixer
+  m.ffn_gated = false;    // mlp_hidden_act relu2: up_proj, down_proj
+  if (any_moe) {
+    MoeSpec& e = m.moe;
+    e.experts = t.integer("n_routed_experts", 1, kExperts);
+    e.experts_per_token = t.integer("num_experts_per_tok", 1, kExperts);
+    e.expert_ffn = t.integer("moe_intermediate_size", 1, kDim);
+    e.shared_experts = t.integer_or("n_shared_experts", 0, 0, 1 << 10);
+    if (e.shared_experts > 0) e.shared_ffn = t.integer("moe_shared_expert_intermediate_size", 1, kDim) / e.shared_experts;
+    e.router_bias = true;  // NemotronHTopkRouter: e_score_correction_bias
+    m.ffn = 0;
+  } else if (any_mlp && m.ffn == 0) {
+    t.problem("intermediate_size", "MLP blocks (-) need intermediate_size");
+  }
+  SsmSpec& s = m.ssm;  // NemotronHMamba2Mixer
+  s.kind = SsmKind::mamba2;
+  s.d_state = t.integer("ssm_state_size", 1, kDim);
+  s.d_conv = t.integer_or("conv_kernel", 4, 1, 1024);
+  s.n_heads = t.integer("mamba_num_heads", 1, kLayers);
+  s.n_groups = t.integer_or("n_groups", 1, 1, kLayers);
+  s.d_inner = width(t, "mamba_head_dim", s.n_heads, t.integer("mamba_head_dim", 1, kDim), "mamba_num_heads x mamba_head_dim");
+  if (s.d_inner % s.n_groups != 0) t.problem("n_groups", "does not divide mamba_num_heads x mamba_head_dim");
+  s.conv_bias = t.boolean_or("use_conv_bias", true);
+  s.proj_bias = t.boolean_or("use_bias", false);
 }
 
 void read_glm4_moe(Reader& r) {
@@ -597,11 +652,15 @@ const std::map<std::string, FamilyReader>& families() {
       {"deepseek_v2", read_deepseek},
       {"deepseek_v3", read_deepseek},
       {"kimi_k2", read_deepseek},
+      {"deepseek_v32", read_deepseek},
+      {"glm4_moe_lite", read_deepseek},  // Glm4MoeLiteConfig: DeepseekV3's fields and MLA (GLM-4.7-Flash)
+      {"glm_moe_dsa", read_deepseek},    // GlmMoeDsaConfig: DeepseekV32's fields (GLM-5)
       {"gpt_oss", read_gpt_oss},
       {"cohere", [](Reader& r) { read_cohere(r, false); }},
       {"cohere2", [](Reader& r) { read_cohere(r, true); }},
       {"jamba", read_jamba},
       {"granitemoehybrid", read_granite_hybrid},
+      {"nemotron_h", read_nemotron_h},
       {"glm4_moe", read_glm4_moe},
       {"llama4", read_llama4_text},
       {"mistral3", read_mistral},

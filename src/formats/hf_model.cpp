@@ -89,7 +89,10 @@ TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
   for (; k + 1 < t.size(); ++k)
     if ((t[k] == "layers" || t[k] == "h" || t[k] == "blocks") && parse_index(t[k + 1], il)) break;
   if (il < 0 || k + 1 >= t.size()) {
-    if (has(t, "embed_tokens") || has(t, "wte") || has(t, "word_embeddings") || has(t, "tok_embeddings")) p.group = TensorGroup::embeddings;
+    // backbone.embeddings: Nemotron-H.
+    if (has(t, "embed_tokens") || has(t, "wte") || has(t, "word_embeddings") || has(t, "tok_embeddings") ||
+        (has(t, "backbone") && has(t, "embeddings")))
+      p.group = TensorGroup::embeddings;
     else p.group = TensorGroup::output;  // lm_head, final norm, rope factors
     return p;
   }
@@ -105,6 +108,9 @@ TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
     p.group = TensorGroup::shared;  // shared experts and routers are read for every token
   else if (has(rest, "experts") || (moe_block && (has(rest, "input_linear") || has(rest, "output_linear"))))
     p.group = TensorGroup::experts;
+  else if (has(rest, "mixer") && m.has_ffn_blocks() && m.layer_kind(il) != LayerKind::mamba)
+    // Nemotron-H names every block's part "mixer": attention and feed-forward blocks too.
+    p.group = m.layer_kind(il) == LayerKind::ffn ? TensorGroup::ffn : TensorGroup::attention;
   else if (has(rest, "mamba") || has(rest, "linear_attn") || has(rest, "mixer"))
     p.group = TensorGroup::ssm;
   else if (has(rest, "self_attn") || has(rest, "attention") || has(rest, "attn"))

@@ -72,6 +72,10 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
     line(b, "qk_rope_head_dim", i64(m.mla.qk_rope_head_dim));
     line(b, "qk_nope_head_dim", i64(m.mla.qk_nope_head_dim));
     line(b, "v_head_dim", i64(m.mla.v_head_dim));
+    if (m.mla.has_indexer()) {
+      line(b, "index_heads", i64(m.mla.index_heads));
+      line(b, "index_head_dim", i64(m.mla.index_head_dim));
+    }
   }
   if (m.moe.present()) {
     const MoeSpec& e = m.moe;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fixtures.hpp"
+#include "fixtures_2026.hpp"
 #include "vramfit/kv_cache.hpp"
 
 namespace vramfit {
@@ -142,6 +143,57 @@ TEST(KvCache, DeepSeekV3Mla) {
   EXPECT_NEAR(to_gib(kv.total), 2.14, 0.005);
   // q8_0 latent: 576/32 x 34 = 612 B x 61 = 37,332 B/token.
   EXPECT_EQ(kv_of(m, ctx(32768, "q8_0", "q8_0")).bytes_per_token, 37332);
+}
+
+TEST(KvCache, Glm47FlashMlaWithOtherSizes) {
+  // Only kv_lora_rank + rope enter the cache, not GLM's wider heads (nope 192, v 256): 512 + 64 = 576
+  // elements per token-layer, 47 x 576 x 2 B = 54,144 B/token (models_2026.yaml kv_cache_bytes_per_token_bf16);
+  // x 32768 cells = 1,774,190,592 B.
+  const KvCache kv = kv_of(test::glm_4_7_flash(), ctx(32768));
+  EXPECT_EQ(kv.bytes_per_token, 54144);
+  EXPECT_EQ(kv.total.value(), 1774190592);
+  EXPECT_EQ(kv.per_layer[0].value(), 576 * 2 * 32768);  // the dense layer caches like the MoE ones
+}
+
+TEST(KvCache, DeepSeekSparseAttentionAddsTheIndexerKey) {
+  // DeepSeek-V3.2: latent 576 + indexer key 128 = 704 elements per token-layer, in the K cache type:
+  // f16 704 x 2 = 1,408 B x 61 layers = 85,888 B/token; x 32768 cells = 2,814,377,984 B.
+  const ModelSpec v32 = test::deepseek_v3_2();
+  const KvCache kv = kv_of(v32, ctx(32768));
+  EXPECT_EQ(kv.bytes_per_token, 85888);
+  EXPECT_EQ(kv.total.value(), 2814377984);
+  // The indexer alone: 61 x 128 x 2 B x 32768 = 511,705,088 B on top of V3's 2,302,672,896.
+  EXPECT_EQ(kv.total.value() - kv_of(test::deepseek_v3(), ctx(32768)).total.value(), 511705088);
+  // q8_0: latent 576 / 32 x 34 = 612 B, indexer 128 / 32 x 34 = 136 B; 748 x 61 = 45,628 B/token.
+  EXPECT_EQ(kv_of(v32, ctx(32768, "q8_0", "q8_0")).bytes_per_token, 45628);
+  // GLM-5: 78 x 704 x 2 B = 109,824 B/token (the reference's 89,856 latent-only + 78 x 128 x 2 = 19,968).
+  EXPECT_EQ(kv_of(test::glm_5(), ctx(4096)).bytes_per_token, 109824);
+}
+
+TEST(KvCache, NemotronHOnlyAttentionBlocksCache) {
+  // Nemotron-3-Nano: 6 attention blocks x (K + V: 2 KV heads x 128) x 2 B = 6 x 1,024 = 6,144 B/token;
+  // ctx 8192 -> 50,331,648 B. 23 Mamba-2 blocks, per sequence: conv (4 - 1) x (4096 + 2 x 8 x 128) = 18,432
+  // + ssm 128 x 4096 = 524,288 -> 542,720 f32 = 2,170,880 B; x 23 = 49,930,240 B. The 23 MoE blocks hold nothing.
+  const ModelSpec nano = test::nemotron_3_nano();
+  const KvCache kv = kv_of(nano, ctx(8192));
+  EXPECT_EQ(kv.bytes_per_token, 6144);
+  EXPECT_EQ(kv.attention.value(), 50331648);
+  EXPECT_EQ(kv.recurrent.value(), 49930240);
+  EXPECT_EQ(kv.total.value(), 100261888);
+  EXPECT_EQ(kv.per_layer[0].value(), 2170880);        // M
+  EXPECT_EQ(kv.per_layer[1].value(), 0);              // E
+  EXPECT_EQ(kv.per_layer[5].value(), 1024 * 8192);    // *
+  // -np 2: two streams of 8192 cells and two states: 2 x 100,261,888.
+  Workload np2 = ctx(8192);
+  np2.parallel = 2;
+  EXPECT_EQ(kv_of(nano, np2).total.value(), 200523776);
+  // Nano-9B-v2: 4 attention blocks x (8 x 128 x 2) x 2 B = 16,384 B/token; ctx 8192 -> 134,217,728 B.
+  // 27 Mamba-2 blocks: conv 3 x (10240 + 2048) = 36,864 + ssm 128 x 10240 = 1,310,720 -> 1,347,584 f32
+  // = 5,390,336 B; x 27 = 145,539,072 B. Total 279,756,800 B.
+  const KvCache kv9 = kv_of(test::nemotron_nano_9b_v2(), ctx(8192));
+  EXPECT_EQ(kv9.bytes_per_token, 16384);
+  EXPECT_EQ(kv9.recurrent.value(), 145539072);
+  EXPECT_EQ(kv9.total.value(), 279756800);
 }
 
 TEST(KvCache, JambaStateIsConstantInContext) {

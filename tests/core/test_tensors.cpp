@@ -7,8 +7,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fixtures.hpp"
+#include "fixtures_2026.hpp"
 #include "vramfit/tensors.hpp"
 
 namespace vramfit {
@@ -79,6 +81,39 @@ TEST(Tensors, ParameterCountsMatchReference) {
       // Experts 48 x 1,610,612,736 = 77,309,411,328, 502/512 idle = 75,799,461,888 -> active 3,874,929,408
       // (computed_active_params_b 3.875).
       {"Qwen3-Next-80B-A3B", test::qwen3_next, 79674391296, 79674391296, 3874929408},
+      // GLM-4.7-Flash, MLA per layer: q_a 2048x768 = 1,572,864; q_b 768x(20x256) = 3,932,160; kv_a 2048x576
+      // = 1,179,648; kv_b 512x(20x(192+256)) = 4,587,520; o 5120x2048 = 10,485,760; norms 512+768 -> 21,759,232.
+      // Layer 0: + ffn 3 x 2048x10240 = 62,914,560 + norms 4096 = 84,677,888. MoE layers (46): + router
+      // 131,072 + bias 64 + experts 3 x 2048x1536x64 = 603,979,776 + shared 9,437,184 + 4096 = 635,311,424.
+      // 84,677,888 + 46 x 635,311,424 + 2 x 154880x2048 + 2048 = 29,943,393,920 (computed_params_exact).
+      // Experts 46 x 603,979,776, 60/64 idle = 26,046,627,840 -> active 3,896,766,080 (3.897).
+      {"GLM-4.7-Flash", test::glm_4_7_flash, 29943393920, 29943393920, 3896766080},
+      // DeepSeek-V3.2 = DeepSeek-V3 + per layer the indexer: wq_b 1536x(64x128) = 12,582,912; wk 7168x128
+      // = 917,504; weights_proj 7168x64 = 458,752; k_norm weight + bias 256 -> 13,959,424 (the reference's
+      // params_per_layer). 671,026,419,200 + 61 x 13,959,424 = 671,877,944,064; active 37,552,297,472
+      // + 851,524,864 = 38,403,822,336 (38.404).
+      {"DeepSeek-V3.2", test::deepseek_v3_2, 671877944064, 671877944064, 38403822336},
+      // GLM-5, MLA per layer: q_a 6144x2048 = 12,582,912; q_b 2048x(64x256) = 33,554,432; kv_a 6144x576
+      // = 3,538,944; kv_b 512x(64x448) = 14,680,064; o 16384x6144 = 100,663,296; norms 2560; indexer
+      // 2048x4096 + 6144x128 + 6144x32 + 256 = 9,371,904 -> 174,394,112. Dense layers (3): + 3 x 6144x12288
+      // + 12,288 norms = 400,898,816. MoE (75): + router 1,572,864 + 256 + experts 3 x 6144x2048x256
+      // = 9,663,676,416 + shared 37,748,736 + 12,288 = 9,877,404,672. 3 x 400,898,816 + 75 x 9,877,404,672
+      // + 2 x 154880x6144 + 6144 = 743,911,218,432. Experts idle 248/256 -> active 41,784,728,832 (41.785).
+      {"GLM-5", test::glm_5, 743911218432, 743911218432, 41784728832},
+      // Nemotron-3-Nano-30B-A3B. Mamba-2 block: in 2688x(2x4096 + 2x8x128 + 64) = 27,697,152; conv
+      // (4096 + 2048) x 4 + bias 6144 = 30,720; dt bias, A, D 3 x 64 + norm 4096 = 4,288; out 4096x2688
+      // = 11,010,048; norm 2688 -> 38,744,896. Attention block: q, o 2688x4096 each, k, v 2688x256 each
+      // + norm = 23,399,040. MoE block (no gate: up, down): router 344,064 + bias 128 + experts 2 x 2688x1856x128
+      // = 1,277,165,568 + shared 2 x 2688x3712 = 19,955,712 + norm 2688 = 1,297,468,160. 23 x 38,744,896
+      // + 6 x 23,399,040 + 23 x 1,297,468,160 + 2 x 131072x2688 + 2688 = 31,577,940,288. Experts idle 122/128
+      // -> active 3,580,076,352 (3.58).
+      {"Nemotron-3-Nano-30B-A3B", test::nemotron_3_nano, 31577940288, 31577940288, 3580076352},
+      // Nemotron-Nano-9B-v2. Mamba-2 block: in 4480x(20480 + 2048 + 128) = 101,498,880; conv 12288 x 4
+      // + 12288 = 61,440; 3 x 128 + norm 10240 = 10,624; out 10240x4480 = 45,875,200; norm 4480
+      // -> 147,450,624. MLP block: 2 x 4480x15680 + 4480 = 140,497,280. Attention: q, o 4480x5120 each,
+      // k, v 4480x1024 each + 4480 = 55,054,720. 27 x 147,450,624 + 25 x 140,497,280 + 4 x 55,054,720
+      // + 2 x 131072x4480 + 4480 = 8,888,227,328 (computed_params_exact). Dense: active = total.
+      {"Nemotron-Nano-9B-v2", test::nemotron_nano_9b_v2, 8888227328, 8888227328, 8888227328},
   };
   for (const ParamRow& r : rows) {
     SCOPED_TRACE(r.name);
@@ -197,6 +232,36 @@ TEST(Tensors, MoeLayerSelection) {
   EXPECT_TRUE(j.is_moe_layer(31));
   // GQA ratio: 32 heads / 8 KV heads = 4.
   EXPECT_DOUBLE_EQ(test::llama_3_1_8b().gqa_ratio(), 4.0);
+}
+
+TEST(Tensors, NemotronHBlocksHaveOnePartEach) {
+  // Block 0 is Mamba-2 (no FFN), 1 a ReLU^2 MLP (up, down; no mixer), 14 attention (no FFN).
+  const ModelSpec m = test::nemotron_nano_9b_v2();
+  EXPECT_FALSE(m.has_ffn(0));
+  EXPECT_TRUE(m.has_ffn(1));
+  EXPECT_FALSE(m.has_ffn(14));
+  std::vector<std::string> block1, block14;
+  for (const TensorInfo& t : tensor_inventory(m)) {
+    if (t.layer == 1) block1.emplace_back(t.name);
+    if (t.layer == 14) block14.emplace_back(t.name);
+  }
+  EXPECT_EQ(block1, (std::vector<std::string>{"norms", "ffn_up", "ffn_down"}));
+  EXPECT_EQ(block14, (std::vector<std::string>{"norms", "attn_q", "attn_k", "attn_v", "attn_output"}));
+  // Nano-30B: experts only in the E blocks (1, 3, 6 ...), none in M (0) or * (5).
+  const ModelSpec n = test::nemotron_3_nano();
+  EXPECT_TRUE(n.is_moe_layer(1));
+  EXPECT_FALSE(n.is_moe_layer(0));
+  EXPECT_FALSE(n.is_moe_layer(5));
+  EXPECT_TRUE(n.is_moe_layer(6));
+}
+
+TEST(Tensors, IndexerNeedsTheQueryLatent) {
+  ModelSpec m = test::deepseek_v3_2();
+  m.mla.q_lora_rank = 0;  // the indexer's queries come from the query latent
+  EXPECT_THROW(validate(m), CoreError);
+  m = test::deepseek_v3_2();
+  m.mla.index_head_dim = 0;
+  EXPECT_THROW(validate(m), CoreError);
 }
 
 TEST(Tensors, InvalidModelsAreRejected) {

@@ -32,6 +32,11 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
       {"cohere", "command-r"},   {"command-r", "command-r"},   {"jamba", "jamba"},
       {"granitemoehybrid", "granitehybrid"}, {"granitehybrid", "granitehybrid"},
       {"glm4_moe", "glm4moe"},   {"glm4moe", "glm4moe"},       {"llama4", "llama4"},
+      // convert_hf_to_gguf.py converts GLM-4.7-Flash (Glm4MoeLiteForCausalLM) as deepseek2. DeepSeek-V3.2
+      // is written as deepseek2 with the indexer tensors of glm-dsa (GLM-5): llama.cpp's own name for a
+      // V3.2 file is not checked here (docs/gguf.md).
+      {"glm4_moe_lite", "deepseek2"}, {"deepseek_v32", "deepseek2"}, {"glm_moe_dsa", "glm-dsa"},
+      {"glm-dsa", "glm-dsa"},    {"nemotron_h", "nemotron_h"}, {"nemotron_h_moe", "nemotron_h_moe"},
   };
   for (const Row& r : kMap)
     if (r.catalog == catalog_arch) return std::string(r.gguf);
@@ -45,6 +50,7 @@ inline std::vector<std::string_view> block_norms(std::string_view arch) {
   if (arch == "gemma2" || arch == "gemma3") return {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"};
   if (arch == "gpt-oss" || arch == "glm4moe" || arch == "qwen3next") return {"attn_norm", "post_attention_norm"};
   if (arch == "command-r") return {"attn_norm"};  // one LayerNorm feeds attention and FFN in parallel
+  if (arch == "nemotron_h" || arch == "nemotron_h_moe") return {"attn_norm"};  // one norm per block, whatever its part
   return {"attn_norm", "ffn_norm"};
 }
 
@@ -79,7 +85,10 @@ struct ModelFileOptions {
 
 // The GGUF architecture of a spec, or std::invalid_argument naming what the file cannot express.
 inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions& opt = {}) {
-  const std::string arch = !opt.architecture.empty() ? opt.architecture : gguf_arch_name(m.architecture);
+  std::string arch = !opt.architecture.empty() ? opt.architecture : gguf_arch_name(m.architecture);
+  if (arch == "nemotron_h" && m.moe.present()) arch = "nemotron_h_moe";  // Nemotron 3 (convert_hf_to_gguf.py)
+  const bool mla_arch = arch == "deepseek2" || arch == "glm-dsa";
+  const bool nemotron = arch == "nemotron_h" || arch == "nemotron_h_moe";
   auto refuse = [&](const std::string& why) {
     throw std::invalid_argument("cannot write a GGUF file for '" + m.id + "' (" + m.architecture + "): " + why);
   };
@@ -91,23 +100,24 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   if (m.norms_per_layer != static_cast<std::int64_t>(norms.size()))
     refuse(arch + " blocks have " + std::to_string(norms.size()) + " norms, the model " + std::to_string(m.norms_per_layer));
   if (!m.final_norm) refuse("every architecture written here has a final norm (output_norm)");
-  if (!m.ffn_gated) refuse("the FFN must be gated (ffn_gate, ffn_up, ffn_down)");
+  if (!m.ffn_gated && !nemotron) refuse("the FFN must be gated (ffn_gate, ffn_up, ffn_down)");
+  if (m.mla.has_indexer() && arch != "glm-dsa" && arch != "deepseek2") refuse("a DSA indexer is only written for glm-dsa and deepseek2");
   if (m.attn_output_gate && arch != "qwen3next") refuse("attention output gates are only written for qwen3next");
   if (m.attn_sinks && arch != "gpt-oss") refuse("attention sinks are only written for gpt-oss");
   if (e.expert_bias && arch != "gpt-oss") refuse("expert biases are only written for gpt-oss");
   if (qkvo_bias && arch != "gpt-oss") refuse("an attention output bias is only written for gpt-oss");
   if (e.layer_step != 1 && arch != "jamba" && arch != "llama4") refuse("interleaved MoE layers are only written for jamba and llama4");
-  if (e.dense_leading_layers > 0 && arch != "deepseek2" && arch != "glm4moe")
+  if (e.dense_leading_layers > 0 && !mla_arch && arch != "glm4moe")
     refuse("leading dense blocks are only written for deepseek2 and glm4moe");
   if (e.shared_expert_gate && arch != "qwen3next") refuse("a shared-expert gate is only written for qwen3next");
-  if (e.router_bias && arch != "gpt-oss" && arch != "deepseek2" && arch != "glm4moe")
-    refuse("a router bias is only written for gpt-oss, deepseek2 and glm4moe");
+  if (e.router_bias && arch != "gpt-oss" && !mla_arch && arch != "glm4moe" && arch != "nemotron_h_moe")
+    refuse("a router bias is only written for gpt-oss, deepseek2, glm-dsa, glm4moe and nemotron_h_moe");
   bool any_local = false;
   for (LayerKind k : m.layer_pattern) any_local |= k == LayerKind::sliding || k == LayerKind::chunked;
   const bool attn_only = only_kinds(m, LayerKind::full, LayerKind::full);
   const bool dense = !moe && m.ffn > 0;
   // Q, K, V head size equal except for MLA (deepseek2 writes its own head sizes).
-  if (arch != "deepseek2" && m.head_dim_k != m.head_dim_v) refuse("K and V head sizes differ");
+  if (!mla_arch && m.head_dim_k != m.head_dim_v) refuse("K and V head sizes differ");
 
   auto need = [&](bool ok, const std::string& why) { if (!ok) refuse(why); };
   if (arch == "llama") {
@@ -134,8 +144,8 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
     need(attn_only && !m.qk_norm && !qkv_bias && dense && m.tied_embeddings,
          "command-r is dense full attention with tied embeddings");
     need(m.layers < 64, "command-r with 64+ blocks (Command R+) needs per-head QK norms the inventory lacks");
-  } else if (arch == "deepseek2") {
-    need(only_kinds(m, LayerKind::mla, LayerKind::mla) && !m.qk_norm && !qkv_bias, "deepseek2 is MLA in every block");
+  } else if (mla_arch) {
+    need(only_kinds(m, LayerKind::mla, LayerKind::mla) && !m.qk_norm && !qkv_bias, arch + " is MLA in every block");
     need(moe && e.shared_experts > 0 && (e.shared_ffn == 0 || e.shared_ffn == e.expert_ffn),
          "deepseek2 shared experts are expert_feed_forward_length wide");
     need(e.dense_leading_layers == 0 || m.ffn > 0, "leading dense blocks need ffn_size");
@@ -167,6 +177,14 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
          "qwen3next linear attention needs d_inner = d_state x n_heads (value heads)");
     need(m.attn_output_gate && m.qk_norm && !qkv_bias && moe && m.ffn == 0 && e.shared_experts == 1 && e.shared_expert_gate,
          "qwen3next has gated attention, QK norms, routed experts and one gated shared expert");
+  } else if (nemotron) {
+    // models/nemotron-h.cpp: Mamba-2, attention and feed-forward blocks, one part each; ReLU^2 FFNs.
+    bool kinds_ok = m.has_ffn_blocks();
+    for (LayerKind k : m.layer_pattern) kinds_ok &= k == LayerKind::mamba || k == LayerKind::full || k == LayerKind::ffn;
+    need(kinds_ok && s.kind == SsmKind::mamba2 && !s.proj_bias && !m.qk_norm && !qkv_bias && !m.ffn_gated && s.n_groups > 0 &&
+             s.d_inner % s.n_groups == 0,
+         arch + " has Mamba-2, plain attention and non-gated feed-forward blocks");
+    need(moe ? m.ffn == 0 && e.shared_experts <= 1 && e.router_bias : dense, arch + ": every feed-forward block MoE (or every one dense)");
   } else if (arch == "glm4moe") {
     need(attn_only && moe && e.router_bias && e.shared_experts > 0 && (e.shared_ffn == 0 || e.shared_ffn == e.expert_ffn),
          "glm4moe is full attention with biased routing and expert-sized shared experts");

@@ -124,18 +124,28 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   w.add_u32(a + "block_count", u32(m.layers));
   // llama (Mixtral), jamba and granitehybrid size their experts by feed_forward_length.
   const bool ff_is_expert = e.present() && is({"llama", "jamba", "granitehybrid"});
-  w.add_u32(a + "feed_forward_length", u32(ff_is_expert ? e.expert_ffn : m.ffn));
+  const bool nemotron = is({"nemotron_h", "nemotron_h_moe"});
+  const bool mla_arch = is({"deepseek2", "glm-dsa"});
+  if (nemotron) {
+    // Per block: the MLP width on feed-forward blocks, 0 elsewhere (models/nemotron-h.cpp).
+    std::vector<std::uint32_t> ff;
+    for (std::int64_t il = 0; il < m.layers; ++il) ff.push_back(m.layer_kind(il) == LayerKind::ffn ? u32(m.ffn) : 0);
+    w.add_u32s(a + "feed_forward_length", ff);
+  } else {
+    w.add_u32(a + "feed_forward_length", u32(ff_is_expert ? e.expert_ffn : m.ffn));
+  }
   w.add_u32(a + "attention.head_count", u32(m.heads));
-  if (is({"jamba", "granitehybrid"})) {
-    // A recurrent layer is one with head_count_kv 0 (models/jamba.cpp, granite-hybrid.cpp).
+  if (is({"jamba", "granitehybrid", "nemotron_h", "nemotron_h_moe"})) {
+    // A recurrent layer is one with head_count_kv 0 (models/jamba.cpp, granite-hybrid.cpp); in
+    // nemotron_h a feed-forward block too.
     std::vector<std::uint32_t> kv;
     for (std::int64_t il = 0; il < m.layers; ++il) kv.push_back(ModelSpec::is_attention(m.layer_kind(il)) ? u32(m.kv_heads) : 0);
     w.add_u32s(a + "attention.head_count_kv", kv);
   } else {
     // MLA runs as MQA over the compressed latent: one KV head (conversion/deepseek.py).
-    w.add_u32(a + "attention.head_count_kv", u32(arch == "deepseek2" ? 1 : m.kv_heads));
+    w.add_u32(a + "attention.head_count_kv", u32(mla_arch ? 1 : m.kv_heads));
   }
-  if (arch == "deepseek2") {
+  if (mla_arch) {
     // key = latent + rope part, value = latent; the decompressed head sizes go to the _mla keys.
     w.add_u32(a + "attention.key_length", u32(mla.kv_lora_rank + mla.qk_rope_head_dim));
     w.add_u32(a + "attention.value_length", u32(mla.kv_lora_rank));
@@ -159,13 +169,13 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     w.add_u32(a + "expert_count", u32(e.experts));
     w.add_u32(a + "expert_used_count", u32(e.experts_per_token));
     if (!ff_is_expert) w.add_u32(a + "expert_feed_forward_length", u32(e.expert_ffn));
-    if (is({"deepseek2", "glm4moe"})) {
+    if (is({"deepseek2", "glm-dsa", "glm4moe"})) {
       w.add_u32(a + "expert_shared_count", u32(e.shared_experts));
       w.add_u32(a + "leading_dense_block_count", u32(e.dense_leading_layers));
       // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
       w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
     }
-    if (is({"qwen3next", "granitehybrid"}) && e.shared_experts > 0)
+    if (is({"qwen3next", "granitehybrid", "nemotron_h_moe"}) && e.shared_experts > 0)
       w.add_u32(a + "expert_shared_feed_forward_length",
                 u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
     if (arch == "llama4") w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
@@ -186,7 +196,7 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     w.add_f32(a + "final_logit_softcapping", opt.gemma2_final_softcap);
   }
   if (arch == "qwen2vl") w.add_i32s(a + "rope.dimension_sections", opt.qwen2vl_mrope_sections);
-  if (is({"jamba", "granitehybrid", "qwen3next"})) {
+  if (is({"jamba", "granitehybrid", "qwen3next", "nemotron_h", "nemotron_h_moe"})) {
     w.add_u32(a + "ssm.conv_kernel", u32(s.d_conv));
     w.add_u32(a + "ssm.inner_size", u32(s.d_inner));
     w.add_u32(a + "ssm.state_size", u32(s.d_state));

@@ -88,7 +88,10 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"deepseek-r1-distill-qwen-7b", 7615616512}, Row{"deepseek-r1-distill-qwen-32b", 32763876352},
         Row{"gpt-oss-20b", 20914757184}, Row{"gpt-oss-120b", 116829156672}, Row{"command-r", 34980831232},
         Row{"jamba-v0.1", 51570323328}, Row{"granite-4.0-h-small", 32207337984}, Row{"kimi-k2", 1026408232448},
-        Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536}),
+        Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536},
+        // 2026 (shared/reference/models_2026.yaml computed_params_exact)
+        Row{"glm-4.7-flash", 29943393920}, Row{"glm-5", 743911218432}, Row{"deepseek-v3.2", 671877944064},
+        Row{"nemotron-3-nano-30b-a3b", 31577940288}, Row{"nemotron-nano-9b-v2", 8888227328}),
     [](const ::testing::TestParamInfo<Row>& i) {
       std::string s = i.param.id;
       for (char& ch : s)
