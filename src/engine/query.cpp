@@ -161,6 +161,11 @@ std::vector<std::string> workload_assumptions(const Query& q) {
                             w.context, w.context * w.parallel, w.parallel, w.parallel));
   else
     a.push_back(fmt::format("one sequence of {} tokens", w.context));
+  if (m.mla.has_indexer())
+    a.push_back(fmt::format("DeepSeek sparse attention: every token's MLA latent is cached, plus the indexer's key ({} values per token "
+                            "per layer) in the K cache type {}; the reference kernels keep that key in FP8, and a build that runs the model "
+                            "with dense attention would not cache it (docs/methodology.md)",
+                            m.mla.index_head_dim, w.kv_type_k));
   if (w.context > m.max_context)
     a.push_back(fmt::format("warning: context {} exceeds the model's maximum {} (quality past it is not guaranteed)",
                             w.context, m.max_context));

@@ -47,7 +47,7 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   // Counted by hand from include/vramfit/*.hpp and src/catalog/catalog.hpp. A different count means a
   // field was added or removed: extend catgen.cpp and the Same*() comparisons below, then this table.
   EXPECT_EQ(field_count<ModelSpec>(), 30u);
-  EXPECT_EQ(field_count<MlaSpec>(), 5u);
+  EXPECT_EQ(field_count<MlaSpec>(), 7u);
   EXPECT_EQ(field_count<MoeSpec>(), 11u);
   EXPECT_EQ(field_count<SsmSpec>(), 10u);
   EXPECT_EQ(field_count<VisionSpec>(), 4u);
@@ -92,7 +92,7 @@ void SameModel(const ModelSpec& a, const ModelSpec& b) {
   SAME(final_norm); SAME(norms_per_layer); SAME(attn_bias); SAME(layer_pattern);
   SAME(sliding_window); SAME(chunk_size);
   SAME(mla.q_lora_rank); SAME(mla.kv_lora_rank); SAME(mla.qk_rope_head_dim); SAME(mla.qk_nope_head_dim);
-  SAME(mla.v_head_dim);
+  SAME(mla.v_head_dim); SAME(mla.index_heads); SAME(mla.index_head_dim);
   SAME(moe.experts); SAME(moe.experts_per_token); SAME(moe.expert_ffn); SAME(moe.shared_experts);
   SAME(moe.shared_ffn); SAME(moe.dense_leading_layers); SAME(moe.layer_step); SAME(moe.layer_offset);
   SAME(moe.router_bias); SAME(moe.expert_bias); SAME(moe.shared_expert_gate);
