@@ -36,7 +36,15 @@ constexpr std::array kArchs{
     ArchRow{"mamba2", "mamba2"},        ArchRow{"glm4moe", "glm4_moe"},     ArchRow{"llama4", "llama4"},
     ArchRow{"mistral3", "mistral"},     ArchRow{"glm-dsa", "glm_moe_dsa"},  ArchRow{"nemotron_h", "nemotron_h"},
     ArchRow{"nemotron_h_moe", "nemotron_h"},
+    // Qwen3.5 (gated delta-net hybrids) and Qwen3-VL (the Qwen3 text stack; the ViT is in the mmproj file).
+    ArchRow{"qwen35", "qwen3_5"},       ArchRow{"qwen35moe", "qwen3_5_moe"}, ArchRow{"qwen3vl", "qwen3_vl"},
+    ArchRow{"qwen3vlmoe", "qwen3_vl_moe"},
 };
+
+// The architectures whose recurrent blocks are gated delta nets (llama.cpp models/qwen3next.cpp,
+// qwen35.cpp, qwen35moe.cpp): ssm.time_step_rank is the value-head count, and the delta net's input
+// projections may be attn_qkv + attn_gate (convert's split of in_proj_qkvz / Qwen3.5's in_proj_qkv, in_proj_z).
+bool delta_net_arch(std::string_view arch) { return arch == "qwen3next" || arch == "qwen35" || arch == "qwen35moe"; }
 
 std::string supported_archs() {
   std::string out;
@@ -247,7 +255,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
   std::set<std::string> present;
   Bytes skipped{0};
-  std::int64_t vocab_rows = 0, index_head_dim = 0, index_heads = 0;
+  std::int64_t vocab_rows = 0, q_rows = 0, index_head_dim = 0, index_heads = 0;
   for (const gguf::TensorInfo& t : h.tensors) {
     const TensorName n = split_name(t.name);
     if (n.layer >= layers_all) meta.fail(fmt::format("tensor '{}' is in block {} but the model has {} blocks", t.name, n.layer, layers_all));
@@ -258,6 +266,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     // The DSA indexer's sizes from its tensors: attn_k {hidden, index_head_dim}, proj {hidden, index_heads}.
     if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.attn_k") index_head_dim = t.ne[1];
     if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.proj") index_heads = t.ne[1];
+    if (n.base == "attn_q" && n.suffix == "weight" && n.layer >= 0 && n.layer < layers_all) q_rows = std::max(q_rows, t.ne[1]);
     if (n.layer >= m.layers) {
       skipped += Bytes(t.bytes);
       continue;
@@ -279,6 +288,19 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     ft.elements = t.elements;
     ft.bytes = Bytes(t.bytes);
     f.tensors.push_back(std::move(ft));
+  }
+  // A delta-net block's attn_qkv / attn_gate are its input projections, not attention (models/qwen35.cpp).
+  if (delta_net_arch(arch_name)) {
+    for (std::int64_t il = 0; il < layers_all; ++il) {
+      BlockFacts& b = blocks[static_cast<std::size_t>(il)];
+      b.delta_net |= b.ssm;
+      if (b.delta_net) b.attention = false;
+    }
+    for (FileTensor& ft : f.tensors) {
+      const TensorName n = split_name(ft.name);
+      if (n.layer >= 0 && blocks[static_cast<std::size_t>(n.layer)].delta_net && (n.base == "attn_qkv" || n.base == "attn_gate"))
+        ft.group = TensorGroup::ssm;
+    }
   }
   // Nemotron-H: Mamba-2, attention and feed-forward (MLP or MoE) blocks, one part each.
   const bool one_part_blocks = arch_name == "nemotron_h" || arch_name == "nemotron_h_moe";
@@ -306,6 +328,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   if (m.heads > 0) {
     m.head_dim_k = meta.num("attention.key_length", 1).value_or(m.hidden / m.heads);
     m.head_dim_v = meta.num("attention.value_length", 1).value_or(m.hidden / m.heads);
+    // Gated attention (qwen3next, qwen35): attn_q holds the query and its output gate, 2 x heads x head_dim rows.
+    m.attn_output_gate = delta_net_arch(arch_name) && q_rows == 2 * m.heads * m.head_dim_k;
   }
   const std::vector<std::int64_t> ffn = meta.per_layer("feed_forward_length", layers_all);
 
@@ -356,7 +380,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     s.d_state = meta.need("ssm.state_size");
     const std::int64_t dt_rank = meta.num("ssm.time_step_rank").value_or(0);
     s.n_groups = meta.num("ssm.group_count").value_or(0);
-    if (arch_name == "qwen3next") {
+    if (delta_net_arch(arch_name)) {
       s.kind = SsmKind::gated_deltanet;
       s.n_heads = dt_rank;  // llama.cpp stores the value-head count in time_step_rank
     } else if (arch_name == "mamba2" || arch_name == "granitehybrid" || one_part_blocks) {

@@ -180,8 +180,8 @@ void read_qwen2_moe(Reader& r) {
   qwen_moe_layers(r, e.experts);
 }
 
-void read_qwen3(Reader& r) {
-  read_common(r, false);
+void read_qwen3(Reader& r, bool need_ffn = true) {
+  read_common(r, false, need_ffn);
   r.m.qk_norm = true;  // Qwen3Attention q_norm / k_norm over head_dim
   read_rope_context(r);
   if (read_layer_types(r)) {
@@ -192,7 +192,7 @@ void read_qwen3(Reader& r) {
 }
 
 void read_qwen3_moe(Reader& r) {
-  read_qwen3(r);
+  read_qwen3(r, false);
   MoeSpec& e = r.m.moe;
   e.experts = r.text.integer("num_experts", 1, kExperts);
   e.experts_per_token = r.text.integer("num_experts_per_tok", 1, kExperts);
@@ -200,23 +200,31 @@ void read_qwen3_moe(Reader& r) {
   qwen_moe_layers(r, e.experts);
 }
 
-void read_qwen3_next(Reader& r) {
-  read_qwen3_moe(r);
-  ModelSpec& m = r.m;
-  m.attn_output_gate = true;  // q_proj emits query and gate (Qwen3NextAttention)
+// One shared expert behind a sigmoid gate (Qwen3NextSparseMoeBlock, Qwen3_5MoeSparseMoeBlock).
+void read_gated_shared_expert(Reader& r) {
   const std::int64_t shared = r.text.integer_or("shared_expert_intermediate_size", 0, 0, kDim);
   if (shared > 0) {
-    m.moe.shared_experts = 1;
-    m.moe.shared_ffn = shared;
-    m.moe.shared_expert_gate = true;
+    r.m.moe.shared_experts = 1;
+    r.m.moe.shared_ffn = shared;
+    r.m.moe.shared_expert_gate = true;
   }
+}
+
+// The Gated DeltaNet hybrid of Qwen3-Next and Qwen3.5: layer_types, else every
+// full_attention_interval-th layer full (default 4 -> [linear x3, full]); full layers have the gated
+// attention (q_proj emits query and gate); linear layers the delta net (Qwen3NextGatedDeltaNet,
+// Qwen3_5GatedDeltaNet) with linear_num_key_heads -> n_groups, linear_key_head_dim -> d_state,
+// linear_num_value_heads x linear_value_head_dim -> d_inner.
+void read_gated_deltanet(Reader& r) {
+  ModelSpec& m = r.m;
+  m.attn_output_gate = true;
   if (!read_layer_types(r)) {
     const std::int64_t every = r.text.integer_or("full_attention_interval", 4, 1, kLayers);
     std::vector<LayerKind> kinds(static_cast<std::size_t>(every), LayerKind::linear);
     kinds.back() = LayerKind::full;
     m.layer_pattern = kinds;
   }
-  SsmSpec& s = m.ssm;  // Gated DeltaNet (Qwen3NextGatedDeltaNet)
+  SsmSpec& s = m.ssm;
   s.kind = SsmKind::gated_deltanet;
   s.n_groups = r.text.integer("linear_num_key_heads", 1, kLayers);
   s.n_heads = r.text.integer("linear_num_value_heads", 1, kLayers);
@@ -224,6 +232,29 @@ void read_qwen3_next(Reader& r) {
   s.d_inner = width(r.text, "linear_value_head_dim", s.n_heads, r.text.integer("linear_value_head_dim", 1, kDim),
                     "linear_num_value_heads x linear_value_head_dim");
   s.d_conv = r.text.integer_or("linear_conv_kernel_dim", 4, 1, 1024);
+}
+
+void read_qwen3_next(Reader& r) {
+  read_qwen3_moe(r);
+  read_gated_shared_expert(r);
+  read_gated_deltanet(r);
+}
+
+// Qwen3.5 (transformers models/qwen3_5, qwen3_5_moe): the Qwen3-Next hybrid, in a vision-language
+// wrapper whose text_config is qwen3_5_text / qwen3_5_moe_text. The dense models have an FFN of
+// intermediate_size in every layer, the MoE models routed experts and one gated shared expert.
+// mtp_num_hidden_layers: the multi-token-prediction block the checkpoint ships (mtp.*).
+void read_qwen3_5(Reader& r, bool moe) {
+  if (moe) {
+    read_qwen3_moe(r);
+    read_gated_shared_expert(r);
+  } else {
+    read_qwen3(r);
+  }
+  read_gated_deltanet(r);
+  const std::int64_t mtp = r.text.integer_or("mtp_num_hidden_layers", 0, 0, kLayers);
+  if (mtp > 0)
+    r.notes.push_back(std::to_string(mtp) + " multi-token-prediction layer(s) (mtp.*) not counted (llama.cpp does not load them by default)");
 }
 
 void read_gemma2(Reader& r) {
@@ -568,6 +599,33 @@ std::int64_t qwen2_vl_params(const Obj& v) {
   return c * tp * p * p * e + depth * block + 2 * e + (mh * mh + mh) + (mh * out + out);
 }
 
+// Qwen3VLVisionModel (also Qwen3.5's tower, modeling_qwen3_vl.py / modeling_qwen3_5.py): Conv3d patch
+// embed with bias, learned positions (num_position_embeddings), LayerNorm blocks with a biased qkv/proj
+// and a plain biased MLP, a PatchMerger (LayerNorm over the ViT width + two biased Linear) to the LLM
+// width, and one DeepStack merger per deepstack_visual_indexes entry (its LayerNorm over the merged
+// width, use_postshuffle_norm). Qwen3.5's tower has no DeepStack mergers.
+std::int64_t qwen3_vl_params(const Obj& v, std::int64_t deepstack_default) {
+  const std::int64_t h = v.integer("hidden_size", 1, kDim), i = v.integer("intermediate_size", 1, kDim);
+  const std::int64_t depth = v.integer("depth", 1, 1024), out = v.integer("out_hidden_size", 1, kDim);
+  const std::int64_t c = v.integer_or("in_channels", 3, 1, 16), p = v.integer_or("patch_size", 16, 1, 4096);
+  const std::int64_t tp = v.integer_or("temporal_patch_size", 2, 1, 64), merge = v.integer_or("spatial_merge_size", 2, 1, 64);
+  const std::int64_t positions = v.integer_or("num_position_embeddings", 2304, 0, 1 << 20);
+  const std::int64_t deepstack =
+      v.has("deepstack_visual_indexes") ? static_cast<std::int64_t>(v.integers("deepstack_visual_indexes", 1024, 0, depth - 1).size())
+                                        : deepstack_default;
+  // The same sum in double first: every term is positive, so when it stays below 2^50 no integer
+  // product can wrap (validate() then holds the count to its own limit).
+  auto count = [&](auto one) {
+    using T = decltype(one);
+    const T H = T(h), I = T(i), mh = H * T(merge * merge);
+    const T block = 4 * H + (3 * H * H + 3 * H) + (H * H + H) + (H * I + I) + (I * H + H);
+    const T merger = (mh * mh + mh) + (mh * T(out) + T(out));
+    return T(c * tp * p * p) * H + H + T(positions) * H + T(depth) * block + (2 * H + merger) + T(deepstack) * (2 * mh + merger);
+  };
+  if (count(1.0) > 0x1p50) v.problem("hidden_size", "the vision tower would have more than 2^50 parameters");
+  return count(std::int64_t{1});
+}
+
 // Llama4VisionModel: unfold-conv patch embedding (no bias), class token, positions, pre/post
 // LayerNorm, biased LayerNorm blocks, pixel-shuffle MLP adapter (two bias-free Linear).
 std::int64_t llama4_vision_params(const Obj& v) {
@@ -609,6 +667,16 @@ void read_vision(Reader& r, const std::string& type) {
     const std::int64_t cell = v.integer_or("patch_size", 14, 1, 4096) * v.integer_or("spatial_merge_size", 2, 1, 64);
     const std::int64_t side = (1024 + cell - 1) / cell;
     vs.tokens_per_image = side * side;
+  } else if (type == "qwen3_vl" || type == "qwen3_vl_moe" || type == "qwen3_5" || type == "qwen3_5_moe") {
+    // Qwen3VLVisionConfig defaults deepstack_visual_indexes to [8, 16, 24]; Qwen3.5 has none.
+    const bool qwen3_5 = type == "qwen3_5" || type == "qwen3_5_moe";
+    vs.params = qwen3_vl_params(v, qwen3_5 ? 0 : 3);
+    vs.encoder = qwen3_5 ? "Qwen3.5 ViT" : "Qwen3-VL ViT";
+    // One token per merged patch: a 1024 x 1024 image is (1024 / 32)^2 = 1024 tokens (llama.cpp
+    // clip.cpp keeps an image between 8 and 4096 tokens).
+    const std::int64_t cell = v.integer_or("patch_size", 16, 1, 4096) * v.integer_or("spatial_merge_size", 2, 1, 64);
+    const std::int64_t side = (1024 + cell - 1) / cell;
+    vs.tokens_per_image = side * side;
   } else if (type == "llama4") {
     vs.params = llama4_vision_params(v);
     // Llama4MultiModalProjector.linear_1: vision_output_dim -> text hidden, no bias.
@@ -642,9 +710,17 @@ const std::map<std::string, FamilyReader>& families() {
       {"qwen2_moe", read_qwen2_moe},
       {"qwen2_vl", read_qwen2},
       {"qwen2_5_vl", read_qwen2},
-      {"qwen3", read_qwen3},
+      {"qwen3", [](Reader& r) { read_qwen3(r); }},
       {"qwen3_moe", read_qwen3_moe},
       {"qwen3_next", read_qwen3_next},
+      {"qwen3_5", [](Reader& r) { read_qwen3_5(r, false); }},
+      {"qwen3_5_text", [](Reader& r) { read_qwen3_5(r, false); }},
+      {"qwen3_5_moe", [](Reader& r) { read_qwen3_5(r, true); }},
+      {"qwen3_5_moe_text", [](Reader& r) { read_qwen3_5(r, true); }},
+      {"qwen3_vl", [](Reader& r) { read_qwen3(r); }},
+      {"qwen3_vl_text", [](Reader& r) { read_qwen3(r); }},
+      {"qwen3_vl_moe", read_qwen3_moe},
+      {"qwen3_vl_moe_text", read_qwen3_moe},
       {"gemma2", read_gemma2},
       {"gemma3", read_gemma3_text},
       {"gemma3_text", read_gemma3_text},
@@ -671,6 +747,23 @@ const std::map<std::string, FamilyReader>& families() {
 // Wrapper configs whose language model lives in text_config.
 bool nests_text(const std::string& type) { return type == "gemma3" || type == "llama4" || type == "mistral3"; }
 
+// Qwen3-VL and Qwen3.5 wrappers (text_config when present; their *_text types are the bare text
+// config). The checkpoint's lm_head follows the top-level tie_word_embeddings: Qwen3-VL-30B-A3B says
+// true in text_config, false at the top, and ships lm_head.weight.
+bool qwen3_wrapper(const std::string& type) {
+  return type == "qwen3_vl" || type == "qwen3_vl_moe" || type == "qwen3_5" || type == "qwen3_5_moe";
+}
+
+// qwen3_5_text -> qwen3_5: one architecture name whichever config class wrote the file.
+std::string family_name(const std::string& type) {
+  const std::string tail = "_text";
+  if (type.size() > tail.size() && type.compare(type.size() - tail.size(), tail.size(), tail) == 0) {
+    const std::string base = type.substr(0, type.size() - tail.size());
+    if (qwen3_wrapper(base)) return base;
+  }
+  return type;
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -696,11 +789,12 @@ HfConfig parse_hf_config(const nlohmann::json& json, const std::string& file) {
   if (it == families().end()) fail(file, "unknown model_type '" + type + "' (supported: " + join(supported_model_types()) + ")");
   HfConfig out;
   ModelSpec& m = out.spec;
-  m.architecture = type;
+  m.architecture = family_name(type);
   // qwen2(.5)-VL configs keep the text fields at the top level (older) or in text_config (newer).
-  const bool nested = nests_text(type) || ((type == "qwen2_vl" || type == "qwen2_5_vl") && root.has("text_config"));
+  const bool nested = nests_text(type) || ((type == "qwen2_vl" || type == "qwen2_5_vl" || qwen3_wrapper(type)) && root.has("text_config"));
   Reader r{root, nested ? root.child("text_config") : root, m, out.notes};
   it->second(r);
+  if (qwen3_wrapper(type) && nested && root.has("tie_word_embeddings")) m.tied_embeddings = root.boolean_or("tie_word_embeddings", false);
   read_vision(r, type);
   bool sliding = false;
   for (LayerKind k : m.layer_pattern) sliding |= k == LayerKind::sliding;

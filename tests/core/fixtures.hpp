@@ -360,4 +360,92 @@ inline ModelSpec qwen3_next() {
   return m;
 }
 
+// "Qwen3.5-9B" (models_2026.yaml): hidden 4096, 32 layers, FFN 12288 in every layer; gated full attention
+// at (i+1)%4==0 (8 layers: 16 heads, 4 KV heads, head_dim 256, output gate, QK-norm); 24 Gated DeltaNet
+// layers (16 key heads x 128, 32 value heads x 128, conv kernel 4); vocab 248320, untied; text only.
+// computed_params_exact 8953803264.
+inline ModelSpec qwen3_5_9b() {
+  ModelSpec m;
+  m.id = "qwen3.5-9b";
+  m.architecture = "qwen3_5";
+  m.layers = 32;
+  m.hidden = 4096;
+  m.heads = 16;
+  m.kv_heads = 4;
+  m.head_dim_k = m.head_dim_v = 256;
+  m.ffn = 12288;
+  m.vocab = 248320;
+  m.max_context = 262144;
+  m.qk_norm = true;
+  m.attn_output_gate = true;
+  m.layer_pattern = {LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full};
+  m.ssm.kind = SsmKind::gated_deltanet;
+  m.ssm.d_state = 128;   // linear_key_head_dim
+  m.ssm.d_conv = 4;      // linear_conv_kernel_dim
+  m.ssm.d_inner = 4096;  // 32 value heads x 128
+  m.ssm.n_groups = 16;   // linear_num_key_heads
+  m.ssm.n_heads = 32;    // linear_num_value_heads
+  return m;
+}
+
+// "Qwen3.5-27B": hidden 5120, 64 layers, FFN 17408; 16 gated full-attention layers (24 heads, 4 KV heads
+// x 256); 48 Gated DeltaNet layers (16 key heads x 128, 48 value heads x 128). computed_params_exact 26895998464.
+inline ModelSpec qwen3_5_27b() {
+  ModelSpec m = qwen3_5_9b();
+  m.id = "qwen3.5-27b";
+  m.layers = 64;
+  m.hidden = 5120;
+  m.heads = 24;
+  m.ffn = 17408;
+  m.ssm.d_inner = 6144;  // 48 value heads x 128
+  m.ssm.n_heads = 48;
+  return m;
+}
+
+// "Qwen3.5-35B-A3B": hidden 2048, 40 layers; 10 gated full-attention layers (16 heads, 2 KV heads x 256);
+// 30 Gated DeltaNet layers (16 key heads, 32 value heads, x 128); 256 experts of 512, 8 active, one gated
+// shared expert of 512; vocab 248320 untied; ViT 446,571,248 (vision.params_exact). computed_params_exact 35107181936.
+inline ModelSpec qwen3_5_35b_a3b() {
+  ModelSpec m = qwen3_5_9b();
+  m.id = "qwen3.5-35b-a3b";
+  m.architecture = "qwen3_5_moe";
+  m.layers = 40;
+  m.hidden = 2048;
+  m.heads = 16;
+  m.kv_heads = 2;
+  m.ffn = 0;
+  m.moe.experts = 256;
+  m.moe.experts_per_token = 8;
+  m.moe.expert_ffn = 512;
+  m.moe.shared_experts = 1;
+  m.moe.shared_ffn = 512;
+  m.moe.shared_expert_gate = true;
+  m.vision.encoder = "Qwen3.5 ViT";
+  m.vision.params = 446571248;
+  m.vision.tokens_per_image = 1024;
+  return m;
+}
+
+// "Qwen3-VL-8B": the Qwen3-8B text stack (hidden 4096, 36 layers, 32 heads, 8 KV heads x 128, FFN 12288,
+// QK-norm, vocab 151936 untied) + the 27-layer ViT with 3 DeepStack mergers, 576,388,336
+// (vision.params_exact). computed_params_exact 8767123696.
+inline ModelSpec qwen3_vl_8b() {
+  ModelSpec m;
+  m.id = "qwen3-vl-8b";
+  m.architecture = "qwen3_vl";
+  m.layers = 36;
+  m.hidden = 4096;
+  m.heads = 32;
+  m.kv_heads = 8;
+  m.head_dim_k = m.head_dim_v = 128;
+  m.ffn = 12288;
+  m.vocab = 151936;
+  m.max_context = 262144;
+  m.qk_norm = true;
+  m.vision.encoder = "Qwen3-VL ViT";
+  m.vision.params = 576388336;
+  m.vision.tokens_per_image = 1024;
+  return m;
+}
+
 }  // namespace vramfit::test

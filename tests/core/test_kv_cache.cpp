@@ -235,6 +235,54 @@ TEST(KvCache, Qwen3NextHybrid) {
   EXPECT_EQ(kv_of(m, ctx(4096)).recurrent.value(), 79036416);
 }
 
+TEST(KvCache, Qwen3_5Hybrids) {
+  // Qwen3.5-27B. DeltaNet state per layer and sequence (llama-hparams.cpp n_embd_r + n_embd_s):
+  // conv (4-1) x (48x128 + 2 x 16 x 128) = 3 x (6144 + 4096) = 30,720 + recurrent 128 x 6144 = 786,432
+  // (models_2026.yaml state_per_linear_layer: conv_elems 30720, recurrent_elems 786432) = 817,152 f32
+  // = 3,268,608 B; 48 layers = 156,893,184 B (149.625 MiB) per sequence, whatever the context.
+  // KV: 16 full layers x 4 KV heads x 256 x 2 B x 2 (K, V) = 4096 B/token-layer -> 65,536 B/token
+  // (kv_cache_bytes_per_token_bf16 65536); x 32768 cells = 2,147,483,648 B (2 GiB).
+  const ModelSpec dense = test::qwen3_5_27b();
+  EXPECT_EQ(recurrent_state_elements(dense.ssm), 817152);
+  const KvCache a = kv_of(dense, ctx(32768));
+  EXPECT_EQ(a.bytes_per_token, 65536);
+  EXPECT_EQ(a.attention.value(), 2147483648);
+  EXPECT_EQ(a.recurrent.value(), 156893184);
+  EXPECT_EQ(a.total.value(), 2147483648 + 156893184);
+  EXPECT_EQ(a.per_layer[0].value(), 3268608);      // layer 0 is DeltaNet
+  EXPECT_EQ(a.per_layer[3].value(), 134217728);    // layer 3 full: 4096 x 32768
+  // Two sequences of 32768 (-np 2): two KV streams and two states.
+  Workload two = ctx(32768);
+  two.parallel = 2;
+  const KvCache b = kv_of(dense, two);
+  EXPECT_EQ(b.attention.value(), 2 * 2147483648LL);
+  EXPECT_EQ(b.recurrent.value(), 2 * 156893184LL);
+  // A q8_0 K/V cache shrinks the KV (256-wide rows: 8 blocks of 34 B = 272 B per head, 1088 B per K
+  // row; 2176 B/token-layer, 34,816 B/token) but never the f32 state.
+  const KvCache q = kv_of(dense, ctx(32768, "q8_0", "q8_0"));
+  EXPECT_EQ(q.bytes_per_token, 34816);
+  EXPECT_EQ(q.recurrent.value(), 156893184);
+
+  // Qwen3.5-35B-A3B: state (4-1) x (32x128 + 2x16x128) + 128 x 4096 = 24,576 + 524,288 = 548,864 f32 =
+  // 2,195,456 B, x 30 DeltaNet layers = 65,863,680 B (62.8 MiB). KV 10 layers x 2 x 256 x 2 B x 2 =
+  // 20,480 B/token (20 KiB, kv_cache_bytes_per_token_bf16); at 262,144 tokens 5,368,709,120 B (5 GiB).
+  const ModelSpec moe = test::qwen3_5_35b_a3b();
+  const KvCache c = kv_of(moe, ctx(262144));
+  EXPECT_EQ(c.bytes_per_token, 20480);
+  EXPECT_EQ(c.attention.value(), 5368709120);
+  EXPECT_EQ(c.recurrent.value(), 65863680);
+}
+
+TEST(KvCache, Qwen3VlIsQwen3Attention) {
+  // Qwen3-VL-8B: every layer full, 36 x 8 KV heads x 128 x 2 B x 2 = 147,456 B/token (144 KiB,
+  // kv_cache_bytes_per_token_bf16); x 8192 = 1,207,959,552 B. The ViT adds no cache; image tokens are
+  // cached like text tokens.
+  const KvCache kv = kv_of(test::qwen3_vl_8b(), ctx(8192));
+  EXPECT_EQ(kv.bytes_per_token, 147456);
+  EXPECT_EQ(kv.total.value(), 1207959552);
+  EXPECT_EQ(kv.recurrent.value(), 0);
+}
+
 TEST(KvCache, MoeDoesNotChangeKv) {
   // Qwen3-30B-A3B: 48 x 4 x 128 x 2 B x 2 = 98,304 B/token; x 4096 = 402,653,184, with or without experts.
   ModelSpec moe = test::qwen3_30b_a3b();

@@ -114,6 +114,25 @@ TEST(Tensors, ParameterCountsMatchReference) {
       // k, v 4480x1024 each + 4480 = 55,054,720. 27 x 147,450,624 + 25 x 140,497,280 + 4 x 55,054,720
       // + 2 x 131072x4480 + 4480 = 8,888,227,328 (computed_params_exact). Dense: active = total.
       {"Nemotron-Nano-9B-v2", test::nemotron_nano_9b_v2, 8888227328, 8888227328, 8888227328},
+      // Qwen3.5-9B, DeltaNet layer: in (qkv + z) 4096x(2x2048 + 2x4096) = 50,331,648; ba (beta, alpha)
+      // 4096x64 = 262,144; out 4096x4096 = 16,777,216; conv (2x2048+4096)x4 = 32,768 + A, dt 2x32 + norm 128
+      // = 32,960 -> 67,403,968. Gated full attention: q 4096x(16x256x2) = 33,554,432; k, v 4096x1024 =
+      // 4,194,304 each; o 4096x4096 = 16,777,216; qk-norm 512 -> 58,720,768. FFN 3 x 4096x12288 =
+      // 150,994,944; norms 8192. 24 x 218,407,104 + 8 x 209,723,904 + 2 x 248320x4096 + 4096
+      // = 5,241,770,496 + 1,677,791,232 + 2,034,237,440 + 4096 = 8,953,803,264.
+      {"Qwen3.5-9B", test::qwen3_5_9b, 8953803264, 8953803264, 8953803264},
+      // Qwen3.5-35B-A3B: DeltaNet layer 33,718,464 and gated attention 16,777,216 + 2 x 1,048,576 +
+      // 8,388,608 + 512 = 27,263,488 (as Qwen3-Next, same widths); MoE router 2048x256 = 524,288 + experts
+      // 3 x 2048x512x256 = 805,306,368 + shared 3 x 2048x512 = 3,145,728 + gate 2048 = 808,978,432; norms 4096.
+      // 30 x 33,718,464 + 10 x 27,263,488 + 40 x 808,982,528 + 2 x 248320x2048 + 2048 = 1,011,553,920
+      // + 272,634,880 + 32,359,301,120 + 1,017,118,720 + 2048 = 34,660,610,688 text, + ViT 446,571,248
+      // = 35,107,181,936. Experts 40 x 805,306,368 = 32,212,254,720, 248/256 idle = 31,205,621,760
+      // -> active 3,454,988,928 (computed_active_params_b 3.455).
+      {"Qwen3.5-35B-A3B", test::qwen3_5_35b_a3b, 35107181936, 34660610688, 3454988928},
+      // Qwen3-VL-8B: per layer q, o 4096x4096 = 16,777,216 each; k, v 4096x1024 = 4,194,304 each; qk-norm
+      // 256; FFN 3 x 4096x12288 = 150,994,944; norms 8192 -> 192,946,432; x 36 = 6,946,071,552; + 2 x
+      // 151936x4096 = 1,244,659,712 + 4096 = 8,190,735,360 text (= Qwen3-8B) + ViT 576,388,336 = 8,767,123,696.
+      {"Qwen3-VL-8B", test::qwen3_vl_8b, 8767123696, 8190735360, 8190735360},
   };
   for (const ParamRow& r : rows) {
     SCOPED_TRACE(r.name);
@@ -204,6 +223,8 @@ TEST(Tensors, LayerKindsOfHybridAndWindowedModels) {
       {"Jamba", test::jamba(), 4, 28, 4, 0},
       // Qwen3-Next: full at (i+1) % 4 == 0 -> 12; 36 DeltaNet
       {"Qwen3-Next", test::qwen3_next(), 12, 36, 12, 0},
+      // Qwen3.5-27B: full at (i+1) % 4 == 0 -> i = 3, 7, ..., 63: 16; 48 DeltaNet
+      {"Qwen3.5-27B", test::qwen3_5_27b(), 16, 48, 16, 0},
   };
   for (const Row& r : rows) {
     SCOPED_TRACE(r.name);

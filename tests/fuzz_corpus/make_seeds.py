@@ -94,6 +94,9 @@ for name in ["llama-3.1-8b", "deepseek-v3", "gemma-3-27b", "gemma-2-9b", "gpt-os
     src = os.path.join("..", "hf", "configs", name + ".json")
     if os.path.exists(src):
         shutil.copy(src, "hf_config/%s.json" % name)
+# 2026: Qwen3.5 (delta-net hybrid, ViT) and Qwen3-VL (ViT with DeepStack mergers).
+for name in ["qwen3.5-35b-a3b", "qwen3-vl-30b-a3b"]:
+    shutil.copy(os.path.join("..", "hf", "configs", name + ".json"), "hf_config/%s.json" % name)
 
 # Command-line seeds: every argument list of tests/cli/cases.txt that names no file, one argument a line.
 n = 0

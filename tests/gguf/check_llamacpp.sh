@@ -31,7 +31,9 @@ mkdir -p "$work"
 #   FFN 3 / MoE 4, attention block 9 -> 17 + 18 + 9 + 18; granite-hybrid: 3 mamba-2 blocks of 17, one
 #   attention block of 13 (tied); qwen3-next: 3 linear blocks of 18 (attn_qkv, attn_gate, ssm_ba,
 #   ssm_out, conv1d, dt, a, norm, 2 norms, 8 MoE) + 1 full block of 16; glm4moe: 14 (dense) + 19;
-#   llama4: 4 x 13; qwen2vl: 12 per block.
+#   llama4: 4 x 13; qwen2vl: 12 per block; qwen35: 3 linear blocks of 14 (attn_qkv, attn_gate, ssm_beta,
+#   ssm_alpha, ssm_out, conv1d, dt, a, norm, 2 norms, 3 FFN) + 1 full block of 11; qwen35moe: 3 x 19 + 16
+#   (8 MoE tensors instead of 3); qwen3vl: 11 per block; qwen3vlmoe: 12 per block.
 cases=(
   "gguf-tiny-llama Q8_0 21"
   "gguf-tiny-qwen2 F16 26"
@@ -52,6 +54,10 @@ cases=(
   "gguf-tiny-glm4moe Q4_K_M 36"
   "gguf-tiny-llama4 Q4_K_M 55"
   "gguf-tiny-qwen2vl Q4_K_M 27"
+  "gguf-tiny-qwen35 Q4_K_M 56"
+  "gguf-tiny-qwen35moe Q4_K_M 76"
+  "gguf-tiny-qwen3vl Q4_K_M 25"
+  "gguf-tiny-qwen3vlmoe Q4_K_M 27"
 )
 files=()
 for c in "${cases[@]}"; do

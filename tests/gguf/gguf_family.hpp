@@ -37,6 +37,9 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
       // V3.2 file is not checked here (docs/gguf.md).
       {"glm4_moe_lite", "deepseek2"}, {"deepseek_v32", "deepseek2"}, {"glm_moe_dsa", "glm-dsa"},
       {"glm-dsa", "glm-dsa"},    {"nemotron_h", "nemotron_h"}, {"nemotron_h_moe", "nemotron_h_moe"},
+      {"qwen3_5", "qwen35"},     {"qwen35", "qwen35"},         {"qwen3_5_moe", "qwen35moe"},
+      {"qwen35moe", "qwen35moe"}, {"qwen3_vl", "qwen3vl"},     {"qwen3vl", "qwen3vl"},
+      {"qwen3_vl_moe", "qwen3vlmoe"}, {"qwen3vlmoe", "qwen3vlmoe"},
   };
   for (const Row& r : kMap)
     if (r.catalog == catalog_arch) return std::string(r.gguf);
@@ -48,7 +51,8 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
 // qwen3next (their HF post_attention_layernorm); gemma2/3 add post-attention and post-FFN norms.
 inline std::vector<std::string_view> block_norms(std::string_view arch) {
   if (arch == "gemma2" || arch == "gemma3") return {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"};
-  if (arch == "gpt-oss" || arch == "glm4moe" || arch == "qwen3next") return {"attn_norm", "post_attention_norm"};
+  if (arch == "gpt-oss" || arch == "glm4moe" || arch == "qwen3next" || arch == "qwen35" || arch == "qwen35moe")
+    return {"attn_norm", "post_attention_norm"};
   if (arch == "command-r") return {"attn_norm"};  // one LayerNorm feeds attention and FFN in parallel
   if (arch == "nemotron_h" || arch == "nemotron_h_moe") return {"attn_norm"};  // one norm per block, whatever its part
   return {"attn_norm", "ffn_norm"};
@@ -81,7 +85,14 @@ struct ModelFileOptions {
   float gemma2_attn_softcap = 50.0f;   // Gemma 2 config.json attn_logit_softcapping
   float gemma2_final_softcap = 30.0f;  // Gemma 2 config.json final_logit_softcapping
   std::vector<std::int32_t> qwen2vl_mrope_sections{16, 24, 24, 0};  // Qwen2.5-VL rope_scaling.mrope_section
+  std::vector<std::int32_t> qwen3vl_mrope_sections{24, 20, 20, 0};  // Qwen3-VL text_config rope_scaling.mrope_section
+  // Qwen3.5 rope_parameters.mrope_section (convert's default when absent, conversion/qwen.py); it
+  // rotates partial_rotary_factor 0.25 of each head: 64 of 256 dimensions.
+  std::vector<std::int32_t> qwen35_mrope_sections{11, 11, 10, 0};
 };
+
+// The gated delta-net hybrids: Qwen3-Next and Qwen3.5 (dense and MoE).
+inline bool delta_net_family(std::string_view arch) { return arch == "qwen3next" || arch == "qwen35" || arch == "qwen35moe"; }
 
 // The GGUF architecture of a spec, or std::invalid_argument naming what the file cannot express.
 inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions& opt = {}) {
@@ -102,14 +113,15 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   if (!m.final_norm) refuse("every architecture written here has a final norm (output_norm)");
   if (!m.ffn_gated && !nemotron) refuse("the FFN must be gated (ffn_gate, ffn_up, ffn_down)");
   if (m.mla.has_indexer() && arch != "glm-dsa" && arch != "deepseek2") refuse("a DSA indexer is only written for glm-dsa and deepseek2");
-  if (m.attn_output_gate && arch != "qwen3next") refuse("attention output gates are only written for qwen3next");
+  if (m.attn_output_gate && !delta_net_family(arch)) refuse("attention output gates are only written for qwen3next and qwen35");
   if (m.attn_sinks && arch != "gpt-oss") refuse("attention sinks are only written for gpt-oss");
   if (e.expert_bias && arch != "gpt-oss") refuse("expert biases are only written for gpt-oss");
   if (qkvo_bias && arch != "gpt-oss") refuse("an attention output bias is only written for gpt-oss");
   if (e.layer_step != 1 && arch != "jamba" && arch != "llama4") refuse("interleaved MoE layers are only written for jamba and llama4");
   if (e.dense_leading_layers > 0 && !mla_arch && arch != "glm4moe")
     refuse("leading dense blocks are only written for deepseek2 and glm4moe");
-  if (e.shared_expert_gate && arch != "qwen3next") refuse("a shared-expert gate is only written for qwen3next");
+  if (e.shared_expert_gate && arch != "qwen3next" && arch != "qwen35moe")
+    refuse("a shared-expert gate is only written for qwen3next and qwen35moe");
   if (e.router_bias && arch != "gpt-oss" && !mla_arch && arch != "glm4moe" && arch != "nemotron_h_moe")
     refuse("a router bias is only written for gpt-oss, deepseek2, glm-dsa, glm4moe and nemotron_h_moe");
   bool any_local = false;
@@ -128,9 +140,12 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
     need(opt.qwen2vl_mrope_sections.size() == 4, "qwen2vl needs 4 M-RoPE sections");
   } else if (arch == "qwen3") {
     need(attn_only && m.qk_norm && !qkv_bias && dense, "qwen3 is dense full attention with QK norms, no QKV biases");
-  } else if (arch == "qwen3moe") {
+  } else if (arch == "qwen3vl") {  // models/qwen3vl.cpp: the qwen3 text stack
+    need(attn_only && m.qk_norm && !qkv_bias && dense, "qwen3vl is dense full attention with QK norms, no QKV biases");
+    need(opt.qwen3vl_mrope_sections.size() == 4, "qwen3vl needs 4 M-RoPE sections");
+  } else if (arch == "qwen3moe" || arch == "qwen3vlmoe") {
     need(attn_only && m.qk_norm && !qkv_bias && moe && m.ffn == 0 && e.shared_experts == 0,
-         "qwen3moe has QK norms and routed experts in every block, no shared expert");
+         arch + " has QK norms and routed experts in every block, no shared expert");
   } else if (arch == "gemma2") {
     need(swa_period(m, LayerKind::sliding) > 0 && !m.qk_norm && !qkv_bias && dense,
          "gemma2 alternates sliding and full attention, dense FFN, no QK norms");
@@ -168,15 +183,20 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
          "granitehybrid mixes Mamba-2 and plain attention layers");
     need(s.d_inner == 2 * m.hidden, "granitehybrid needs d_inner = 2 x hidden_size (models/granite-hybrid.cpp)");
     need(moe ? m.ffn == 0 && e.shared_experts <= 1 : dense, "granitehybrid: MoE in every block (or dense in every block)");
-  } else if (arch == "qwen3next") {
+  } else if (delta_net_family(arch)) {
     const std::int64_t period = static_cast<std::int64_t>(m.layer_pattern.size());
     bool pattern_ok = period >= 2 && m.layer_pattern.back() == LayerKind::full;
     for (std::int64_t i = 0; i + 1 < period; ++i) pattern_ok &= m.layer_pattern[static_cast<std::size_t>(i)] == LayerKind::linear;
-    need(pattern_ok, "qwen3next layers are (linear x n-1, full) (full_attention_interval)");
+    need(pattern_ok, arch + " layers are (linear x n-1, full) (full_attention_interval)");
+    // llama.cpp sizes a value head as ssm.state_size (head_v_dim = ssm_d_state, models/qwen35.cpp).
     need(s.kind == SsmKind::gated_deltanet && s.n_heads > 0 && s.d_inner == s.d_state * s.n_heads && s.n_groups > 0,
-         "qwen3next linear attention needs d_inner = d_state x n_heads (value heads)");
-    need(m.attn_output_gate && m.qk_norm && !qkv_bias && moe && m.ffn == 0 && e.shared_experts == 1 && e.shared_expert_gate,
-         "qwen3next has gated attention, QK norms, routed experts and one gated shared expert");
+         arch + " linear attention needs d_inner = d_state x n_heads (value heads)");
+    need(m.attn_output_gate && m.qk_norm && !qkv_bias, arch + " has gated attention with QK norms, no QKV biases");
+    if (arch == "qwen35")
+      need(dense, "qwen35 has a dense FFN in every block (qwen35moe is the MoE one)");
+    else
+      need(moe && m.ffn == 0 && e.shared_experts == 1 && e.shared_expert_gate,
+           arch + " has routed experts and one gated shared expert in every block");
   } else if (nemotron) {
     // models/nemotron-h.cpp: Mamba-2, attention and feed-forward blocks, one part each; ReLU^2 FFNs.
     bool kinds_ok = m.has_ffn_blocks();

@@ -157,8 +157,10 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   } else {
     w.add_u32(a + "attention.key_length", u32(m.head_dim_k));
     w.add_u32(a + "attention.value_length", u32(m.head_dim_v));
-    // llama requires n_rot == head size; GLM-4.5 rotates half of each head (partial_rotary_factor 0.5).
-    w.add_u32(a + "rope.dimension_count", u32(arch == "glm4moe" ? m.head_dim_k / 2 : m.head_dim_k));
+    // llama requires n_rot == head size; GLM-4.5 rotates half of each head (partial_rotary_factor 0.5),
+    // Qwen3.5 a quarter (0.25: 64 of 256, conversion/qwen.py).
+    const bool qwen35 = is({"qwen35", "qwen35moe"});
+    w.add_u32(a + "rope.dimension_count", u32(arch == "glm4moe" ? m.head_dim_k / 2 : qwen35 ? m.head_dim_k / 4 : m.head_dim_k));
   }
   // Command R normalises with LayerNorm (models/command-r.cpp), everything else with RMSNorm.
   w.add_f32(a + (arch == "command-r" ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"), opt.rms_eps);
@@ -175,7 +177,7 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
       w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
     }
-    if (is({"qwen3next", "granitehybrid", "nemotron_h_moe"}) && e.shared_experts > 0)
+    if (is({"qwen3next", "qwen35moe", "granitehybrid", "nemotron_h_moe"}) && e.shared_experts > 0)
       w.add_u32(a + "expert_shared_feed_forward_length",
                 u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
     if (arch == "llama4") w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
@@ -195,15 +197,18 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     w.add_f32(a + "attn_logit_softcapping", opt.gemma2_attn_softcap);
     w.add_f32(a + "final_logit_softcapping", opt.gemma2_final_softcap);
   }
+  // M-RoPE sections, required by the qwen2vl, qwen3vl and qwen35 loaders (get_key_or_arr(..., true)).
   if (arch == "qwen2vl") w.add_i32s(a + "rope.dimension_sections", opt.qwen2vl_mrope_sections);
-  if (is({"jamba", "granitehybrid", "qwen3next", "nemotron_h", "nemotron_h_moe"})) {
+  if (is({"qwen3vl", "qwen3vlmoe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen3vl_mrope_sections);
+  if (is({"qwen35", "qwen35moe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen35_mrope_sections);
+  if (is({"jamba", "granitehybrid", "qwen3next", "qwen35", "qwen35moe", "nemotron_h", "nemotron_h_moe"})) {
     w.add_u32(a + "ssm.conv_kernel", u32(s.d_conv));
     w.add_u32(a + "ssm.inner_size", u32(s.d_inner));
     w.add_u32(a + "ssm.state_size", u32(s.d_state));
     // jamba: the dt projection rank; Mamba-2 and the delta net: the number of (value) heads.
     w.add_u32(a + "ssm.time_step_rank", u32(arch == "jamba" ? s.dt_rank : s.n_heads));
     if (arch != "jamba") w.add_u32(a + "ssm.group_count", u32(s.n_groups));
-    if (arch == "qwen3next") w.add_u32(a + "full_attention_interval", u32(static_cast<std::int64_t>(m.layer_pattern.size())));
+    if (delta_net_family(arch)) w.add_u32(a + "full_attention_interval", u32(static_cast<std::int64_t>(m.layer_pattern.size())));
   }
   detail::add_tokenizer(w, m.vocab);
 

@@ -4,8 +4,8 @@
 // Most inventory entries map onto real tensors 1:1 or split without changing bytes ("norms" is
 // attn_norm + ffn_norm ..., "attn_vec" the QKV biases, QK norms and sinks, "ssm_vec" the conv, dt,
 // A, D and norm vectors, "exps_bias" the three expert biases). Where the file holds other tensors
-// (phi3's fused attn_qkv and gate+up, deepseek2's attn_k_b/attn_v_b instead of attn_kv_b, qwen3next's
-// attn_qkv + attn_gate instead of ssm_in), the real tensor's type is what the mix gives that
+// (phi3's fused attn_qkv and gate+up, deepseek2's attn_k_b/attn_v_b instead of attn_kv_b, the delta
+// nets' attn_qkv + attn_gate instead of ssm_in), the real tensor's type is what the mix gives that
 // tensor's own name and row length, and any byte difference is reported as a Deviation.
 //
 // Sources: src/llama-arch.cpp (LLM_TENSOR_NAMES), src/models/<arch>.cpp load_arch_tensors (shapes),
@@ -174,8 +174,13 @@ inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch
       out.own(e, "attn_qkv", blk + "attn_qkv.weight", {d, 2 * key_dim + value_dim});
       out.own(e, "attn_gate", blk + "attn_gate.weight", {d, value_dim});
       out.settle("attn_qkv + attn_gate (linear attention)",
-                 "qwen3next files split ssm_in into attn_qkv and attn_gate, each typed by its own name", e.bytes());
+                 "delta-net files (qwen3next, qwen35) split ssm_in into attn_qkv and attn_gate, each typed by its own name",
+                 e.bytes());
       continue;
+    } else if (n == "ssm_ba" && (arch == "qwen35" || arch == "qwen35moe")) {
+      // Qwen3.5 keeps beta and alpha apart (in_proj_b, in_proj_a; models/qwen35.cpp): one value head each.
+      out.same(e, blk + "ssm_beta.weight", {d, s.n_heads});
+      out.same(e, blk + "ssm_alpha.weight", {d, s.n_heads});
     } else if (n == "ssm_vec") {
       const std::int64_t di = s.d_inner;
       if (s.kind == SsmKind::mamba1) {  // models/jamba.cpp
@@ -197,7 +202,7 @@ inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch
         out.same(e, blk + "ssm_a", {1, s.n_heads});
         out.same(e, blk + "ssm_d", {1, s.n_heads});
         out.same(e, blk + "ssm_norm.weight", {di / s.n_groups, s.n_groups});
-      } else {  // gated delta net, models/qwen3next.cpp
+      } else {  // gated delta net, models/qwen3next.cpp, qwen35.cpp
         out.same(e, blk + "ssm_conv1d.weight", {s.d_conv, 2 * s.n_groups * s.d_state + di});
         out.same(e, blk + "ssm_dt.bias", {s.n_heads});
         out.same(e, blk + "ssm_a", {s.n_heads});

@@ -123,7 +123,9 @@ TEST(GgufFamilies, CatalogArchitectureNames) {
                        Row{"qwen3_moe", "qwen3moe"}, Row{"qwen3_next", "qwen3next"}, Row{"gemma3_text", "gemma3"},
                        Row{"deepseek_v2", "deepseek2"}, Row{"deepseek_v3", "deepseek2"}, Row{"kimi_k2", "deepseek2"},
                        Row{"gpt_oss", "gpt-oss"}, Row{"cohere", "command-r"}, Row{"granitemoehybrid", "granitehybrid"},
-                       Row{"glm4_moe", "glm4moe"}, Row{"llama4", "llama4"}, Row{"jamba", "jamba"}, Row{"bert", ""}})
+                       Row{"glm4_moe", "glm4moe"}, Row{"llama4", "llama4"}, Row{"jamba", "jamba"},
+                       Row{"qwen3_5", "qwen35"}, Row{"qwen3_5_moe", "qwen35moe"}, Row{"qwen3_vl", "qwen3vl"},
+                       Row{"qwen3_vl_moe", "qwen3vlmoe"}, Row{"bert", ""}})
     EXPECT_EQ(gguf_arch_name(r.catalog), r.gguf) << r.catalog;
 }
 
@@ -445,6 +447,84 @@ TEST(GgufFamilies, Qwen3NextDeltaNetAndGatedAttention) {
   EXPECT_EQ(find(w, "blk.3.ffn_gate_inp_shexp.weight").ne, (Ne{256}));
   EXPECT_TRUE(file_tensors(m, kF16, types()).deviations.empty());
   expect_bytes_balance(m, kF16);
+}
+
+// Qwen3.5 (models/qwen35.cpp, qwen35moe.cpp): the Qwen3-Next hybrid with beta and alpha as two tensors,
+// a quarter of each head rotated (rope.dimension_count 64 of 256 in the real models, 16 of 64 here) and
+// interleaved M-RoPE sections, which the loader requires.
+TEST(GgufFamilies, Qwen35DeltaNetDenseFfn) {
+  ModelSpec m = base("qwen3_5", 4);
+  m.qk_norm = m.attn_output_gate = true;
+  m.layer_pattern = {LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full};
+  m.ssm = {SsmKind::gated_deltanet, 32, 4, 256, 4, 8, 0, false, false, false};
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "qwen35");
+  EXPECT_EQ(kv["qwen35.full_attention_interval"].number, 4);
+  EXPECT_EQ(kv["qwen35.ssm.time_step_rank"].number, 8);  // value heads
+  EXPECT_EQ(kv["qwen35.ssm.group_count"].number, 4);     // key heads
+  EXPECT_EQ(kv["qwen35.ssm.state_size"].number, 32);
+  EXPECT_EQ(kv["qwen35.ssm.inner_size"].number, 256);
+  EXPECT_EQ(kv["qwen35.rope.dimension_count"].number, 16);
+  EXPECT_EQ(kv["qwen35.rope.dimension_sections"].array, (Ne{11, 11, 10, 0}));
+  EXPECT_EQ(kv["qwen35.feed_forward_length"].number, 512);
+  // token_embd; 3 linear blocks of 14 (2 norms, attn_qkv, attn_gate, ssm_beta, ssm_alpha, ssm_out,
+  // conv1d, dt, a, norm, 3 FFN); 1 full block of 11 (2 norms, q, k, v, output, 2 QK norms, 3 FFN); output_norm, output.
+  EXPECT_EQ(w.tensors().size(), 1u + 3u * 14u + 11u + 2u);
+  EXPECT_EQ(find(w, "blk.0.attn_qkv.weight").ne, (Ne{256, 512}));  // q, k 4 x 32 each + v 256
+  EXPECT_EQ(find(w, "blk.0.attn_gate.weight").ne, (Ne{256, 256}));
+  EXPECT_EQ(find(w, "blk.0.ssm_beta.weight").ne, (Ne{256, 8}));
+  EXPECT_EQ(find(w, "blk.0.ssm_alpha.weight").ne, (Ne{256, 8}));
+  EXPECT_FALSE(has(w, "blk.0.ssm_ba.weight"));
+  EXPECT_EQ(find(w, "blk.0.ssm_conv1d.weight").ne, (Ne{4, 512}));
+  EXPECT_EQ(find(w, "blk.0.ffn_down.weight").ne, (Ne{512, 256}));
+  EXPECT_EQ(find(w, "blk.3.attn_q.weight").ne, (Ne{256, 512}));  // query + output gate
+  EXPECT_EQ(find(w, "blk.3.post_attention_norm.weight").ne, (Ne{256}));
+  EXPECT_TRUE(file_tensors(m, kF16, types()).deviations.empty());
+  expect_bytes_balance(m, kF16);
+  m.moe.shared_expert_gate = true;  // a gated shared expert is qwen35moe's, not qwen35's
+  EXPECT_THROW(model_writer(m, kF16, types()), std::invalid_argument);
+}
+
+TEST(GgufFamilies, Qwen35MoeSharedExpert) {
+  ModelSpec m = base("qwen3_5_moe", 4);
+  m.qk_norm = m.attn_output_gate = true;
+  m.layer_pattern = {LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full};
+  m.ssm = {SsmKind::gated_deltanet, 32, 4, 256, 4, 8, 0, false, false, false};
+  moe(m, 8, 2, 128);
+  m.moe.shared_experts = 1;
+  m.moe.shared_ffn = 128;
+  m.moe.shared_expert_gate = true;
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "qwen35moe");
+  EXPECT_EQ(kv["qwen35moe.expert_feed_forward_length"].number, 128);
+  EXPECT_EQ(kv["qwen35moe.expert_shared_feed_forward_length"].number, 128);
+  // 3 linear blocks of 19 (11 as above + router, 3 expert stacks, 3 shared, shared gate), 1 full of 16.
+  EXPECT_EQ(w.tensors().size(), 1u + 3u * 19u + 16u + 2u);
+  EXPECT_EQ(find(w, "blk.1.ffn_gate_inp_shexp.weight").ne, (Ne{256}));
+  EXPECT_EQ(find(w, "blk.1.ffn_down_exps.weight").ne, (Ne{128, 256, 8}));
+  expect_bytes_balance(m, kF16);
+}
+
+TEST(GgufFamilies, Qwen3VlIsQwen3WithMropeAndNoVisionInTheTextFile) {
+  ModelSpec m = base("qwen3_vl");
+  m.qk_norm = true;
+  m.vision.params = 100000;  // goes to the mmproj file
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "qwen3vl");
+  EXPECT_EQ(kv["qwen3vl.rope.dimension_sections"].array, (Ne{24, 20, 20, 0}));
+  EXPECT_EQ(kv["qwen3vl.rope.dimension_count"].number, 64);  // models/qwen3vl.cpp asserts n_rot == head size
+  EXPECT_EQ(w.tensors().size(), 1u + 2u * 11u + 2u);
+  expect_bytes_balance(m, kF16);
+  ModelSpec e = base("qwen3_vl_moe");
+  e.qk_norm = true;
+  moe(e, 8, 2, 128);
+  const Writer we = model_writer(e, kF16, types());
+  EXPECT_EQ(metadata(we)["general.architecture"].text, "qwen3vlmoe");
+  EXPECT_EQ(we.tensors().size(), 1u + 2u * 12u + 2u);  // qwen3moe blocks: 8 attention + router + 3 stacks
+  expect_bytes_balance(e, kF16);
 }
 
 TEST(GgufFamilies, Glm4MoePartialRopeAndBiasedRouting) {

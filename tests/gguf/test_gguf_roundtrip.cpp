@@ -142,5 +142,46 @@ TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
   EXPECT_EQ(refused.size(), 0u) << "the writer covers every family in the catalog";
 }
 
+// A Qwen3.5 file as llama.cpp's converter writes it (conversion/qwen.py _QwenMtpMixin): the
+// multi-token-prediction block as one more block (block_count 41, nextn_predict_layers 1). It is not
+// loaded by default, so neither its weights nor a KV cache count (llama-model.cpp create_memory keeps
+// il < n_layer); the delta-net blocks' attn_qkv / attn_gate are recurrent weights, not attention.
+TEST(GgufRoundtrip, Qwen35FileWithItsMtpBlock) {
+  const io::CatalogModel* cm = catalog().find_model("qwen3.5-35b-a3b");
+  ASSERT_NE(cm, nullptr);
+  ModelSpec with_mtp = cm->spec;
+  with_mtp.layers = 41;  // block 40 stands in for the MTP block (its tensors are skipped whatever they are)
+  gguf::Writer w = gguf::model_writer(with_mtp, catalog().mix("Q4_K_M").mix, types());
+  w.add_u32("qwen35moe.nextn_predict_layers", 1);
+  const auto path = temp_file("qwen35-mtp.gguf");
+  w.write(path);
+  const io::ModelFile f = io::read_gguf_model(path.string());
+  std::filesystem::remove(path);
+  const ModelSpec& m = f.model.spec;
+  EXPECT_EQ(m.architecture, "qwen3_5_moe");
+  EXPECT_EQ(m.layers, 40);
+  EXPECT_TRUE(m.attn_output_gate);  // attn_q of 2 x 16 x 256 rows
+  EXPECT_EQ(m.ssm.kind, SsmKind::gated_deltanet);
+  EXPECT_EQ(m.ssm.n_heads, 32);
+  EXPECT_EQ(m.ssm.d_inner, 4096);
+  ASSERT_FALSE(f.notes.empty());
+  EXPECT_NE(f.notes[0].find("1 next-token-prediction block(s)"), std::string::npos);
+  for (const FileTensor& t : f.tensors) {
+    if (t.name == "blk.0.attn_qkv.weight" || t.name == "blk.0.attn_gate.weight" || t.name == "blk.0.ssm_beta.weight")
+      EXPECT_EQ(t.group, TensorGroup::ssm) << t.name;
+    EXPECT_EQ(t.name.rfind("blk.40.", 0), std::string::npos) << t.name;
+  }
+  // KV: 10 full layers x 2 KV heads x 256 x 2 B x 2 = 20,480 B/token, x 4096 = 83,886,080 B; state:
+  // 30 delta-net layers x (3 x (4096 + 2 x 16 x 128) + 128 x 4096) x 4 B = 30 x 2,195,456 = 65,863,680 B.
+  Workload wl;
+  wl.context = 4096;
+  const MemoryEstimate e = estimate_memory(m, weight_bytes_from_file(m, f.tensors), types(), wl);
+  EXPECT_EQ(e.kv.attention.value(), 83886080);
+  EXPECT_EQ(e.kv.recurrent.value(), 65863680);
+  // Weights: the 40 blocks' bytes, exactly the catalog model's.
+  EXPECT_EQ(weight_bytes_from_file(m, f.tensors).total.value(),
+            weight_bytes(cm->spec, catalog().mix("Q4_K_M").mix, types(), false).total.value());
+}
+
 }  // namespace
 }  // namespace vramfit

@@ -91,7 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536},
         // 2026 (shared/reference/models_2026.yaml computed_params_exact)
         Row{"glm-4.7-flash", 29943393920}, Row{"glm-5", 743911218432}, Row{"deepseek-v3.2", 671877944064},
-        Row{"nemotron-3-nano-30b-a3b", 31577940288}, Row{"nemotron-nano-9b-v2", 8888227328}),
+        Row{"nemotron-3-nano-30b-a3b", 31577940288}, Row{"nemotron-nano-9b-v2", 8888227328},
+        // shared/reference/models_2026.yaml (transcribe_configs_qwen35.py): Qwen3.5 text stacks (35B and
+        // 397B with their ViT), Qwen3-VL with ViT and DeepStack mergers.
+        Row{"qwen3.5-0.8b", 752393024}, Row{"qwen3.5-4b", 4205751296}, Row{"qwen3.5-9b", 8953803264},
+        Row{"qwen3.5-27b", 26895998464}, Row{"qwen3.5-35b-a3b", 35107181936}, Row{"qwen3.5-122b-a10b", 122111526912},
+        Row{"qwen3.5-397b-a17b", 396802360816}, Row{"qwen3-vl-2b", 2127532032}, Row{"qwen3-vl-4b", 4437815808},
+        Row{"qwen3-vl-8b", 8767123696}, Row{"qwen3-vl-30b-a3b", 31070754032}, Row{"qwen3-vl-235b-a22b", 235670022896}),
     [](const ::testing::TestParamInfo<Row>& i) {
       std::string s = i.param.id;
       for (char& ch : s)
@@ -225,6 +231,69 @@ TEST(HfConfig, Mistral3PixtralTower) {
   EXPECT_EQ(count_params(c.spec).total, 23572403200 + 403305472 + 35652608);
   EXPECT_EQ(c.spec.vision.tokens_per_image, 55 * 55 + 55);  // 1540 / 28 = 55 per side, one break per row
   EXPECT_EQ(c.spec.max_context, 131072);
+}
+
+TEST(HfConfig, Qwen3_5HybridFromTextConfig) {
+  // Qwen3.5-35B-A3B (text_config qwen3_5_moe_text): layer_types -> [linear x3, full]; Gated DeltaNet of
+  // 16 key heads x 128 (n_groups, d_state) and 32 value heads x 128 (n_heads, d_inner 4096), kernel 4;
+  // 256 experts of 512, 8 per token, one gated shared expert of 512; no intermediate_size (every layer MoE).
+  const HfConfig c = io::hf::read_hf_config(fixture("qwen3.5-35b-a3b"));
+  const ModelSpec& m = c.spec;
+  EXPECT_EQ(m.architecture, "qwen3_5_moe");
+  EXPECT_EQ(m.layer_pattern, (std::vector<LayerKind>{LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full}));
+  EXPECT_EQ(m.ssm.kind, SsmKind::gated_deltanet);
+  EXPECT_EQ(m.ssm.n_groups, 16);
+  EXPECT_EQ(m.ssm.d_state, 128);
+  EXPECT_EQ(m.ssm.n_heads, 32);
+  EXPECT_EQ(m.ssm.d_inner, 4096);
+  EXPECT_EQ(m.ssm.d_conv, 4);
+  EXPECT_TRUE(m.attn_output_gate);
+  EXPECT_TRUE(m.qk_norm);
+  EXPECT_EQ(m.ffn, 0);
+  EXPECT_EQ(m.moe.shared_ffn, 512);
+  EXPECT_TRUE(m.moe.shared_expert_gate);
+  // Vision (modeling_qwen3_vl.py modules, no DeepStack): patch Conv3d 3*2*16*16*1152 + bias 1152 =
+  // 1,770,624; positions 2304*1152 = 2,654,208; per block 2 LayerNorms 4*1152 + qkv 3*1152^2+3*1152 +
+  // proj 1152^2+1152 + fc1/fc2 2*1152*4304+4304+1152 = 15,239,504, x27 = 411,466,608; merger LayerNorm
+  // 2*1152 + 4608^2+4608 + 4608*2048+2048 = 30,679,808 -> 446,571,248 (reference vision.params_exact).
+  EXPECT_EQ(m.vision.params, 446571248);
+  EXPECT_EQ(m.vision.tokens_per_image, 1024);  // (1024 / (16 x 2))^2
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("1 multi-token-prediction layer(s)"), std::string::npos);
+}
+
+TEST(HfConfig, Qwen3_5TextOnlyConfigIsTheSameArchitecture) {
+  // A bare text config (Qwen3_5ForCausalLM, model_type qwen3_5_text): no text_config, no vision;
+  // full_attention_interval instead of layer_types. Qwen3.5-9B's text stack: 8,953,803,264 (reference).
+  const HfConfig c = parse(R"({"model_type": "qwen3_5_text", "hidden_size": 4096, "intermediate_size": 12288,
+      "num_hidden_layers": 32, "num_attention_heads": 16, "num_key_value_heads": 4, "head_dim": 256,
+      "vocab_size": 248320, "max_position_embeddings": 262144, "tie_word_embeddings": false,
+      "full_attention_interval": 4, "linear_num_key_heads": 16, "linear_num_value_heads": 32,
+      "linear_key_head_dim": 128, "linear_value_head_dim": 128, "linear_conv_kernel_dim": 4, "dtype": "bfloat16"})");
+  EXPECT_EQ(c.spec.architecture, "qwen3_5");
+  EXPECT_EQ(c.spec.layer_kind(3), LayerKind::full);
+  EXPECT_EQ(c.spec.layer_kind(4), LayerKind::linear);
+  EXPECT_EQ(count_params(c.spec).total, 8953803264);
+  const io::CatalogModel* cm = catalog().find_model("qwen3.5-9b");
+  ASSERT_NE(cm, nullptr);
+  EXPECT_TRUE(io::spec_differences(cm->spec, c.spec).empty()) << ::testing::PrintToString(io::spec_differences(cm->spec, c.spec));
+}
+
+TEST(HfConfig, Qwen3VlTiesByTheTopLevelFlagAndCountsDeepStack) {
+  // Qwen3-VL-30B-A3B: text_config says tie_word_embeddings true, the top level false, and the
+  // checkpoint ships lm_head.weight: untied (reference 31,070,754,032 counts the head).
+  const HfConfig c = io::hf::read_hf_config(fixture("qwen3-vl-30b-a3b"));
+  EXPECT_FALSE(c.spec.tied_embeddings);
+  EXPECT_EQ(c.spec.architecture, "qwen3_vl_moe");
+  // Qwen3VLVisionConfig defaults deepstack_visual_indexes to [8, 16, 24]: without the key, 3 DeepStack
+  // mergers, each LayerNorm 2*4608 + 4608^2+4608 + 4608*2048+2048 = 30,686,720 (Qwen3-VL-30B-A3B: vision
+  // 538,631,408 with them, as the reference).
+  std::ifstream in(fixture("qwen3-vl-30b-a3b"));
+  nlohmann::json j = nlohmann::json::parse(in);
+  j["vision_config"].erase("deepstack_visual_indexes");
+  EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.vision.params, 538631408);
+  j["vision_config"]["deepstack_visual_indexes"] = nlohmann::json::array();
+  EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.vision.params, 538631408 - 3 * 30686720);
 }
 
 TEST(HfConfig, DeepSeekMtpLayerIsANote) {
