@@ -1,6 +1,7 @@
 // Devices: discrete GPUs, accelerators, Apple unified memory and CPU memory presets.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,11 +38,19 @@ struct Device {
   std::int64_t pcie_gen = 0, pcie_lanes = 0;
   double nvlink_gbs = 0;
   std::int64_t channels = 0;
+  // Unified memory: the platform rule (runtimes.yaml platforms) that decides the GPU's share; empty for
+  // an Apple chip means "macos".
+  std::string memory_platform;
 
   [[nodiscard]] bool unified_memory() const {
     return kind == DeviceKind::apple || kind == DeviceKind::igpu || kind == DeviceKind::soc;
   }
   [[nodiscard]] bool is_cpu() const { return kind == DeviceKind::cpu; }
+  // The platform rule of a unified-memory device (runtimes.yaml platforms), "" for other devices.
+  [[nodiscard]] std::string platform_id() const {
+    if (!unified_memory()) return "";
+    return !memory_platform.empty() ? memory_platform : kind == DeviceKind::apple ? "macos" : "";
+  }
   [[nodiscard]] Backend backend() const {
     if (kind == DeviceKind::cpu) return Backend::cpu;
     if (vendor == "apple") return Backend::metal;
@@ -94,6 +103,26 @@ inline double wired_fraction(const std::vector<WiredLimitRule>& rules, double me
   for (const WiredLimitRule& r : rules)
     if (r.max_memory_gib <= 0 || memory_gib <= r.max_memory_gib) return r.fraction;
   return 1.0;
+}
+
+// What a platform lets the GPU of a unified-memory device use (docs/unified-memory.md): macOS wires a
+// fraction (recommendedMaxWorkingSetSize), an AMD APU's BIOS carves out at most a fraction, CUDA on
+// Jetson / DGX Spark allocates from system RAM and leaves the OS its own share.
+struct UnifiedMemoryPlatform {
+  std::string id;                        // macos, amd-apu, nvidia-unified, windows-shared ...
+  std::string name;                      // who sets the limit, for the assumption line: "macOS"
+  std::vector<WiredLimitRule> share;     // fraction of the memory by size; none = all of it
+  double os_reserve_gib = 0;             // kept for the OS beside the GPU: the GPU gets at most memory - this
+  std::string how;                       // how a user changes it, for the assumption line
+  std::vector<std::string> unconfirmed;  // keys whose value no source states
+  std::vector<std::string> source;
+};
+
+// GPU share of `memory_gib` of unified memory: min(fraction x memory, memory - OS reserve), at least 0.
+inline Bytes unified_gpu_share(const UnifiedMemoryPlatform& p, double memory_gib) {
+  const double by_fraction = memory_gib * wired_fraction(p.share, memory_gib);
+  const double by_reserve = memory_gib - p.os_reserve_gib;
+  return gib(std::max(0.0, std::min(by_fraction, by_reserve)));
 }
 
 }  // namespace vramfit

@@ -79,6 +79,14 @@ const CatalogModel& Catalog::model(const std::string& id) const {
   unknown("model", id, models, [](const CatalogModel& m) { return m.spec.id; }, "vramfit list models");
 }
 
+const UnifiedMemoryPlatform* Catalog::platform_of(const Device& d) const {
+  const std::string id = d.platform_id();
+  if (id.empty()) return nullptr;
+  for (const UnifiedMemoryPlatform& p : platforms)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
 const CatalogDevice& Catalog::device(const std::string& id) const {
   if (const CatalogDevice* d = find_device(id)) return *d;
   unknown("device", id, devices, [](const CatalogDevice& d) { return d.device.id; }, "vramfit list devices");

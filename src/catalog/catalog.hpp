@@ -67,6 +67,9 @@ struct OllamaMatch {
   std::string explanation;  // one line, e.g. "ollama llama3.1:8b = llama-3.1-8b Q4_K_M (...)"
 };
 
+// The keys of a devices.yaml entry (load_devices.cpp), for the loader and catalog check.
+const std::vector<std::string>& device_keys();
+
 struct Catalog {
   std::vector<CatalogModel> models;
   std::vector<CatalogDevice> devices;
@@ -76,7 +79,8 @@ struct Catalog {
   std::vector<RuntimeProfile> runtimes;
   std::vector<Location> runtime_where;  // where each runtime profile was defined (same order)
   Location kv_types_where;
-  std::vector<WiredLimitRule> wired_limit;
+  std::vector<UnifiedMemoryPlatform> platforms;  // runtimes.yaml platforms: GPU share of unified memory
+  std::vector<Location> platform_where;          // where each platform was defined (same order)
   std::vector<LinkProfile> links;       // runtimes.yaml links: GPU-to-GPU links of tensor parallel
   std::vector<Location> link_where;     // where each link was defined (same order)
   std::vector<SpeedProfile> speed;  // speed.yaml: fitted efficiencies per backend (docs/speed.md)
@@ -93,6 +97,9 @@ struct Catalog {
   [[nodiscard]] const RuntimeProfile& runtime(const std::string& id) const;
   [[nodiscard]] const CatalogModel* find_model(const std::string& id) const;
   [[nodiscard]] const CatalogDevice* find_device(const std::string& id) const;
+  // The platform rule of a unified-memory device (its memory_platform; an Apple chip defaults to
+  // "macos"); nullptr for other devices or when runtimes.yaml lacks it.
+  [[nodiscard]] const UnifiedMemoryPlatform* platform_of(const Device& d) const;
   // An Ollama library reference ("llama3.1", "llama3.1:latest", "qwen3:30b-a3b", "gemma3:27b-it-q8_0"),
   // case-insensitive. nullopt when the name is not an Ollama library name in ollama.yaml (then the caller
   // tries catalog ids; "hf.co/USER/REPO:QUANT" and "user/model" refs are nullopt too). A known name with

@@ -95,9 +95,19 @@ void device(std::ostream& o, const CatalogDevice& cd) {
     << d(v.fp16acc_tflops) << "; v.bf16_tflops = " << d(v.bf16_tflops) << "; v.fp8_tflops = " << d(v.fp8_tflops)
     << "; v.fp4_tflops = " << d(v.fp4_tflops) << "; v.int8_tops = " << d(v.int8_tops) << "; v.fp32_tflops = " << d(v.fp32_tflops)
     << ";\n  v.tdp_w = " << d(v.tdp_w) << "; v.pcie_gen = " << v.pcie_gen << "; v.pcie_lanes = " << v.pcie_lanes
-    << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels << ";\n";
+    << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels
+    << "; v.memory_platform = " << q(v.memory_platform) << ";\n";
   meta(o, cd.meta);
   o << "  c.devices.push_back(std::move(x));\n";
+}
+
+void platform(std::ostream& o, const UnifiedMemoryPlatform& p) {
+  o << "  {\n    UnifiedMemoryPlatform p;\n    p.id = " << q(p.id) << "; p.name = " << q(p.name) << "; p.os_reserve_gib = "
+    << d(p.os_reserve_gib) << "; p.how = " << q(p.how) << ";\n    p.unconfirmed = " << strings(p.unconfirmed)
+    << "; p.source = " << strings(p.source) << ";\n";
+  for (const WiredLimitRule& w : p.share)
+    o << "    p.share.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
+  o << "    c.platforms.push_back(std::move(p));\n  }\n";
 }
 
 void type(std::ostream& o, const CatalogType& ct) {
@@ -215,8 +225,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) o << "  part" << i << "(c);\n";
   o << "  c.kv_types = " << strings(cat.kv_types) << ";\n";
   for (const LinkProfile& l : cat.links) link(o, l);
-  for (const WiredLimitRule& w : cat.wired_limit)
-    o << "  c.wired_limit.push_back(WiredLimitRule{" << d(w.max_memory_gib) << "," << d(w.fraction) << "});\n";
+  for (const UnifiedMemoryPlatform& p : cat.platforms) platform(o, p);
   finetune(o, cat.finetune);
   for (const OllamaQuantTag& t : cat.ollama_quants)
     o << "  c.ollama_quants.push_back(OllamaQuantTag{" << q(t.suffix) << "," << q(t.mix) << ",Location{" << q(t.where.file) << ","

@@ -93,6 +93,21 @@ void check_devices(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     if (!d.memory_options_gib.empty() &&
         std::none_of(d.memory_options_gib.begin(), d.memory_options_gib.end(), [&](double o) { return std::abs(o - d.memory_gib) < 1e-6; }))
       diag.report(cd.meta.where, "device '" + d.id + "': memory_gib is not one of memory_options_gib");
+    // Unified memory: the GPU's share comes from a platform rule of runtimes.yaml (docs/unified-memory.md).
+    if (d.unified_memory() && cat.platform_of(d) == nullptr) {
+      std::vector<std::string> ids;
+      std::string listed;
+      for (const UnifiedMemoryPlatform& p : cat.platforms) ids.push_back(p.id), listed += (listed.empty() ? "" : ", ") + p.id;
+      diag.report(cd.meta.where, "device '" + d.id + "': " +
+                                     (d.memory_platform.empty() ? std::string("unified-memory device without memory_platform")
+                                                                : "unknown memory_platform '" + d.memory_platform + "'" + did_you_mean(d.memory_platform, ids)) +
+                                     " (platforms in runtimes.yaml: " + listed + ")");
+    }
+    if (!d.unified_memory() && !d.memory_platform.empty())
+      diag.report(cd.meta.where, "device '" + d.id + "': memory_platform is for unified-memory devices (kind apple, igpu, soc)");
+    for (const std::string& u : cd.meta.unconfirmed)
+      if (std::find(device_keys().begin(), device_keys().end(), u) == device_keys().end())
+        diag.report(cd.meta.where, "device '" + d.id + "': unconfirmed '" + u + "' is not a devices.yaml key" + did_you_mean(u, device_keys()));
   }
 }
 
@@ -159,6 +174,15 @@ void check_catalog(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     if (cat.links[i].source.empty())
       diag.report(i < cat.link_where.size() ? cat.link_where[i] : Location{"runtimes.yaml", 0, 0},
                   "link '" + cat.links[i].id + "': missing source");
+  static const std::vector<std::string> platform_keys = {"name", "gpu_share", "wired_limit", "os_reserve_gib", "how"};
+  for (std::size_t i = 0; i < cat.platforms.size(); ++i) {
+    const UnifiedMemoryPlatform& p = cat.platforms[i];
+    const Location where = i < cat.platform_where.size() ? cat.platform_where[i] : Location{"runtimes.yaml", 0, 0};
+    if (p.source.empty()) diag.report(where, "platform '" + p.id + "': missing source");
+    for (const std::string& u : p.unconfirmed)
+      if (std::find(platform_keys.begin(), platform_keys.end(), u) == platform_keys.end())
+        diag.report(where, "platform '" + p.id + "': unconfirmed '" + u + "' is not a platform key" + did_you_mean(u, platform_keys));
+  }
 }
 
 }  // namespace vramfit::io

@@ -3,14 +3,19 @@
 
 namespace vramfit::io {
 
-void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
-  std::map<std::string, int> seen;
+const std::vector<std::string>& device_keys() {
   static const std::vector<std::string> keys = {
       "id", "name", "vendor", "kind", "aliases", "architecture", "compute_capability", "gfx_target", "launch_year",
-      "launch_price_usd", "memory_gib", "memory_reported_mib", "memory_options_gib", "memory_type",
+      "launch_price_usd", "memory_gib", "memory_reported_mib", "memory_options_gib", "memory_platform", "memory_type",
       "memory_bus_bits", "memory_data_rate_gbps", "memory_bandwidth_gbs", "fp16_tflops", "fp16acc_tflops",
       "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops", "fp32_tflops", "tdp_w", "pcie_gen", "pcie_lanes",
       "nvlink_gbs", "interconnect", "channels", "notes", "unconfirmed", "source"};
+  return keys;
+}
+
+void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  std::map<std::string, int> seen;
+  const std::vector<std::string>& keys = device_keys();
   for_each_entry(root, file, diag, "devices", {"schema_version", "devices"}, [&](const YAML::Node& node) {
     Entry e(node, file, diag, keys);
     if (!node.IsMap()) return;
@@ -36,6 +41,7 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
     d.memory_gib = e.number("memory_gib", 0.001, 1 << 20, true);
     d.memory_reported_mib = e.integer("memory_reported_mib", 1, std::int64_t{1} << 30);
     d.memory_options_gib = e.numbers("memory_options_gib", 0.001, 1 << 20);
+    d.memory_platform = e.str("memory_platform");
     d.memory_type = e.str("memory_type");
     d.memory_bus_bits = e.integer("memory_bus_bits", 1, 1 << 16);
     d.memory_data_rate_gbps = e.number("memory_data_rate_gbps", 0, 1000);

@@ -40,6 +40,48 @@ void load_links(Catalog& cat, const YAML::Node& root, const std::string& file, D
   }
 }
 
+// platforms: the GPU share of unified memory (docs/unified-memory.md). An id replaces an earlier entry.
+void load_platforms(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
+  if (!root.IsMap() || !root["platforms"].IsDefined() || root["platforms"].IsNull()) return;
+  const YAML::Node platforms = root["platforms"];
+  if (!platforms.IsSequence()) {  // a mapping iterates as key/value pairs, not entries
+    diag.report(location_of(platforms, file), "'platforms' must be a list");
+    return;
+  }
+  std::map<std::string, int> seen;
+  for (const YAML::Node& node : platforms) {
+    Entry e(node, file, diag, {"id", "name", "gpu_share", "wired_limit", "os_reserve_gib", "how", "unconfirmed", "source"});
+    if (!node.IsMap()) continue;
+    UnifiedMemoryPlatform p;
+    p.id = read_id(e);
+    p.name = e.str("name", false, p.id);
+    // wired_limit is the name macOS gives its share (the key this file used first); gpu_share the general one.
+    if (e.has("gpu_share") && e.has("wired_limit")) e.problem("wired_limit", "give gpu_share or wired_limit, not both");
+    const std::string key = e.has("wired_limit") ? "wired_limit" : "gpu_share";
+    const YAML::Node rules = e.child(key);
+    if (rules.IsDefined() && !rules.IsNull() && !rules.IsSequence()) e.problem(key, "'" + key + "' must be a list of {max_memory_gib, fraction}");
+    if (rules.IsSequence())
+      for (const YAML::Node& rn : rules) {
+        Entry r(rn, file, diag, {"max_memory_gib", "fraction"});
+        p.share.push_back({r.number("max_memory_gib", 0, 1 << 20), r.number("fraction", 0.01, 1.0, true, 0.75)});
+        r.finish();
+      }
+    p.os_reserve_gib = e.number("os_reserve_gib", 0, 1 << 20);
+    p.how = e.str("how");
+    p.unconfirmed = e.strings("unconfirmed");
+    p.source = e.strings("source");
+    const Location where = e.loc();
+    e.finish();
+    if (p.id.empty()) continue;
+    const auto index = slot_for(cat.platforms, p.id, [](const UnifiedMemoryPlatform& x) { return x.id; }, where, diag, seen);
+    if (!index) continue;
+    if (*index == cat.platforms.size()) cat.platforms.push_back(std::move(p));
+    else cat.platforms[*index] = std::move(p);
+    cat.platform_where.resize(cat.platforms.size());
+    cat.platform_where[*index] = where;
+  }
+}
+
 }  // namespace
 
 void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
@@ -112,27 +154,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
   });
   load_links(cat, root, file, diag);
   load_finetune(cat, root, file, diag);
-  if (!root.IsMap() || !root["platforms"].IsDefined() || root["platforms"].IsNull()) return;
-  const YAML::Node platforms = root["platforms"];
-  if (!platforms.IsSequence()) {  // a mapping iterates as key/value pairs, not entries
-    diag.report(location_of(platforms, file), "'platforms' must be a list");
-    return;
-  }
-  for (const YAML::Node& node : platforms) {
-    Entry p(node, file, diag, {"id", "wired_limit", "source"});
-    const std::string id = p.str("id", true);
-    const YAML::Node rules = p.child("wired_limit");
-    if (id == "macos" && rules.IsSequence()) {
-      cat.wired_limit.clear();
-      for (const YAML::Node& rn : rules) {
-        Entry r(rn, file, diag, {"max_memory_gib", "fraction"});
-        cat.wired_limit.push_back({r.number("max_memory_gib", 0, 1 << 20), r.number("fraction", 0.01, 1.0, true, 0.75)});
-        r.finish();
-      }
-    }
-    p.strings("source");
-    p.finish();
-  }
+  load_platforms(cat, root, file, diag);
 }
 
 }  // namespace vramfit::io

@@ -225,6 +225,12 @@ Curve curve_of(const ChartAnswer& a) {
   return c;
 }
 
+std::string notes_text(const ChartAnswer& a) {
+  std::string s;
+  for (const std::string& n : a.notes) s += "  note: " + n + "\n";
+  return s;
+}
+
 int run_chart(Context& ctx, const ChartOptions& o) {
   const int width = static_cast<int>(io::parse_count(o.width, "--width", 20, 400));
   const ChartAnswer a = answer_chart(ctx, {o.model, o.workload, o.devices, o.reserve, o.ram, o.curve, o.contexts});
@@ -235,7 +241,8 @@ int run_chart(Context& ctx, const ChartOptions& o) {
     if (!o.svg.empty()) write_svg(ctx, o.svg, bars_svg(bars, title), text);
     if (o.svg != "-") {
       text = "memory: " + title + " · verdict " + to_string(a.verdict) + "\n\n" + bars_text(bars, width) +
-             "\n  # weights  = KV cache  + compute buffer  . runtime overhead  | capacity (usable)\n" + (text.empty() ? "" : "\n" + text);
+             "\n  # weights  = KV cache  + compute buffer  . runtime overhead  | capacity (usable)\n" + notes_text(a) +
+             (text.empty() ? "" : "\n" + text);
     }
     ctx.io.out << text;
     return a.verdict == Verdict::does_not_fit ? 1 : 0;
@@ -248,7 +255,7 @@ int run_chart(Context& ctx, const ChartOptions& o) {
   if (o.svg != "-")
     text = title + "\n\n" + curve_text(curve, width) +
            "\n  # = weights except token embeddings + KV cache + compute buffer + one CUDA runtime overhead (as `table MODEL`)\n"
-           "  capacity: usable memory of the device(s); N GPUs: N x usable less the overhead of each extra GPU\n" +
+           "  capacity: usable memory of the device(s); N GPUs: N x usable less the overhead of each extra GPU\n" + notes_text(a) +
            (text.empty() ? "" : "\n" + text);
   ctx.io.out << text;
   return 0;

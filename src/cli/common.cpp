@@ -58,7 +58,7 @@ void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
   app.add_option("--ram-bandwidth", ram_bandwidth, "host memory bandwidth for offloaded layers and experts, e.g. 90GB/s");
   app.add_option("--host", host, "host memory preset for offloaded layers (see 'vramfit list devices --filter cpu')");
   app.add_option("--gpu-layers,--ngl", gpu_layers, "layers on the GPUs as llama.cpp -ngl counts them (blocks + output), or auto");
-  app.add_option("--wired-limit", wired_limit, "Apple: GPU wired memory limit (iogpu.wired_limit_mb), e.g. 56GB");
+  app.add_option("--wired-limit", wired_limit, "unified memory: what the GPU may use (Apple iogpu.wired_limit_mb; APU carve-out or GTT; Jetson/DGX Spark: RAM the OS leaves), e.g. 56GB");
   app.add_option("--split", split, "how GPUs share the model: layer (llama.cpp -sm layer, default) or tensor (vLLM tensor parallel over every GPU)");
   app.add_option("--tp", tp, "tensor parallel over N GPUs (vLLM -tp N): --device h100-sxm --tp 4 = --device h100-sxmx4 --split tensor");
   app.add_option("--link", link, "link between tensor-parallel GPUs: pcie3, pcie4, pcie5, nvlink (default: NVLink on datacenter boards that have it, else the card's PCIe)");

@@ -81,6 +81,7 @@ Fields device_fields(const Device& d) {
           {"gfx target", d.gfx_target},
           {"memory", fmt::format("{:g} GB{}", d.memory_gib, d.memory_reported_mib > 0 ? fmt::format(" (driver reports {} MiB)", d.memory_reported_mib) : "")},
           {"memory options (GB)", options},
+          {"memory platform", d.platform_id()},
           {"memory type", d.memory_type},
           {"memory bus", d.memory_bus_bits > 0 ? fmt::format("{} bit", d.memory_bus_bits) : ""},
           {"bandwidth", fmt::format("{:g} GB/s", d.bandwidth_gbs)},
@@ -161,6 +162,7 @@ Json device_json_full(const io::CatalogDevice& cd) {
     for (double o : d.memory_options_gib) a.push_back(gib(o).value());
     return a;
   }();
+  j["memory_platform"] = d.platform_id().empty() ? Json(nullptr) : Json(d.platform_id());
   j["memory_type"] = d.memory_type;
   j["memory_bus_bits"] = d.memory_bus_bits > 0 ? Json(d.memory_bus_bits) : Json(nullptr);
   j["bandwidth_bytes_per_second"] = d.bandwidth().value();

@@ -82,6 +82,8 @@ ChartAnswer answer_chart(Session& ctx, const ChartRequest& o) {
   p.ram = o.ram;
   ChartAnswer a;
   if (names_local(p)) p = expand_local(ctx, p, &a.notes);
+  for (const std::string& spec : p.devices)  // a chip named without its memory: which configuration
+    if (const std::string note = configuration_note(parse_device_spec(ctx.catalog(), spec)); !note.empty()) a.notes.push_back(note);
   if (o.curve) curve(ctx, o, p, a);
   else bars(ctx, o, p, a);
   return a;

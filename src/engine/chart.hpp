@@ -50,7 +50,7 @@ struct ChartAnswer {
   // --curve: the need per context (ascending), one capacity per device.
   std::vector<CurvePoint> curve;
   std::vector<CapacityLine> capacities;
-  std::vector<std::string> notes;  // what --device local found
+  std::vector<std::string> notes;  // what --device local found; the configuration a chip named without its memory took
 };
 
 ChartAnswer answer_chart(Session& s, const ChartRequest& r);

@@ -35,6 +35,7 @@ DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
     }
   }
   s.device = &cat.device(base);
+  s.name = base;
   const Device& d = s.device->device;
   if (s.memory_gib > 0 && !d.memory_options_gib.empty()) {
     const bool listed = std::any_of(d.memory_options_gib.begin(), d.memory_options_gib.end(),
@@ -48,8 +49,34 @@ DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text) {
   return s;
 }
 
+std::string configuration_note(const DeviceSpec& s) {
+  const Device& d = s.device->device;
+  if (s.memory_gib > 0 || !d.unified_memory()) return "";
+  const std::vector<double>& opts = d.memory_options_gib;
+  if (opts.size() == 1 || (opts.empty() && d.kind != DeviceKind::apple && d.kind != DeviceKind::igpu)) return "";
+  const std::string who = io::to_lower(s.name) == io::to_lower(d.id) ? d.id : fmt::format("'{}' = {} ({})", s.name, d.id, d.name);
+  if (opts.empty())
+    return fmt::format("{} named without its memory size: took {:g} GB, the most it is sold with; the catalog does not list the sizes sold (name yours, e.g. {}:{:g}GB)",
+                       who, d.memory_gib, d.id, d.memory_gib / 2);
+  const double largest = *std::max_element(opts.begin(), opts.end());
+  const double smallest = *std::min_element(opts.begin(), opts.end());
+  std::string sizes;
+  for (double o : opts) sizes += fmt::format("{}{:g}", sizes.empty() ? "" : ", ", o);
+  return fmt::format("{} named without its memory size: took {:g} GB, {} (sold with {} GB: name yours, e.g. {}:{:g}GB)", who, d.memory_gib,
+                     std::abs(d.memory_gib - largest) < 1e-9 ? "the largest configuration" : "the catalog's default", sizes, d.id, smallest);
+}
 
 namespace {
+
+// "75 %", "all but 4 GiB kept for the OS", or both.
+std::string share_words(const UnifiedMemoryPlatform& p, double memory_gib) {
+  const double f = wired_fraction(p.share, memory_gib);
+  const std::string pct = fmt::format("{:.0f} %", f * 100);
+  const std::string rest = fmt::format("all but {:g} GiB kept for the OS", p.os_reserve_gib);
+  if (p.os_reserve_gib <= 0) return pct;
+  if (f >= 1.0) return rest;
+  return pct + " (at most " + rest + ")";
+}
 
 std::string link_ids(const io::Catalog& cat) {
   std::string out;
@@ -165,11 +192,17 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   // shares the host's memory and offloads nothing.
   r.request.op_offload = q.runtime->kind == RuntimeKind::llamacpp && q.workload.ubatch >= 32;
 
-  bool apple = false;
+  // Unified memory (docs/unified-memory.md): the GPU gets the share its platform allows; the rest is the
+  // CPU side of the same memory, at the same bandwidth, when one such device is the whole machine's memory.
   const bool any_apple = std::any_of(r.specs.begin(), r.specs.end(), [](const DeviceSpec& s) { return s.device->device.kind == DeviceKind::apple; });
   if (any_apple && (r.specs.size() != 1 || r.specs.front().count != 1))
     throw InputError("an Apple chip is a whole computer: combine it with no other device (got " + std::to_string(total_gpus) + " devices)");
-  if (!any_apple && !opt.wired_limit.empty()) throw InputError("--wired-limit applies only to Apple devices");
+  std::int64_t unified_count = 0;
+  for (const DeviceSpec& s : r.specs)
+    if (s.device->device.unified_memory()) unified_count += s.count;
+  if (unified_count == 0 && !opt.wired_limit.empty())
+    throw InputError("--wired-limit applies only to unified-memory devices (Apple chips, APUs such as Ryzen AI Max, Jetson, DGX Spark)");
+  bool unified_host = false;
   if (opt.tensor_parallel()) resolve_tensor_parallel(cat, q, opt, r);
   else if (!opt.link.empty()) throw InputError("--link is the link between tensor-parallel GPUs: add --split tensor or --tp N");
   if (opt.cpu_moe && !opt.n_cpu_moe.empty()) throw InputError("give --cpu-moe (every block) or --n-cpu-moe N (the first N blocks), not both");
@@ -188,19 +221,22 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     if (d.is_cpu()) continue;
     Bytes capacity = d.capacity(s.memory_gib);
     const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
-    if (d.kind == DeviceKind::apple) {
-      apple = true;
+    if (d.unified_memory()) {
+      if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back(note);
+      const UnifiedMemoryPlatform* p = cat.platform_of(d);
+      if (p == nullptr)
+        throw InputError(d.id + ": no platform rule for its unified memory in runtimes.yaml (memory_platform '" + d.memory_platform +
+                         "'; see 'vramfit catalog check')");
       if (!opt.wired_limit.empty()) {
         const Bytes wl = io::parse_size(opt.wired_limit, "--wired-limit");
         if (wl > capacity) throw InputError("--wired-limit " + opt.wired_limit + " exceeds the unified memory of " + d.id);
         capacity = wl;
-        r.assumptions.push_back(fmt::format("{}: GPU wired limit set to {:.2f} GiB (--wired-limit)", d.id, to_gib(wl)));
+        r.assumptions.push_back(fmt::format("{}: {} set to {:.2f} GiB (--wired-limit)", d.id,
+                                            d.kind == DeviceKind::apple ? "GPU wired limit" : "GPU share of unified memory", to_gib(wl)));
       } else {
-        const double f = wired_fraction(cat.wired_limit, mem_gib);
-        capacity = gib(mem_gib * f);
-        r.assumptions.push_back(fmt::format(
-            "{} with {:g} GB unified memory: macOS lets the GPU use {:.0f} % = {:.2f} GiB by default (raise with sudo sysctl iogpu.wired_limit_mb, or --wired-limit)",
-            d.id, mem_gib, f * 100, to_gib(capacity)));
+        capacity = unified_gpu_share(*p, mem_gib);
+        r.assumptions.push_back(fmt::format("{} with {:g} GB unified memory: {} lets the GPU use {} = {:.2f} GiB by default ({}, or --wired-limit)",
+                                            d.id, mem_gib, p->name, share_words(*p, mem_gib), to_gib(capacity), p->how));
       }
     }
     for (std::int64_t i = 0; i < s.count; ++i) {
@@ -212,9 +248,12 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
       t.bandwidth = d.bandwidth();
       r.request.gpus.push_back(t);
     }
-    if (apple) {
-      r.request.op_offload = false;
-      // Unified memory: what the GPU may not wire is left to the CPU side of the same memory.
+    if (d.unified_memory() && unified_count == 1) {
+      unified_host = true;
+      // The CPU side is the same memory: it holds what the GPU may not take (the OS lives there too), and
+      // a GPU that runs weights left there copies nothing over PCIe (op offload) unless a discrete GPU
+      // sits beside it.
+      if (total_gpus == 1) r.request.op_offload = false;
       r.request.host.label = "unified (CPU side)";
       r.request.host.capacity = d.capacity(s.memory_gib) - capacity;
       r.request.host.bandwidth = d.bandwidth();
@@ -230,7 +269,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     host.capacity = d.capacity(host_spec->memory_gib);
     host.bandwidth = d.bandwidth();
     r.assumptions.push_back(fmt::format("host memory {}: {:.0f} GiB at {:g} GB/s", d.id, to_gib(host.capacity), d.bandwidth_gbs));
-  } else if (!apple) {
+  } else if (!unified_host) {
     host.label = "host RAM";
     // Bandwidth of the most common desktop memory, for the speed of offloaded layers only.
     if (const io::CatalogDevice* def = cat.find_device("cpu-ddr5-6000-2ch")) {
@@ -244,7 +283,9 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     if (host.label.empty() || host.label == "host RAM") host.label = "host RAM";
   }
   if (!opt.ram_bandwidth.empty()) {
-    if (apple) throw InputError("--ram-bandwidth does not apply to Apple unified memory (the CPU side shares the chip's bandwidth)");
+    if (unified_host)
+      throw InputError(std::string("--ram-bandwidth does not apply to ") + (any_apple ? "Apple " : "") +
+                       "unified memory (the CPU side shares the chip's bandwidth)");
     host.bandwidth = io::parse_bandwidth(opt.ram_bandwidth, "--ram-bandwidth");
     std::erase_if(r.assumptions, [](const std::string& a) { return a.rfind("host memory bandwidth assumed", 0) == 0; });
     r.assumptions.push_back(fmt::format("host memory bandwidth {:g} GB/s (--ram-bandwidth)", host.bandwidth.value() / 1e9));

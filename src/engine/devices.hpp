@@ -20,8 +20,13 @@ struct DeviceSpec {
   double memory_gib = 0;  // chosen size (Apple/CPU options), 0 = catalog default
   std::int64_t count = 1;
   std::string text;
+  std::string name;  // the device as typed (id or alias), without :SIZE and xN
 };
 DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text);
+
+// A unified-memory device named without its memory size when it is sold in several: which configuration
+// was taken, in words ("" when the size was given or there is only one).
+std::string configuration_note(const DeviceSpec& s);
 
 // The devices and memory as given; empty text means "not given".
 struct DeviceRequest {

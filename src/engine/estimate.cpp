@@ -16,8 +16,8 @@ SpeedOnDevice speed_on_device(Session& ctx, const Query& q, const MemoryEstimate
   check_backend(opt.backend, {s.spec});
   const ModelSpec& m = q.model->spec;
   PlacementRequest req;
-  req.host.label = d.is_cpu() ? d.id : d.kind == DeviceKind::apple ? "unified (CPU side)" : "host RAM";
-  req.host.bandwidth = d.is_cpu() || d.kind == DeviceKind::apple ? d.bandwidth() : BytesPerSecond{0.0};
+  req.host.label = d.is_cpu() ? d.id : d.unified_memory() ? "unified (CPU side)" : "host RAM";
+  req.host.bandwidth = d.is_cpu() || d.unified_memory() ? d.bandwidth() : BytesPerSecond{0.0};
   if (!d.is_cpu()) {
     if (s.spec.count > m.layers)
       throw io::InputError(fmt::format("{} GPUs for {} layers: a layer split needs at least one layer per GPU", s.spec.count, m.layers));
@@ -49,6 +49,7 @@ EstimateAnswer answer_estimate(Session& ctx, const EstimateRequest& opt) {
   if (a.speed) {
     assumptions.push_back(fmt::format("speed on {}: every layer on it{} (a full offload; memory is not checked here: use fit)",
                                       a.speed->spec.text, a.speed->spec.count > 1 ? " by a layer split" : ""));
+    if (const std::string note = configuration_note(a.speed->spec); !note.empty()) assumptions.push_back(note);
     assumptions.insert(assumptions.end(), a.speed->report.assumptions.begin(), a.speed->report.assumptions.end());
   }
   if (q.runtime->kind == RuntimeKind::pool)

@@ -145,7 +145,10 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
       const double smallest = *std::min_element(options.begin(), options.end());
       for (double g : options) {
         if (gib(g).value() < need) continue;
-        const std::string spec = options.size() > 1 ? d.id + ":" + gib_option(g) : d.id;
+        // Named with its memory unless it is sold in one size only (docs/unified-memory.md): an Apple chip or
+        // APU whose sizes the catalog does not list is shown at the size it was evaluated with.
+        const bool one_size = d.memory_options_gib.size() == 1 || (d.memory_options_gib.empty() && d.kind == DeviceKind::soc);
+        const std::string spec = one_size ? d.id : d.id + ":" + gib_option(g);
         Config c{spec, {spec}, {&d}, d.launch_price_usd, d.launch_price_usd > 0 && g > smallest, d.tdp_w,
                  d.kind == DeviceKind::apple ? "apple" : "soc"};
         if (keep(evaluate(ctx, q, c))) break;  // more memory costs more and is not faster

@@ -23,6 +23,7 @@ struct PoolSetup {
   std::int64_t gpus = 0;
   Bytes total{0};
   Bytes reserve{0};
+  std::string share_note;  // unified memory: the GPU's share the platform allows
 };
 
 PoolSetup pool_setup(Session& ctx, const Query& q, const DeviceRequest& opt) {
@@ -31,7 +32,6 @@ PoolSetup pool_setup(Session& ctx, const Query& q, const DeviceRequest& opt) {
   if (opt.gpu_layers != "auto" || opt.cpu_moe || !opt.n_cpu_moe.empty() || !opt.ram.empty() || !opt.host.empty())
     throw InputError(rt + " keeps the whole model on the GPUs: --gpu-layers, --cpu-moe, --n-cpu-moe, --ram and --host are llama.cpp options");
   if (opt.split == "layer") throw InputError(rt + " splits a model over GPUs by tensor parallelism: drop --split layer");
-  if (!opt.wired_limit.empty()) throw InputError("--wired-limit applies to Apple devices, which " + rt + " does not run on");
   PoolSetup s;
   std::optional<DeviceSpec> first;
   for (const std::string& text : opt.devices) {
@@ -54,6 +54,24 @@ PoolSetup pool_setup(Session& ctx, const Query& q, const DeviceRequest& opt) {
   }
   validate_tensor_parallel(q.model->spec, s.gpus);
   s.total = s.device->capacity(first->memory_gib);
+  if (!opt.wired_limit.empty() && !s.device->unified_memory())
+    throw InputError("--wired-limit applies only to unified-memory devices (Apple chips, APUs such as Ryzen AI Max, Jetson, DGX Spark)");
+  if (s.device->unified_memory()) {
+    // Jetson, DGX Spark, Ryzen AI Max: the pool's fraction applies to the share the platform gives the
+    // GPU (docs/unified-memory.md), not to all of the memory.
+    const double mem_gib = first->memory_gib > 0 ? first->memory_gib : s.device->memory_gib;
+    const UnifiedMemoryPlatform* p = cat.platform_of(*s.device);
+    if (!opt.wired_limit.empty()) {
+      const Bytes wl = io::parse_size(opt.wired_limit, "--wired-limit");
+      if (wl > s.total) throw InputError("--wired-limit " + opt.wired_limit + " exceeds the unified memory of " + s.device->id);
+      s.total = wl;
+      s.share_note = fmt::format("{}: GPU share of unified memory set to {:.2f} GiB (--wired-limit)", s.device->id, to_gib(wl));
+    } else if (p != nullptr) {
+      s.total = unified_gpu_share(*p, mem_gib);
+      s.share_note = fmt::format("{} with {:g} GB unified memory: {} lets the GPU use {:.2f} GiB by default ({}, or --wired-limit)",
+                                 s.device->id, mem_gib, p->name, to_gib(s.total), p->how);
+    }
+  }
   if (!opt.reserve.empty()) s.reserve = io::parse_size(opt.reserve, "--reserve", true);
   return s;
 }
@@ -97,6 +115,7 @@ PoolAnswer answer_pool(Session& ctx, const Query& q, const DeviceRequest& opt) {
     a.notes.push_back(fmt::format("{} sequences of {} tokens need {} tokens of KV; the rest wait in the queue", w.parallel, w.context,
                                   a.requested_tokens));
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
+  if (!s.share_note.empty()) assumptions.push_back(s.share_note);
   assumptions.push_back(fmt::format("{} x {} ({} per GPU), tensor parallel {}: weights and KV heads divided by {}", s.gpus, s.device->id,
                                     size_str(s.total), s.gpus, s.gpus));
   if (m.count_layers(ModelSpec::is_recurrent) > 0)

@@ -59,7 +59,8 @@ Catalog fixture_catalog() {
   const std::string devices = append_entry(entry_doc("devices", vramfit::test::tiny_device()), "devices", mac);
   const std::string runtimes =
       "schema_version: 1\nruntimes:\n- {id: rt, source: [x]}\n"
-      "links:\n- {id: pcie4, kind: pcie, pcie_gen: 4, bandwidth_gbs: 25, latency_us: 25, source: [x]}\n";
+      "links:\n- {id: pcie4, kind: pcie, pcie_gen: 4, bandwidth_gbs: 25, latency_us: 25, source: [x]}\n"
+      "platforms:\n- {id: macos, wired_limit: [{fraction: 0.75}], source: [x]}\n";
   Catalog cat;
   Diagnostics d(true);
   load_catalog_text(cat, "quants.yaml", kQuants, quants, d);
@@ -136,6 +137,20 @@ TEST(CatalogCheck, EachBrokenRuleIsReportedExactlyOnce) {
       {"unknown kv type", [](Catalog& c) { c.kv_types.push_back("q3_0"); }, "kv_types: unknown type 'q3_0'", kQuants},
       {"kv type not marked kv", [](Catalog& c) { c.kv_types.push_back("q4_K"); }, "kv_types: 'q4_K' is not marked kv: true",
        kQuants},
+      // Unified memory: an APU names its platform; only an Apple chip may leave it out (macos).
+      {"unified device without a platform", [](Catalog& c) { device(c, "mac-a").device.kind = DeviceKind::igpu; },
+       "device 'mac-a': unified-memory device without memory_platform (platforms in runtimes.yaml: macos)", kDevices},
+      {"unknown platform", [](Catalog& c) { device(c, "mac-a").device.memory_platform = "macoss"; },
+       "device 'mac-a': unknown memory_platform 'macoss' (did you mean 'macos'?)", kDevices},
+      {"platform on a discrete GPU", [](Catalog& c) { device(c, "gpu-a").device.memory_platform = "macos"; },
+       "device 'gpu-a': memory_platform is for unified-memory devices", kDevices},
+      {"platform without source", [](Catalog& c) { c.platforms[0].source.clear(); }, "platform 'macos': missing source",
+       "fixture/runtimes.yaml"},
+      {"platform unconfirmed names no key", [](Catalog& c) { c.platforms[0].unconfirmed = {"fraction"}; },
+       "platform 'macos': unconfirmed 'fraction' is not a platform key", "fixture/runtimes.yaml"},
+      {"device unconfirmed names no key", [](Catalog& c) { device(c, "gpu-a").meta.unconfirmed = {"memory_bandwith_gbs"}; },
+       "device 'gpu-a': unconfirmed 'memory_bandwith_gbs' is not a devices.yaml key (did you mean 'memory_bandwidth_gbs'?)",
+       kDevices},
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);

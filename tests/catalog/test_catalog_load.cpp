@@ -51,13 +51,14 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<MoeSpec>(), 11u);
   EXPECT_EQ(field_count<SsmSpec>(), 10u);
   EXPECT_EQ(field_count<VisionSpec>(), 4u);
-  EXPECT_EQ(field_count<Device>(), 28u);
+  EXPECT_EQ(field_count<Device>(), 29u);
   EXPECT_EQ(field_count<TensorType>(), 7u);
   EXPECT_EQ(field_count<QuantMix>(), 10u);
   EXPECT_EQ(field_count<MixRule>(), 7u);
   EXPECT_EQ(field_count<RuntimeProfile>(), 22u);
   EXPECT_EQ(field_count<PoolConfig>(), 9u);
   EXPECT_EQ(field_count<WiredLimitRule>(), 2u);
+  EXPECT_EQ(field_count<UnifiedMemoryPlatform>(), 7u);
   EXPECT_EQ(field_count<LinkProfile>(), 7u);
   EXPECT_EQ(field_count<SpeedProfile>(), 15u);
   EXPECT_EQ(field_count<SpeedBand>(), 2u);
@@ -68,8 +69,8 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<OllamaMissing>(), 2u);
   EXPECT_EQ(field_count<OllamaQuantTag>(), 3u);
   EXPECT_EQ(field_count<FinetuneProfile>(), 10u);
-  // + runtime_where, kv_types_where, link_where (locations, YAML path only)
-  EXPECT_EQ(field_count<Catalog>(), 16u);  // + finetune (runtimes.yaml finetune:)
+  // + runtime_where, kv_types_where, link_where, platform_where (locations, YAML path only)
+  EXPECT_EQ(field_count<Catalog>(), 17u);  // + finetune (runtimes.yaml finetune:)
 }
 
 #define SAME(field) EXPECT_EQ(a.field, b.field) << #field
@@ -108,6 +109,7 @@ void SameDevice(const Device& a, const Device& b) {
   SAME(memory_type); SAME(memory_bus_bits); SAME(memory_data_rate_gbps); SAME(bandwidth_gbs);
   SAME(fp16_tflops); SAME(fp16acc_tflops); SAME(bf16_tflops); SAME(fp8_tflops); SAME(fp4_tflops); SAME(int8_tops);
   SAME(fp32_tflops); SAME(tdp_w); SAME(pcie_gen); SAME(pcie_lanes); SAME(nvlink_gbs); SAME(channels);
+  SAME(memory_platform);
 }
 
 void SameType(const TensorType& a, const TensorType& b) {
@@ -213,10 +215,23 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     SameSpeed(y.speed[i], c.speed[i]);
   }
   EXPECT_EQ(y.kv_types, c.kv_types);
-  ASSERT_EQ(y.wired_limit.size(), c.wired_limit.size());
-  for (std::size_t i = 0; i < y.wired_limit.size(); ++i) {
-    EXPECT_EQ(y.wired_limit[i].max_memory_gib, c.wired_limit[i].max_memory_gib);
-    EXPECT_EQ(y.wired_limit[i].fraction, c.wired_limit[i].fraction);
+  ASSERT_EQ(y.platforms.size(), c.platforms.size());
+  ASSERT_FALSE(y.platforms.empty());
+  for (std::size_t i = 0; i < y.platforms.size(); ++i) {
+    SCOPED_TRACE("platform " + y.platforms[i].id);
+    const UnifiedMemoryPlatform& a = y.platforms[i];
+    const UnifiedMemoryPlatform& b = c.platforms[i];
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.os_reserve_gib, b.os_reserve_gib);
+    EXPECT_EQ(a.how, b.how);
+    EXPECT_EQ(a.unconfirmed, b.unconfirmed);
+    EXPECT_EQ(a.source, b.source);
+    ASSERT_EQ(a.share.size(), b.share.size());
+    for (std::size_t k = 0; k < a.share.size(); ++k) {
+      EXPECT_EQ(a.share[k].max_memory_gib, b.share[k].max_memory_gib);
+      EXPECT_EQ(a.share[k].fraction, b.share[k].fraction);
+    }
   }
   ASSERT_EQ(y.links.size(), c.links.size());
   ASSERT_FALSE(y.links.empty());

@@ -251,5 +251,26 @@ TEST(Hardware, WiredFraction) {
   EXPECT_DOUBLE_EQ(wired_fraction({}, 64), 1.0);
 }
 
+// GPU share of unified memory = min(fraction x memory, memory - OS reserve), at least 0 (hardware.hpp).
+TEST(Hardware, UnifiedGpuShare) {
+  UnifiedMemoryPlatform carve_out;  // a BIOS carve-out of at most 3/4
+  carve_out.share = {{0, 0.75}};
+  EXPECT_EQ(unified_gpu_share(carve_out, 128).value(), 96 * kGiB);  // 0.75 x 128 = 96
+  EXPECT_EQ(unified_gpu_share(carve_out, 32).value(), 24 * kGiB);   // 0.75 x 32 = 24
+  UnifiedMemoryPlatform os_keeps;   // no carve-out: all but 4 GiB
+  os_keeps.os_reserve_gib = 4;
+  EXPECT_EQ(unified_gpu_share(os_keeps, 128).value(), 124 * kGiB);  // 128 - 4
+  EXPECT_EQ(unified_gpu_share(os_keeps, 3).value(), 0);             // 3 - 4 < 0: nothing
+  UnifiedMemoryPlatform both;       // the smaller of the two bounds wins
+  both.share = {{0, 0.75}};
+  both.os_reserve_gib = 40;
+  EXPECT_EQ(unified_gpu_share(both, 128).value(), 88 * kGiB);       // min(96, 128 - 40 = 88)
+  EXPECT_EQ(unified_gpu_share(both, 256).value(), 192 * kGiB);      // min(192, 216)
+  UnifiedMemoryPlatform mac;        // macOS: 2/3 up to 36 GB, 3/4 above
+  mac.share = {{36, 0.6667}, {0, 0.75}};
+  EXPECT_EQ(unified_gpu_share(mac, 48).value(), 36 * kGiB);         // 0.75 x 48
+  EXPECT_EQ(unified_gpu_share(mac, 64).value(), 48 * kGiB);         // 0.75 x 64
+}
+
 }  // namespace
 }  // namespace vramfit
