@@ -534,3 +534,27 @@ TEST(Suggest, NearestByEditDistanceWithinFortyPercent) {
   EXPECT_EQ(vramfit::io::did_you_mean("rtx-4009", ids), " (did you mean 'rtx-4090'?)");  // 2 edits from 4090 and 4080
   EXPECT_EQ(vramfit::io::did_you_mean("zzzz", ids), "");
 }
+
+// The typed family first: the distance that ranks a candidate is the one to the nearest of its
+// word-boundary prefixes (base/suggest.hpp family_distance), worked out by hand.
+TEST(Suggest, SameFamilyFirst) {
+  using vramfit::io::nearest;
+  const std::vector<std::string> ids = {"qwen3-32b", "qwen3-30b-a3b", "qwen3-coder-480b-a35b", "qwen3-coder-30b-a3b",
+                                        "gpt-oss-120b", "gpt-oss-20b", "llama-3.1-70b", "llama-3.1-8b", "rtx-4090"};
+  // "qwen3-30b" is the prefix "qwen3-30b" of qwen3-30b-a3b (0) but 1 edit from qwen3-32b.
+  EXPECT_EQ(nearest("qwen3-30b", ids), "qwen3-30b-a3b");
+  // A typo inside the family: 1 edit from the prefix "qwen3-30b", 2 from qwen3-32b as a whole.
+  EXPECT_EQ(nearest("qwn3-30b", ids), "qwen3-30b-a3b");
+  // The nearer whole id still wins when it is nearer: 1 edit from qwen3-32b, 2 from the prefix qwen3-30b.
+  EXPECT_EQ(nearest("qwen3-32", ids), "qwen3-32b");
+  // Two family members at prefix distance 0: the nearer whole id (8 insertions against 10).
+  EXPECT_EQ(nearest("qwen3-coder", ids), "qwen3-coder-30b-a3b");
+  // 1 edit from gpt-oss-20b; gpt-oss-120b is 2 away and its prefix "gpt-oss" 3.
+  EXPECT_EQ(nearest("gpt-oss-20", ids), "gpt-oss-20b");
+  // Prefix "llama-3.1" of both: llama-3.1-8b is 3 insertions away, llama-3.1-70b 4.
+  EXPECT_EQ(nearest("llama-3.1", ids), "llama-3.1-8b");
+  // Prefixes end at a word boundary: "rt" is 1 edit from "rtx" of rtx-4090, 2 from "gpt" of gpt-oss-*.
+  EXPECT_EQ(nearest("rt", ids), "rtx-4090");
+  // Nothing of the family and nothing near: no suggestion.
+  EXPECT_EQ(nearest("mixtral-8x7b", ids), "");
+}

@@ -88,7 +88,15 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"deepseek-r1-distill-qwen-7b", 7615616512}, Row{"deepseek-r1-distill-qwen-32b", 32763876352},
         Row{"gpt-oss-20b", 20914757184}, Row{"gpt-oss-120b", 116829156672}, Row{"command-r", 34980831232},
         Row{"jamba-v0.1", 51570323328}, Row{"granite-4.0-h-small", 32207337984}, Row{"kimi-k2", 1026408232448},
-        Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536}),
+        Row{"glm-4.5", 352797829024}, Row{"glm-4.5-air", 106852251264}, Row{"llama-4-scout-17b-16e", 108641793536},
+        // shared/reference/models_2026.yaml
+        Row{"qwen3-coder-30b-a3b", 30532122624}, Row{"qwen3-coder-480b-a35b", 480154875392},
+        Row{"llama-4-maverick-17b-128e", 401583781376}, Row{"mistral-small-3.1-24b", 24011361280},
+        Row{"ministral-3-3b", 3849090048}, Row{"mistral-7b-v0.2", 7241732096}, Row{"phi-4-mini", 3836021760},
+        Row{"gemma-3-270m", 268098176}, Row{"glm-4.7-flash", 29943393920}, Row{"minimax-m2", 228689764864},
+        Row{"ernie-4.5-21b-a3b", 21825437888}, Row{"seed-oss-36b", 36151104512}, Row{"smollm3-3b", 3075098624},
+        Row{"olmo-2-7b", 7298617344}, Row{"olmo-2-13b", 13716198400}, Row{"olmo-2-32b", 32234279936},
+        Row{"olmo-3-7b", 7298011136}, Row{"olmo-3.1-32b", 32233522176}),
     [](const ::testing::TestParamInfo<Row>& i) {
       std::string s = i.param.id;
       for (char& ch : s)
@@ -227,7 +235,7 @@ TEST(HfConfig, Mistral3PixtralTower) {
 TEST(HfConfig, DeepSeekMtpLayerIsANote) {
   const HfConfig c = io::hf::read_hf_config(fixture("deepseek-v3"));
   EXPECT_EQ(c.mix_id, "fp8-block");
-  EXPECT_EQ(c.spec.native_format, "fp8");
+  EXPECT_EQ(c.spec.native_format, "fp8-block");
   ASSERT_FALSE(c.notes.empty());
   EXPECT_NE(c.notes[0].find("multi-token-prediction"), std::string::npos);
 }
