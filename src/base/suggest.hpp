@@ -40,34 +40,49 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 // Separators between the words of an id ("qwen3-30b-a3b", "meta-llama/Llama-3.1-8B", "memory_gib").
 inline bool word_separator(char c) { return c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == ' '; }
 
-// How far `input` is from `candidate` read as a family: the edit distance to the nearest of the
-// candidate's word-boundary prefixes ("qwen3", "qwen3-30b", "qwen3-30b-a3b"), the whole candidate
-// included. One pass of the edit-distance table gives every prefix: after the last input character,
-// row[j] is the distance to candidate[0, j). Sets `whole` to the distance to the whole candidate.
-inline std::size_t family_distance(std::string_view input, std::string_view candidate, std::vector<std::size_t>& row,
-                                   std::size_t& whole) {
-  whole = edit_distance(input, candidate, row);
-  std::size_t best = whole;
-  for (std::size_t j = 1; j < candidate.size(); ++j)
-    if (word_separator(candidate[j]) && !word_separator(candidate[j - 1])) best = std::min(best, row[j]);
-  return best;
+// Whether `input` is `candidate` cut at a word boundary ("qwen3-30b" of "qwen3-30b-a3b"), ignoring case:
+// the candidate is of the family the input names.
+inline bool starts_family(std::string_view input, std::string_view candidate) {
+  if (input.empty() || candidate.size() <= input.size() || !word_separator(candidate[input.size()])) return false;
+  return edit_distance(input, candidate.substr(0, input.size())) == 0;
+}
+
+// How many leading words two ids share ("qwen3-32b" and "qwen3-30b-a3b": 1), ignoring case.
+inline std::size_t shared_words(std::string_view a, std::string_view b) {
+  std::size_t words = 0, i = 0;
+  for (;; ++i) {
+    const bool end_a = i == a.size() || word_separator(a[i]), end_b = i == b.size() || word_separator(b[i]);
+    if (end_a || end_b) {
+      if (end_a != end_b) return words;
+      ++words;
+      if (i == a.size() || i == b.size() || a[i] != b[i]) return words;
+      continue;
+    }
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return words;
+  }
 }
 
 // Nearest candidate, or "" when nothing is reasonably close (distance above ~40 % of the length, at
-// least 2). Candidates of the typed family come first: the distance that ranks them is the one to the
-// nearest word-boundary prefix (family_distance), so "qwen3-30b" names "qwen3-30b-a3b" (a prefix, 0)
-// before "qwen3-32b" (1 edit); ties go to the nearer whole candidate, then the earlier one.
+// least 2). The typed family first: candidates the input is a word-boundary prefix of ("qwen3-30b" ->
+// qwen3-30b-a3b, not the 1-edit qwen3-32b), the nearest of them as a whole. Otherwise the smallest edit
+// distance; on a tie the candidate sharing more leading words, then the earlier one.
 inline std::string nearest(std::string_view input, const std::vector<std::string>& candidates) {
   const std::size_t limit = std::max<std::size_t>(2, (input.size() * 2 + 4) / 5);
   const std::string* best = nullptr;
-  std::size_t best_d = limit + 1, best_whole = 0;  // only a candidate within the limit can be the answer
+  bool best_family = false;
+  std::size_t best_d = limit + 1, best_words = 0;  // only a candidate within the limit can be the answer
   std::vector<std::size_t> row;
   for (const std::string& c : candidates) {
-    // A candidate shorter than the input by the best distance or more cannot be nearer (nor can its prefixes).
-    if (c.size() + best_d <= input.size()) continue;
-    std::size_t whole = 0;
-    const std::size_t d = family_distance(input, c, row, whole);
-    if (d < best_d || (d == best_d && best != nullptr && whole < best_whole)) best_d = d, best_whole = whole, best = &c;
+    const bool family = starts_family(input, c);
+    if (best_family && !family) continue;
+    // The length difference bounds the distance from below: such a candidate cannot be nearer.
+    const std::size_t gap = c.size() > input.size() ? c.size() - input.size() : input.size() - c.size();
+    if (best_family == family && gap > best_d) continue;
+    const std::size_t d = edit_distance(input, c, row);
+    if (!family && d > limit) continue;
+    const std::size_t words = shared_words(input, c);
+    if (family != best_family || d < best_d || (d == best_d && words > best_words))
+      best = &c, best_family = family, best_d = d, best_words = words;
   }
   return best != nullptr ? *best : std::string();
 }
