@@ -195,7 +195,7 @@ std::vector<std::string> workload_assumptions(const Query& q) {
     ;  // the model note says where the weights come from
   else if (q.mix->mix.format == "gguf")
     a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp){}", q.mix->mix.id,
-                            m.expert_format.empty() || !m.moe.present()
+                            m.expert_format.empty() || !m.moe.present() || iequals(q.mix->mix.experts, m.expert_format)
                                 ? std::string()
                                 : "; the routed experts stay " + m.expert_format + " as released (expert_format)"));
   else
