@@ -101,6 +101,9 @@ struct ModelSpec {
   bool ffn_gated = true;
   bool tied_embeddings = false;
   bool qk_norm = false;
+  // With qk_norm: the norms span the whole q and k projections (heads x head_dim and kv_heads x
+  // head_dim weights: OLMo 2/3, MiniMax-M2) instead of one head_dim vector each (Qwen3, Gemma 3).
+  bool qk_norm_full = false;
   bool attn_output_gate = false;
   bool attn_sinks = false;
   bool final_norm = true;
@@ -114,6 +117,9 @@ struct ModelSpec {
   SsmSpec ssm;
   VisionSpec vision;
   std::string native_format;
+  // Routed experts ship in this tensor type and GGUF files keep it whatever the mix (gpt-oss: mxfp4,
+  // weights.hpp); empty: the mix decides.
+  std::string expert_format;
   double params_total_b = 0;   // declared (official) figures
   double params_active_b = 0;  // 0 = not declared
 

@@ -50,7 +50,7 @@ inline void add_attention(std::vector<TensorInfo>& v, const ModelSpec& m, std::i
   std::int64_t vec = 0;
   if (m.attn_bias != AttnBias::none) vec += h * k * (m.attn_output_gate ? 2 : 1) + g * k + g * hv;
   if (m.attn_bias == AttnBias::qkvo) vec += d;
-  if (m.qk_norm) vec += 2 * k;
+  if (m.qk_norm) vec += m.qk_norm_full ? h * k + g * k : 2 * k;
   if (m.attn_sinks) vec += h;
   add(v, "attn_vec", A, il, vec, 1, false);
 }

@@ -84,6 +84,10 @@ inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m
   static const std::string kF16 = "f16";
   if (!t.matrix) return types.get(mix.unquantized);
   if (t.group == TensorGroup::vision) return types.get(mix.vision);
+  // Experts released in a GGUF type stay in it in every GGUF mix: published gpt-oss files from Q2_K
+  // to F16 all hold the MXFP4 experts (11.5-13.8 GB for the 20b), only the other tensors follow the mix.
+  if (t.group == TensorGroup::experts && !m.expert_format.empty() && mix.format == "gguf")
+    return types.get(m.expert_format);
   const std::string* id = &mix.base;
   if (t.name == "token_embd") id = m.tied_embeddings ? (mix.output.empty() ? &mix.base : &mix.output)
                                                      : (mix.embeddings.empty() ? &mix.base : &mix.embeddings);

@@ -22,6 +22,9 @@ struct EntryMeta {
 struct CatalogModel {
   ModelSpec spec;
   EntryMeta meta;
+  // The quantization mix a GGUF runtime (llama.cpp, Ollama) uses without -q: the format of the
+  // release people download (gpt-oss: MXFP4_MOE, ggml-org's own files); empty: the runtime's default.
+  std::string default_quant;
 };
 
 }  // namespace vramfit::io

@@ -61,7 +61,7 @@ void model(std::ostream& o, const CatalogModel& cm) {
     << "; m.head_dim_k = " << m.head_dim_k << "; m.head_dim_v = " << m.head_dim_v << "; m.ffn = " << m.ffn
     << "; m.vocab = " << m.vocab << "; m.max_context = " << m.max_context << ";\n"
     << "  m.ffn_gated = " << m.ffn_gated << "; m.tied_embeddings = " << m.tied_embeddings << "; m.qk_norm = " << m.qk_norm
-    << "; m.attn_output_gate = " << m.attn_output_gate << "; m.attn_sinks = " << m.attn_sinks << "; m.final_norm = " << m.final_norm
+    << "; m.qk_norm_full = " << m.qk_norm_full << "; m.attn_output_gate = " << m.attn_output_gate << "; m.attn_sinks = " << m.attn_sinks << "; m.final_norm = " << m.final_norm
     << "; m.norms_per_layer = " << m.norms_per_layer << "; m.attn_bias = AttnBias(" << int(m.attn_bias) << ");\n"
     << "  m.layer_pattern = {";
   for (LayerKind k : m.layer_pattern) o << "LayerKind::" << to_string(k) << ",";
@@ -76,7 +76,8 @@ void model(std::ostream& o, const CatalogModel& cm) {
     << m.ssm.inner_norms << "};\n"
     << "  m.vision = VisionSpec{" << q(m.vision.encoder) << "," << m.vision.params << "," << m.vision.projector_params << ","
     << m.vision.tokens_per_image << "};\n"
-    << "  m.native_format = " << q(m.native_format) << "; m.params_total_b = " << d(m.params_total_b)
+    << "  m.native_format = " << q(m.native_format) << "; m.expert_format = " << q(m.expert_format)
+    << "; x.default_quant = " << q(cm.default_quant) << "; m.params_total_b = " << d(m.params_total_b)
     << "; m.params_active_b = " << d(m.params_active_b) << ";\n";
   meta(o, cm.meta);
   o << "  c.models.push_back(std::move(x));\n";

@@ -70,6 +70,16 @@ void check_models(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt
                                        to_lower(x.mix.id) == "hf-" + to_lower(m.native_format);
                               });
     if (!native_known) diag.report(cm.meta.where, "model '" + m.id + "': native_format '" + m.native_format + "' is not a known type or mix");
+    if (!m.expert_format.empty() && find_by_id(types.types, m.expert_format) == nullptr)
+      diag.report(cm.meta.where, "model '" + m.id + "': expert_format '" + m.expert_format + "' is not a tensor type in quants.yaml");
+    if (!cm.default_quant.empty()) {
+      const auto mix = std::find_if(cat.mixes.begin(), cat.mixes.end(), [&](const CatalogMix& x) { return x.mix.id == cm.default_quant; });
+      if (mix == cat.mixes.end())
+        diag.report(cm.meta.where, "model '" + m.id + "': default_quant '" + cm.default_quant + "' is not a mix id in quants.yaml");
+      else if (mix->mix.format != "gguf")
+        diag.report(cm.meta.where, "model '" + m.id + "': default_quant '" + cm.default_quant + "' is a " + mix->mix.format +
+                                       " format; it is the GGUF runtimes' default (checkpoint runtimes take native_format)");
+    }
   }
 }
 
@@ -198,8 +208,11 @@ std::string kinds_of(const ModelSpec& m) {
   return "[" + s + "]";
 }
 
-// fp16 and f16 name the same storage (catalog entries use both).
-std::string storage(const std::string& f) { return to_lower(f) == "f16" ? "fp16" : to_lower(f); }
+// fp16 and f16 name the same storage (catalog entries use both); fp8-block is FP8 with block scales.
+std::string storage(const std::string& f) {
+  const std::string l = to_lower(f);
+  return l == "f16" ? "fp16" : l == "fp8-block" ? "fp8" : l;
+}
 
 }  // namespace
 
@@ -226,6 +239,7 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
   cmp("max_context", o.max_context, c.max_context);
   cmp("norms_per_layer", o.norms_per_layer, c.norms_per_layer);
   cmp("qk_norm", o.qk_norm, c.qk_norm);
+  if (o.qk_norm && c.qk_norm) cmp("qk_norm full", o.qk_norm_full, c.qk_norm_full);
   cmp("attn_bias", static_cast<int>(o.attn_bias), static_cast<int>(c.attn_bias));
   cmp("attn_output_gate", o.attn_output_gate, c.attn_output_gate);
   cmp("attn_sinks", o.attn_sinks, c.attn_sinks);
@@ -272,6 +286,7 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
   cmp("vision.projector_params", o.vision.projector_params, c.vision.projector_params);
   cmp("vision.tokens_per_image", o.vision.tokens_per_image, c.vision.tokens_per_image);
   cmp("native_format", storage(o.native_format), storage(c.native_format));
+  cmp("expert_format", o.expert_format, c.expert_format);
   return d;
 }
 

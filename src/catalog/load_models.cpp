@@ -102,7 +102,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
       "id", "name", "architecture", "aliases", "layers", "hidden_size", "heads", "kv_heads", "head_dim",
       "head_dim_v", "ffn_size", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
       "qk_norm", "attn_bias", "attn_output_gate", "attn_sinks", "final_norm", "attention", "mla", "moe", "ssm",
-      "vision", "native_format", "params_total_b", "params_active_b", "notes", "source"};
+      "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source"};
   for_each_entry(root, file, diag, "models", {"schema_version", "models"}, [&](const YAML::Node& node) {
     Entry e(node, file, diag, keys);
     if (!node.IsMap()) return;
@@ -123,7 +123,11 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     m.tied_embeddings = e.boolean("tied_embeddings");
     m.max_context = e.integer("max_context", 1, std::int64_t{1} << 31, true);
     m.norms_per_layer = e.integer("norms_per_layer", 0, 16, false, 2);
-    m.qk_norm = e.boolean("qk_norm");
+    // qk_norm: true (one head_dim vector each for q and k) or full (the whole projections).
+    const std::string qk = e.str("qk_norm", false, "false");
+    if (qk == "full") m.qk_norm = m.qk_norm_full = true;
+    else if (qk == "true") m.qk_norm = true;
+    else if (qk != "false") e.problem("qk_norm", "expected true, false or full, got '" + qk + "'");
     const std::string bias = e.str("attn_bias", false, "none");
     if (bias == "none") m.attn_bias = AttnBias::none;
     else if (bias == "qkv") m.attn_bias = AttnBias::qkv;
@@ -138,6 +142,9 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (e.has("ssm")) read_ssm(m, e.child("ssm"), file, diag);
     if (e.has("vision")) read_vision(m, e.child("vision"), file, diag);
     m.native_format = e.str("native_format", false, "bf16");
+    m.expert_format = e.str("expert_format");
+    if (!m.expert_format.empty() && !m.moe.present()) e.problem("expert_format", "needs a moe section (it types the routed experts)");
+    cm.default_quant = e.str("default_quant");
     m.params_total_b = e.number("params_total_b", 0, 1e5, true);
     m.params_active_b = e.number("params_active_b", 0, 1e5);
     cm.meta = read_meta(e);

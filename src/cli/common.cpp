@@ -38,7 +38,8 @@ void Context::clear_progress() {
 }
 
 void WorkloadOptions::add_to(CLI::App& app, bool with_context) {
-  app.add_option("-q,--quant", quant, std::string("quantization mix or weight format (default ") + kDefaultQuant + "; see 'vramfit list quants')");
+  app.add_option("-q,--quant", quant, std::string("quantization mix or weight format (default ") + kDefaultQuant +
+                                           " or the model's release format, e.g. MXFP4_MOE for gpt-oss; see 'vramfit list quants')");
   if (with_context) app.add_option("-c,--context", context, "context tokens per sequence: 8192, 32k, 128k (default 4096, capped at the model maximum)");
   app.add_option("--kv-type", kv_type, "KV cache type for K and V (f16, q8_0, q4_0 ...), or K/V as q8_0/q4_0");
   app.add_option("--parallel,-n", parallel, "concurrent sequences, each with its own context (default 1)");

@@ -35,7 +35,7 @@ std::string render_fields(const std::string& title, const Fields& f, const io::E
 std::string opt_num(std::int64_t v) { return v > 0 ? std::to_string(v) : ""; }
 std::string opt_dbl(double v, const char* unit = "") { return v > 0 ? fmt::format("{:g}{}", v, unit) : ""; }
 
-Fields model_fields(const ModelSpec& m, const ParamCounts& pc) {
+Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string& default_quant = "") {
   std::string pattern;
   for (LayerKind k : m.layer_pattern) pattern += (pattern.empty() ? "" : ",") + std::string(to_string(k));
   Fields f = {{"name", m.name},
@@ -54,7 +54,9 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc) {
               {"layer pattern", pattern},
               {"sliding window", opt_num(m.sliding_window)},
               {"chunk size", opt_num(m.chunk_size)},
-              {"native format", m.native_format}};
+              {"native format", m.native_format},
+              {"expert format", m.expert_format},
+              {"default quant", default_quant}};
   if (m.mla.kv_lora_rank > 0)
     f.push_back({"MLA", fmt::format("q_lora {} kv_lora {} rope {} nope {} v {}", m.mla.q_lora_rank, m.mla.kv_lora_rank,
                                     m.mla.qk_rope_head_dim, m.mla.qk_nope_head_dim, m.mla.v_head_dim) +
@@ -140,6 +142,8 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
                                           {"projector_params", m.vision.projector_params}, {"tokens_per_image", m.vision.tokens_per_image}}
                                    : Json(nullptr);
   j["native_format"] = m.native_format;
+  if (!m.expert_format.empty()) j["expert_format"] = m.expert_format;
+  if (!cm.default_quant.empty()) j["default_quant"] = cm.default_quant;
   j["aliases"] = cm.meta.aliases;
   j["notes"] = cm.meta.notes;
   j["source"] = cm.meta.source;
@@ -290,7 +294,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
     case ShowAnswer::Kind::model: {
       const io::CatalogModel* m = a.model;
       if (json) ctx.io.out << dump(model_json_full(*m, a.params));
-      else ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), model_fields(m->spec, a.params), m->meta);
+      else ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), model_fields(m->spec, a.params, m->default_quant), m->meta);
       return 0;
     }
     case ShowAnswer::Kind::device: {

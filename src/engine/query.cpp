@@ -26,6 +26,33 @@ const TensorType& kv_type_of(const io::Catalog& cat, const std::string& id) {
 
 std::string on_off(bool b) { return b ? "on" : "off"; }
 
+// The mix of a catalog model when -q is not given. A GGUF runtime (no default_quant of its own)
+// takes the model's default_quant, the format of the release people download (gpt-oss: MXFP4_MOE),
+// else Q4_K_M. A runtime that loads checkpoints (a safetensors default such as hf-bf16) takes the
+// published checkpoint's format, native_format, where quants.yaml has it as a safetensors mix (gpt-oss:
+// mxfp4, DeepSeek-V3: fp8-block). `why` says where a choice other than the runtime's came from.
+std::string default_mix(const io::Catalog& cat, const io::CatalogModel& cm, const RuntimeProfile& rt, std::string& why) {
+  if (rt.default_quant.empty()) {
+    if (cm.default_quant.empty()) return kDefaultQuant;
+    why = "no -q: " + cm.default_quant + ", the format " + cm.spec.id + " is released in as GGUF (catalog default_quant)";
+    return cm.default_quant;
+  }
+  const io::CatalogMix* runtime_mix = nullptr;
+  for (const io::CatalogMix& x : cat.mixes)
+    if (x.mix.id == rt.default_quant) runtime_mix = &x;
+  if (runtime_mix == nullptr || runtime_mix->mix.format != "safetensors") return rt.default_quant;
+  std::string native = io::to_lower(cm.spec.native_format);
+  if (native == "f16" || native == "f32") native = "fp" + native.substr(1);  // the catalog writes both spellings
+  for (const std::string& id : {native, "hf-" + native})
+    for (const io::CatalogMix& x : cat.mixes)
+      if (x.mix.format == "safetensors" && io::to_lower(x.mix.id) == id) {
+        if (x.mix.id != rt.default_quant)
+          why = "no -q: " + x.mix.id + ", the format of " + cm.spec.id + "'s published checkpoint (catalog native_format)";
+        return x.mix.id;
+      }
+  return rt.default_quant;
+}
+
 }  // namespace
 
 bool names_model_file(const io::Catalog& cat, const std::string& arg) {
@@ -87,7 +114,7 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
     } else if (cat.find_model(model_id) != nullptr || !ref) {
       if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
       q.model = &cat.model(model_id);  // an unknown id: the error with the nearest catalog id
-      q.mix = &cat.mix(opt.quant.empty() ? default_quant : opt.quant);
+      q.mix = &cat.mix(opt.quant.empty() ? default_mix(cat, *q.model, *q.runtime, model_note) : opt.quant);
     } else {
       loaded = &ctx.remote_model(*ref, opt.quant, opt.mmproj);
       remote_gguf = loaded->file.format == "gguf" && ref->kind != io::RemoteRef::Kind::gguf_url;
@@ -172,7 +199,10 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   if (q.file_weights)
     ;  // the model note says where the weights come from
   else if (q.mix->mix.format == "gguf")
-    a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp)", q.mix->mix.id));
+    a.push_back(fmt::format("weights {}: per-tensor types from llama.cpp's quantization rules (llama-quant.cpp){}", q.mix->mix.id,
+                            m.expert_format.empty() || !m.moe.present() || iequals(q.mix->mix.experts, m.expert_format)
+                                ? std::string()
+                                : "; the routed experts stay " + m.expert_format + " as released (expert_format)"));
   else
     a.push_back(fmt::format("weights {}: {}", q.mix->mix.id, q.mix->mix.name));
   if (q.file_weights && m.vision.present())

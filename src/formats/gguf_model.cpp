@@ -39,6 +39,11 @@ constexpr std::array kArchs{
     // Qwen3.5 (gated delta-net hybrids) and Qwen3-VL (the Qwen3 text stack; the ViT is in the mmproj file).
     ArchRow{"qwen35", "qwen3_5"},       ArchRow{"qwen35moe", "qwen3_5_moe"}, ArchRow{"qwen3vl", "qwen3_vl"},
     ArchRow{"qwen3vlmoe", "qwen3_vl_moe"},
+    // Llama-like blocks under their own names (src/llama-arch.cpp LLM_ARCH_NAMES): NoPE layers
+    // (smollm3), QKV biases (seed_oss), post-norms and whole-projection QK norms (olmo2, which
+    // llama.cpp also loads OLMo 3 as), a leading dense block and shared experts (ernie4_5-moe).
+    ArchRow{"smollm3", "smollm3"},      ArchRow{"seed_oss", "seed_oss"},    ArchRow{"olmo2", "olmo2"},
+    ArchRow{"ernie4_5-moe", "ernie4_5_moe"}, ArchRow{"minimax-m2", "minimax_m2"},
 };
 
 // The architectures whose recurrent blocks are gated delta nets (llama.cpp models/qwen3next.cpp,
@@ -255,7 +260,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
   std::set<std::string> present;
   Bytes skipped{0};
-  std::int64_t vocab_rows = 0, q_rows = 0, index_head_dim = 0, index_heads = 0;
+  std::int64_t vocab_rows = 0, q_rows = 0, index_head_dim = 0, index_heads = 0, q_norm_len = 0, shexp_width = 0;
+  std::set<std::string> expert_types;  // storage of the routed-expert matrices
   for (const gguf::TensorInfo& t : h.tensors) {
     const TensorName n = split_name(t.name);
     if (n.layer >= layers_all) meta.fail(fmt::format("tensor '{}' is in block {} but the model has {} blocks", t.name, n.layer, layers_all));
@@ -267,6 +273,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.attn_k") index_head_dim = t.ne[1];
     if (n.layer >= 0 && n.layer < layers_all && n.base == "indexer.proj") index_heads = t.ne[1];
     if (n.base == "attn_q" && n.suffix == "weight" && n.layer >= 0 && n.layer < layers_all) q_rows = std::max(q_rows, t.ne[1]);
+    if (n.base == "attn_q_norm") q_norm_len = t.ne[0];
+    if (n.base == "ffn_up_shexp" && n.suffix == "weight") shexp_width = t.ne[1];
     if (n.layer >= m.layers) {
       skipped += Bytes(t.bytes);
       continue;
@@ -284,6 +292,7 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     ft.name = t.name;
     ft.type = std::string(gguf::find_ggml_type(t.ggml_type)->name);
     ft.group = group_of(n);
+    if (ft.group == TensorGroup::experts && n.suffix == "weight") expert_types.insert(ft.type);
     ft.layer = static_cast<std::int32_t>(n.layer);
     ft.elements = t.elements;
     ft.bytes = Bytes(t.bytes);
@@ -314,6 +323,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   m.tied_embeddings = present.count("output") == 0;
   m.final_norm = present.count("output_norm") > 0;
   m.qk_norm = present.count("blk.attn_q_norm") > 0;
+  // The expert matrices all in MXFP4 (gpt-oss files, whatever the rest): re-estimates with -q keep them.
+  if (expert_types.size() == 1 && *expert_types.begin() == "mxfp4") m.expert_format = "mxfp4";
   m.attn_sinks = present.count("blk.attn_sinks") > 0;
   m.attn_bias = present.count("blk.attn_output.bias") > 0 ? AttnBias::qkvo
                 : present.count("blk.attn_q.bias") + present.count("blk.attn_qkv.bias") > 0 ? AttnBias::qkv
@@ -331,6 +342,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     // Gated attention (qwen3next, qwen35): attn_q holds the query and its output gate, 2 x heads x head_dim rows.
     m.attn_output_gate = delta_net_arch(arch_name) && q_rows == 2 * m.heads * m.head_dim_k;
   }
+  // OLMo 2 and MiniMax-M2 normalise the whole q and k projections (attn_q_norm {head_dim x heads}).
+  m.qk_norm_full = m.qk_norm && m.heads > 0 && q_norm_len > m.head_dim_k;
   const std::vector<std::int64_t> ffn = meta.per_layer("feed_forward_length", layers_all);
 
   // Mixture of experts.
@@ -341,6 +354,9 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     e.expert_ffn = max_of(meta.per_layer("expert_feed_forward_length", layers_all));
     e.shared_experts = meta.num("expert_shared_count", 0, 1024).value_or(present.count("blk.ffn_up_shexp") > 0 ? 1 : 0);
     e.shared_ffn = meta.num("expert_shared_feed_forward_length").value_or(e.expert_ffn);
+    // Each shared expert's width from the tensor that holds them all: ernie4_5-moe writes the total
+    // width under expert_shared_feed_forward_length beside expert_shared_count 2 (convert_hf_to_gguf.py).
+    if (shexp_width > 0 && e.shared_experts > 0 && shexp_width % e.shared_experts == 0) e.shared_ffn = shexp_width / e.shared_experts;
     e.shared_expert_gate = present.count("blk.ffn_gate_inp_shexp") > 0;
     e.router_bias = present.count("blk.ffn_gate_inp.bias") + present.count("blk.exp_probs_b") > 0;
     e.expert_bias = present.count("blk.ffn_up_exps.bias") > 0;
@@ -434,6 +450,11 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   } else if (arch_name == "cohere2" || arch_name == "gpt-oss") {
     if (!window) meta.fail("missing metadata key '" + meta.key("attention.sliding_window") + "'");
     swa = swa_layers(meta, m.layers, arch_name == "cohere2" ? 4 : 2);
+    m.sliding_window = *window;
+  } else if (arch_name == "olmo2" && window.value_or(0) > 0) {
+    // OLMo 3: a sliding window on three layers of four (llama-model.cpp LLM_ARCH_OLMO2: swa_type
+    // standard and set_swa_pattern(4) when the key is there; OLMo 2 files have none).
+    swa = swa_layers(meta, m.layers, 4);
     m.sliding_window = *window;
   } else if (arch_name == "llama4" && !(window && *window == 0)) {
     swa = swa_layers(meta, m.layers, 4);

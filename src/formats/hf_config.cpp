@@ -560,6 +560,89 @@ void read_llama4_text(Reader& r) {
     m.chunk_size = t.integer("attention_chunk_size", 1, kDim);
 }
 
+// SmolLM3: Llama blocks; every 4th layer skips RoPE (no_rope_layers), which leaves its KV cache as
+// any other full-attention layer's. SmolLM3Config ties the embeddings by default.
+void read_smollm3(Reader& r) {
+  read_common(r, true);
+  read_rope_context(r);
+  if (read_layer_types(r) &&
+      std::find(r.m.layer_pattern.begin(), r.m.layer_pattern.end(), LayerKind::sliding) != r.m.layer_pattern.end())
+    set_sliding(r);
+}
+
+// Seed-OSS: Llama blocks with q/k/v biases (attention_bias) and a separate attention_out_bias for o_proj.
+void read_seed_oss(Reader& r) {
+  read_common(r, false);
+  read_rope_context(r);
+  const bool qkv = r.text.boolean_or("attention_bias", false), out = r.text.boolean_or("attention_out_bias", false);
+  if (out && !qkv) r.text.problem("attention_out_bias", "true without attention_bias is not supported");
+  r.m.attn_bias = qkv ? (out ? AttnBias::qkvo : AttnBias::qkv) : AttnBias::none;
+}
+
+// OLMo 2 / OLMo 3: norms after attention and after the MLP (two per block, no input norms) and RMS
+// norms over the whole q and k projections (Olmo2Attention q_norm of heads x head_dim, k_norm of
+// kv_heads x head_dim). OLMo 3 adds sliding-window layers (layer_types; Olmo3Config default: every
+// 4th layer full).
+void read_olmo(Reader& r, bool v3) {
+  read_common(r, false);
+  read_rope_context(r);
+  r.m.qk_norm = r.m.qk_norm_full = true;
+  if (!v3) return;
+  if (!read_layer_types(r)) r.m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  if (std::find(r.m.layer_pattern.begin(), r.m.layer_pattern.end(), LayerKind::sliding) != r.m.layer_pattern.end())
+    set_sliding(r, 4096);
+}
+
+// ERNIE 4.5 MoE: experts on layers moe_layer_start_index..moe_layer_end_index where (il + 1) %
+// moe_layer_interval == 0, dense MLP elsewhere; moe_num_shared_experts shared experts of
+// moe_intermediate_size (Ernie4_5_MoeSparseMoeBlock runs them as one MLP of their total width: the
+// same weights); the e_score_correction_bias of Ernie4_5_MoeStatics.
+void read_ernie45_moe(Reader& r) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  read_common(r, true);
+  read_rope_context(r);
+  if (t.boolean_or("use_bias", false)) t.problem("use_bias", "true (biases on the MLP projections) is not supported");
+  MoeSpec& e = m.moe;
+  e.experts = t.integer("moe_num_experts", 1, kExperts);
+  e.experts_per_token = t.integer("moe_k", 1, kExperts);
+  e.expert_ffn = t.integer("moe_intermediate_size", 1, kDim);
+  e.shared_experts = t.integer_or("moe_num_shared_experts", 0, 0, 1 << 10);
+  e.shared_ffn = e.expert_ffn;
+  e.router_bias = true;
+  const std::int64_t start = t.integer_or("moe_layer_start_index", 0, 0, kLayers);
+  const std::int64_t end = t.integer_or("moe_layer_end_index", m.layers - 1, -1, kLayers);
+  if (end != -1 && end < m.layers - 1) t.problem("moe_layer_end_index", "dense layers after the last MoE layer are not supported");
+  const std::int64_t step = t.integer_or("moe_layer_interval", 1, 1, kLayers);
+  e.dense_leading_layers = start;  // MoE where il >= start and (il + 1) % step == 0 (ModelSpec::is_moe_layer)
+  e.layer_step = step;
+  e.layer_offset = step - 1;
+}
+
+// MiniMax-M2: every layer full attention and MoE (num_local_experts of intermediate_size, sigmoid
+// routing with a bias when use_routing_bias), QK norms over the whole projections (qk_norm_type
+// per_layer); llama.cpp does not load the MTP modules.
+void read_minimax_m2(Reader& r) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  read_common(r, false);
+  read_rope_context(r);
+  for (const std::int64_t kind : t.integers("attn_type_list", kLayers, 0, 1))
+    if (kind != 1) t.problem("attn_type_list", "lightning (linear) attention layers (0) are not supported");
+  if (t.boolean_or("use_qk_norm", false)) {
+    m.qk_norm = true;
+    m.qk_norm_full = t.string_or("qk_norm_type", "per_layer") == "per_layer";
+  }
+  MoeSpec& e = m.moe;
+  e.experts = t.integer("num_local_experts", 1, kExperts);
+  e.experts_per_token = t.integer("num_experts_per_tok", 1, kExperts);
+  e.expert_ffn = m.ffn;
+  e.router_bias = t.boolean_or("use_routing_bias", false);
+  m.ffn = 0;
+  const std::int64_t mtp = t.integer_or("num_mtp_modules", 0, 0, kLayers);
+  if (mtp > 0) r.notes.push_back(std::to_string(mtp) + " multi-token-prediction module(s) not counted (llama.cpp does not load them)");
+}
+
 // ---- vision towers: parameter counts from the modeling code's module list ----
 
 // SiglipVisionTransformer: patch conv (bias), learned positions, pre-LN blocks with biased q/k/v/o
@@ -740,6 +823,12 @@ const std::map<std::string, FamilyReader>& families() {
       {"glm4_moe", read_glm4_moe},
       {"llama4", read_llama4_text},
       {"mistral3", read_mistral},
+      {"smollm3", read_smollm3},
+      {"seed_oss", read_seed_oss},
+      {"olmo2", [](Reader& r) { read_olmo(r, false); }},
+      {"olmo3", [](Reader& r) { read_olmo(r, true); }},
+      {"ernie4_5_moe", read_ernie45_moe},
+      {"minimax_m2", read_minimax_m2},
   };
   return f;
 }
@@ -801,8 +890,10 @@ HfConfig parse_hf_config(const nlohmann::json& json, const std::string& file) {
   if (!sliding) m.sliding_window = 0;
   out.mix_id = quant_mix_id(json, file, out.notes);
   const std::string& mix = out.mix_id;
-  // Catalog convention: native_format names the published storage (bf16, fp16, fp8, mxfp4, gptq-int4 ...).
-  m.native_format = mix.rfind("hf-", 0) == 0 ? mix.substr(3) : mix == "fp8-block" ? "fp8" : mix;
+  // Catalog convention: native_format names the published storage (bf16, fp16, fp8-block, mxfp4, gptq-int4 ...).
+  m.native_format = mix.rfind("hf-", 0) == 0 ? mix.substr(3) : mix;
+  // gpt-oss's MXFP4 experts are what GGUF files keep too (expert_format, weights.hpp).
+  if (mix == "mxfp4" && m.moe.present()) m.expert_format = "mxfp4";
   try {
     validate(m);
     const ParamCounts pc = count_params(m);

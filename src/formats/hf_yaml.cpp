@@ -52,7 +52,7 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
   line(a, "tied_embeddings", yes(m.tied_embeddings));
   line(a, "max_context", i64(m.max_context));
   line(a, "norms_per_layer", i64(m.norms_per_layer));
-  line(a, "qk_norm", yes(m.qk_norm));
+  line(a, "qk_norm", m.qk_norm_full ? "full" : yes(m.qk_norm));
   line(a, "attn_bias", m.attn_bias == AttnBias::qkvo ? "qkvo" : m.attn_bias == AttnBias::qkv ? "qkv" : "none");
   if (m.attn_output_gate) line(a, "attn_output_gate", "true");
   if (m.attn_sinks) line(a, "attn_sinks", "true");
@@ -116,6 +116,7 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
     line(b, "tokens_per_image", i64(m.vision.tokens_per_image));
   }
   line(a, "native_format", quote(m.native_format));
+  if (!m.expert_format.empty()) line(a, "expert_format", quote(m.expert_format));
   const ParamCounts pc = count_params(m);
   line(a, "params_total_b", num(double(pc.total) / 1e9, "%.3f"));
   line(a, "params_active_b", m.moe.present() ? num(double(pc.active) / 1e9, "%.3f") : "null");

@@ -46,7 +46,7 @@ constexpr std::size_t field_count() {
 TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   // Counted by hand from include/vramfit/*.hpp and src/catalog/catalog.hpp. A different count means a
   // field was added or removed: extend catgen.cpp and the Same*() comparisons below, then this table.
-  EXPECT_EQ(field_count<ModelSpec>(), 30u);
+  EXPECT_EQ(field_count<ModelSpec>(), 32u);
   EXPECT_EQ(field_count<MlaSpec>(), 7u);
   EXPECT_EQ(field_count<MoeSpec>(), 11u);
   EXPECT_EQ(field_count<SsmSpec>(), 10u);
@@ -89,7 +89,7 @@ void SameModel(const ModelSpec& a, const ModelSpec& b) {
   SAME(id); SAME(name); SAME(architecture);
   SAME(layers); SAME(hidden); SAME(heads); SAME(kv_heads); SAME(head_dim_k); SAME(head_dim_v);
   SAME(ffn); SAME(vocab); SAME(max_context);
-  SAME(ffn_gated); SAME(tied_embeddings); SAME(qk_norm); SAME(attn_output_gate); SAME(attn_sinks);
+  SAME(ffn_gated); SAME(tied_embeddings); SAME(qk_norm); SAME(qk_norm_full); SAME(attn_output_gate); SAME(attn_sinks);
   SAME(final_norm); SAME(norms_per_layer); SAME(attn_bias); SAME(layer_pattern);
   SAME(sliding_window); SAME(chunk_size);
   SAME(mla.q_lora_rank); SAME(mla.kv_lora_rank); SAME(mla.qk_rope_head_dim); SAME(mla.qk_nope_head_dim);
@@ -100,7 +100,7 @@ void SameModel(const ModelSpec& a, const ModelSpec& b) {
   SAME(ssm.kind); SAME(ssm.d_state); SAME(ssm.d_conv); SAME(ssm.d_inner); SAME(ssm.n_groups); SAME(ssm.n_heads);
   SAME(ssm.dt_rank); SAME(ssm.conv_bias); SAME(ssm.proj_bias); SAME(ssm.inner_norms);
   SAME(vision.encoder); SAME(vision.params); SAME(vision.projector_params); SAME(vision.tokens_per_image);
-  SAME(native_format); SAME(params_total_b); SAME(params_active_b);
+  SAME(native_format); SAME(expert_format); SAME(params_total_b); SAME(params_active_b);
 }
 
 void SameDevice(const Device& a, const Device& b) {
@@ -184,6 +184,7 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     SCOPED_TRACE("model " + y.models[i].spec.id);
     SameModel(y.models[i].spec, c.models[i].spec);
     SameMeta(y.models[i].meta, c.models[i].meta);
+    EXPECT_EQ(y.models[i].default_quant, c.models[i].default_quant) << "default_quant";
   }
   ASSERT_EQ(y.devices.size(), c.devices.size());
   for (std::size_t i = 0; i < y.devices.size(); ++i) {

@@ -534,3 +534,32 @@ TEST(Suggest, NearestByEditDistanceWithinFortyPercent) {
   EXPECT_EQ(vramfit::io::did_you_mean("rtx-4009", ids), " (did you mean 'rtx-4090'?)");  // 2 edits from 4090 and 4080
   EXPECT_EQ(vramfit::io::did_you_mean("zzzz", ids), "");
 }
+
+// The typed family first: candidates the input is a word-boundary prefix of, else the edit distance
+// with shared leading words breaking ties (base/suggest.hpp), worked out by hand.
+TEST(Suggest, SameFamilyFirst) {
+  using vramfit::io::nearest;
+  const std::vector<std::string> ids = {"qwen3-32b", "qwen3-30b-a3b", "qwen3-coder-480b-a35b", "qwen3-coder-30b-a3b",
+                                        "gpt-oss-120b", "gpt-oss-20b", "llama-3.1-70b", "llama-3.1-8b", "rtx-4090",
+                                        "mistral-7b", "mixtral-8x7b"};
+  // "qwen3-30b" starts qwen3-30b-a3b at a word boundary; qwen3-32b is only 1 edit away.
+  EXPECT_EQ(nearest("qwen3-30b", ids), "qwen3-30b-a3b");
+  EXPECT_EQ(nearest("Qwen3-30B", ids), "qwen3-30b-a3b");  // case does not count
+  // Not a prefix of anything: the nearest whole id (1 edit from qwen3-32b, 6 from qwen3-30b-a3b).
+  EXPECT_EQ(nearest("qwen3-32", ids), "qwen3-32b");
+  // Two of the family: the nearer whole (8 insertions against 10).
+  EXPECT_EQ(nearest("qwen3-coder", ids), "qwen3-coder-30b-a3b");
+  EXPECT_EQ(nearest("llama-3.1", ids), "llama-3.1-8b");  // 3 insertions against 4
+  // A word prefix only: "gpt-oss-20" cuts no word, so the edit distance decides (1 against 2).
+  EXPECT_EQ(nearest("gpt-oss-20", ids), "gpt-oss-20b");
+  EXPECT_EQ(nearest("rtx", ids), "rtx-4090");
+  // Equal distance: the candidate sharing more leading words, wherever it is listed (1 edit each).
+  EXPECT_EQ(nearest("rtx-4090", {"gtx-4090", "rtx-4080"}), "rtx-4080");
+  EXPECT_EQ(vramfit::io::shared_words("qwen3-32b", "qwen3-30b-a3b"), 1U);
+  EXPECT_EQ(vramfit::io::shared_words("Llama-3.1-8B", "llama-3.1-70b"), 3U);  // llama, 3, 1
+  EXPECT_EQ(vramfit::io::shared_words("rtx-4090", "rtx-4090"), 2U);
+  EXPECT_EQ(vramfit::io::shared_words("gpt-oss", "gpt-oss-20b"), 2U);
+  EXPECT_EQ(vramfit::io::shared_words("gp", "gpt-oss"), 0U);
+  // The empty word names no family and is near nothing.
+  EXPECT_EQ(nearest("", {"q2_K", "q8_0"}), "");
+}

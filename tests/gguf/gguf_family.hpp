@@ -40,6 +40,10 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
       {"qwen3_5", "qwen35"},     {"qwen35", "qwen35"},         {"qwen3_5_moe", "qwen35moe"},
       {"qwen35moe", "qwen35moe"}, {"qwen3_vl", "qwen3vl"},     {"qwen3vl", "qwen3vl"},
       {"qwen3_vl_moe", "qwen3vlmoe"}, {"qwen3vlmoe", "qwen3vlmoe"},
+      {"mistral3", "llama"},     {"smollm3", "smollm3"},       {"seed_oss", "seed_oss"},
+      {"olmo2", "olmo2"},        {"olmo3", "olmo2"},           // llama.cpp loads OLMo 3 as olmo2 + sliding window
+      {"ernie4_5_moe", "ernie4_5-moe"}, {"ernie4_5-moe", "ernie4_5-moe"},
+      {"minimax_m2", "minimax-m2"}, {"minimax-m2", "minimax-m2"},
   };
   for (const Row& r : kMap)
     if (r.catalog == catalog_arch) return std::string(r.gguf);
@@ -55,6 +59,8 @@ inline std::vector<std::string_view> block_norms(std::string_view arch) {
     return {"attn_norm", "post_attention_norm"};
   if (arch == "command-r") return {"attn_norm"};  // one LayerNorm feeds attention and FFN in parallel
   if (arch == "nemotron_h" || arch == "nemotron_h_moe") return {"attn_norm"};  // one norm per block, whatever its part
+  if (arch == "olmo2") return {"post_attention_norm", "post_ffw_norm"};  // norms after attention and MLP only
+  if (arch == "seed_oss") return {"attn_norm", "post_attention_norm"};
   return {"attn_norm", "ffn_norm"};
 }
 
@@ -118,12 +124,15 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   if (e.expert_bias && arch != "gpt-oss") refuse("expert biases are only written for gpt-oss");
   if (qkvo_bias && arch != "gpt-oss") refuse("an attention output bias is only written for gpt-oss");
   if (e.layer_step != 1 && arch != "jamba" && arch != "llama4") refuse("interleaved MoE layers are only written for jamba and llama4");
-  if (e.dense_leading_layers > 0 && !mla_arch && arch != "glm4moe")
-    refuse("leading dense blocks are only written for deepseek2 and glm4moe");
+  if (e.dense_leading_layers > 0 && !mla_arch && arch != "glm4moe" && arch != "ernie4_5-moe")
+    refuse("leading dense blocks are only written for deepseek2, glm4moe and ernie4_5-moe");
   if (e.shared_expert_gate && arch != "qwen3next" && arch != "qwen35moe")
     refuse("a shared-expert gate is only written for qwen3next and qwen35moe");
-  if (e.router_bias && arch != "gpt-oss" && !mla_arch && arch != "glm4moe" && arch != "nemotron_h_moe")
-    refuse("a router bias is only written for gpt-oss, deepseek2, glm-dsa, glm4moe and nemotron_h_moe");
+  if (e.router_bias && arch != "gpt-oss" && !mla_arch && arch != "glm4moe" && arch != "nemotron_h_moe" && arch != "ernie4_5-moe" &&
+      arch != "minimax-m2")
+    refuse("a router bias is only written for gpt-oss, deepseek2, glm-dsa, glm4moe, nemotron_h_moe, ernie4_5-moe and minimax-m2");
+  if (m.qk_norm_full && arch != "olmo2" && arch != "minimax-m2")
+    refuse("QK norms over the whole projections are only written for olmo2 and minimax-m2");
   bool any_local = false;
   for (LayerKind k : m.layer_pattern) any_local |= k == LayerKind::sliding || k == LayerKind::chunked;
   const bool attn_only = only_kinds(m, LayerKind::full, LayerKind::full);
@@ -215,10 +224,23 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
              (e.shared_ffn == 0 || e.shared_ffn == e.expert_ffn),
          "llama4 has (chunked x n-1, full) layers, MoE every layer_step-th block with one expert-sized shared expert");
     need(e.layer_step == 1 || m.ffn > 0, "interleaved dense blocks need ffn_size");
+  } else if (arch == "smollm3") {
+    need(attn_only && !m.qk_norm && !qkv_bias && dense, "smollm3 is dense full attention without biases or QK norms");
+  } else if (arch == "seed_oss") {
+    need(attn_only && !m.qk_norm && qkv_bias && dense, "seed_oss is dense full attention with QKV biases");
+  } else if (arch == "olmo2") {
+    need((attn_only || swa_period(m, LayerKind::sliding) == 4) && m.qk_norm && m.qk_norm_full && !qkv_bias && dense,
+         "olmo2 is dense attention with whole-projection QK norms, full or (sliding x 3, full) (OLMo 3)");
+  } else if (arch == "ernie4_5-moe") {
+    need(attn_only && !m.qk_norm && !qkv_bias && moe && e.layer_step == 1 && (e.dense_leading_layers == 0 || m.ffn > 0),
+         "ernie4_5-moe is full attention with MoE from leading_dense_block_count on");
+  } else if (arch == "minimax-m2") {
+    need(attn_only && m.qk_norm && m.qk_norm_full && !qkv_bias && moe && m.ffn == 0 && e.shared_experts == 0,
+         "minimax-m2 is full attention with whole-projection QK norms and routed experts in every block");
   } else {
     refuse("architecture '" + arch + "' is not written by this writer");
   }
-  if (any_local && arch != "gemma2" && arch != "gemma3" && arch != "gpt-oss" && arch != "llama4")
+  if (any_local && arch != "gemma2" && arch != "gemma3" && arch != "gpt-oss" && arch != "llama4" && arch != "olmo2")
     refuse("sliding/chunked layers are not written for " + arch);
   return arch;
 }

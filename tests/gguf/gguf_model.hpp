@@ -158,9 +158,9 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     w.add_u32(a + "attention.key_length", u32(m.head_dim_k));
     w.add_u32(a + "attention.value_length", u32(m.head_dim_v));
     // llama requires n_rot == head size; GLM-4.5 rotates half of each head (partial_rotary_factor 0.5),
-    // Qwen3.5 a quarter (0.25: 64 of 256, conversion/qwen.py).
+    // Qwen3.5 a quarter (0.25: 64 of 256, conversion/qwen.py); MiniMax-M2 64 of 128 dims (rotary_dim).
     const bool qwen35 = is({"qwen35", "qwen35moe"});
-    w.add_u32(a + "rope.dimension_count", u32(arch == "glm4moe" ? m.head_dim_k / 2 : qwen35 ? m.head_dim_k / 4 : m.head_dim_k));
+    w.add_u32(a + "rope.dimension_count", u32(is({"glm4moe", "minimax-m2"}) ? m.head_dim_k / 2 : qwen35 ? m.head_dim_k / 4 : m.head_dim_k));
   }
   // Command R normalises with LayerNorm (models/command-r.cpp), everything else with RMSNorm.
   w.add_f32(a + (arch == "command-r" ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"), opt.rms_eps);
@@ -177,6 +177,16 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
       w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
     }
+    if (arch == "ernie4_5-moe") {
+      // convert_hf_to_gguf.py Ernie4_5MoeModel: the shared experts' total width, the leading dense
+      // blocks (moe_layer_start_index) and the interleave step (moe_layer_interval).
+      w.add_u32(a + "expert_shared_count", u32(e.shared_experts));
+      if (e.shared_experts > 0)
+        w.add_u32(a + "expert_shared_feed_forward_length", u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
+      w.add_u32(a + "leading_dense_block_count", u32(e.dense_leading_layers));
+      w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
+    }
+    if (arch == "minimax-m2") w.add_u32(a + "expert_gating_func", 2u);  // sigmoid (scoring_func)
     if (is({"qwen3next", "qwen35moe", "granitehybrid", "nemotron_h_moe"}) && e.shared_experts > 0)
       w.add_u32(a + "expert_shared_feed_forward_length",
                 u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
@@ -190,6 +200,9 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     const std::int64_t period = swa_period(m, LayerKind::chunked);
     w.add_u32(a + "attention.sliding_window", u32(period > 0 ? m.chunk_size : 0));
     if (period > 0) w.add_u32(a + "attention.sliding_window_pattern", u32(period));
+  } else if (arch == "olmo2" && swa_period(m, LayerKind::sliding) > 0) {
+    // OLMo 3: the window turns on llama.cpp's fixed (sliding x 3, full) pattern (LLM_ARCH_OLMO2).
+    w.add_u32(a + "attention.sliding_window", u32(m.sliding_window));
   } else if (arch == "phi3" && m.sliding_window > 0) {
     w.add_u32(a + "attention.sliding_window", u32(m.sliding_window));  // read, then ignored (models/phi3.cpp)
   }

@@ -147,9 +147,9 @@ inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch
       if (m.mla.q_lora_rank > 0) out.same(e, blk + "attn_q_a_norm.weight", {m.mla.q_lora_rank});
     } else if (n == "attn_vec") {
       const std::int64_t q_rows = h * k * (m.attn_output_gate ? 2 : 1);
-      if (m.qk_norm) {
-        out.same(e, blk + "attn_q_norm.weight", {k});
-        out.same(e, blk + "attn_k_norm.weight", {k});
+      if (m.qk_norm) {  // per head (head_dim), or over the whole projection (olmo2, minimax-m2)
+        out.same(e, blk + "attn_q_norm.weight", {m.qk_norm_full ? h * k : k});
+        out.same(e, blk + "attn_k_norm.weight", {m.qk_norm_full ? g * k : k});
       }
       if (m.attn_bias != AttnBias::none) {
         out.same(e, blk + "attn_q.bias", {q_rows});
@@ -219,7 +219,7 @@ inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch
       out.same(e, blk + "ffn_up_exps.bias", {x.expert_ffn, x.experts});
       out.same(e, blk + "ffn_down_exps.bias", {d, x.experts});
     } else if (n == "router_bias") {
-      // gpt-oss: the router's own bias; deepseek2/glm4moe: the selection-only correction bias.
+      // gpt-oss: the router's own bias; deepseek2, glm4moe, ernie4_5-moe, minimax-m2: the selection-only correction bias.
       out.same(e, arch == "gpt-oss" ? blk + "ffn_gate_inp.bias" : blk + "exp_probs_b.bias", {x.experts});
     } else if (n == "ffn_gate_inp_shexp") {
       out.same(e, w, {d});

@@ -125,7 +125,10 @@ TEST(GgufFamilies, CatalogArchitectureNames) {
                        Row{"gpt_oss", "gpt-oss"}, Row{"cohere", "command-r"}, Row{"granitemoehybrid", "granitehybrid"},
                        Row{"glm4_moe", "glm4moe"}, Row{"llama4", "llama4"}, Row{"jamba", "jamba"},
                        Row{"qwen3_5", "qwen35"}, Row{"qwen3_5_moe", "qwen35moe"}, Row{"qwen3_vl", "qwen3vl"},
-                       Row{"qwen3_vl_moe", "qwen3vlmoe"}, Row{"bert", ""}})
+                       Row{"qwen3_vl_moe", "qwen3vlmoe"}, Row{"bert", ""},
+                       Row{"glm4_moe_lite", "deepseek2"}, Row{"mistral3", "llama"}, Row{"smollm3", "smollm3"},
+                       Row{"seed_oss", "seed_oss"}, Row{"olmo2", "olmo2"}, Row{"olmo3", "olmo2"},
+                       Row{"ernie4_5_moe", "ernie4_5-moe"}, Row{"minimax_m2", "minimax-m2"}})
     EXPECT_EQ(gguf_arch_name(r.catalog), r.gguf) << r.catalog;
 }
 
@@ -586,7 +589,98 @@ TEST(GgufFamilies, Qwen2VlMropeSections) {
   expect_bytes_balance(m, kF16);
 }
 
+TEST(GgufFamilies, SmolLm3IsLlamaBlocksTied) {
+  ModelSpec m = base("smollm3");
+  m.tied_embeddings = true;
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "smollm3");
+  EXPECT_EQ(w.tensors().size(), 1u + 2u * 9u + 1u);  // 2 norms + 7 matrices per block, output_norm, tied head
+  EXPECT_FALSE(has(w, "output.weight"));
+  expect_bytes_balance(m, kF16);
+}
+
+TEST(GgufFamilies, SeedOssQkvBiasesAndPostAttentionNorm) {
+  ModelSpec m = base("seed_oss");
+  m.attn_bias = AttnBias::qkv;
+  const Writer w = model_writer(m, kF16, types());
+  EXPECT_EQ(w.tensors().size(), 1u + 2u * 12u + 2u);  // 2 norms + 7 matrices + 3 biases per block
+  EXPECT_EQ(find(w, "blk.0.post_attention_norm.weight").ne, (Ne{256}));
+  EXPECT_EQ(find(w, "blk.0.attn_k.bias").ne, (Ne{128}));
+  EXPECT_FALSE(has(w, "blk.0.attn_output.bias"));
+  expect_bytes_balance(m, kF16);
+}
+
+// OLMo 2: norms after attention and after the MLP only, QK norms over the whole projections
+// (models/olmo2.cpp: attn_q_norm {n_embd_head_k x n_head}, attn_k_norm {n_embd_head_k x n_head_kv}).
+TEST(GgufFamilies, Olmo2PostNormsAndWholeProjectionQkNorms) {
+  ModelSpec m = base("olmo2");
+  m.qk_norm = m.qk_norm_full = true;
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "olmo2");
+  EXPECT_EQ(w.tensors().size(), 1u + 2u * 11u + 2u);
+  EXPECT_EQ(find(w, "blk.0.attn_q_norm.weight").ne, (Ne{4 * 64}));
+  EXPECT_EQ(find(w, "blk.0.attn_k_norm.weight").ne, (Ne{2 * 64}));
+  EXPECT_EQ(find(w, "blk.1.post_ffw_norm.weight").ne, (Ne{256}));
+  EXPECT_FALSE(has(w, "blk.0.attn_norm.weight"));
+  expect_bytes_balance(m, kF16);
+  // OLMo 3 is the same file with a sliding window on three blocks of four.
+  ModelSpec v3 = base("olmo3", 4);
+  v3.qk_norm = v3.qk_norm_full = true;
+  v3.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  v3.sliding_window = 128;
+  auto kv3 = metadata(model_writer(v3, kF16, types()));
+  EXPECT_EQ(kv3["general.architecture"].text, "olmo2");
+  EXPECT_EQ(kv3["olmo2.attention.sliding_window"].number, 128);
+  v3.layer_pattern = {LayerKind::sliding, LayerKind::full};  // llama.cpp's olmo2 fixes the period at 4
+  EXPECT_THROW(model_writer(v3, kF16, types()), std::invalid_argument);
+}
+
+// ERNIE 4.5 MoE: a leading dense block, two shared experts written as one of their total width
+// (convert_hf_to_gguf.py Ernie4_5MoeModel), the selection bias exp_probs_b.
+TEST(GgufFamilies, Ernie45MoeLeadingDenseAndSharedExperts) {
+  ModelSpec m = base("ernie4_5_moe");
+  moe(m, 8, 2, 128);
+  m.ffn = 512;
+  m.moe.shared_experts = 2;
+  m.moe.shared_ffn = 128;
+  m.moe.dense_leading_layers = 1;
+  m.moe.router_bias = true;
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "ernie4_5-moe");
+  EXPECT_EQ(kv["ernie4_5-moe.expert_shared_count"].number, 2);
+  EXPECT_EQ(kv["ernie4_5-moe.expert_shared_feed_forward_length"].number, 256);
+  EXPECT_EQ(kv["ernie4_5-moe.leading_dense_block_count"].number, 1);
+  EXPECT_EQ(kv["ernie4_5-moe.interleave_moe_layer_step"].number, 1);
+  EXPECT_EQ(w.tensors().size(), 1u + 9u + 14u + 2u);  // dense block 9; MoE block 2 norms + 4 + router + 3 + bias + 3
+  EXPECT_EQ(find(w, "blk.1.ffn_up_shexp.weight").ne, (Ne{256, 256}));
+  EXPECT_EQ(find(w, "blk.1.exp_probs_b.bias").ne, (Ne{8}));
+  EXPECT_TRUE(has(w, "blk.0.ffn_gate.weight"));
+  expect_bytes_balance(m, kF16);
+}
+
+TEST(GgufFamilies, MiniMaxM2WholeProjectionQkNormsAndSigmoidRouting) {
+  ModelSpec m = base("minimax_m2");
+  m.qk_norm = m.qk_norm_full = true;
+  moe(m, 8, 2, 128);
+  m.moe.router_bias = true;
+  const Writer w = model_writer(m, kF16, types());
+  auto kv = metadata(w);
+  EXPECT_EQ(kv["general.architecture"].text, "minimax-m2");
+  EXPECT_EQ(kv["minimax-m2.rope.dimension_count"].number, 32);  // rotary_dim: half of the head
+  EXPECT_EQ(kv["minimax-m2.expert_gating_func"].number, 2);
+  EXPECT_EQ(w.tensors().size(), 1u + 2u * 13u + 2u);
+  EXPECT_EQ(find(w, "blk.0.attn_q_norm.weight").ne, (Ne{256}));
+  EXPECT_EQ(find(w, "blk.0.attn_k_norm.weight").ne, (Ne{128}));
+  expect_bytes_balance(m, kF16);
+}
+
 TEST(GgufFamilies, RefusesWhatLlamaCppWouldNotLoad) {
+  ModelSpec full_qk = base("qwen3");  // qwen3 norms one head
+  full_qk.qk_norm = full_qk.qk_norm_full = true;
+  EXPECT_THROW(model_writer(full_qk, kF16, types()), std::invalid_argument);
   ModelSpec unknown = base("bert");
   EXPECT_THROW(model_writer(unknown, kF16, types()), std::invalid_argument);
   ModelSpec swa = base("llama");

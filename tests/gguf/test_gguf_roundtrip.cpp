@@ -102,6 +102,10 @@ TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
     EXPECT_EQ(f.moe.experts, c.moe.experts);
     EXPECT_EQ(f.moe.experts_per_token, c.moe.experts_per_token);
     EXPECT_EQ(f.moe.expert_ffn, c.moe.expert_ffn);
+    EXPECT_EQ(f.moe.shared_experts * f.moe.shared_ffn, c.moe.shared_experts * c.moe.shared_ffn);
+    EXPECT_EQ(f.qk_norm, c.qk_norm);
+    EXPECT_EQ(f.qk_norm_full, c.qk_norm_full);
+    EXPECT_EQ(f.expert_format, c.expert_format);
     for (std::int64_t il = 0; il < c.layers; ++il) EXPECT_EQ(f.is_moe_layer(il), c.is_moe_layer(il)) << "block " << il;
     EXPECT_EQ(f.ssm.kind, c.ssm.kind);
     EXPECT_EQ(f.ssm.d_state, c.ssm.d_state);

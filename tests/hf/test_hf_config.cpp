@@ -97,7 +97,15 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"qwen3.5-0.8b", 752393024}, Row{"qwen3.5-4b", 4205751296}, Row{"qwen3.5-9b", 8953803264},
         Row{"qwen3.5-27b", 26895998464}, Row{"qwen3.5-35b-a3b", 35107181936}, Row{"qwen3.5-122b-a10b", 122111526912},
         Row{"qwen3.5-397b-a17b", 396802360816}, Row{"qwen3-vl-2b", 2127532032}, Row{"qwen3-vl-4b", 4437815808},
-        Row{"qwen3-vl-8b", 8767123696}, Row{"qwen3-vl-30b-a3b", 31070754032}, Row{"qwen3-vl-235b-a22b", 235670022896}),
+        Row{"qwen3-vl-8b", 8767123696}, Row{"qwen3-vl-30b-a3b", 31070754032}, Row{"qwen3-vl-235b-a22b", 235670022896},
+        // shared/reference/models_2026.yaml
+        Row{"qwen3-coder-30b-a3b", 30532122624}, Row{"qwen3-coder-480b-a35b", 480154875392},
+        Row{"llama-4-maverick-17b-128e", 401583781376}, Row{"mistral-small-3.1-24b", 24011361280},
+        Row{"ministral-3-3b", 3849090048}, Row{"mistral-7b-v0.2", 7241732096}, Row{"phi-4-mini", 3836021760},
+        Row{"gemma-3-270m", 268098176}, Row{"minimax-m2", 228689764864},
+        Row{"ernie-4.5-21b-a3b", 21825437888}, Row{"seed-oss-36b", 36151104512}, Row{"smollm3-3b", 3075098624},
+        Row{"olmo-2-7b", 7298617344}, Row{"olmo-2-13b", 13716198400}, Row{"olmo-2-32b", 32234279936},
+        Row{"olmo-3-7b", 7298011136}, Row{"olmo-3.1-32b", 32233522176}),
     [](const ::testing::TestParamInfo<Row>& i) {
       std::string s = i.param.id;
       for (char& ch : s)
@@ -299,7 +307,7 @@ TEST(HfConfig, Qwen3VlTiesByTheTopLevelFlagAndCountsDeepStack) {
 TEST(HfConfig, DeepSeekMtpLayerIsANote) {
   const HfConfig c = io::hf::read_hf_config(fixture("deepseek-v3"));
   EXPECT_EQ(c.mix_id, "fp8-block");
-  EXPECT_EQ(c.spec.native_format, "fp8");
+  EXPECT_EQ(c.spec.native_format, "fp8-block");
   ASSERT_FALSE(c.notes.empty());
   EXPECT_NE(c.notes[0].find("multi-token-prediction"), std::string::npos);
 }
