@@ -153,7 +153,10 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (e.has("per_layer")) read_per_layer(m, e.child("per_layer"), file, diag);
     if (e.has("vision")) read_vision(m, e.child("vision"), file, diag);
     m.native_format = e.str("native_format", false, "bf16");
-    m.params_total_b = e.number("params_total_b", 0, 1e5, true);
+    // Required, but `null` where no official total is sourced (Gemma 3n): catalog check then has
+    // nothing to compare.
+    const bool total_null = node["params_total_b"].IsDefined() && node["params_total_b"].IsNull();
+    m.params_total_b = e.number("params_total_b", 0, 1e5, !total_null);
     m.params_active_b = e.number("params_active_b", 0, 1e5);
     cm.meta = read_meta(e);
     e.finish();

@@ -121,8 +121,10 @@ inline const Entry* find(const std::vector<Entry>& block, std::string_view name)
 
 // The real tensors of one block. Entries are consumed by name; each settle() compares bytes.
 inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch, const std::vector<Entry>& block) {
-  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads, k = m.head_dim_k, hv = m.head_dim_v;
-  const std::string blk = "blk." + std::to_string(block.front().t.layer) + ".";
+  // The block's own attention shape (Gemma 4 global layers: full_head_dim, full_kv_heads).
+  const std::int64_t il = block.front().t.layer;
+  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads_at(il), k = m.head_dim_k_at(il), hv = m.head_dim_v_at(il);
+  const std::string blk = "blk." + std::to_string(il) + ".";
   const MoeSpec& x = m.moe;
   const SsmSpec& s = m.ssm;
   for (const Entry& e : block) {
