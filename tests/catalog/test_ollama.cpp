@@ -104,6 +104,9 @@ TEST(OllamaBuiltIn, LibraryNamesResolveToModelAndDefaultQuantization) {
       {"deepseek-v3:671b-q8_0", "deepseek-v3", "Q8_0", "deepseek-v3:671b-q8_0"},
       {"gemma2:27b-instruct-bf16", "gemma-2-27b", "BF16", "gemma2:27b-instruct-bf16"},
       {"command-r:35b-v0.1-q4_K_M", "command-r", "Q4_K_M", "command-r:35b-v0.1-q4_K_M"},
+      {"gemma3:270m", "gemma-3-270m", "Q4_K_M", "gemma3:270m"},
+      {"gemma3n", "gemma-3n-e4b", "Q4_K_M", "gemma3n:e4b"},
+      {"gemma3n:e2b-it-q8_0", "gemma-3n-e2b", "Q8_0", "gemma3n:e2b-it-q8_0"},
   };
   for (const Resolves& r : rows) {
     SCOPED_TRACE(r.given);
@@ -172,15 +175,13 @@ TEST(OllamaBuiltIn, UnknownTagsAndTagsMissingFromTheCatalogAreInputErrors) {
        "in the catalog: 8b, 70b, 405b (see 'vramfit list ollama')"},
       {"gemma3:27b-vision",
        "unknown Ollama tag 'gemma3:27b-vision': 'vision' is neither a variant of gemma3 (it) nor a quantization; tags in "
-       "the catalog: 1b, 4b, 12b, 27b (see 'vramfit list ollama')"},
+       "the catalog: 270m, 1b, 4b, 12b, 27b (see 'vramfit list ollama')"},
       {"deepseek-r1",
        "Ollama deepseek-r1:8b (the latest tag) is DeepSeek-R1-0528-Qwen3-8B, which the catalog does not have; tags in the "
        "catalog: 7b, 32b, 671b (see 'vramfit list ollama')"},
       {"deepseek-r1:70b-llama-distill-q4_K_M",
        "Ollama deepseek-r1:70b is DeepSeek-R1-Distill-Llama-70B, which the catalog does not have; tags in the catalog: 7b, "
        "32b, 671b (see 'vramfit list ollama')"},
-      {"gemma3:270m", "Ollama gemma3:270m is Gemma-3-270M, which the catalog does not have; tags in the catalog: 1b, 4b, 12b, "
-                      "27b (see 'vramfit list ollama')"},
       {"phi3:mini-128k",
        "Ollama phi3:mini-128k is Phi-3-mini-128k-instruct, which the catalog does not have; tags in the catalog: mini, "
        "3.8b, mini-4k, 3.8b-mini-4k, medium, 14b, medium-4k, 14b-medium-4k (see 'vramfit list ollama')"},
