@@ -51,13 +51,13 @@ struct ComputeTerms {
 inline ComputeTerms forward_compute(const ModelSpec& m, std::int64_t tokens, std::int64_t logit_rows, bool summed,
                                     std::int64_t tp = 1, std::int64_t bytes_per_value = 2) {
   const std::int64_t t = std::max<std::int64_t>(1, tp);
-  std::int64_t ffn = m.ffn;
+  std::int64_t ffn = m.max_ffn();
   if (m.moe.present()) ffn = std::max(ffn, m.moe.experts_per_token * m.moe.expert_ffn);
   ComputeTerms c;
   c.summed = summed;
   c.inputs = checked_bytes(bytes_per_value, 2 * m.hidden, tokens);
   c.attention = checked_bytes(bytes_per_value, tokens,
-                              (m.heads * m.head_dim_k + 2 * m.kv_heads * m.head_dim_k) / t + m.heads * m.head_dim_v / t);
+                              (m.heads * m.max_head_dim_k() + 2 * m.kv_heads * m.head_dim_k) / t + m.heads * std::max(m.head_dim_v, m.head_dim_full) / t);
   c.ffn = checked_bytes(bytes_per_value, tokens, 2 * ffn / t);
   c.logits = checked_bytes(2 * 4, m.vocab, logit_rows);
   return c;

@@ -43,6 +43,8 @@ inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vec
       w.largest_block_tensor = std::max(w.largest_block_tensor, t.bytes);
     } else if (t.group == TensorGroup::embeddings) {
       w.global_cpu += t.bytes;
+      // Gemma 3n / 4 per-layer embeddings share the group but are not what a tied head copies.
+      if (t.name.find("per_layer") == std::string::npos) w.token_embd += t.bytes;
     } else if (t.group == TensorGroup::vision) {
       w.vision += t.bytes;
     } else {
@@ -55,7 +57,7 @@ inline WeightBreakdown weight_bytes_from_file(const ModelSpec& m, const std::vec
   }
   // Tied embeddings: llama.cpp gives the output device its own copy of token_embd.
   if (m.tied_embeddings && !has_output) {
-    w.tied_copy = w.global_cpu;
+    w.tied_copy = w.token_embd;
     w.output += w.tied_copy;
     w.output_matrix = w.tied_copy;
   }

@@ -5,6 +5,8 @@
 //   DeepSeek sparse attention (V3.2, GLM-5) adds one indexer key of index_head_dim per token per MLA
 //   layer next to the latent; typed as the K cache here (see docs/methodology.md, "MLA")
 //   llama-memory-recurrent   Mamba / delta-net state, f32, one per sequence, independent of context
+//   llama-hparams.cpp        has_kv: blocks from n_layer_kv_from_start on (Gemma 3n / 4 KV sharing) cache nothing;
+//                            n_embd_k_gqa(il) / n_embd_v_gqa(il): per-layer widths (Gemma 4 global layers)
 #pragma once
 
 #include <algorithm>
@@ -69,18 +71,29 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
   kv.streams = w.parallel;
   kv.cells_full = pad_to(w.context, w.kv_pad);
   std::int64_t cells_window = 0;
+  // Without flash attention V is stored transposed, and when the V width differs between layers
+  // (Gemma 4: 16 x 256 on sliding, 4 x 512 on global layers) every layer's V is padded to the widest
+  // (llama-kv-cache.cpp [TAG_V_CACHE_VARIABLE], n_embd_v_gqa_max()).
+  std::int64_t v_max = 0;
+  for (std::int64_t il = 0; il < m.layers; ++il)
+    if (ModelSpec::is_attention(m.layer_kind(il)) && m.layer_kind(il) != LayerKind::mla)
+      v_max = std::max(v_max, m.kv_heads_at(il) * m.head_dim_v_at(il));
+  auto v_width = [&](std::int64_t il) { return w.flash_attention ? m.kv_heads_at(il) * m.head_dim_v_at(il) : v_max; };
   for (std::int64_t il = 0; il < m.layers; ++il) {
     const LayerKind k = m.layer_kind(il);
     std::int64_t row = 0, cells = 0;
+    // A KV-shared block attends over the cache of an earlier block of its kind (llama-model.cpp
+    // create_memory, the reuse callback of gemma3n / gemma4) and has none of its own.
+    if (ModelSpec::is_attention(k) && !m.has_kv(il)) continue;
     switch (k) {
       case LayerKind::full:
-        row = kv_row_bytes(type_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(type_v, m.kv_heads * m.head_dim_v, "V");
+        row = kv_row_bytes(type_k, m.kv_heads_at(il) * m.head_dim_k_at(il), "K") + kv_row_bytes(type_v, v_width(il), "V");
         cells = kv.cells_full;
         kv.bytes_per_token += row;
         break;
       case LayerKind::sliding:
       case LayerKind::chunked: {
-        row = kv_row_bytes(type_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(type_v, m.kv_heads * m.head_dim_v, "V");
+        row = kv_row_bytes(type_k, m.kv_heads_at(il) * m.head_dim_k_at(il), "K") + kv_row_bytes(type_v, v_width(il), "V");
         const std::int64_t window = k == LayerKind::sliding ? m.sliding_window : m.chunk_size;
         cells = w.swa_full ? kv.cells_full : std::min(kv.cells_full, pad_to(window + w.ubatch, w.kv_pad));
         cells_window = cells;

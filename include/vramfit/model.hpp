@@ -1,6 +1,7 @@
 // ModelSpec: the architecture facts the estimator needs, as read from config.json or a GGUF header.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -85,6 +86,16 @@ struct VisionSpec {
   [[nodiscard]] bool present() const { return params + projector_params > 0; }
 };
 
+// Per-layer inputs and the extra residual branches of Gemma 3n / Gemma 4 edge models (llama.cpp
+// src/models/gemma3n.cpp, gemma4.cpp). All weights: none of them adds to the KV cache.
+struct PerLayerSpec {
+  std::int64_t embed_dim = 0;     // per-layer embeddings (PLE): vocab x (layers x embed_dim) table, in host memory; 0 = none
+  std::int64_t altup_inputs = 0;  // AltUp streams (Gemma 3n: 4); 0 = none
+  std::int64_t laurel_rank = 0;   // LAuReL low-rank residual (Gemma 3n: 64); 0 = none
+  bool layer_scalar = false;      // one learned output scale per block (Gemma 4 layer_scalar)
+  [[nodiscard]] bool present() const { return embed_dim > 0 || altup_inputs > 0 || laurel_rank > 0 || layer_scalar; }
+};
+
 struct ModelSpec {
   std::string id;
   std::string name;
@@ -112,6 +123,14 @@ struct ModelSpec {
   std::vector<LayerKind> layer_pattern{LayerKind::full};
   std::int64_t sliding_window = 0;
   std::int64_t chunk_size = 0;
+  // Full-attention layers with a shape of their own (Gemma 4: head_dim 512 and fewer KV heads on the
+  // global layers); 0 = the model-wide head_dim / kv_heads.
+  std::int64_t head_dim_full = 0;
+  std::int64_t kv_heads_full = 0;
+  bool full_k_eq_v = false;          // full-attention layers have no v_proj: V is computed from K (attention_k_eq_v)
+  std::int64_t kv_shared_layers = 0;  // the last N blocks reuse the KV cache of earlier blocks and cache nothing
+  std::int64_t ffn_kv_shared = 0;     // dense FFN width of those blocks; 0 = ffn (Gemma 4 E2B double-wide MLP)
+  PerLayerSpec per_layer;
   MlaSpec mla;
   MoeSpec moe;
   SsmSpec ssm;
@@ -140,8 +159,26 @@ struct ModelSpec {
   }
   [[nodiscard]] bool has_ffn(std::int64_t il) const {
     if (layer_kind(il) != LayerKind::ffn && has_ffn_blocks()) return false;
-    return is_moe_layer(il) || ffn > 0;
+    return is_moe_layer(il) || ffn_at(il) > 0;
   }
+  // Blocks from layers - kv_shared_layers on attend over the cache of an earlier block (llama.cpp
+  // hparams.has_kv, n_layer_kv_from_start) and own no KV cache.
+  [[nodiscard]] bool has_kv(std::int64_t il) const { return il < layers - kv_shared_layers; }
+  [[nodiscard]] bool kv_shared(std::int64_t il) const { return !has_kv(il); }
+  // Per-layer attention shape: full-attention layers may differ (head_dim_full, kv_heads_full).
+  [[nodiscard]] std::int64_t kv_heads_at(std::int64_t il) const {
+    return kv_heads_full > 0 && layer_kind(il) == LayerKind::full ? kv_heads_full : kv_heads;
+  }
+  [[nodiscard]] std::int64_t head_dim_k_at(std::int64_t il) const {
+    return head_dim_full > 0 && layer_kind(il) == LayerKind::full ? head_dim_full : head_dim_k;
+  }
+  [[nodiscard]] std::int64_t head_dim_v_at(std::int64_t il) const {
+    return head_dim_full > 0 && layer_kind(il) == LayerKind::full ? head_dim_full : head_dim_v;
+  }
+  [[nodiscard]] std::int64_t ffn_at(std::int64_t il) const { return ffn_kv_shared > 0 && kv_shared(il) ? ffn_kv_shared : ffn; }
+  // The widest dense FFN and query projection of any block (compute buffers size for the largest).
+  [[nodiscard]] std::int64_t max_ffn() const { return std::max(ffn, kv_shared_layers > 0 ? ffn_kv_shared : 0); }
+  [[nodiscard]] std::int64_t max_head_dim_k() const { return std::max(head_dim_k, head_dim_full); }
   // Attention-like layers own a KV cache; recurrent layers own a state instead.
   [[nodiscard]] static bool is_attention(LayerKind k) {
     return k == LayerKind::full || k == LayerKind::sliding || k == LayerKind::chunked || k == LayerKind::mla;
@@ -208,6 +245,17 @@ inline void validate(const ModelSpec& m) {
   in_range(m.ssm.n_groups, 0, "ssm.n_groups");
   in_range(m.ssm.n_heads, 0, "ssm.n_heads");
   in_range(m.ssm.dt_rank, 0, "ssm.dt_rank");
+  in_range(m.head_dim_full, 0, "attention.full_head_dim");
+  in_range(m.kv_heads_full, 0, "attention.full_kv_heads", kMaxCount);
+  // llama.cpp's reuse rule needs a sliding and a full block among the ones that keep a cache
+  // (llama-model.cpp create_memory asserts n_layer_kv_from_start >= 2).
+  in_range(m.kv_shared_layers, 0, "attention.kv_shared_layers", m.layers >= 2 ? m.layers - 2 : 0);
+  in_range(m.ffn_kv_shared, 0, "ffn_size_kv_shared");
+  // The PLE table is vocab x (layers x embed_dim): its row stays within the width limit.
+  in_range(m.per_layer.embed_dim, 0, "per_layer.embed_dim", kMaxDim / std::max<std::int64_t>(1, m.layers));
+  in_range(m.per_layer.altup_inputs, 0, "per_layer.altup_inputs", 64);
+  in_range(m.per_layer.laurel_rank, 0, "per_layer.laurel_rank");
+  if (m.per_layer.altup_inputs == 1) fail("per_layer.altup_inputs must be 0 (none) or at least 2");
   in_range(m.vision.params, 0, "vision.params", kMaxVisionParams);
   in_range(m.vision.projector_params, 0, "vision.projector_params", kMaxVisionParams);
   in_range(m.vision.tokens_per_image, 0, "vision.tokens_per_image", 1 << 20);
@@ -225,7 +273,12 @@ inline void validate(const ModelSpec& m) {
     in_range(m.head_dim_v, 1, "head_dim_v");
     if (m.heads % m.kv_heads != 0)
       fail("kv_heads (" + std::to_string(m.kv_heads) + ") does not divide heads (" + std::to_string(m.heads) + ")");
+    if (m.kv_heads_full > 0 && m.heads % m.kv_heads_full != 0)
+      fail("attention.full_kv_heads (" + std::to_string(m.kv_heads_full) + ") does not divide heads (" + std::to_string(m.heads) + ")");
   }
+  if (m.full_k_eq_v && m.head_dim_full == 0 && m.head_dim_k != m.head_dim_v)
+    fail("attention.full_k_eq_v needs equal K and V head sizes");
+  if (m.ffn_kv_shared > 0 && m.kv_shared_layers == 0) fail("ffn_size_kv_shared needs attention.kv_shared_layers");
   for (LayerKind k : m.layer_pattern) {
     if (k == LayerKind::sliding && m.sliding_window <= 0) fail("sliding layers need attention.sliding_window > 0");
     if (k == LayerKind::chunked && m.chunk_size <= 0) fail("chunked layers need attention.chunk_size > 0");

@@ -273,7 +273,8 @@ inline Bytes tp_kv_share(const ModelSpec& m, Bytes layer_kv, std::int64_t il, st
   const LayerKind k = m.layer_kind(il);
   if (k == LayerKind::mla) return layer_kv;
   if (ModelSpec::is_recurrent(k)) return detail::split_share(layer_kv, n);
-  return Bytes(layer_kv.value() / m.kv_heads * kv_heads_per_gpu(m, n));
+  const std::int64_t g = m.kv_heads_at(il);  // Gemma 4 global layers have kv_heads_full
+  return Bytes(layer_kv.value() / g * (g >= n ? g / n : 1));
 }
 
 // Tensor parallel over every GPU of the request (vLLM -tp N): each GPU holds 1/N of every block, of the

@@ -89,7 +89,7 @@ inline Workload default_workload(const RuntimeProfile& r) {
 inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::int64_t kv_cells) {
   ComputeTerms c;
   const std::int64_t n_tokens = std::min(w.ubatch, w.context * w.parallel);
-  const std::int64_t q_width = m.heads * m.head_dim_k;
+  const std::int64_t q_width = m.heads * m.max_head_dim_k();  // the widest layer (Gemma 4 global: 512)
   // Checked products: a 2^31-cell context with a 2^20-token ubatch and no flash attention passes 2^63.
   c.inputs = checked_bytes(4, m.hidden, n_tokens);
   c.logits = checked_bytes(4, m.vocab, n_tokens);
@@ -100,7 +100,7 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
     c.attention = checked_bytes(3 * 4, q_width, n_tokens);
     if (!w.flash_attention) c.attention += checked_bytes(4, kv_cells, n_tokens, m.heads);
   }
-  std::int64_t ffn_width = m.ffn;
+  std::int64_t ffn_width = m.max_ffn();
   if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
   c.ffn = checked_bytes(4, n_tokens, 2, ffn_width);
   c.output_buffer = checked_bytes(4, m.vocab, w.parallel);

@@ -63,14 +63,15 @@ struct PoolMemory {
 // TP, replicated when there are fewer heads than GPUs), the latent (and DSA indexer key) of MLA layers (not split). Sliding
 // layers are counted like full ones: vLLM's hybrid allocator pages them from the same pool.
 inline std::int64_t pool_bytes_per_token(const ModelSpec& m, const TensorType& kv, std::int64_t tp) {
-  const std::int64_t heads = std::max<std::int64_t>(1, (m.kv_heads + tp - 1) / std::max<std::int64_t>(1, tp));
   std::int64_t per_token = 0;
   for (std::int64_t il = 0; il < m.layers; ++il) {
     const LayerKind k = m.layer_kind(il);
+    if (ModelSpec::is_attention(k) && !m.has_kv(il)) continue;  // KV-shared block (Gemma 3n / 4): no cache
+    const std::int64_t heads = std::max<std::int64_t>(1, (m.kv_heads_at(il) + tp - 1) / std::max<std::int64_t>(1, tp));
     if (k == LayerKind::mla)
       per_token += mla_row_bytes(m, kv);
     else if (ModelSpec::is_attention(k))
-      per_token += kv_row_bytes(kv, heads * m.head_dim_k, "K") + kv_row_bytes(kv, heads * m.head_dim_v, "V");
+      per_token += kv_row_bytes(kv, heads * m.head_dim_k_at(il), "K") + kv_row_bytes(kv, heads * m.head_dim_v_at(il), "V");
   }
   return per_token;
 }

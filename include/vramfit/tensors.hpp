@@ -41,14 +41,16 @@ inline void add(std::vector<TensorInfo>& out, std::string_view name, TensorGroup
 }
 
 inline void add_attention(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t il) {
-  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads, k = m.head_dim_k, hv = m.head_dim_v;
+  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads_at(il), k = m.head_dim_k_at(il), hv = m.head_dim_v_at(il);
   const auto A = TensorGroup::attention;
+  // Gemma 4 global layers with attention_k_eq_v have no v_proj (V is computed from K's projection).
+  const bool v_proj = !(m.full_k_eq_v && m.layer_kind(il) == LayerKind::full);
   add(v, "attn_q", A, il, d, h * k * (m.attn_output_gate ? 2 : 1));
   add(v, "attn_k", A, il, d, g * k);
-  add(v, "attn_v", A, il, d, g * hv);
+  if (v_proj) add(v, "attn_v", A, il, d, g * hv);
   add(v, "attn_output", A, il, h * hv, d);
   std::int64_t vec = 0;
-  if (m.attn_bias != AttnBias::none) vec += h * k * (m.attn_output_gate ? 2 : 1) + g * k + g * hv;
+  if (m.attn_bias != AttnBias::none) vec += h * k * (m.attn_output_gate ? 2 : 1) + g * k + (v_proj ? g * hv : 0);
   if (m.attn_bias == AttnBias::qkvo) vec += d;
   if (m.qk_norm) vec += m.qk_norm_full ? h * k + g * k : 2 * k;
   if (m.attn_sinks) vec += h;
@@ -118,12 +120,12 @@ inline void add_ssm(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
 }
 
 inline void add_ffn(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t il) {
-  const std::int64_t d = m.hidden;
+  const std::int64_t d = m.hidden, f = m.ffn_at(il);
   if (!m.has_ffn(il)) return;  // no FFN, or a token-mixing block of a model with FFN-only blocks
   if (!m.is_moe_layer(il)) {
-    if (m.ffn_gated) add(v, "ffn_gate", TensorGroup::ffn, il, d, m.ffn);
-    add(v, "ffn_up", TensorGroup::ffn, il, d, m.ffn);
-    add(v, "ffn_down", TensorGroup::ffn, il, m.ffn, d);
+    if (m.ffn_gated) add(v, "ffn_gate", TensorGroup::ffn, il, d, f);
+    add(v, "ffn_up", TensorGroup::ffn, il, d, f);
+    add(v, "ffn_down", TensorGroup::ffn, il, f, d);
     return;
   }
   const MoeSpec& e = m.moe;
@@ -143,6 +145,34 @@ inline void add_ffn(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
   }
 }
 
+// Gemma 3n / Gemma 4 per-block extras (llama.cpp models/gemma3n.cpp, gemma4.cpp load_arch_tensors):
+// the per-layer input gate and projection, AltUp's router, LAuReL's two low-rank matrices, and one
+// f32 vector with the small ones (PLE post-norm, AltUp correction scale, router norm and its n x n
+// and n x n^2 coefficient matrices, LAuReL post-norm, the layer scalar).
+inline void add_per_layer(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t il) {
+  const PerLayerSpec& p = m.per_layer;
+  const std::int64_t d = m.hidden, n = p.altup_inputs;
+  const auto F = TensorGroup::ffn;
+  if (p.embed_dim > 0) {
+    add(v, "inp_gate", F, il, d, p.embed_dim);
+    add(v, "proj", F, il, p.embed_dim, d);
+  }
+  if (n > 0) add(v, "altup_router", F, il, d, n);
+  if (p.laurel_rank > 0) {
+    add(v, "laurel_l", F, il, d, p.laurel_rank);
+    add(v, "laurel_r", F, il, p.laurel_rank, d);
+  }
+  const std::int64_t vec = (p.embed_dim > 0 ? d : 0) + (n > 0 ? 2 * d + n * n + n * n * n : 0) + (p.laurel_rank > 0 ? d : 0) +
+                           (p.layer_scalar ? 1 : 0);
+  add(v, "per_layer_vec", TensorGroup::norm, il, vec, 1, false);
+  // The projection of the token embedding into every layer's input; llama.cpp creates it with
+  // block 0 (tn(..., 0)), so it is placed with that block.
+  if (il == 0 && p.embed_dim > 0) {
+    add(v, "per_layer_model_proj", F, il, d, m.layers * p.embed_dim);
+    add(v, "per_layer_proj_norm", TensorGroup::norm, il, p.embed_dim, 1, false);
+  }
+}
+
 }  // namespace detail
 
 // Every tensor of the model in load order: token_embd, blocks 0..n-1, output, vision.
@@ -150,6 +180,15 @@ inline std::vector<TensorInfo> tensor_inventory(const ModelSpec& m) {
   std::vector<TensorInfo> v;
   v.reserve(static_cast<std::size_t>(m.layers) * 18 + 8);
   detail::add(v, "token_embd", TensorGroup::embeddings, -1, m.hidden, m.vocab);
+  // Per-layer embeddings: one more lookup table, read by row like token_embd and kept beside it in
+  // host memory (llama-arch.cpp: LLM_TENSOR_LAYER_INPUT, GGML_OP_GET_ROWS). llama.cpp's converter pads
+  // it to the full vocabulary (conversion/gemma.py), so it has vocab rows.
+  detail::add(v, "per_layer_token_embd", TensorGroup::embeddings, -1, m.layers * m.per_layer.embed_dim, m.vocab);
+  // AltUp's projections to and from the extra streams, n - 1 matrices each (on the output device).
+  if (m.per_layer.altup_inputs > 0) {
+    detail::add(v, "altup_proj", TensorGroup::output, -1, m.hidden, m.hidden * (m.per_layer.altup_inputs - 1));
+    detail::add(v, "altup_unembd_proj", TensorGroup::output, -1, m.hidden, m.hidden * (m.per_layer.altup_inputs - 1));
+  }
   for (std::int64_t il = 0; il < m.layers; ++il) {
     detail::add(v, "norms", TensorGroup::norm, il, m.hidden * m.norms_per_layer, 1, false);
     const LayerKind k = m.layer_kind(il);
@@ -157,6 +196,7 @@ inline std::vector<TensorInfo> tensor_inventory(const ModelSpec& m) {
     else if (ModelSpec::is_recurrent(k)) detail::add_ssm(v, m, il);
     else if (k != LayerKind::ffn) detail::add_attention(v, m, il);  // ffn: feed-forward only
     detail::add_ffn(v, m, il);
+    if (m.per_layer.present()) detail::add_per_layer(v, m, il);
   }
   if (m.final_norm) detail::add(v, "output_norm", TensorGroup::output, -1, m.hidden, 1, false);
   if (!m.tied_embeddings) detail::add(v, "output", TensorGroup::output, -1, m.hidden, m.vocab);

@@ -20,7 +20,8 @@ struct WeightBreakdown {
   std::array<Bytes, kGroupCount> by_group{};
   std::vector<Bytes> per_layer;  // block weights of each layer (placement unit)
   std::vector<Bytes> per_layer_experts;  // routed-expert part of per_layer
-  Bytes global_cpu{0};           // token_embd: stays in host memory under llama.cpp
+  Bytes global_cpu{0};           // token_embd (+ per-layer embeddings): stay in host memory under llama.cpp
+  Bytes token_embd{0};           // token_embd alone (what a tied output head duplicates)
   Bytes output{0};               // output head + final norm: on the output device
   Bytes tied_copy{0};            // part of `output` that duplicates token_embd (tied embeddings on a GPU)
   // Single tensors a GPU copies in to run a host-resident matmul (llama.cpp op offload, placement.hpp):
@@ -88,9 +89,15 @@ inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m
   // to F16 all hold the MXFP4 experts (11.5-13.8 GB for the 20b), only the other tensors follow the mix.
   if (t.group == TensorGroup::experts && !m.expert_format.empty() && mix.format == "gguf")
     return types.get(m.expert_format);
+  // llama.cpp keeps Gemma 3n's small AltUp / LAuReL matrices and the per-layer model projection as
+  // converted, 16-bit (llama-quant.cpp tensor_allows_quantization: "altup", "laurel", "per_layer_model_proj").
+  if (mix.format == "gguf" && (t.name.find("altup") != std::string_view::npos || t.name.find("laurel") != std::string_view::npos ||
+                               t.name == "per_layer_model_proj"))
+    return types.get(kF16);
   const std::string* id = &mix.base;
-  if (t.name == "token_embd") id = m.tied_embeddings ? (mix.output.empty() ? &mix.base : &mix.output)
-                                                     : (mix.embeddings.empty() ? &mix.base : &mix.embeddings);
+  // The per-layer embedding table is typed as token_embd (llama-quant.cpp tensor_name_match_token_embd).
+  if (t.name == "token_embd" || t.name == "per_layer_token_embd")
+    id = m.tied_embeddings ? (mix.output.empty() ? &mix.base : &mix.output) : (mix.embeddings.empty() ? &mix.base : &mix.embeddings);
   else if (t.name == "output") id = mix.output.empty() ? &mix.base : &mix.output;
   else if (t.group == TensorGroup::experts && !mix.experts.empty()) id = &mix.experts;
   for (const MixRule& r : mix.rules) {
@@ -139,13 +146,13 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
       if (t.group == TensorGroup::experts) w.per_layer_experts[static_cast<std::size_t>(t.layer)] += b;
       w.largest_block_tensor = std::max(w.largest_block_tensor, b);
     }
-    else if (t.group == TensorGroup::embeddings) w.global_cpu += b;
+    else if (t.group == TensorGroup::embeddings) w.global_cpu += b, w.token_embd += t.name == "token_embd" ? b : Bytes{0};
     else if (t.group == TensorGroup::output) w.output += b, w.output_matrix = t.name == "output" ? b : w.output_matrix;
     else if (t.group == TensorGroup::vision) w.vision += b;
   }
   // Tied embeddings: the output device gets its own copy of token_embd (llama.cpp duplicates it).
   if (m.tied_embeddings) {
-    w.tied_copy = w.global_cpu;
+    w.tied_copy = w.token_embd;
     w.output += w.tied_copy;
     w.output_matrix = w.tied_copy;
   }
@@ -159,7 +166,7 @@ inline Bytes active_weight_bytes(const ModelSpec& m, const WeightBreakdown& w) {
   const Bytes active_experts =
       m.moe.present() ? Bytes(experts.value() / m.moe.experts * m.moe.experts_per_token) : experts;
   Bytes read = w.total - w.vision - w.global_cpu - experts + active_experts;
-  if (m.tied_embeddings) read += w.global_cpu;  // the tied matrix is read whole as the output head
+  if (m.tied_embeddings) read += w.token_embd;  // the tied matrix is read whole as the output head
   return read + Bytes(w.global_cpu.value() / std::max<std::int64_t>(1, m.vocab));
 }
 

@@ -79,6 +79,12 @@ void model(std::ostream& o, const CatalogModel& cm) {
     << "  m.native_format = " << q(m.native_format) << "; m.expert_format = " << q(m.expert_format)
     << "; x.default_quant = " << q(cm.default_quant) << "; m.params_total_b = " << d(m.params_total_b)
     << "; m.params_active_b = " << d(m.params_active_b) << ";\n";
+  // Gemma 3n / Gemma 4: per-layer attention shape, KV sharing, per-layer embeddings (zero elsewhere).
+  if (m.head_dim_full || m.kv_heads_full || m.full_k_eq_v || m.kv_shared_layers || m.ffn_kv_shared || m.per_layer.present())
+    o << "  m.head_dim_full = " << m.head_dim_full << "; m.kv_heads_full = " << m.kv_heads_full << "; m.full_k_eq_v = " << m.full_k_eq_v
+      << "; m.kv_shared_layers = " << m.kv_shared_layers << "; m.ffn_kv_shared = " << m.ffn_kv_shared << ";\n"
+      << "  m.per_layer = PerLayerSpec{" << m.per_layer.embed_dim << "," << m.per_layer.altup_inputs << "," << m.per_layer.laurel_rank
+      << "," << m.per_layer.layer_scalar << "};\n";
   meta(o, cm.meta);
   o << "  c.models.push_back(std::move(x));\n";
 }

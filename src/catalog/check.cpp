@@ -282,6 +282,16 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
     cmp("ssm.proj_bias", o.ssm.proj_bias, c.ssm.proj_bias);
     cmp("ssm.inner_norms", o.ssm.inner_norms, c.ssm.inner_norms);
   }
+  // Gemma 3n / 4: global layers' shape, KV sharing, per-layer inputs.
+  cmp("attention.full_head_dim", o.head_dim_full, c.head_dim_full);
+  cmp("attention.full_kv_heads", o.kv_heads_full, c.kv_heads_full);
+  cmp("attention.full_k_eq_v", o.full_k_eq_v, c.full_k_eq_v);
+  cmp("attention.kv_shared_layers", o.kv_shared_layers, c.kv_shared_layers);
+  cmp("ffn_size_kv_shared", o.ffn_kv_shared, c.ffn_kv_shared);
+  cmp("per_layer.embed_dim", o.per_layer.embed_dim, c.per_layer.embed_dim);
+  cmp("per_layer.altup_inputs", o.per_layer.altup_inputs, c.per_layer.altup_inputs);
+  cmp("per_layer.laurel_rank", o.per_layer.laurel_rank, c.per_layer.laurel_rank);
+  cmp("per_layer.layer_scalar", o.per_layer.layer_scalar, c.per_layer.layer_scalar);
   cmp("vision.params", o.vision.params, c.vision.params);
   cmp("vision.projector_params", o.vision.projector_params, c.vision.projector_params);
   cmp("vision.tokens_per_image", o.vision.tokens_per_image, c.vision.tokens_per_image);

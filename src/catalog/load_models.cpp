@@ -21,13 +21,19 @@ LayerKind layer_kind_of(Entry& e, const std::string& s) {
 }
 
 void read_attention(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagnostics& diag) {
-  Entry a(n, file, diag, {"layer_pattern", "sliding_window", "chunk_size"});
+  Entry a(n, file, diag,
+          {"layer_pattern", "sliding_window", "chunk_size", "full_head_dim", "full_kv_heads", "full_k_eq_v", "kv_shared_layers"});
   std::vector<LayerKind> pattern;
   for (const std::string& s : a.strings("layer_pattern")) pattern.push_back(layer_kind_of(a, s));
   if (pattern.empty()) a.problem("layer_pattern", "missing or empty");
   else m.layer_pattern = pattern;
   m.sliding_window = a.integer("sliding_window", 1, kDim);
   m.chunk_size = a.integer("chunk_size", 1, kDim);
+  m.head_dim_full = a.integer("full_head_dim", 1, kDim);
+  m.kv_heads_full = a.integer("full_kv_heads", 1, 1 << 16);
+  m.full_k_eq_v = a.boolean("full_k_eq_v");
+  // The upper bound depends on the model's layers; validate() holds it to layers - 2.
+  m.kv_shared_layers = a.integer("kv_shared_layers", 0, 1 << 16);
   a.finish();
 }
 
@@ -85,6 +91,16 @@ void read_ssm(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagno
   a.finish();
 }
 
+void read_per_layer(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagnostics& diag) {
+  Entry a(n, file, diag, {"embed_dim", "altup_inputs", "laurel_rank", "layer_scalar"});
+  PerLayerSpec& p = m.per_layer;
+  p.embed_dim = a.integer("embed_dim", 0, kDim);
+  p.altup_inputs = a.integer("altup_inputs", 0, 64);
+  p.laurel_rank = a.integer("laurel_rank", 0, kDim);
+  p.layer_scalar = a.boolean("layer_scalar");
+  a.finish();
+}
+
 void read_vision(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagnostics& diag) {
   Entry a(n, file, diag, {"encoder", "params", "projector_params", "tokens_per_image"});
   m.vision.encoder = a.str("encoder");
@@ -100,9 +116,9 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
   std::map<std::string, int> seen;
   static const std::vector<std::string> keys = {
       "id", "name", "architecture", "aliases", "layers", "hidden_size", "heads", "kv_heads", "head_dim",
-      "head_dim_v", "ffn_size", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
+      "head_dim_v", "ffn_size", "ffn_size_kv_shared", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
       "qk_norm", "attn_bias", "attn_output_gate", "attn_sinks", "final_norm", "attention", "mla", "moe", "ssm",
-      "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source"};
+      "per_layer", "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source"};
   for_each_entry(root, file, diag, "models", {"schema_version", "models"}, [&](const YAML::Node& node) {
     Entry e(node, file, diag, keys);
     if (!node.IsMap()) return;
@@ -118,6 +134,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     m.head_dim_k = e.integer("head_dim", 1, kDim, false, m.heads > 0 ? m.hidden / m.heads : 0);
     m.head_dim_v = e.integer("head_dim_v", 1, kDim, false, m.head_dim_k);
     m.ffn = e.integer("ffn_size", 0, kDim, true);
+    m.ffn_kv_shared = e.integer("ffn_size_kv_shared", 1, kDim);
     m.ffn_gated = e.boolean("ffn_gated", true);
     m.vocab = e.integer("vocab", 1, kDim, true);
     m.tied_embeddings = e.boolean("tied_embeddings");
@@ -140,12 +157,16 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     if (e.has("mla")) read_mla(m, e.child("mla"), file, diag);
     if (e.has("moe")) read_moe(m, e.child("moe"), file, diag);
     if (e.has("ssm")) read_ssm(m, e.child("ssm"), file, diag);
+    if (e.has("per_layer")) read_per_layer(m, e.child("per_layer"), file, diag);
     if (e.has("vision")) read_vision(m, e.child("vision"), file, diag);
     m.native_format = e.str("native_format", false, "bf16");
     m.expert_format = e.str("expert_format");
     if (!m.expert_format.empty() && !m.moe.present()) e.problem("expert_format", "needs a moe section (it types the routed experts)");
     cm.default_quant = e.str("default_quant");
-    m.params_total_b = e.number("params_total_b", 0, 1e5, true);
+    // Required, but `null` where no official total is sourced (Gemma 3n): catalog check then has
+    // nothing to compare.
+    const bool total_null = node["params_total_b"].IsDefined() && node["params_total_b"].IsNull();
+    m.params_total_b = e.number("params_total_b", 0, 1e5, !total_null);
     m.params_active_b = e.number("params_active_b", 0, 1e5);
     cm.meta = read_meta(e);
     e.finish();

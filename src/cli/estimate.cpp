@@ -57,7 +57,11 @@ Table estimate_table(const EstimateAnswer& a) {
                                 e.weights.bits_per_weight(), gb_str(e.weights.total))});
   for (std::size_t g = 0; g < kGroupCount; ++g) {
     const Bytes b = e.weights.by_group[g];
-    if (b.value() > 0) t.rows.push_back({std::string("  ") + group_name(static_cast<TensorGroup>(g)), size_str(b), ""});
+    if (b.value() == 0) continue;
+    // Gemma 3n / 4: the per-layer embedding table shares the group (and host RAM) with token_embd.
+    const bool ple = static_cast<TensorGroup>(g) == TensorGroup::embeddings && e.weights.token_embd < b;
+    t.rows.push_back({std::string("  ") + (ple ? "token + per-layer embeddings" : group_name(static_cast<TensorGroup>(g))), size_str(b),
+                      ple ? fmt::format("per-layer table {}", size_str(b - e.weights.token_embd)) : ""});
   }
   if (e.weights.tied_copy.value() > 0)
     t.rows.push_back({"  tied output copy", size_str(e.weights.tied_copy), "llama.cpp copies the tied embedding matrix to the output GPU"});

@@ -67,6 +67,16 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string
   if (m.ssm.kind != SsmKind::none)
     f.push_back({"recurrent", fmt::format("d_state {} d_conv {} d_inner {} groups {} heads {}", m.ssm.d_state, m.ssm.d_conv,
                                           m.ssm.d_inner, m.ssm.n_groups, m.ssm.n_heads)});
+  // Gemma 3n / 4: global layers of their own shape, KV sharing, per-layer inputs.
+  if (m.head_dim_full > 0 || m.kv_heads_full > 0 || m.full_k_eq_v)
+    f.push_back({"full layers", fmt::format("{} kv heads x {} head dim{}", (m.kv_heads_full > 0 ? m.kv_heads_full : m.kv_heads), m.head_dim_full > 0 ? m.head_dim_full : m.head_dim_k,
+                                            m.full_k_eq_v ? ", K = V (no v_proj)" : "")});
+  if (m.kv_shared_layers > 0)
+    f.push_back({"KV sharing", fmt::format("last {} layers reuse earlier layers' KV cache{}", m.kv_shared_layers,
+                                           m.ffn_kv_shared > 0 ? fmt::format(", ffn {}", m.ffn_kv_shared) : "")});
+  if (m.per_layer.present())
+    f.push_back({"per-layer", fmt::format("embeddings {} per layer, AltUp {} streams, LAuReL rank {}, layer scalar {}", m.per_layer.embed_dim,
+                                          m.per_layer.altup_inputs, m.per_layer.laurel_rank, m.per_layer.layer_scalar ? "yes" : "no")});
   if (m.vision.present())
     f.push_back({"vision", fmt::format("{} {:.3f} B params + projector {}, {} tokens/image", m.vision.encoder,
                                        double(m.vision.params) / 1e9, m.vision.projector_params, m.vision.tokens_per_image)});

@@ -205,6 +205,22 @@ std::vector<std::string> workload_assumptions(const Query& q) {
                                 : "; the routed experts stay " + m.expert_format + " as released (expert_format)"));
   else
     a.push_back(fmt::format("weights {}: {}", q.mix->mix.id, q.mix->mix.name));
+  // Gemma 3n / Gemma 4: where the per-layer embeddings live, which layers cache nothing, what adds weights only.
+  if (m.kv_shared_layers > 0) {
+    const std::int64_t from = m.layers - m.kv_shared_layers;
+    a.push_back(fmt::format("KV sharing: the last {} of {} layers reuse the KV cache of layers {} (sliding) and {} (global), so {} "
+                            "layers cache (llama.cpp create_memory, gemma3n / gemma4)",
+                            m.kv_shared_layers, m.layers, from - 2, from - 1, from));
+  }
+  if (m.per_layer.embed_dim > 0)
+    a.push_back(fmt::format("per-layer embeddings ({} x {} x {} values) are weights kept with token_embd: {}", m.vocab, m.layers,
+                            m.per_layer.embed_dim,
+                            rt.embeddings_on_host ? "in host RAM (llama.cpp reads them by row, LLM_TENSOR_LAYER_INPUT)" : "on the GPU"));
+  if (m.per_layer.altup_inputs > 0 || m.per_layer.laurel_rank > 0)
+    a.push_back(fmt::format("AltUp ({} streams) and LAuReL (rank {}) add weights only, kept 16-bit by llama.cpp's quantizer",
+                            m.per_layer.altup_inputs, m.per_layer.laurel_rank));
+  if (m.full_k_eq_v)
+    a.push_back("global layers have no v_proj (attention_k_eq_v); llama.cpp still caches V for them, computed from K's projection (gemma4.cpp)");
   if (q.file_weights && m.vision.present())
     a.push_back(w.include_vision ? std::string("vision projector from --mmproj included; --text-only leaves it out")
                                  : std::string("vision projector not loaded (--text-only)"));

@@ -44,6 +44,8 @@ constexpr std::array kArchs{
     // llama.cpp also loads OLMo 3 as), a leading dense block and shared experts (ernie4_5-moe).
     ArchRow{"smollm3", "smollm3"},      ArchRow{"seed_oss", "seed_oss"},    ArchRow{"olmo2", "olmo2"},
     ArchRow{"ernie4_5-moe", "ernie4_5_moe"}, ArchRow{"minimax-m2", "minimax_m2"},
+    // Gemma 3n / 4: per-layer embeddings, AltUp, KV shared across blocks, per-layer attention shapes.
+    ArchRow{"gemma3n", "gemma3n"},      ArchRow{"gemma4", "gemma4"},
 };
 
 // The architectures whose recurrent blocks are gated delta nets (llama.cpp models/qwen3next.cpp,
@@ -133,11 +135,14 @@ bool ends_with(std::string_view s, std::string_view tail) {
 TensorGroup group_of(const TensorName& t) {
   const std::string& b = t.base;
   if (t.layer < 0) {
-    if (b == "token_embd") return TensorGroup::embeddings;
+    // Gemma 3n / 4 per-layer embeddings: a second lookup table kept with token_embd (LLM_TENSOR_LAYER_INPUT).
+    if (b == "token_embd" || b == "per_layer_token_embd") return TensorGroup::embeddings;
     return TensorGroup::output;  // output, output_norm, token_embd_norm, rope_freqs, rope_factors_*
   }
   if (b.rfind("ssm_", 0) == 0) return TensorGroup::ssm;
   if (b.rfind("indexer.", 0) == 0) return TensorGroup::attention;  // DeepSeek sparse attention's indexer
+  // Gemma 3n / 4 per-layer input gate and projection, AltUp router, LAuReL (the inventory's grouping).
+  if (b == "inp_gate" || b == "proj" || b == "altup_router" || b == "laurel_l" || b == "laurel_r") return TensorGroup::ffn;
   if (b.find("_exps") != std::string::npos) return TensorGroup::experts;
   if (b.find("_shexp") != std::string::npos || b == "ffn_gate_inp" || b == "exp_probs_b") return TensorGroup::shared;
   const bool attention_norm = b == "attn_q_norm" || b == "attn_k_norm" || b == "attn_q_a_norm" || b == "attn_kv_a_norm";
@@ -255,15 +260,31 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   m.layers = layers_all - nextn;
   m.hidden = meta.need("embedding_length");
   m.max_context = meta.need("context_length", 1, kContext);
+  const bool gemma_edge = arch_name == "gemma3n" || arch_name == "gemma4";
+  // KV sharing: blocks from n_layer_kv_from_start on reuse an earlier block's cache. llama.cpp fixes
+  // it at 20 for gemma3n (models/gemma3n.cpp) and reads attention.shared_kv_layers for gemma4.
+  if (arch_name == "gemma3n") {
+    m.kv_shared_layers = std::max<std::int64_t>(0, m.layers - 20);
+    const auto shared = meta.num("attention.shared_kv_layers", 0, layers_all);
+    if (shared && *shared != m.kv_shared_layers)
+      f.notes.push_back(fmt::format("{} = {} is not read: llama.cpp keeps a KV cache for the first 20 blocks of a gemma3n model",
+                                    meta.key("attention.shared_kv_layers"), *shared));
+  } else if (arch_name == "gemma4") {
+    m.kv_shared_layers = meta.num("attention.shared_kv_layers", 0, layers_all).value_or(0);
+  }
 
   // Per-block facts from the tensor list.
   std::vector<BlockFacts> blocks(static_cast<std::size_t>(layers_all));
   std::set<std::string> present;
   Bytes skipped{0};
-  std::int64_t vocab_rows = 0, q_rows = 0, index_head_dim = 0, index_heads = 0, q_norm_len = 0, shexp_width = 0;
+  std::int64_t vocab_rows = 0, q_rows = 0, index_head_dim = 0, index_heads = 0, q_norm_len = 0, shexp_width = 0, ple_row = 0, altup_streams = 0, laurel_rank = 0;
   std::set<std::string> expert_types;  // storage of the routed-expert matrices
   for (const gguf::TensorInfo& t : h.tensors) {
-    const TensorName n = split_name(t.name);
+    TensorName n = split_name(t.name);
+    // Gemma 3n / 4 per-layer inputs (shapes from load_arch_tensors).
+    if (n.base == "per_layer_token_embd") ple_row = t.ne[0];
+    if (n.base == "altup_proj") altup_streams = t.ne[2] + 1;
+    if (n.base == "laurel_l") laurel_rank = t.ne[1];
     if (n.layer >= layers_all) meta.fail(fmt::format("tensor '{}' is in block {} but the model has {} blocks", t.name, n.layer, layers_all));
     const std::string where = n.layer < 0 ? n.base : "blk." + n.base;
     present.insert(where);
@@ -294,6 +315,11 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     ft.group = group_of(n);
     if (ft.group == TensorGroup::experts && n.suffix == "weight") expert_types.insert(ft.type);
     ft.layer = static_cast<std::int32_t>(n.layer);
+    // llama.cpp creates these two with block 0 (tn(..., 0)) and places them with it.
+    if (n.layer < 0 && (n.base == "per_layer_model_proj" || n.base == "per_layer_proj_norm")) {
+      ft.layer = 0;
+      ft.group = n.base == "per_layer_model_proj" ? TensorGroup::ffn : TensorGroup::norm;
+    }
     ft.elements = t.elements;
     ft.bytes = Bytes(t.bytes);
     f.tensors.push_back(std::move(ft));
@@ -379,10 +405,22 @@ ModelFile gguf_model(const Header& h, const Header* v) {
                   std::to_string(e.layer_step) + ", but block " + std::to_string(il) + " differs)");
     if (e.layer_step == 1) std::swap(e.dense_leading_layers, e.layer_offset);  // the catalog's spelling
   }
-  // Dense FFN size: the largest over blocks without experts (0 when every block is MoE or recurrent).
+  // Dense FFN size: the largest over blocks without experts (0 when every block is MoE or recurrent);
+  // KV-shared blocks may be wider (Gemma 4 E2B's double-wide MLP, feed_forward_length per layer).
+  std::int64_t ffn_shared = 0;
   for (std::int64_t il = 0; il < m.layers && !ffn.empty(); ++il)
-    if (one_part_blocks ? blocks[static_cast<std::size_t>(il)].dense_ffn && !blocks[static_cast<std::size_t>(il)].moe : !m.is_moe_layer(il))
-      m.ffn = std::max(m.ffn, ffn[static_cast<std::size_t>(il)]);
+    if (one_part_blocks ? blocks[static_cast<std::size_t>(il)].dense_ffn && !blocks[static_cast<std::size_t>(il)].moe : !m.is_moe_layer(il)) {
+      std::int64_t& to = m.has_kv(il) ? m.ffn : ffn_shared;
+      to = std::max(to, ffn[static_cast<std::size_t>(il)]);
+    }
+  if (m.kv_shared_layers > 0 && ffn_shared != m.ffn && m.moe.experts == 0) m.ffn_kv_shared = ffn_shared;
+  // Gemma 4 MoE blocks run their dense FFN beside the experts, as a shared expert (models/gemma4.cpp).
+  if (arch_name == "gemma4" && e.experts > 0) {
+    e.shared_experts = present.count("blk.ffn_up") > 0 ? 1 : 0;
+    e.shared_ffn = e.shared_experts > 0 ? max_of(ffn) : 0;
+    for (FileTensor& ft : f.tensors)
+      if (ft.group == TensorGroup::ffn && ft.layer >= 0 && split_name(ft.name).base.rfind("ffn_", 0) == 0) ft.group = TensorGroup::shared;
+  }
   // Gated unless the file has up projections and no gate (Nemotron-H's ReLU^2 MLP and experts).
   m.ffn_gated = present.count("blk.ffn_gate") + present.count("blk.ffn_gate_exps") + present.count("blk.ffn_gate_up_exps") > 0 ||
                 present.count("blk.ffn_up") + present.count("blk.ffn_up_exps") == 0 || arch_name == "phi3";
@@ -447,6 +485,14 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   } else if (arch_name == "gemma3" && window.value_or(0) > 0) {
     swa = swa_layers(meta, m.layers, 6);
     m.sliding_window = *window;
+  } else if (gemma_edge) {
+    // gemma3n: the per-layer array or every 5th block full (load_swa_pattern(ml, 5)); gemma4: the
+    // per-layer array is required (ml.get_arr). Both require the window.
+    if (!window) meta.fail("missing metadata key '" + meta.key("attention.sliding_window") + "'");
+    if (arch_name == "gemma4" && !h.int_array(meta.key("attention.sliding_window_pattern")))
+      meta.fail("missing metadata key '" + meta.key("attention.sliding_window_pattern") + "' (one value per block)");
+    swa = swa_layers(meta, m.layers, 5);
+    m.sliding_window = *window;
   } else if (arch_name == "cohere2" || arch_name == "gpt-oss") {
     if (!window) meta.fail("missing metadata key '" + meta.key("attention.sliding_window") + "'");
     swa = swa_layers(meta, m.layers, arch_name == "cohere2" ? 4 : 2);
@@ -478,16 +524,72 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   for (std::int64_t il = 0; il < m.layers && one_part_blocks && e.present(); ++il)
     if (m.is_moe_layer(il) != blocks[static_cast<std::size_t>(il)].moe)
       meta.fail(fmt::format("block {} of {} is a feed-forward block without experts, but other blocks hold them", il, m.layers));
+
+  // Sliding and full layers of another shape (Gemma 4): key_length / value_length are the full
+  // layers' head sizes and key_length_swa / value_length_swa the sliding ones' (llama-model.cpp
+  // load_hparams); head_count_kv is written per layer.
+  const bool any_swa = std::find(swa.begin(), swa.end(), true) != swa.end();
+  if (const auto k_swa = meta.num("attention.key_length_swa", 1); k_swa && any_swa && !any_mla) {
+    const std::int64_t k_full = m.head_dim_k, v_full = m.head_dim_v;
+    m.head_dim_k = *k_swa;
+    m.head_dim_v = meta.num("attention.value_length_swa", 1).value_or(*k_swa);
+    if (k_full != m.head_dim_k || v_full != m.head_dim_v) {
+      if (k_full != v_full) meta.fail(fmt::format("full-attention layers with K head size {} and V head size {} are not supported", k_full, v_full));
+      m.head_dim_full = k_full;
+    }
+  }
+  {
+    std::int64_t kv_swa = 0, kv_full = 0;
+    for (std::int64_t il = 0; il < m.layers && !kv_heads.empty(); ++il) {
+      const LayerKind k = kinds[static_cast<std::size_t>(il)];
+      const std::int64_t g = kv_heads[static_cast<std::size_t>(il)];
+      if (k == LayerKind::sliding || k == LayerKind::chunked) kv_swa = std::max(kv_swa, g);
+      else if (k == LayerKind::full) kv_full = std::max(kv_full, g);
+    }
+    if (kv_swa > 0 && kv_full > 0 && kv_swa != kv_full) {
+      m.kv_heads = kv_swa;
+      m.kv_heads_full = kv_full;
+    }
+  }
+  // Gemma 3n / 4 per-layer inputs, from the tensors.
+  if (ple_row > 0) {
+    if (ple_row % m.layers != 0)
+      meta.fail(fmt::format("per_layer_token_embd rows of {} values do not split over {} blocks", ple_row, m.layers));
+    m.per_layer.embed_dim = ple_row / m.layers;
+  }
+  m.per_layer.altup_inputs = altup_streams;
+  m.per_layer.laurel_rank = laurel_rank;
+  m.per_layer.layer_scalar = present.count("blk.layer_output_scale") > 0;
+  if (arch_name == "gemma4") {
+    // Full layers with a KV cache and no attn_v compute V from K's projection (attention_k_eq_v).
+    bool any_full = false, all_without_v = true;
+    std::set<std::int64_t> with_v;
+    for (const gguf::TensorInfo& t : h.tensors) {
+      const TensorName n = split_name(t.name);
+      if (n.base == "attn_v" || n.base == "attn_qkv") with_v.insert(n.layer);
+    }
+    for (std::int64_t il = 0; il < m.layers; ++il)
+      if (kinds[static_cast<std::size_t>(il)] == LayerKind::full && m.has_kv(il)) {
+        any_full = true;
+        all_without_v &= with_v.count(il) == 0;
+      }
+    m.full_k_eq_v = any_full && all_without_v;
+  }
   if (m.count_layers([](LayerKind k) { return k == LayerKind::sliding; }) == 0) m.sliding_window = 0;
   if (m.count_layers([](LayerKind k) { return k == LayerKind::chunked; }) == 0) m.chunk_size = 0;
   if (m.heads == 0 && m.count_layers(ModelSpec::is_attention) == 0) m.kv_heads = 0;
 
   // Per-block norm count (for the catalog entry `import` would write; weights come from the tensors).
+  // Gemma 3n / 4 extras are the inventory's per_layer_vec, not norms; Gemma 4 MoE blocks add three
+  // norms and the router's input scale (models/gemma4.cpp).
   m.norms_per_layer = 0;
   for (const std::string& p : present)
     if (p.rfind("blk.", 0) == 0 && p.find('.', 4) == std::string::npos &&
-        group_of(TensorName{0, p.substr(4), "weight"}) == TensorGroup::norm && ends_with(p, "_norm"))
+        group_of(TensorName{0, p.substr(4), "weight"}) == TensorGroup::norm && ends_with(p, "_norm") &&
+        p != "blk.post_norm" && p != "blk.altup_router_norm" && p != "blk.laurel_post_norm")
       ++m.norms_per_layer;
+  for (const char* p : {"blk.pre_ffw_norm_2", "blk.post_ffw_norm_1", "blk.post_ffw_norm_2", "blk.ffn_gate_inp.scale"})
+    m.norms_per_layer += static_cast<std::int64_t>(present.count(p));
   m.native_format = "bf16";
 
   // The vision projector file, if given: all of its tensors are the vision encoder.

@@ -295,6 +295,103 @@ void read_gemma3_text(Reader& r) {
   set_sliding(r, 4096);
 }
 
+// A width written once or once per layer (Gemma 3n writes intermediate_size as a list of equal values).
+std::int64_t uniform_width(const Obj& t, std::string_view key, std::int64_t layers) {
+  const Json* v = t.get(key);
+  if (v == nullptr || !v->is_array()) return t.integer(key, 1, kDim);
+  const std::vector<std::int64_t> xs = t.integers(key, kLayers, 1, kDim);
+  if (static_cast<std::int64_t>(xs.size()) != layers)
+    t.problem(key, "has " + std::to_string(xs.size()) + " entries for " + std::to_string(layers) + " layers");
+  if (std::any_of(xs.begin(), xs.end(), [&](std::int64_t x) { return x != xs.front(); }))
+    t.problem(key, "per-layer widths that differ are not supported");
+  return xs.front();
+}
+
+// Gemma 3n / Gemma 4: the pieces both add to Gemma 3 (configuration_gemma3n.py, configuration_gemma4.py).
+void read_gemma_edge_common(Reader& r, std::int64_t ffn) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  m.layers = t.integer("num_hidden_layers", 1, kLayers);
+  m.hidden = t.integer("hidden_size", 1, kDim);
+  m.heads = t.integer("num_attention_heads", 1, kLayers);
+  m.kv_heads = t.integer("num_key_value_heads", 1, kLayers);
+  if (m.heads % m.kv_heads != 0) t.problem("num_key_value_heads", "does not divide num_attention_heads");
+  m.head_dim_k = m.head_dim_v = t.integer("head_dim", 1, kDim);
+  m.ffn = ffn;
+  m.vocab = t.integer("vocab_size", 1, kDim);
+  m.max_context = t.integer("max_position_embeddings", 1, kContext);
+  m.tied_embeddings = t.has("tie_word_embeddings") ? t.boolean_or("tie_word_embeddings", true)
+                                                   : r.root.boolean_or("tie_word_embeddings", true);
+  if (t.boolean_or("attention_bias", false)) t.problem("attention_bias", "true is not supported for Gemma 3n / Gemma 4");
+  m.norms_per_layer = 4;  // input, post-attention, pre- and post-feedforward
+  m.qk_norm = true;       // q_norm, k_norm over head_dim (v_norm has no weights)
+  m.kv_shared_layers = t.integer_or("num_kv_shared_layers", 0, 0, kLayers);
+  if (m.kv_shared_layers > 0 && m.kv_shared_layers > m.layers - 2)
+    t.problem("num_kv_shared_layers", "leaves fewer than 2 layers with a KV cache of their own");
+  if (std::find(m.layer_pattern.begin(), m.layer_pattern.end(), LayerKind::sliding) != m.layer_pattern.end())
+    m.sliding_window = t.integer("sliding_window", 1, kContext);
+  if (r.root.has("vision_config") || r.root.has("audio_config"))
+    r.notes.push_back("the vision and audio towers are not counted (their parameter counts are not modelled)");
+}
+
+// Gemma 3n (Gemma3nTextConfig): per-layer embeddings, AltUp, LAuReL, KV sharing, (sliding x4, full).
+void read_gemma3n(Reader& r) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  m.layers = t.integer("num_hidden_layers", 1, kLayers);
+  if (!read_layer_types(r)) m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  read_gemma_edge_common(r, uniform_width(t, "intermediate_size", m.layers));
+  PerLayerSpec& p = m.per_layer;
+  p.embed_dim = t.integer("hidden_size_per_layer_input", 1, kDim);
+  p.altup_inputs = t.integer("altup_num_inputs", 2, 64);
+  p.laurel_rank = t.integer("laurel_rank", 1, kDim);
+  const std::int64_t ple_vocab = t.integer_or("vocab_size_per_layer_input", m.vocab, 1, kDim);
+  if (ple_vocab != m.vocab)
+    r.notes.push_back("the per-layer embedding table holds " + std::to_string(ple_vocab) +
+                      " rows; llama.cpp's converter pads it to vocab_size " + std::to_string(m.vocab) + ", which is what is counted");
+  // llama.cpp fixes the KV layers of gemma3n at 20 (models/gemma3n.cpp n_layer_kv_from_start).
+  if (m.layers - m.kv_shared_layers != 20)
+    r.notes.push_back("llama.cpp keeps a KV cache for the first 20 blocks of any gemma3n model, not num_hidden_layers - num_kv_shared_layers = " +
+                      std::to_string(m.layers - m.kv_shared_layers));
+}
+
+// Gemma 4 (Gemma4TextConfig, as llama.cpp's converter reads it: conversion/gemma.py Gemma4Model).
+void read_gemma4(Reader& r) {
+  ModelSpec& m = r.m;
+  const Obj& t = r.text;
+  m.layers = t.integer("num_hidden_layers", 1, kLayers);
+  if (!read_layer_types(r)) t.problem("layer_types", "missing (Gemma 4 configs list every layer's attention type)");
+  read_gemma_edge_common(r, t.integer("intermediate_size", 1, kDim));
+  // Global (full-attention) layers: their own head size and KV heads, and no v_proj with attention_k_eq_v.
+  if (!t.has("global_head_dim") && t.has("per_layer_config")) t.problem("per_layer_config", "is not read: global_head_dim is missing");
+  const std::int64_t hd_full = t.integer_or("global_head_dim", m.head_dim_k, 1, kDim);
+  if (hd_full != m.head_dim_k) m.head_dim_full = hd_full;
+  const std::int64_t kv_full = t.integer_or("num_global_key_value_heads", m.kv_heads, 1, kLayers);
+  if (m.heads % kv_full != 0) t.problem("num_global_key_value_heads", "does not divide num_attention_heads");
+  if (kv_full != m.kv_heads) m.kv_heads_full = kv_full;
+  m.full_k_eq_v = t.boolean_or("attention_k_eq_v", false);
+  // use_double_wide_mlp: the KV-shared layers' MLP is twice as wide (the converter writes it per layer).
+  if (t.boolean_or("use_double_wide_mlp", false) && m.kv_shared_layers > 0) m.ffn_kv_shared = 2 * m.ffn;
+  m.per_layer.embed_dim = t.integer_or("hidden_size_per_layer_input", 0, 0, kDim);
+  m.per_layer.layer_scalar = true;  // Gemma4DecoderLayer.layer_scalar (llama.cpp layer_output_scale)
+  const char* experts_key = t.has("num_experts") ? "num_experts" : "num_local_experts";
+  const bool moe = t.has("enable_moe_block") ? t.boolean_or("enable_moe_block", false) : t.has(experts_key);
+  if (moe) {
+    // Every layer runs its dense MLP beside the routed experts, as a shared expert (llama.cpp gemma4.cpp).
+    MoeSpec& e = m.moe;
+    e.experts = t.integer(experts_key, 1, kExperts);
+    e.experts_per_token = t.integer(t.has("top_k_experts") ? "top_k_experts" : "num_experts_per_tok", 1, kExperts);
+    e.expert_ffn = t.integer(t.has("expert_intermediate_size") ? "expert_intermediate_size" : "moe_intermediate_size", 1, kDim);
+    e.shared_experts = 1;
+    e.shared_ffn = m.ffn;
+    m.ffn = 0;
+    m.ffn_kv_shared = 0;
+    // + pre_feedforward_layernorm_2, post_feedforward_layernorm_1 and _2, and the router's input scale.
+    m.norms_per_layer = 8;
+    r.notes.push_back("the router's per-expert scales (" + std::to_string(e.experts) + " per layer) are not counted");
+  }
+}
+
 void read_phi3(Reader& r) {
   read_common(r, false);
   read_rope_context(r);
@@ -807,6 +904,10 @@ const std::map<std::string, FamilyReader>& families() {
       {"gemma2", read_gemma2},
       {"gemma3", read_gemma3_text},
       {"gemma3_text", read_gemma3_text},
+      {"gemma3n", read_gemma3n},
+      {"gemma3n_text", read_gemma3n},
+      {"gemma4", read_gemma4},
+      {"gemma4_text", read_gemma4},
       {"phi3", read_phi3},
       {"deepseek_v2", read_deepseek},
       {"deepseek_v3", read_deepseek},
@@ -834,7 +935,9 @@ const std::map<std::string, FamilyReader>& families() {
 }
 
 // Wrapper configs whose language model lives in text_config.
-bool nests_text(const std::string& type) { return type == "gemma3" || type == "llama4" || type == "mistral3"; }
+bool nests_text(const std::string& type) {
+  return type == "gemma3" || type == "gemma3n" || type == "gemma4" || type == "llama4" || type == "mistral3";
+}
 
 // Qwen3-VL and Qwen3.5 wrappers (text_config when present; their *_text types are the bare text
 // config). The checkpoint's lm_head follows the top-level tie_word_embeddings: Qwen3-VL-30B-A3B says

@@ -74,8 +74,9 @@ std::string type_id(const std::string& dtype) {
 TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
   const std::vector<std::string_view> t = split(name);
   TensorPlace p;
+  // Gemma 3n / Gemma 4 also ship an audio tower and embedders for the soft tokens of both towers.
   for (std::string_view v : {"vision_tower", "visual", "vision_model", "vision_encoder", "multi_modal_projector", "mm_projector",
-                             "vision_embed_tokens", "image_newline"})
+                             "vision_embed_tokens", "image_newline", "audio_tower", "embed_audio", "embed_vision"})
     if (has(t, v)) {
       p.group = TensorGroup::vision;
       return p;
@@ -89,9 +90,15 @@ TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
   for (; k + 1 < t.size(); ++k)
     if ((t[k] == "layers" || t[k] == "h" || t[k] == "blocks") && parse_index(t[k + 1], il)) break;
   if (il < 0 || k + 1 >= t.size()) {
-    // backbone.embeddings: Nemotron-H.
+    // Gemma 3n / 4: the per-layer model projection is placed with block 0, as llama.cpp does.
+    if (has(t, "per_layer_model_projection") || has(t, "per_layer_projection_norm")) {
+      p.layer = 0;
+      p.group = has(t, "per_layer_model_projection") ? TensorGroup::ffn : TensorGroup::norm;
+      return p;
+    }
+    // backbone.embeddings: Nemotron-H; embed_tokens_per_layer: Gemma 3n / 4.
     if (has(t, "embed_tokens") || has(t, "wte") || has(t, "word_embeddings") || has(t, "tok_embeddings") ||
-        (has(t, "backbone") && has(t, "embeddings")))
+        (has(t, "backbone") && has(t, "embeddings")) || has(t, "embed_tokens_per_layer"))
       p.group = TensorGroup::embeddings;
     else p.group = TensorGroup::output;  // lm_head, final norm, rope factors
     return p;
@@ -117,6 +124,10 @@ TensorPlace place_hf_tensor(std::string_view name, const ModelSpec& m) {
     p.group = TensorGroup::attention;
   else if (!rest.empty() && rest.front().find("norm") != std::string_view::npos)
     p.group = TensorGroup::norm;
+  else if (has(rest, "layer_scalar"))  // Gemma 4
+    p.group = TensorGroup::norm;
+  else if (has(rest, "altup") || has(rest, "laurel") || has(rest, "per_layer_input_gate") || has(rest, "per_layer_projection"))
+    p.group = TensorGroup::ffn;  // Gemma 3n / 4 per-layer inputs, AltUp, LAuReL (as the inventory groups them)
   else if (has(rest, "mlp") || has(rest, "feed_forward"))
     p.group = TensorGroup::ffn;
   else

@@ -47,6 +47,7 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
   line(a, "head_dim", i64(m.head_dim_k));
   if (m.head_dim_v != m.head_dim_k) line(a, "head_dim_v", i64(m.head_dim_v));
   line(a, "ffn_size", i64(m.ffn));
+  if (m.ffn_kv_shared > 0) line(a, "ffn_size_kv_shared", i64(m.ffn_kv_shared));
   line(a, "ffn_gated", yes(m.ffn_gated));
   line(a, "vocab", i64(m.vocab));
   line(a, "tied_embeddings", yes(m.tied_embeddings));
@@ -57,13 +58,18 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
   if (m.attn_output_gate) line(a, "attn_output_gate", "true");
   if (m.attn_sinks) line(a, "attn_sinks", "true");
   if (!m.final_norm) line(a, "final_norm", "false");
-  if (m.layer_pattern != std::vector<LayerKind>{LayerKind::full} || m.sliding_window > 0 || m.chunk_size > 0) {
+  const bool attention_extras = m.head_dim_full > 0 || m.kv_heads_full > 0 || m.full_k_eq_v || m.kv_shared_layers > 0;
+  if (m.layer_pattern != std::vector<LayerKind>{LayerKind::full} || m.sliding_window > 0 || m.chunk_size > 0 || attention_extras) {
     y += "  attention:\n";
     std::string p;
     for (LayerKind k : m.layer_pattern) p += (p.empty() ? "" : ", ") + std::string(to_string(k));
     line(b, "layer_pattern", "[" + p + "]");
     if (m.sliding_window > 0) line(b, "sliding_window", i64(m.sliding_window));
     if (m.chunk_size > 0) line(b, "chunk_size", i64(m.chunk_size));
+    if (m.head_dim_full > 0) line(b, "full_head_dim", i64(m.head_dim_full));
+    if (m.kv_heads_full > 0) line(b, "full_kv_heads", i64(m.kv_heads_full));
+    if (m.full_k_eq_v) line(b, "full_k_eq_v", "true");
+    if (m.kv_shared_layers > 0) line(b, "kv_shared_layers", i64(m.kv_shared_layers));
   }
   if (m.mla.kv_lora_rank > 0) {
     y += "  mla:\n";
@@ -107,6 +113,14 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
     if (s.conv_bias) line(b, "conv_bias", "true");
     if (s.proj_bias) line(b, "proj_bias", "true");
     if (s.inner_norms) line(b, "inner_norms", "true");
+  }
+  if (m.per_layer.present()) {
+    const PerLayerSpec& p = m.per_layer;
+    y += "  per_layer:\n";
+    if (p.embed_dim > 0) line(b, "embed_dim", i64(p.embed_dim));
+    if (p.altup_inputs > 0) line(b, "altup_inputs", i64(p.altup_inputs));
+    if (p.laurel_rank > 0) line(b, "laurel_rank", i64(p.laurel_rank));
+    if (p.layer_scalar) line(b, "layer_scalar", "true");
   }
   if (m.vision.present()) {
     y += "  vision:\n";

@@ -104,6 +104,9 @@ TEST(OllamaBuiltIn, LibraryNamesResolveToModelAndDefaultQuantization) {
       {"deepseek-v3:671b-q8_0", "deepseek-v3", "Q8_0", "deepseek-v3:671b-q8_0"},
       {"gemma2:27b-instruct-bf16", "gemma-2-27b", "BF16", "gemma2:27b-instruct-bf16"},
       {"command-r:35b-v0.1-q4_K_M", "command-r", "Q4_K_M", "command-r:35b-v0.1-q4_K_M"},
+      {"gemma3:270m", "gemma-3-270m", "Q4_K_M", "gemma3:270m"},
+      {"gemma3n", "gemma-3n-e4b", "Q4_K_M", "gemma3n:e4b"},
+      {"gemma3n:e2b-it-q8_0", "gemma-3n-e2b", "Q8_0", "gemma3n:e2b-it-q8_0"},
   };
   for (const Resolves& r : rows) {
     SCOPED_TRACE(r.given);

@@ -34,6 +34,11 @@ mkdir -p "$work"
 #   llama4: 4 x 13; qwen2vl: 12 per block; qwen35: 3 linear blocks of 14 (attn_qkv, attn_gate, ssm_beta,
 #   ssm_alpha, ssm_out, conv1d, dt, a, norm, 2 norms, 3 FFN) + 1 full block of 11; qwen35moe: 3 x 19 + 16
 #   (8 MoE tensors instead of 3); qwen3vl: 11 per block; qwen3vlmoe: 12 per block.
+#   gemma3n: 7 global (token_embd, per_layer_token_embd, altup_proj, altup_unembd_proj, output_norm,
+#   per_layer_model_proj, per_layer_proj_norm) + 5 x 24 (gemma3's 13, inp_gate, proj, post_norm, 4 altup,
+#   altup_router_norm, laurel_l, laurel_r, laurel_post_norm); gemma4: 6 global (with rope_freqs) + 3
+#   sliding x 17 + 3 full x 16 (no attn_v: K = V; inp_gate, proj, post_norm, layer_output_scale);
+#   gemma4 MoE: 3 global + 22 + 21 (8 norms incl. ffn_gate_inp.scale, router, 3 expert stacks, dense FFN).
 cases=(
   "gguf-tiny-llama Q8_0 21"
   "gguf-tiny-qwen2 F16 26"
@@ -58,6 +63,9 @@ cases=(
   "gguf-tiny-qwen35moe Q4_K_M 76"
   "gguf-tiny-qwen3vl Q4_K_M 25"
   "gguf-tiny-qwen3vlmoe Q4_K_M 27"
+  "gguf-tiny-gemma3n Q8_0 127"
+  "gguf-tiny-gemma4 Q8_0 105"
+  "gguf-tiny-gemma4-moe Q8_0 46"
 )
 files=()
 for c in "${cases[@]}"; do

@@ -44,6 +44,8 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
       {"olmo2", "olmo2"},        {"olmo3", "olmo2"},           // llama.cpp loads OLMo 3 as olmo2 + sliding window
       {"ernie4_5_moe", "ernie4_5-moe"}, {"ernie4_5-moe", "ernie4_5-moe"},
       {"minimax_m2", "minimax-m2"}, {"minimax-m2", "minimax-m2"},
+      {"gemma3n", "gemma3n"},    {"gemma3n_text", "gemma3n"},  {"gemma4", "gemma4"},
+      {"gemma4_text", "gemma4"},
   };
   for (const Row& r : kMap)
     if (r.catalog == catalog_arch) return std::string(r.gguf);
@@ -54,7 +56,8 @@ inline std::string gguf_arch_name(std::string_view catalog_arch) {
 // of them, hidden_size each). post_attention_norm is the pre-FFN norm of gpt-oss, glm4moe and
 // qwen3next (their HF post_attention_layernorm); gemma2/3 add post-attention and post-FFN norms.
 inline std::vector<std::string_view> block_norms(std::string_view arch) {
-  if (arch == "gemma2" || arch == "gemma3") return {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"};
+  if (arch == "gemma2" || arch == "gemma3" || arch == "gemma3n" || arch == "gemma4")
+    return {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"};
   if (arch == "gpt-oss" || arch == "glm4moe" || arch == "qwen3next" || arch == "qwen35" || arch == "qwen35moe")
     return {"attn_norm", "post_attention_norm"};
   if (arch == "command-r") return {"attn_norm"};  // one LayerNorm feeds attention and FFN in parallel
@@ -62,6 +65,15 @@ inline std::vector<std::string_view> block_norms(std::string_view arch) {
   if (arch == "olmo2") return {"post_attention_norm", "post_ffw_norm"};  // norms after attention and MLP only
   if (arch == "seed_oss") return {"attn_norm", "post_attention_norm"};
   return {"attn_norm", "ffn_norm"};
+}
+
+// Gemma 4 MoE blocks add the MoE branch's norms and the router's input scale (models/gemma4.cpp);
+// a name with a '.' is written as it is, the others get ".weight".
+inline std::vector<std::string_view> block_norms(std::string_view arch, const ModelSpec& m) {
+  if (arch == "gemma4" && m.moe.present())
+    return {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm",
+            "pre_ffw_norm_2", "post_ffw_norm_1", "post_ffw_norm_2", "ffn_gate_inp.scale"};
+  return block_norms(arch);
 }
 
 // A layer pattern of n-1 local (sliding or chunked) layers then one full layer, as llama.cpp's
@@ -113,7 +125,7 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   const MoeSpec& e = m.moe;
   const SsmSpec& s = m.ssm;
   const bool moe = e.present(), qkv_bias = m.attn_bias == AttnBias::qkv, qkvo_bias = m.attn_bias == AttnBias::qkvo;
-  const auto norms = block_norms(arch);
+  const auto norms = block_norms(arch, m);
   if (m.norms_per_layer != static_cast<std::int64_t>(norms.size()))
     refuse(arch + " blocks have " + std::to_string(norms.size()) + " norms, the model " + std::to_string(m.norms_per_layer));
   if (!m.final_norm) refuse("every architecture written here has a final norm (output_norm)");
@@ -133,6 +145,11 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
     refuse("a router bias is only written for gpt-oss, deepseek2, glm-dsa, glm4moe, nemotron_h_moe, ernie4_5-moe and minimax-m2");
   if (m.qk_norm_full && arch != "olmo2" && arch != "minimax-m2")
     refuse("QK norms over the whole projections are only written for olmo2 and minimax-m2");
+  const PerLayerSpec& pl = m.per_layer;
+  if (pl.present() && arch != "gemma3n" && arch != "gemma4") refuse("per-layer inputs are only written for gemma3n and gemma4");
+  if ((m.head_dim_full > 0 || m.kv_heads_full > 0 || m.full_k_eq_v || m.kv_shared_layers > 0 || m.ffn_kv_shared > 0) &&
+      arch != "gemma3n" && arch != "gemma4")
+    refuse("per-kind attention shapes and KV sharing are only written for gemma3n and gemma4");
   bool any_local = false;
   for (LayerKind k : m.layer_pattern) any_local |= k == LayerKind::sliding || k == LayerKind::chunked;
   const bool attn_only = only_kinds(m, LayerKind::full, LayerKind::full);
@@ -162,6 +179,20 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   } else if (arch == "gemma3") {
     need((attn_only || swa_period(m, LayerKind::sliding) > 0) && m.qk_norm && !qkv_bias && dense,
          "gemma3 has QK norms, a dense FFN and (sliding x n-1, full) layers");
+  } else if (arch == "gemma3n") {
+    // llama.cpp reads none of these from the file: n_altup 4, laurel_rank 64, n_embd_altup 256
+    // (llama-hparams.h) and 20 KV layers (models/gemma3n.cpp).
+    need(m.qk_norm && !qkv_bias && dense && m.tied_embeddings, "gemma3n has QK norms, a dense FFN and tied embeddings");
+    need(pl.altup_inputs == 4 && pl.laurel_rank == 64 && pl.embed_dim == 256 && !pl.layer_scalar,
+         "llama.cpp fixes gemma3n's AltUp at 4 streams, LAuReL at rank 64 and per-layer embeddings at 256");
+    need(m.kv_shared_layers == std::max<std::int64_t>(0, m.layers - 20), "llama.cpp keeps the KV cache of the first 20 gemma3n blocks");
+    need(m.head_dim_full == 0 && m.kv_heads_full == 0 && !m.full_k_eq_v && m.ffn_kv_shared == 0,
+         "gemma3n layers share one attention shape and FFN width");
+  } else if (arch == "gemma4") {
+    need(m.qk_norm && !qkv_bias && m.tied_embeddings && pl.altup_inputs == 0 && pl.laurel_rank == 0,
+         "gemma4 has QK norms, tied embeddings and no AltUp / LAuReL");
+    need(moe ? m.ffn == 0 && e.shared_experts == 1 && e.shared_ffn > 0 : dense,
+         "gemma4 MoE blocks run one dense MLP (a shared expert) beside the experts in every block");
   } else if (arch == "phi3") {
     need(attn_only && !m.qk_norm && !qkv_bias && dense, "phi3 (as llama.cpp runs it) is dense full attention");
   } else if (arch == "command-r") {
@@ -240,7 +271,7 @@ inline std::string gguf_architecture(const ModelSpec& m, const ModelFileOptions&
   } else {
     refuse("architecture '" + arch + "' is not written by this writer");
   }
-  if (any_local && arch != "gemma2" && arch != "gemma3" && arch != "gpt-oss" && arch != "llama4" && arch != "olmo2")
+  if (any_local && arch != "gemma2" && arch != "gemma3" && arch != "gemma3n" && arch != "gemma4" && arch != "gpt-oss" && arch != "llama4" && arch != "olmo2")
     refuse("sliding/chunked layers are not written for " + arch);
   return arch;
 }

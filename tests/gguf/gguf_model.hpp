@@ -126,16 +126,29 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   const bool ff_is_expert = e.present() && is({"llama", "jamba", "granitehybrid"});
   const bool nemotron = is({"nemotron_h", "nemotron_h_moe"});
   const bool mla_arch = is({"deepseek2", "glm-dsa"});
+  auto per_layer = [&](auto value) {
+    std::vector<std::uint32_t> v;
+    for (std::int64_t il = 0; il < m.layers; ++il) v.push_back(u32(value(il)));
+    return v;
+  };
   if (nemotron) {
     // Per block: the MLP width on feed-forward blocks, 0 elsewhere (models/nemotron-h.cpp).
     std::vector<std::uint32_t> ff;
     for (std::int64_t il = 0; il < m.layers; ++il) ff.push_back(m.layer_kind(il) == LayerKind::ffn ? u32(m.ffn) : 0);
     w.add_u32s(a + "feed_forward_length", ff);
+  } else if (arch == "gemma4" && e.present()) {
+    w.add_u32(a + "feed_forward_length", u32(e.shared_ffn));  // the dense MLP beside the experts
+  } else if (m.ffn_kv_shared > 0) {
+    // Gemma 4 E2B's double-wide MLP: the converter writes one width per layer.
+    w.add_u32s(a + "feed_forward_length", per_layer([&](std::int64_t il) { return m.ffn_at(il); }));
   } else {
     w.add_u32(a + "feed_forward_length", u32(ff_is_expert ? e.expert_ffn : m.ffn));
   }
   w.add_u32(a + "attention.head_count", u32(m.heads));
-  if (is({"jamba", "granitehybrid", "nemotron_h", "nemotron_h_moe"})) {
+  if (m.kv_heads_full > 0) {
+    // Gemma 4: the converter writes head_count_kv per layer when the global layers differ.
+    w.add_u32s(a + "attention.head_count_kv", per_layer([&](std::int64_t il) { return m.kv_heads_at(il); }));
+  } else if (is({"jamba", "granitehybrid", "nemotron_h", "nemotron_h_moe"})) {
     // A recurrent layer is one with head_count_kv 0 (models/jamba.cpp, granite-hybrid.cpp); in
     // nemotron_h a feed-forward block too.
     std::vector<std::uint32_t> kv;
@@ -154,6 +167,15 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     w.add_u32(a + "attention.q_lora_rank", u32(mla.q_lora_rank));  // 0: no query compression (V2-Lite)
     w.add_u32(a + "attention.kv_lora_rank", u32(mla.kv_lora_rank));
     w.add_u32(a + "rope.dimension_count", u32(mla.qk_rope_head_dim));
+  } else if (arch == "gemma4") {
+    // key_length is the global layers' head size, key_length_swa the sliding layers' (conversion/gemma.py).
+    const std::int64_t full = m.head_dim_full > 0 ? m.head_dim_full : m.head_dim_k;
+    w.add_u32(a + "attention.key_length", u32(full));
+    w.add_u32(a + "attention.value_length", u32(full));
+    w.add_u32(a + "attention.key_length_swa", u32(m.head_dim_k));
+    w.add_u32(a + "attention.value_length_swa", u32(m.head_dim_v));
+    w.add_u32(a + "rope.dimension_count", u32(full));
+    w.add_u32(a + "rope.dimension_count_swa", u32(m.head_dim_k));
   } else {
     w.add_u32(a + "attention.key_length", u32(m.head_dim_k));
     w.add_u32(a + "attention.value_length", u32(m.head_dim_v));
@@ -192,7 +214,21 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
                 u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
     if (arch == "llama4") w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
   }
-  if (is({"gemma2", "gemma3", "gpt-oss"}) && swa_period(m, LayerKind::sliding) > 0) {
+  if (is({"gemma3n", "gemma4"})) {
+    // One bool per layer, as the converter writes layer_types (conversion/gemma.py).
+    w.add_u32(a + "attention.sliding_window", u32(m.sliding_window > 0 ? m.sliding_window : 512));
+    w.add_bools(a + "attention.sliding_window_pattern", [&] {
+      std::vector<std::uint8_t> v;
+      for (std::int64_t il = 0; il < m.layers; ++il) v.push_back(m.layer_kind(il) == LayerKind::sliding ? 1 : 0);
+      return v;
+    }());
+    w.add_u32(a + "attention.shared_kv_layers", u32(m.kv_shared_layers));
+    w.add_u32(a + "embedding_length_per_layer_input", u32(m.per_layer.embed_dim));  // gemma4 requires it, 0 = none
+    if (arch == "gemma3n") {
+      w.add_u32(a + "altup.active_idx", 0);
+      w.add_u32(a + "altup.num_inputs", u32(m.per_layer.altup_inputs));
+    }
+  } else if (is({"gemma2", "gemma3", "gpt-oss"}) && swa_period(m, LayerKind::sliding) > 0) {
     w.add_u32(a + "attention.sliding_window", u32(m.sliding_window));
     w.add_u32(a + "attention.sliding_window_pattern", u32(swa_period(m, LayerKind::sliding)));
   } else if (arch == "llama4") {

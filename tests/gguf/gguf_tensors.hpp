@@ -94,6 +94,8 @@ class Emitter {
   void finish() {
     for (auto& [k, d] : dev_) out_.deviations.push_back(d);
   }
+  // A tensor the file holds that stands for no inventory entry (settle it against 0 bytes).
+  void extra(const std::string& name, std::vector<std::int64_t> ne, const TensorType& type) { push(name, std::move(ne), type); }
 
  private:
   void push(const std::string& name, std::vector<std::int64_t> ne, const TensorType& type) {
@@ -119,15 +121,39 @@ inline const Entry* find(const std::vector<Entry>& block, std::string_view name)
 
 // The real tensors of one block. Entries are consumed by name; each settle() compares bytes.
 inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch, const std::vector<Entry>& block) {
-  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads, k = m.head_dim_k, hv = m.head_dim_v;
-  const std::string blk = "blk." + std::to_string(block.front().t.layer) + ".";
+  // The block's own attention shape (Gemma 4 global layers: full_head_dim, full_kv_heads).
+  const std::int64_t il = block.front().t.layer;
+  const std::int64_t d = m.hidden, h = m.heads, g = m.kv_heads_at(il), k = m.head_dim_k_at(il), hv = m.head_dim_v_at(il);
+  const std::string blk = "blk." + std::to_string(il) + ".";
   const MoeSpec& x = m.moe;
   const SsmSpec& s = m.ssm;
   for (const Entry& e : block) {
     const std::string_view n = e.t.name;
     const std::string w = blk + std::string(n) + ".weight";
     if (n == "norms") {
-      for (std::string_view norm : block_norms(arch)) out.same(e, blk + std::string(norm) + ".weight", {d});
+      for (std::string_view norm : block_norms(arch, m))
+        out.same(e, blk + std::string(norm) + (norm.find('.') == std::string_view::npos ? ".weight" : ""), {d});
+    } else if (n == "per_layer_vec") {
+      // Gemma 3n / 4 (models/gemma3n.cpp, gemma4.cpp): the small per-block tensors, all f32.
+      const PerLayerSpec& p = m.per_layer;
+      const std::int64_t na = p.altup_inputs;
+      if (p.embed_dim > 0) out.same(e, blk + "post_norm.weight", {d});
+      if (na > 0) {
+        out.same(e, blk + "altup_correct_coef.weight", {na, na});
+        out.same(e, blk + "altup_correct_scale.weight", {d});
+        out.same(e, blk + "altup_predict_coef.weight", {na, na * na});
+        out.same(e, blk + "altup_router_norm.weight", {d});
+      }
+      if (p.laurel_rank > 0) out.same(e, blk + "laurel_post_norm.weight", {d});
+      if (p.layer_scalar) out.same(e, blk + "layer_output_scale.weight", {1});
+    } else if (n == "per_layer_model_proj" || n == "per_layer_proj_norm") {
+      // Global names, created with block 0 (tn(LLM_TENSOR_PER_LAYER_MODEL_PROJ, "weight", 0)).
+      if (n == "per_layer_model_proj") out.same(e, "per_layer_model_proj.weight", {d, m.layers * m.per_layer.embed_dim});
+      else out.same(e, "per_layer_proj_norm.weight", {m.per_layer.embed_dim});
+    } else if (arch == "gemma4" && (n == "ffn_gate_shexp" || n == "ffn_up_shexp" || n == "ffn_down_shexp")) {
+      // gemma4 MoE blocks: the dense MLP beside the experts keeps the plain FFN names (models/gemma4.cpp).
+      const std::string plain = n == "ffn_gate_shexp" ? "ffn_gate" : n == "ffn_up_shexp" ? "ffn_up" : "ffn_down";
+      out.same(e, blk + plain + ".weight", {e.t.ne0, e.t.rows});
     } else if (arch == "phi3" && (n == "attn_q" || n == "ffn_gate")) {
       // phi3 stores fused projections (models/phi3.cpp): attn_qkv {d, q+k+v}, ffn_up {d, 2 x ffn}.
       if (n == "attn_q") {
@@ -265,10 +291,18 @@ inline FileTensors file_tensors(const ModelSpec& m, const QuantMix& mix, const T
     flush();
     const std::string name = std::string(t.name) + ".weight";
     if (t.rows == 1 && !t.matrix) emit.same(e, name, {t.ne0});  // output_norm
+    else if (t.name == "altup_proj" || t.name == "altup_unembd_proj")  // {n_embd, n_embd, n_altup - 1} (gemma3n.cpp)
+      emit.same(e, name, {t.ne0, m.hidden, m.per_layer.altup_inputs - 1});
     else emit.same(e, name, {t.ne0, t.rows});
     emit.settle(std::string(t.name), "", e.bytes());
   }
   flush();
+  // gemma4 files carry the frequency factors of the global layers' proportional RoPE, which the
+  // converter generates (conversion/gemma.py generate_extra_tensors) and llama.cpp requires.
+  if (arch == "gemma4" && m.count_layers([](LayerKind k) { return k == LayerKind::full; }) > 0) {
+    emit.extra("rope_freqs.weight", {(m.head_dim_full > 0 ? m.head_dim_full : m.head_dim_k) / 2}, types.get("f32"));
+    emit.settle("rope_freqs", "gemma4 files hold the proportional-RoPE frequency factors the converter generates", 0);
+  }
   emit.finish();
   return out;
 }

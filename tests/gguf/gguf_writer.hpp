@@ -82,6 +82,7 @@ class Writer {
   void add_f32s(std::string_view key, const std::vector<float>& v) { array(key, ValueType::f32, v); }
   void add_i32s(std::string_view key, const std::vector<std::int32_t>& v) { array(key, ValueType::i32, v); }
   void add_u32s(std::string_view key, const std::vector<std::uint32_t>& v) { array(key, ValueType::u32, v); }
+  void add_bools(std::string_view key, const std::vector<std::uint8_t>& v) { array(key, ValueType::boolean, v); }
 
   // Appends a tensor after the previous one; returns its offset in the data section.
   std::uint64_t add_tensor(std::string name, std::vector<std::int64_t> ne, std::uint32_t type, std::uint64_t nbytes) {

@@ -112,6 +112,20 @@ TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
     EXPECT_EQ(f.ssm.d_conv, c.ssm.d_conv);
     EXPECT_EQ(f.ssm.d_inner, c.ssm.d_inner);
     EXPECT_EQ(f.ssm.n_groups, c.ssm.n_groups);
+    // Gemma 3n / 4: global layers' shape, KV sharing, per-layer inputs.
+    EXPECT_EQ(f.head_dim_full, c.head_dim_full);
+    EXPECT_EQ(f.kv_heads_full, c.kv_heads_full);
+    EXPECT_EQ(f.full_k_eq_v, c.full_k_eq_v);
+    EXPECT_EQ(f.kv_shared_layers, c.kv_shared_layers);
+    EXPECT_EQ(f.ffn_kv_shared, c.ffn_kv_shared);
+    EXPECT_EQ(f.per_layer.embed_dim, c.per_layer.embed_dim);
+    EXPECT_EQ(f.per_layer.altup_inputs, c.per_layer.altup_inputs);
+    EXPECT_EQ(f.per_layer.laurel_rank, c.per_layer.laurel_rank);
+    EXPECT_EQ(f.per_layer.layer_scalar, c.per_layer.layer_scalar);
+    if (c.architecture == "gemma4" && c.moe.present()) {  // the dense MLP read back as the shared expert
+      EXPECT_EQ(f.moe.shared_experts, c.moe.shared_experts);
+      EXPECT_EQ(f.moe.shared_ffn, c.moe.shared_ffn);
+    }
 
     // KV cache exact and compute buffer equal, at two contexts and two sequence counts.
     for (std::int64_t ctx : {4096, 40000})

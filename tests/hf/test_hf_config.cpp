@@ -113,7 +113,52 @@ INSTANTIATE_TEST_SUITE_P(
       return s;
     });
 
+// 2026 (shared/reference/models_2026.yaml): Gemma 4 31B with that file's (Gemma 3 270M is above)
+// computed_params_exact; the others have none there and are counted by hand in
+// tests/core/test_per_layer.cpp (Gemma 3n E4B, Gemma 4 E2B, 26B-A4B: the reference's 25,232,800,030
+// plus 4 d-vectors per MoE block), and, for the remaining two, the same terms:
+//   Gemma 3n E2B: 537,395,200 + 262400 x 7680 (2,015,232,000) + 25,165,824 + 2048 + 2048 x 7680
+//     (15,728,640) + 256 + 30 x 62,153,296 (block: 8192 + 10,486,272 + 3 x 2048 x 8192 + 1,048,576 +
+//     8192 + 262,144 + 8272) = 4,458,122,848;
+//   Gemma 4 E4B: 262144 x 2560 + 262144 x 10752 + 2560 + 2560 x 10752 + 256 = 3,517,188,864; 35
+//     sliding x 13,107,712 + 7 global x 26,215,424 = 642,277,888; FFN 42 x 3 x 2560 x 10240 =
+//     3,303,014,400; per block 10240 + 2 x 2560 x 256 + 2560 + 1 = 1,323,521 (x 42 = 55,587,882);
+//     total 7,518,069,034.
+INSTANTIATE_TEST_SUITE_P(
+    Reference2026, CatalogConfigs,
+    ::testing::Values(Row{"gemma-4-31b", 30697345340}, Row{"gemma-4-26b-a4b", 25233137950},
+                      Row{"gemma-4-e2b", 4647449891}, Row{"gemma-4-e4b", 7518069034}, Row{"gemma-3n-e2b", 4458122848},
+                      Row{"gemma-3n-e4b", 6868990448}),
+    [](const ::testing::TestParamInfo<Row>& i) {
+      std::string s = i.param.id;
+      for (char& ch : s)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return s;
+    });
+
 HfConfig parse(const std::string& text) { return io::hf::parse_hf_config(std::string_view(text), "config.json"); }
+
+// What the Gemma 3n and Gemma 4 readers say about what they do not count or cannot read.
+TEST(HfConfig, GemmaEdgeModelsNoteWhatIsNotCounted) {
+  const HfConfig n = io::hf::read_hf_config(fixture("gemma-3n-e4b"));
+  const std::string notes = ::testing::PrintToString(n.notes);
+  EXPECT_NE(notes.find("vision and audio towers are not counted"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("pads it to vocab_size 262400"), std::string::npos) << notes;
+  EXPECT_EQ(n.spec.kv_shared_layers, 15);
+  EXPECT_EQ(n.spec.per_layer.altup_inputs, 4);
+  const HfConfig moe = io::hf::read_hf_config(fixture("gemma-4-26b-a4b"));
+  EXPECT_EQ(moe.spec.moe.shared_ffn, 2112);  // the dense MLP beside the experts
+  EXPECT_EQ(moe.spec.ffn, 0);
+  // Gemma 4 without layer_types, or with per-layer widths that differ, is refused, not guessed.
+  const std::string no_types = R"({"model_type": "gemma4_text", "hidden_size": 64, "intermediate_size": 128,
+      "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
+      "vocab_size": 512, "max_position_embeddings": 1024})";
+  EXPECT_EQ(test::error_of([&] { parse(no_types); }), "config.json: layer_types: missing (Gemma 4 configs list every layer's attention type)");
+  const std::string uneven = R"({"model_type": "gemma3n_text", "hidden_size": 64, "intermediate_size": [128, 256],
+      "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
+      "vocab_size": 512, "max_position_embeddings": 1024})";
+  EXPECT_EQ(test::error_of([&] { parse(uneven); }), "config.json: intermediate_size: per-layer widths that differ are not supported");
+}
 
 const char* kLlama =
     R"({"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
