@@ -81,7 +81,9 @@ inline PoolMemory kv_pool(const ModelSpec& m, const WeightBreakdown& w, const Te
   PoolMemory p;
   const std::int64_t tp = std::max<std::int64_t>(1, c.tp);
   p.total = gpu_total;
-  p.weights = Bytes((w.total - (w.tied_copy)).value() / tp);  // vLLM ties the head to the embedding: no copy
+  // vLLM (like transformers) ties the head to the embedding: one matrix. w.total counts it once and
+  // never llama.cpp's output-device copy (tied_copy is only in w.output), so nothing is subtracted.
+  p.weights = Bytes(w.total.value() / tp);
   p.activations = forward_compute(m, c.max_batched_tokens, c.max_seqs, true, tp, c.activation_bytes).total();
   p.non_torch = c.non_torch;
   const Bytes used = p.weights + p.activations + p.non_torch;

@@ -191,7 +191,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   const bool mapped_range = mapped && p.gpu_layers > 0 && p.host.output;
   double est_gpu_w = 0, est_gpu_c = 0, est_gpu_kv = 0;
   for (const DevicePlan& d : p.gpus) est_gpu_w += double(d.weights.value()), est_gpu_c += double(d.compute.value()), est_gpu_kv += double(d.kv.value());
-  const double file_bytes = double((e.weights.total - e.weights.tied_copy).value());
+  const double file_bytes = double(e.weights.total.value());  // the file holds a tied matrix once
   const double est_host_w = mapped_range ? file_bytes : double(p.host.weights.value());
   const double est_host_c = double(p.host.compute.value());
   if (mapped_range)

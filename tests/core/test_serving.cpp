@@ -4,6 +4,7 @@
 #include "fixtures.hpp"
 #include "vramfit/runtime.hpp"
 #include "vramfit/serving.hpp"
+#include "vramfit/weights.hpp"
 
 namespace vramfit {
 namespace {
@@ -62,6 +63,25 @@ TEST(Serving, VllmBudgetOnOneH100) {
   EXPECT_NEAR(p.concurrency(131072), 3.4736, 1e-4);
   EXPECT_EQ(p.headroom.value(), 85899345920 - 77309411328);
   EXPECT_TRUE(p.graphs_fit);  // 1 GiB of graphs in 8 GiB
+}
+
+// A tied-embedding model keeps its one embedding matrix in the pool's weights (issue 20: vLLM loaded
+// Qwen2.5-3B AWQ with 2.06 GB of weights where the pool counted 1.44 GB, the embedding dropped).
+// Qwen2.5-0.5B in bf16: 494,032,768 parameters (the Hugging Face page's count) x 2 B = 988,065,536 B,
+// of which the tied embedding is 151,936 x 896 x 2 B = 272,269,312 B; TP 2 halves the whole.
+TEST(Serving, TiedEmbeddingsStayInThePoolWeights) {
+  QuantMix bf16;
+  bf16.id = "hf-bf16";
+  bf16.format = "safetensors";
+  bf16.base = bf16.output = bf16.unquantized = bf16.vision = "bf16";
+  const ModelSpec m = test::qwen2_5_0_5b();
+  const WeightBreakdown w = weight_bytes(m, bf16, test::types());
+  ASSERT_EQ(w.token_embd.value(), 272269312);
+  const PoolMemory p = kv_pool(m, w, test::types().get("bf16"), gib(std::int64_t{24}), vllm_defaults());
+  EXPECT_EQ(p.weights.value(), 988065536);
+  PoolConfig tp2 = vllm_defaults();
+  tp2.tp = 2;
+  EXPECT_EQ(kv_pool(m, w, test::types().get("bf16"), gib(std::int64_t{24}), tp2).weights.value(), 494032768);
 }
 
 TEST(Serving, NothingLeftForTheKvCache) {
