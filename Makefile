@@ -14,7 +14,7 @@ DEB_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD    ?= build-fuzz
 
-.PHONY: run test build deps configure bench clean fuzz fuzz-deps
+.PHONY: run test build deps configure bench clean fuzz fuzz-deps llamacpp-deps
 
 run: build
 	./$(BUILD)/vramfit $(ARGS)
@@ -53,6 +53,22 @@ fuzz: deps fuzz-deps
 	  -DVRAMFIT_BUILD_TESTS=OFF -DVRAMFIT_BUILD_BENCH=OFF > $(FUZZ_BUILD).configure.log || { cat $(FUZZ_BUILD).configure.log; exit 1; }
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
 	bash fuzz/run_short.sh $(FUZZ_BUILD)
+
+# Real llama.cpp for the checks labelled `llamacpp` (gguf_llamacpp_accepts_fixtures, llamacpp_oracle_ci):
+# node-llama-cpp from the npm registry, as pinned by bench/llamacpp/package-lock.json. Needs Node.js 20
+# or newer (node-llama-cpp's engines); without it the checks skip, with a note here. CI runs this
+# before `make test`; `make test` alone never installs from npm.
+llamacpp-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "note: node/npm not installed: the llama.cpp checks will be skipped"; \
+	elif [ "$$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then \
+	  echo "note: node $$(node --version) is older than 20 (node-llama-cpp's minimum): the llama.cpp checks will be skipped"; \
+	elif [ -f bench/llamacpp/node_modules/node-llama-cpp/package.json ] && \
+	     [ bench/llamacpp/node_modules/.package-lock.json -nt bench/llamacpp/package-lock.json ]; then \
+	  echo "node-llama-cpp already installed in bench/llamacpp"; \
+	else \
+	  cd bench/llamacpp && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

@@ -198,6 +198,35 @@ function readPoints(path) {
     return {rows, ok, failed: rows.filter((r) => !ok.includes(r))};
 }
 
+// ---------------------------------------------------------------------------------------------
+// check: what CI asserts on every submission (docs/llamacpp-oracle.md "In CI"). Weights and KV cache
+// exact at every point (within the print resolution of llama.cpp's lines); on the real shapes the
+// compute buffer within COMPUTE_TOL and the total within TOTAL_TOL. The tiny fixtures' compute
+// buffers (3-10 MiB, mostly the allocator's alignment and scratch) are reported, not asserted.
+const COMPUTE_TOL = Number(process.env.ORACLE_COMPUTE_TOL ?? 0.03);
+const TOTAL_TOL = Number(process.env.ORACLE_TOTAL_TOL ?? 0.02);
+
+function check(pointsPath) {
+    const {rows, ok, failed} = readPoints(pointsPath);
+    const misses = [];
+    for (const r of failed) misses.push(`${r.model} ${r.quant}: not measured (${r.error ?? r.vramfit?.error ?? "no llama.cpp result"})`);
+    for (const r of ok) {
+        const at = `${r.model} ${r.quant} ctx ${r.context} seqs ${r.sequences} ub ${r.batch} kv ${r.kv} fa ${r.flash_attention ? "on" : "off"}`;
+        for (const t of ["weights", "kv"])
+            if (r.error[t] !== 0) misses.push(`${at}: ${t} ${pct(r.error[t])} (llama.cpp ${mib(r.llamacpp[t])} MiB, vramfit ${mib(r.vramfit[t])} MiB)`);
+        if (r.shape !== "real") continue;
+        if (!(Math.abs(r.error.compute) <= COMPUTE_TOL))
+            misses.push(`${at}: compute ${pct(r.error.compute)} (llama.cpp ${mib(r.llamacpp.compute)} MiB, vramfit ${mib(r.vramfit.compute)} MiB)`);
+        if (!(Math.abs(r.error.total) <= TOTAL_TOL)) misses.push(`${at}: total ${pct(r.error.total)}`);
+    }
+    const real = ok.filter((r) => r.shape === "real");
+    console.log(`${rows.length} points (${real.length} real shapes): weights and KV exact at ${ok.filter((r) => r.error.weights === 0 && r.error.kv === 0).length}; ` +
+        `real-shape compute within ${100 * COMPUTE_TOL} % at ${real.filter((r) => Math.abs(r.error.compute) <= COMPUTE_TOL).length}, ` +
+        `total within ${100 * TOTAL_TOL} % at ${real.filter((r) => Math.abs(r.error.total) <= TOTAL_TOL).length}`);
+    for (const m of misses) console.log(`MISS ${m}`);
+    return misses.length === 0 ? 0 : 1;
+}
+
 function report(pointsPath, prefix, beforePath) {
     const {rows, ok, failed} = readPoints(pointsPath);
     const before = new Map(beforePath ? readPoints(beforePath).ok.map((r) => [pointKey(r), r]) : []);
@@ -291,7 +320,8 @@ const [cmd, ...args] = process.argv.slice(2);
 if (cmd === "measure") await measure(args[0], args[1]);
 else if (cmd === "again") again(args[0], args[1]);
 else if (cmd === "report") report(args[0], args[1], args[2]);
+else if (cmd === "check") process.exit(check(args[0]));
 else {
-    console.error("usage: node oracle.mjs measure VRAMFIT PLAN.json > POINTS.jsonl | again VRAMFIT POINTS.jsonl > NEW.jsonl | report POINTS.jsonl OUT_PREFIX [BEFORE.jsonl]");
+    console.error("usage: node oracle.mjs measure VRAMFIT PLAN.json > POINTS.jsonl | again VRAMFIT POINTS.jsonl > NEW.jsonl | report POINTS.jsonl OUT_PREFIX [BEFORE.jsonl] | check POINTS.jsonl");
     process.exit(2);
 }

@@ -10,6 +10,8 @@
 #
 #   bash bench/llamacpp-oracle/run.sh           the full grid (a few minutes on 2 cores)
 #   bash bench/llamacpp-oracle/run.sh --quick   three tiny families and Llama 3.2 1B, a small grid
+#   bash bench/llamacpp-oracle/run.sh --ci      a CI grid, then `oracle.mjs check` (fails on a miss)
+#   VRAMFIT=... WRITER=... bash bench/llamacpp-oracle/run.sh --ci   with given binaries (no build)
 #   BUILD=build-x OUT=/tmp/x bash bench/llamacpp-oracle/run.sh
 #
 # Needs node and node-llama-cpp installed in bench/llamacpp/node_modules (`npm ci` there; this script
@@ -22,16 +24,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/build-oracle}
 OUT=${OUT:-$BUILD/llamacpp-oracle}
-quick=0
+quick=0 ci=0
 [[ ${1:-} == --quick ]] && quick=1
+[[ ${1:-} == --ci ]] && ci=1
 
 [[ -f $root/bench/llamacpp/node_modules/node-llama-cpp/package.json ]] ||
   { echo "node-llama-cpp is not installed: run 'npm ci' in bench/llamacpp" >&2; exit 2; }
 
-echo "== build ($BUILD)"
-cmake -S "$root" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DVRAMFIT_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" -j 2 --target vramfit vramfit_gguf_write >/dev/null
-writer=$BUILD/tests/gguf/vramfit_gguf_write
+if [[ -n ${VRAMFIT:-} && -n ${WRITER:-} ]]; then
+  # Binaries given (the CTest check llamacpp_oracle_quick passes the suite's own): no build here.
+  vramfit=$VRAMFIT writer=$WRITER
+else
+  echo "== build ($BUILD)"
+  cmake -S "$root" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DVRAMFIT_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$BUILD" -j 2 --target vramfit vramfit_gguf_write >/dev/null
+  vramfit=$BUILD/vramfit writer=$BUILD/tests/gguf/vramfit_gguf_write
+fi
 mkdir -p "$OUT/gguf"
 rm -f "$OUT"/gguf/*.gguf
 
@@ -44,7 +52,13 @@ rm -f "$OUT"/gguf/*.gguf
 tiny=(llama qwen2 qwen3 mixtral qwen3moe gemma2 gemma3 phi3 command-r deepseek-v3 deepseek-v2-lite
       gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl)
 real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b)
-if ((quick)); then
+if ((ci)); then
+  # The CTest check llamacpp_oracle_ci (a few minutes): every kind of cache (full, sliding, recurrent,
+  # MLA, MoE with MXFP4 experts) and four real shapes, both KV types, flash attention on and off.
+  tiny=(llama qwen3moe gemma3 qwen3-next jamba gpt-oss deepseek-v3)
+  real=(llama-3.2-1b qwen3-0.6b qwen2.5-0.5b gemma-3-1b)
+  grid='{"contexts": [512, 4096], "batches": [512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
+elif ((quick)); then
   tiny=(llama qwen3moe gemma3)
   real=(llama-3.2-1b)
   grid='{"contexts": [512, 4096], "batches": [512], "kv": ["f16"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
@@ -71,10 +85,14 @@ echo "{\"threads\": 1, \"models\": [$models], \"grid\": $grid}" >"$OUT/plan.json
 echo "$(wc -l <"$OUT/files.jsonl") files in $OUT/gguf"
 
 echo "== llama.cpp (node-llama-cpp, CPU) and vramfit at each grid point"
-node "$here/oracle.mjs" measure "$BUILD/vramfit" "$OUT/plan.json" >"$OUT/points.jsonl" 2>"$OUT/measure.log" ||
+node "$here/oracle.mjs" measure "$vramfit" "$OUT/plan.json" >"$OUT/points.jsonl" 2>"$OUT/measure.log" ||
   { tail -20 "$OUT/measure.log" >&2; exit 1; }
 # The files stay (the real shapes are sparse: a few MiB on disk) for `oracle.mjs again`.
 
 echo "== report"
 node "$here/oracle.mjs" report "$OUT/points.jsonl" "$OUT/oracle"
 echo "tables: $OUT/oracle.md, every point: $OUT/oracle.json"
+if ((ci)); then
+  echo "== check"
+  node "$here/oracle.mjs" check "$OUT/points.jsonl"
+fi
