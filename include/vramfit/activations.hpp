@@ -17,6 +17,14 @@ namespace vramfit {
 //                    to stream it): the token-embedding lookup shares its buffer and llama.cpp logs
 //                    logits + 2 x inputs in the head phase (docs/llamacpp-oracle.md: 0.00 % median
 //                    over the oracle's real shapes);
+//   host_inputs()    every block and the head on GPUs: the host keeps the graph inputs it fills, the
+//                    lookup's f32 rows and the f32 mask (the f16 copy flash attention reads is made on
+//                    the GPU): d x n_ubatch x 4 + n_kv x n_ubatch x 4, 10.01 / 24.01 / 80.01 MiB logged for
+//                    Llama-3.1-8B at 1024 / 8192 / 16384 cells (ubatch 512, 512, 1024), 36.01 and 68.01
+//                    for Qwen3-30B-A3B, 40.01 and 72.01 for Qwen3-235B-A22B, 540.01 for DeepSeek-V3 at
+//                    131072 (reference/measured_memory.yaml; flash attention on and off alike). With
+//                    pipeline parallelism llama.cpp keeps `copies` of the inputs (n_copies = 4,
+//                    GGML_SCHED_MAX_COPIES): 4 x 64 + 4 = 260.02 MiB logged for Qwen3-30B-A3B on two T4s;
 //   host_streaming() a GPU runs the host's large-batch ops (op offload): the host keeps the lookup,
 //                    the hidden state it hands over and the mask it builds (f32, plus its f16 copy
 //                    under flash attention): 12.01 / 21.01 / 65.01 MiB logged for Qwen3-0.6B, a 13B
@@ -28,6 +36,7 @@ struct ComputeTerms {
   Bytes inputs{0}, mask{0}, logits{0}, attention{0}, ffn{0};
   bool summed = false;     // a PyTorch profiling pass (forward_compute): every term at once
   Bytes mask_host{0};      // the mask as the host builds it (f32; + f16 copy with flash attention)
+  Bytes mask_input{0};     // the f32 mask alone, the input llama.cpp fills in host memory
   Bytes output_buffer{0};  // llama.cpp only: logits rows in host memory
   [[nodiscard]] Bytes layers() const { return inputs + mask + std::max(attention, ffn); }
   [[nodiscard]] Bytes head() const { return logits + inputs; }
@@ -36,6 +45,9 @@ struct ComputeTerms {
   }
   [[nodiscard]] Bytes host_total() const { return std::max(head() + inputs, layers()); }
   [[nodiscard]] Bytes host_streaming() const { return inputs + inputs + mask_host; }
+  [[nodiscard]] Bytes host_inputs(std::int64_t copies = 1) const {
+    return inputs + mask_input * std::max<std::int64_t>(1, copies);
+  }
 };
 
 // A PyTorch / MLX forward pass over `tokens` tokens with `bytes_per_value` activations, per GPU of a

@@ -226,7 +226,14 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   const bool host_runs_blocks = p.host.layer_count > 0 || p.host.expert_count > 0;
   if (p.host.output) p.host.compute = req.embeddings_on_host ? c.host_total() : c.total();
   else if (host_runs_blocks) p.host.compute = layer_scratch;
-  else if (req.embeddings_on_host) p.host.compute = c.inputs;
+  else if (req.embeddings_on_host) {
+    // Every block and the head on GPUs: the host keeps the inputs it fills (activations.hpp
+    // host_inputs). llama.cpp runs a layer split over several GPUs as a pipeline when nothing but the
+    // lookup stays in host memory (llama-context.cpp: pipeline_parallel), keeping 4 copies of the inputs.
+    const std::size_t used = static_cast<std::size_t>(std::count_if(p.gpus.begin(), p.gpus.end(), [](const DevicePlan& d) { return d.layer_count > 0; }));
+    const bool pipeline = req.split == Parallelism::layer && used > 1;
+    p.host.compute = c.host_inputs(pipeline ? 4 : 1);
+  }
   // Op offload: the first GPU runs the large-batch matmuls of host weights, one copied weight at a time,
   // beside the activations of that phase: the head (logits + the lookup and hidden state it is handed)
   // with a copy of the output matrix, and a block's scratch with a copy of its largest tensor. The host

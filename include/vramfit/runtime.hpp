@@ -97,6 +97,7 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
   if (attention) {
     c.mask = checked_bytes(w.flash_attention ? 2 : 4, kv_cells, n_tokens);
     c.mask_host = checked_bytes(w.flash_attention ? 6 : 4, kv_cells, n_tokens);
+    c.mask_input = checked_bytes(4, kv_cells, n_tokens);
     c.attention = checked_bytes(3 * 4, q_width, n_tokens);
     if (!w.flash_attention) c.attention += checked_bytes(4, kv_cells, n_tokens, m.heads);
   }

@@ -65,6 +65,11 @@ void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
   app.add_option("--link", link, "link between tensor-parallel GPUs: pcie3, pcie4, pcie5, nvlink (default: NVLink on datacenter boards that have it, else the card's PCIe)");
   app.add_flag("--cpu-moe", cpu_moe, "keep every block's routed experts in host RAM (llama.cpp --cpu-moe)");
   app.add_option("--n-cpu-moe", n_cpu_moe, "keep the routed experts of the first N blocks in host RAM (llama.cpp --n-cpu-moe N)");
+  if (!for_fit) return;
+  app.add_option("--gpu-memory-utilization", gpu_memory_utilization, "vLLM / TensorRT-LLM: share of GPU memory the engine may take (default 0.9)");
+  app.add_option("--max-num-batched-tokens", max_num_batched_tokens, "vLLM: tokens of the start-up profiling pass (default 8192 for V1)");
+  app.add_option("--max-num-seqs", max_num_seqs, "vLLM: sequences per step, the rows sampled in the profiling pass (default 256)");
+  app.add_option("--vllm-version", vllm_version, "vLLM engine: 1 (default) or 0 (V0 profiles max(max_model_len, 2048) tokens unless chunked prefill is on)");
 }
 
 void PlacementOptions::add_questions_to(CLI::App& app) {

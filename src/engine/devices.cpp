@@ -145,6 +145,9 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   std::vector<std::string> local_notes;
   const DeviceRequest opt = names_local(given) ? expand_local(ctx, given, &local_notes) : given;
   const io::Catalog& cat = ctx.catalog();
+  if (!opt.gpu_memory_utilization.empty() || !opt.max_num_batched_tokens.empty() || !opt.max_num_seqs.empty() || !opt.vllm_version.empty())
+    throw io::InputError("--gpu-memory-utilization, --max-num-batched-tokens, --max-num-seqs and --vllm-version size a vLLM-style pool: "
+                         "add --runtime vllm (this is " + q.runtime->id + ")");
   ResolvedPlacement r;
   r.assumptions = local_notes;
   r.request.embeddings_on_host = q.runtime->embeddings_on_host;

@@ -42,6 +42,11 @@ struct DeviceRequest {
   std::string link;   // the link between tensor-parallel GPUs (runtimes.yaml links)
   bool cpu_moe = false;
   std::string n_cpu_moe;
+  // Pool runtimes (vLLM, TGI, TensorRT-LLM): their own start-up settings, overriding runtimes.yaml.
+  std::string gpu_memory_utilization;  // vLLM --gpu-memory-utilization (the pool's fraction)
+  std::string max_num_batched_tokens;  // vLLM --max-num-batched-tokens (the profiling pass)
+  std::string max_num_seqs;            // vLLM --max-num-seqs (rows sampled in the profiling pass)
+  std::string vllm_version;            // 0 or 1: V0 profiles max(max_model_len, 2048) tokens without chunked prefill
   // Reverse questions of fit (solve.hpp).
   bool max_context = false, max_parallel = false, min_devices = false;
   [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }

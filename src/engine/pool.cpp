@@ -78,6 +78,38 @@ PoolSetup pool_setup(Session& ctx, const Query& q, const DeviceRequest& opt) {
 
 }  // namespace
 
+std::vector<std::string> apply_pool_settings(PoolConfig& c, const Query& q, const DeviceRequest& opt) {
+  std::vector<std::string> notes;
+  const std::string& rt = q.runtime->id;
+  const bool vllm = rt == "vllm";
+  if (!opt.vllm_version.empty() && !vllm) throw InputError("--vllm-version applies to --runtime vllm, not " + rt);
+  if ((!opt.max_num_batched_tokens.empty() || !opt.max_num_seqs.empty()) && !vllm)
+    throw InputError("--max-num-batched-tokens and --max-num-seqs are vLLM options: this is --runtime " + rt);
+  if (!opt.gpu_memory_utilization.empty()) {
+    const std::optional<double> v = io::parse_decimal(opt.gpu_memory_utilization, 0.0, 1.0);
+    if (!v || *v <= 0) throw InputError("--gpu-memory-utilization " + opt.gpu_memory_utilization + ": a share above 0 and at most 1, e.g. 0.95");
+    const double f = *v;
+    c.fraction = f;
+    notes.push_back(fmt::format("gpu_memory_utilization {:g} (--gpu-memory-utilization)", f));
+  }
+  if (!opt.max_num_seqs.empty()) c.max_seqs = io::parse_count(opt.max_num_seqs, "--max-num-seqs", 1, 65536);
+  if (!opt.max_num_batched_tokens.empty()) {
+    c.max_batched_tokens = io::parse_count(opt.max_num_batched_tokens, "--max-num-batched-tokens", 1, std::int64_t{1} << 24);
+    notes.push_back(fmt::format("profiling pass of {} tokens (--max-num-batched-tokens)", c.max_batched_tokens));
+  } else if (opt.vllm_version == "0") {
+    // vLLM V0 (vllm/config.py SchedulerConfig): without chunked prefill max_num_batched_tokens is
+    // max(max_model_len, 2048), so the profiling pass and its activations grow with the context; V0
+    // turns chunked prefill on by itself above 32K tokens, with 2048-token chunks.
+    const std::int64_t len = q.workload.context;
+    c.max_batched_tokens = len > 32768 ? 2048 : std::max<std::int64_t>(len, 2048);
+    notes.push_back(fmt::format("vLLM V0: profiling pass of {} tokens ({})", c.max_batched_tokens,
+                                len > 32768 ? "chunked prefill, on by default above 32K tokens" : "max(max_model_len, 2048) without chunked prefill"));
+  }
+  if (!opt.vllm_version.empty() && opt.vllm_version != "0" && opt.vllm_version != "1")
+    throw InputError("--vllm-version " + opt.vllm_version + ": 0 or 1");
+  return notes;
+}
+
 PoolAnswer answer_pool(Session& ctx, const Query& q, const DeviceRequest& opt) {
   const PoolSetup s = pool_setup(ctx, q, opt);
   const ModelSpec& m = q.model->spec;
@@ -89,6 +121,7 @@ PoolAnswer answer_pool(Session& ctx, const Query& q, const DeviceRequest& opt) {
   a.reserve = s.reserve;
   PoolConfig& c = a.config = q.runtime->pool;
   c.tp = s.gpus;
+  const std::vector<std::string> settings = apply_pool_settings(c, q, opt);
   const MemoryEstimate e = estimate(ctx, q);
   const PoolMemory& p = a.memory = kv_pool(m, e.weights, *e.kv_k, s.total, c);
   a.kv_bytes_per_token = pool_bytes_per_token(m, *e.kv_k, s.gpus);
@@ -115,6 +148,7 @@ PoolAnswer answer_pool(Session& ctx, const Query& q, const DeviceRequest& opt) {
     a.notes.push_back(fmt::format("{} sequences of {} tokens need {} tokens of KV; the rest wait in the queue", w.parallel, w.context,
                                   a.requested_tokens));
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
+  assumptions.insert(assumptions.end(), settings.begin(), settings.end());
   if (!s.share_note.empty()) assumptions.push_back(s.share_note);
   assumptions.push_back(fmt::format("{} x {} ({} per GPU), tensor parallel {}: weights and KV heads divided by {}", s.gpus, s.device->id,
                                     size_str(s.total), s.gpus, s.gpus));

@@ -35,4 +35,8 @@ struct PoolAnswer {
 // (--gpu-layers, --ram, --split layer, Apple or CPU devices, mixed GPUs) are InputErrors.
 PoolAnswer answer_pool(Session& s, const Query& q, const DeviceRequest& opt);
 
+// The request's own pool settings (--gpu-memory-utilization, --max-num-batched-tokens, --max-num-seqs,
+// --vllm-version) applied to the runtime profile's; returns the assumption lines that say so.
+std::vector<std::string> apply_pool_settings(PoolConfig& c, const Query& q, const DeviceRequest& opt);
+
 }  // namespace vramfit::engine

@@ -4,6 +4,7 @@
 // placement vramfit computes for the same settings.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -74,6 +75,43 @@ const io::CatalogModel* infer_model(const io::Catalog& cat, const LlamaCppLog& L
 
 std::string kv_type_id(const std::string& t) { return io::to_lower(t); }
 
+// The GGUF mix of the catalog whose weights are nearest the log's: print_info's file size where the
+// excerpt has it (tensor bytes), else the sum of the model buffers (the file on a single device or a
+// full offload; repacked copies left out).
+struct ClosestMix {
+  std::string id;
+  double logged = 0, error = 0;
+  const char* what = "";
+};
+ClosestMix closest_gguf_mix(Session& ctx, const std::string& model, const WorkloadRequest& w, const LlamaCppLog& L) {
+  ClosestMix best;
+  if (L.file_size_gib.known()) {
+    best.logged = L.file_size_gib.value * kGiB;
+    best.what = "print_info's file size";
+  } else {
+    for (const io::LogBuffer& b : L.buffers)
+      if (b.what == "model" && b.device.find("REPACK") == std::string::npos) best.logged += b.mib * kMiB;
+    best.what = "the logged model buffers";
+  }
+  if (best.logged <= 0) return best;
+  double best_err = 0;
+  for (const io::CatalogMix& cm : ctx.catalog().mixes) {
+    if (cm.mix.format != "gguf") continue;
+    WorkloadRequest t = w;
+    t.quant = cm.mix.id;
+    double bytes = 0;
+    try {
+      bytes = double(estimate(ctx, resolve_query(ctx, model, t)).weights.total.value());
+    } catch (const std::exception&) {
+      continue;  // a mix this model cannot take
+    }
+    const double err = (bytes - best.logged) / best.logged;
+    if (best.id.empty() || std::abs(err) < std::abs(best_err)) best.id = cm.mix.id, best_err = err;
+  }
+  best.error = best_err;
+  return best;
+}
+
 }  // namespace
 
 // --- llama.cpp --------------------------------------------------------------------------------
@@ -100,12 +138,21 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   w.quant = opt.quant;
   if (w.quant.empty() && !names_model_file(cat, model_arg)) {
     const std::string mix = io::mix_from_file_type(L.file_type.value);
-    if (mix.empty() || std::none_of(cat.mixes.begin(), cat.mixes.end(), [&](const io::CatalogMix& m) { return m.mix.id == mix; }))
-      throw InputError(fmt::format("{}:{}: {}; pass -q QUANT", log.name, std::max(L.file_type.line, 1),
-                                   L.file_type.known() ? "file type '" + L.file_type.value + "' is no quantization vramfit knows"
-                                                       : std::string("the log names no file type")));
-    w.quant = mix;
-    j.inferred.push_back(fmt::format("quantization {} from file type '{}'{}", mix, L.file_type.value, at_line(L.file_type.line)));
+    if (!mix.empty() && std::any_of(cat.mixes.begin(), cat.mixes.end(), [&](const io::CatalogMix& m) { return m.mix.id == mix; })) {
+      w.quant = mix;
+      j.inferred.push_back(fmt::format("quantization {} from file type '{}'{}", mix, L.file_type.value, at_line(L.file_type.line)));
+    } else {
+      // Pasted excerpts often lack the file type line, and forks print types vramfit has no mix for
+      // (ik_llama.cpp's IQ4_K, IQ2_K_R4): the weights the log does print pick the closest GGUF mix.
+      const std::string why = L.file_type.known() ? "file type '" + L.file_type.value + "' is no quantization vramfit knows"
+                                                  : std::string("the log names no file type");
+      const ClosestMix c = closest_gguf_mix(ctx, model_arg, w, L);
+      if (c.id.empty()) throw InputError(fmt::format("{}:{}: {}; pass -q QUANT", log.name, std::max(L.file_type.line, 1), why));
+      w.quant = c.id;
+      j.inferred.push_back(fmt::format("quantization {}: {}{}; {} is the GGUF mix whose weights come closest to {} of {} ({:+.1f} %): pass -q to choose",
+                                       c.id, why, at_line(L.file_type.line), c.id, c.what, size_str(Bytes(static_cast<std::int64_t>(c.logged))),
+                                       100.0 * c.error));
+    }
   }
   // Context: llama.cpp's n_ctx is the total over sequences; each of n_seq_max has n_ctx_seq.
   const std::int64_t seqs = L.n_seq_max.known() ? std::max<std::int64_t>(1, L.n_seq_max.value) : 1;

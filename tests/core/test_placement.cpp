@@ -108,6 +108,20 @@ TEST(Placement, PartialOffloadTable) {
   }
 }
 
+// Every block and the head on GPUs: the host keeps the inputs it fills, the lookup's f32 rows (8 MiB
+// here: 4096 x 512 x 4 B) and the f32 mask (Llama-3.1-8B at 8192 cells, ubatch 512: 8192 x 512 x 4 B =
+// 16 MiB): 24 MiB, as llama.cpp logs 24.01 MiB for that run (reference/measured_memory.yaml, runpod
+// log). Over two GPUs llama.cpp pipelines the layer split and keeps 4 copies of the inputs: 8 + 4 x 16.
+TEST(Placement, FullOffloadKeepsTheGraphInputsInHostMemory) {
+  MemoryEstimate e = synthetic();
+  e.compute.mask_input = mib(16);
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24}))};
+  EXPECT_EQ(place(blocks(), e, req).host.compute, mib(24));
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{24}))};
+  EXPECT_EQ(place(blocks(), e, req).host.compute, mib(72));
+}
+
 // llama.cpp's op offload: with weights in host memory the first GPU runs their large-batch matmuls and
 // copies each weight in. Synthetic: output matrix 390 MiB, largest block tensor 40 MiB, host mask 3 MiB,
 // output buffer 1 MiB.

@@ -88,6 +88,12 @@ TEST(ComputeBuffer, FlashAttentionStaysSmall) {
   // Without FA the KQ term adds 4 x 8192 x 512 x 32 = 512 MiB: "~0.5 GiB per 8k ctx (32 heads)".
   const ComputeTerms off = compute_buffer(llama3_8b(), wl(8192, false), 8192);
   EXPECT_EQ((off.attention - c.attention).value(), 536870912);
+  // The mask the host fills is f32 whatever flash attention does with it: 4 x 8192 x 512 = 16 MiB, and
+  // a full offload keeps it with the 8 MiB lookup rows: 24 MiB (24.01 logged, measured_memory.yaml).
+  EXPECT_EQ(c.mask_input, mib(16));
+  EXPECT_EQ(off.mask_input, mib(16));
+  EXPECT_EQ(c.host_inputs(), mib(24));
+  EXPECT_EQ(c.host_inputs(4), mib(72));
 }
 
 TEST(ComputeBuffer, ShortContextShrinksTheUbatch) {

@@ -107,6 +107,44 @@ TEST(EngineQuestions, PoolRuntime) {
   EXPECT_FALSE(a.fits());
 }
 
+// vLLM's own start-up settings replace the profile's. --max-num-batched-tokens 2048 --max-num-seqs 64:
+// the profiling pass of Llama 3.1 8B holds 2 B x 2048 tokens x (2 x 4096 residual + 10,240 Q/K/V/out +
+// 2 x 14,336 gate/up) = 33,554,432 + 41,943,040 + 117,440,512 B, plus 64 sampled rows x 128,256 x 8 B
+// = 65,667,072 B: 258,605,056 B. --gpu-memory-utilization 0.95 requests 0.95 of the card.
+// V0 at -c 20000 profiles max(20000, 2048) = 20,000 tokens with 256 rows: 327,680,000 + 409,600,000 +
+// 1,146,880,000 + 262,668,288 = 2,146,828,288 B (2.00 GiB; the V0 log of vLLM issue 10517 shows
+// 17.06 - 15.34 = 1.72 GiB of activations for this model and length, reference/measured_memory.yaml).
+TEST(EngineQuestions, PoolRuntimeSettings) {
+  Session s;
+  FitRequest r;
+  r.model = "llama-3.1-8b";
+  r.workload.runtime = "vllm";
+  r.placement.devices = {"rtx-4090"};
+  r.placement.gpu_memory_utilization = "0.95";
+  r.placement.max_num_batched_tokens = "2048";
+  r.placement.max_num_seqs = "64";
+  const PoolAnswer p = *answer_fit(s, r).pool;
+  EXPECT_EQ(p.memory.activations.value(), 258'605'056);
+  EXPECT_EQ(p.memory.requested.value(), static_cast<std::int64_t>(double(p.memory.total.value()) * 0.95));
+  FitRequest v0;
+  v0.model = "llama-3.1-8b";
+  v0.workload.runtime = "vllm";
+  v0.workload.context = "20000";
+  v0.placement.devices = {"rtx-3090"};
+  v0.placement.vllm_version = "0";
+  EXPECT_EQ(answer_fit(s, v0).pool->memory.activations.value(), 2'146'828'288);
+  v0.workload.context = "65536";  // V0 chunks prefills above 32K tokens: 2048-token passes
+  EXPECT_EQ(answer_fit(s, v0).pool->config.max_batched_tokens, 2048);
+  // Pool settings on a llama.cpp fit, or out of range, are errors, not ignored.
+  FitRequest cpp;
+  cpp.model = "llama-3.1-8b";
+  cpp.placement.devices = {"rtx-4090"};
+  cpp.placement.vllm_version = "0";
+  EXPECT_THROW(answer_fit(s, cpp), io::InputError);
+  r.placement.gpu_memory_utilization = "1.5";
+  EXPECT_THROW(answer_fit(s, r), io::InputError);
+}
+
 // recommend llama-3.1-70b --min-tps 10: the cheapest configurations that hold the model and decode at
 // least 10 tokens/s, cheapest first (vramfit/planning.hpp `cheaper`); two RX 7900 XTX at their $999
 // launch price each (data/devices.yaml) = $1,998.
