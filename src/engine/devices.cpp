@@ -176,7 +176,7 @@ CpuFeatures host_cpu_features(const std::vector<DeviceSpec>& specs, const std::s
       word = word.substr(word.find('\'') + 1);
       word = word.substr(0, word.find('\''));
       throw InputError("--cpu-features: unknown CPU feature '" + word + "'" + io::did_you_mean(word, cpu_feature_names()) +
-                       " (" + fmt::format("{}", fmt::join(cpu_feature_names(), ", ")) + ", or none)");
+                       "; known: " + fmt::format("{}", fmt::join(cpu_feature_names(), ", ")) + ", or none");
     }
   }
   // An Apple chip: M1 is ARMv8.5 with dotprod; M2 and later add i8mm (ARMv8.6).

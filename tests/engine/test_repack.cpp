@@ -3,6 +3,7 @@
 // AVX-512 CPU (docs/llamacpp-cpu.md, "Memory"; printed as %.2f MiB), which GPUs stop the copy, and the
 // validate term against the recorded CPU log.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -30,20 +31,27 @@ struct Measured {
   const char* model;
   const char* quant;
   std::int64_t bytes;  // hand-computed in tests/core/test_repack.cpp
-  double printed_mib;  // llama.cpp's line
+  const char* printed;  // llama.cpp's line, "%.2f MiB"
 };
+
+// MiB as llama.cpp prints a buffer size (llama-model.cpp load_tensors: "%.2f MiB").
+std::string printed_mib(std::int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", double(bytes) / 1024.0 / 1024.0);
+  return buf;
+}
 
 TEST(EngineRepack, CatalogLlamasMatchLlamaCpp) {
   Session s;
   const Measured rows[] = {
-      {"llama-3.2-1b", "Q4_0", 522 * kMiB, 522.00},       {"llama-3.2-1b", "Q4_K_M", 445 * kMiB + kMiB / 2, 445.50},
-      {"llama-3.2-3b", "Q4_0", 1512 * kMiB, 1512.00},     {"llama-3.2-3b", "Q4_K_M", 1362493440, 1299.38},
-      {"llama-3.1-8b", "Q4_0", 3744 * kMiB, 3744.00},     {"llama-3.1-8b", "Q4_K_M", 3204 * kMiB, 3204.00},
+      {"llama-3.2-1b", "Q4_0", 522 * kMiB, "522.00"},       {"llama-3.2-1b", "Q4_K_M", 445 * kMiB + kMiB / 2, "445.50"},
+      {"llama-3.2-3b", "Q4_0", 1512 * kMiB, "1512.00"},     {"llama-3.2-3b", "Q4_K_M", 1362493440, "1299.38"},
+      {"llama-3.1-8b", "Q4_0", 3744 * kMiB, "3744.00"},     {"llama-3.1-8b", "Q4_K_M", 3204 * kMiB, "3204.00"},
   };
   for (const Measured& m : rows) {
     const FitAnswer a = fit_cpu(s, m.model, m.quant);
     EXPECT_EQ(a.placement.host.repack.value(), m.bytes) << m.model << " " << m.quant;
-    EXPECT_NEAR(double(a.placement.host.repack.value()) / kMiB, m.printed_mib, 0.005) << m.model << " " << m.quant;
+    EXPECT_EQ(printed_mib(a.placement.host.repack.value()), m.printed) << m.model << " " << m.quant;
     EXPECT_EQ(a.placement.host.total(), a.placement.host.weights + a.placement.host.kv + a.placement.host.compute +
                                             a.placement.host.overhead + a.placement.host.output_buffer + a.placement.host.repack);
   }
@@ -97,8 +105,9 @@ TEST(EngineRepack, PartialOffload) {
   const FitAnswer metal = answer_fit(s, r);
   EXPECT_EQ(metal.placement.host.layer_count, 12);
   EXPECT_EQ(metal.cpu, parse_cpu_features("neon,dotprod,i8mm"));
-  // 12 blocks of 218,103,808 Q4_0 weights; the Q6_K head is not repacked (it is in host memory: -ngl 20 < 33).
-  EXPECT_EQ(metal.placement.host.repack.value(), 12 * 218103808LL * 18 / 32);
+  // 12 blocks of 218,103,808 Q4_0 weights, and the Q6_K head (in host memory: -ngl 20 < 33), which NEON
+  // with i8mm repacks: 128256 rows x 4096 / 256 x 210 B = 128256 x 3360 B.
+  EXPECT_EQ(metal.placement.host.repack.value(), 12 * 218103808LL * 18 / 32 + 128256LL * 3360);
   EXPECT_EQ(metal.placement.gpus.front().repack.value(), 0);
 }
 
