@@ -249,7 +249,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     add("output buffer", out, double(p.host.output_buffer.value()), "logits of one row per sequence");
     if (repack_line > 0)
       add("weights, CPU_REPACK", {repack * kMiB, repack_line}, double(p.host.repack.value()),
-          fmt::format("repacked copy for the CPU's matrix kernels ({}: {})", to_string(cpu), cpu_source));
+          fmt::format("repacked copy for the CPU's matrix kernels ({}; {})", to_string(cpu), cpu_source));
     else if (p.host.repack.value() > 0)
       j.assumptions.push_back(fmt::format("no CPU_REPACK buffer in the log where vramfit expects {} on a CPU with {} ({}): a build without "
                                           "REPACK, --no-repack, or a CPU without those features (--cpu-features)",
