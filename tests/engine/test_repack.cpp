@@ -111,6 +111,24 @@ TEST(EngineRepack, PartialOffload) {
   EXPECT_EQ(metal.placement.gpus.front().repack.value(), 0);
 }
 
+// gpt-oss-20b in its MXFP4_MOE file: the MXFP4 expert stacks (gate, up, down: 2880 x 2880 x 32 experts each,
+// 17 B per 32 weights = 141,004,800 B a stack) are repacked, 24 blocks; the Q8_0 rest is not on x86.
+// Beside a Metal GPU with --n-cpu-moe 4 only the 4 blocks' experts kept in host memory are (NEON with dotprod).
+TEST(EngineRepack, GptOssMxFp4Experts) {
+  Session s;
+  FitRequest r;
+  r.model = "gpt-oss-20b";
+  r.placement.devices = {"cpu-ddr5-6000-2ch"};
+  const FitAnswer cpu = answer_fit(s, r);
+  EXPECT_EQ(cpu.placement.host.repack.value(), 24 * 3 * 141004800LL);
+  EXPECT_EQ(cpu.estimate.repack.types, std::vector<std::string>{"mxfp4"});
+  r.placement.devices = {"apple-m4-pro:24GB"};
+  r.placement.n_cpu_moe = "4";
+  const FitAnswer mac = answer_fit(s, r);
+  EXPECT_EQ(mac.placement.host.expert_count, 4);
+  EXPECT_EQ(mac.placement.host.repack.value(), 4 * 3 * 141004800LL);
+}
+
 // validate: the recorded llama.cpp CPU log (Llama 3.1 8B Q4_K_M, node-llama-cpp's Zen 4 build) prints
 // CPU_REPACK 3204.00 MiB; vramfit's estimate is the same bytes.
 TEST(EngineRepack, ValidateJudgesTheRepackLine) {
