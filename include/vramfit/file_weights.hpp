@@ -18,6 +18,8 @@ struct FileTensor {
   std::int32_t layer = -1;  // block index; -1 for global tensors
   std::int64_t elements = 0;
   Bytes bytes{0};
+  std::int32_t dims = 0;  // GGUF n_dims; 0 when the reader does not give the shape
+  std::int64_t ne1 = 0;   // GGUF ne[1]: rows of a matrix, of one expert for a 3-D stack; 0 unknown
 };
 
 // Sums file tensors into the breakdown weight_bytes() gives for a catalog model. Blocks beyond

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "vramfit/kv_cache.hpp"
+#include "vramfit/repack.hpp"
 #include "vramfit/runtime.hpp"
 #include "vramfit/weights.hpp"
 
@@ -21,6 +22,9 @@ struct MemoryEstimate {
   ComputeTerms compute;
   std::vector<Bytes> layer_active;  // weight bytes a decoded token reads from each block
   Bytes output_active{0};           // output head (+ one embedding row)
+  // llama.cpp's CPU_REPACK copy of every tensor the CPU backend would repack (repack.hpp); empty unless
+  // the caller sized it for a CPU. Placement counts the part in host memory (PlacementRequest::cpu_repack).
+  RepackBreakdown repack;
   const TensorType* kv_k = nullptr;
   const TensorType* kv_v = nullptr;
 };

@@ -43,6 +43,11 @@ struct PlacementRequest {
   // llama.cpp op offload (on by default; CUDA, ROCm, Vulkan, SYCL): a graph of n_ubatch >= 32 tokens runs
   // the matmuls of host-resident weights on the first GPU, which copies each weight in (below).
   bool op_offload = false;
+  // The host's weights go through llama.cpp's CPU extra buffer types (CPU_REPACK, repack.hpp): the host
+  // gets the repacked copy of the tensors it holds (MemoryEstimate::repack) beside the mmap'd file.
+  // llama.cpp skips them where a GPU backend offers a host buffer type (CUDA, ROCm, SYCL, Vulkan) and
+  // under -nr / --no-repack; the caller decides.
+  bool cpu_repack = false;
 };
 
 struct DevicePlan {
@@ -56,10 +61,11 @@ struct DevicePlan {
   std::int64_t expert_count = 0;
   Bytes weights{0}, kv{0}, compute{0}, overhead{0};
   Bytes output_buffer{0};  // host memory: llama.cpp's logits buffer (ComputeTerms::output_buffer)
+  Bytes repack{0};         // host memory: llama.cpp's CPU_REPACK copy of the repacked weights it holds
   Bytes capacity{0};  // usable (capacity - reserve, at least 0)
   bool capacity_known = true;
   BytesPerSecond bandwidth{0.0};
-  [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead + output_buffer; }
+  [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead + output_buffer + repack; }
   [[nodiscard]] Bytes headroom() const { return capacity - total(); }
   [[nodiscard]] bool known() const { return capacity_known; }
   [[nodiscard]] bool fits() const { return !known() || total() <= capacity; }
@@ -102,6 +108,7 @@ struct Placement {
 // blocks 0..i-1.
 struct LayerSums {
   std::vector<Bytes> weights, kv, experts;  // experts: routed-expert bytes of the block
+  std::vector<Bytes> repack, repack_experts;  // CPU_REPACK bytes of the block, of its routed experts
   std::vector<std::int64_t> expert_blocks;  // blocks that have routed-expert bytes
   std::vector<std::int64_t> next_expert;    // [i]: first block >= i with routed-expert bytes (n if none)
 
@@ -110,6 +117,8 @@ struct LayerSums {
     weights.assign(n + 1, Bytes{0});
     kv.assign(n + 1, Bytes{0});
     experts.assign(n + 1, Bytes{0});
+    repack.assign(n + 1, Bytes{0});
+    repack_experts.assign(n + 1, Bytes{0});
     expert_blocks.assign(n + 1, 0);
     next_expert.assign(n + 1, m.layers);
     for (std::size_t i = 0; i < n; ++i) {
@@ -118,6 +127,9 @@ struct LayerSums {
       kv[i + 1] = kv[i] + e.kv.per_layer[i];
       experts[i + 1] = experts[i] + x;
       expert_blocks[i + 1] = expert_blocks[i] + (x.value() > 0 ? 1 : 0);
+      const bool sized = e.repack.per_layer.size() == n;
+      repack[i + 1] = repack[i] + (sized ? e.repack.per_layer[i] : Bytes{0});
+      repack_experts[i + 1] = repack_experts[i] + (sized ? e.repack.per_layer_experts[i] : Bytes{0});
     }
     for (std::size_t i = n; i-- > 0;)
       next_expert[i] = e.weights.per_layer_experts[i].value() > 0 ? static_cast<std::int64_t>(i) : next_expert[i + 1];
@@ -196,6 +208,7 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
         p.host.expert_count += sums.expert_blocks[sz(moe_end)] - sums.expert_blocks[sz(il)];
         p.host.weights += experts;
         d.weights -= experts;
+        if (req.cpu_repack) p.host.repack += sums.repack_experts[sz(moe_end)] - sums.repack_experts[sz(il)];
       }
       il = end;
     }
@@ -204,6 +217,8 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   p.host.kv += sums.kv[sz(start)];
   DevicePlan& out = (p.gpu_layers > n) ? p.gpus[gpu_of(n)] : p.host;
   out.output = true;
+  // The repacked copy of what the CPU runs: its blocks, the experts kept above, the output head.
+  if (req.cpu_repack) p.host.repack += sums.repack[sz(start)] + (&out == &p.host ? e.repack.output : Bytes{0});
   // In host memory the tied output head is token_embd itself, not a copy.
   out.weights += &out == &p.host ? e.weights.output - e.weights.tied_copy : e.weights.output;
   // token_embd stays in host memory under llama.cpp; with tied embeddings the output copy was counted

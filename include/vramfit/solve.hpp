@@ -45,10 +45,12 @@ inline bool acceptable(const Placement& p, const PlacementRequest& req) {
 }
 
 // Whether the model fits with this workload (estimate + placement).
-// Weights do not change with context or sequences: they are computed once by the caller.
+// Weights do not change with context or sequences: they are computed once by the caller, and so is the
+// CPU_REPACK copy (placement counts it where req.cpu_repack says so).
 inline bool fits_with(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, const Workload& w,
-                      const PlacementRequest& req) {
-  const MemoryEstimate e = estimate_memory(m, weights, types, w);
+                      const PlacementRequest& req, const RepackBreakdown* repack = nullptr) {
+  MemoryEstimate e = estimate_memory(m, weights, types, w);
+  if (repack != nullptr) e.repack = *repack;
   return acceptable(place(m, e, req), req);
 }
 
@@ -73,13 +75,13 @@ inline constexpr std::int64_t kMinSolveContext = 256;
 
 // Longest context per sequence that fits, up to the model's maximum.
 inline SolveResult max_context(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, Workload w,
-                               const PlacementRequest& req) {
+                               const PlacementRequest& req, const RepackBreakdown* repack = nullptr) {
   SolveResult r;
   r.highest = m.max_context;
   r.lowest = std::min(kMinSolveContext, m.max_context);
   r.value = detail::largest_true(r.lowest, r.highest, [&](std::int64_t c) {
     w.context = c;
-    return fits_with(m, weights, types, w, req);
+    return fits_with(m, weights, types, w, req, repack);
   });
   r.limit = r.value == r.highest ? SolveLimit::model : SolveLimit::memory;
   return r;
@@ -89,13 +91,13 @@ inline SolveResult max_context(const ModelSpec& m, const WeightBreakdown& weight
 inline constexpr std::int64_t kMaxSolveParallel = 65536;  // the Workload bound
 
 inline SolveResult max_parallel(const ModelSpec& m, const WeightBreakdown& weights, const TypeTable& types, Workload w,
-                                const PlacementRequest& req) {
+                                const PlacementRequest& req, const RepackBreakdown* repack = nullptr) {
   SolveResult r;
   r.lowest = 1;
   r.highest = kMaxSolveParallel;
   r.value = detail::largest_true(r.lowest, r.highest, [&](std::int64_t n) {
     w.parallel = n;
-    return fits_with(m, weights, types, w, req);
+    return fits_with(m, weights, types, w, req, repack);
   });
   r.limit = r.value == r.highest ? SolveLimit::search_cap : SolveLimit::memory;
   return r;

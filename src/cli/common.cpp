@@ -65,6 +65,12 @@ void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
   app.add_option("--link", link, "link between tensor-parallel GPUs: pcie3, pcie4, pcie5, nvlink (default: NVLink on datacenter boards that have it, else the card's PCIe)");
   app.add_flag("--cpu-moe", cpu_moe, "keep every block's routed experts in host RAM (llama.cpp --cpu-moe)");
   app.add_option("--n-cpu-moe", n_cpu_moe, "keep the routed experts of the first N blocks in host RAM (llama.cpp --n-cpu-moe N)");
+  if (for_fit) {
+    app.add_option("--cpu-features", cpu_features,
+                   "host CPU features for llama.cpp's CPU_REPACK copy: avx2, avx512, avx512_vnni, amx, neon, dotprod, i8mm, sve, sve256, or none "
+                   "(default: detected with --device local, an Apple chip's, else avx2)");
+    app.add_flag("--no-repack", no_repack, "no CPU_REPACK copy of the host's weights (llama.cpp -nr / --no-repack)");
+  }
   if (!for_fit) return;
   app.add_option("--gpu-memory-utilization", gpu_memory_utilization, "vLLM / TensorRT-LLM: share of GPU memory the engine may take (default 0.9)");
   app.add_option("--max-num-batched-tokens", max_num_batched_tokens, "vLLM: tokens of the start-up profiling pass (default 8192 for V1)");

@@ -87,7 +87,8 @@ int run_detect(Context& ctx, const DetectOptions& o) {
                                         {"device", m.apple_device != nullptr ? Json(m.apple_device->id) : Json(nullptr)}}
                                  : Json(nullptr);
     j["host"] = {{"cpu", m.cpu.model.empty() ? Json(nullptr) : Json(m.cpu.model)}, {"logical_cpus", m.cpu.logical},
-                 {"cores", m.cpu.cores}, {"memory_total_bytes", m.memory.total_bytes},
+                 {"cores", m.cpu.cores}, {"cpu_features", m.cpu.features.empty() ? Json(nullptr) : Json(m.cpu.features)},
+                 {"memory_total_bytes", m.memory.total_bytes},
                  {"memory_available_bytes", m.memory.available_bytes},
                  {"measured_bandwidth_bytes_per_second", m.bandwidth_gbs ? Json(*m.bandwidth_gbs * 1e9) : Json(nullptr)}};
     j["cpu_only"] = m.gpus.empty() && !m.apple.present;
@@ -120,6 +121,8 @@ int run_detect(Context& ctx, const DetectOptions& o) {
   if (m.gpus.empty() && !m.apple.present) out += "no GPU found (no nvidia-smi, rocm-smi or Apple chip): CPU only\n";
   out += fmt::format("host: {}{}\n", m.cpu.model.empty() ? "CPU unknown" : m.cpu.model,
                      m.cpu.logical > 0 ? fmt::format(", {} logical CPUs{}", m.cpu.logical, m.cpu.cores > 0 ? fmt::format(" ({} cores)", m.cpu.cores) : "") : "");
+  if (!m.cpu.features.empty())
+    out += fmt::format("    CPU features {} (llama.cpp's CPU_REPACK rule)\n", m.cpu.features);
   if (m.memory.total_bytes > 0)
     out += fmt::format("    RAM {} total{}\n", size_str(Bytes(m.memory.total_bytes)),
                        m.memory.available_bytes > 0 ? fmt::format(", {} available", size_str(Bytes(m.memory.available_bytes))) : "");

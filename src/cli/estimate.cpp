@@ -16,6 +16,7 @@ struct EstimateOptions {
   WorkloadOptions workload;
   std::string device;   // --device: speed of a full offload onto it (memory is not checked: that is `fit`)
   std::string backend;  // --backend for that device
+  std::string cpu_features;  // --cpu-features for the CPU_REPACK copy of a CPU-only run
 };
 
 Json estimate_json(const EstimateAnswer& a) {
@@ -35,6 +36,7 @@ Json estimate_json(const EstimateAnswer& a) {
   j["gpu_full_offload_bytes"] = gpu.total().value();
   j["host_bytes"] = host.total().value();
   j["total_bytes"] = (gpu.total() + host.total()).value();
+  if (q.runtime->kind == RuntimeKind::llamacpp) j["cpu_repack"] = repack_json(a.repack, a.cpu, std::nullopt);
   if (a.speed) {
     Json sj = speed_json(a.speed->report);
     sj["device"] = a.speed->spec.text;
@@ -73,11 +75,14 @@ Table estimate_table(const EstimateAnswer& a) {
   t.rows.push_back({"GPU, full offload", size_str(gpu.total()), llamacpp ? "everything except token embeddings" : "everything"});
   if (llamacpp || host.total().value() > 0)
     t.rows.push_back({"host RAM", size_str(host.total()), "token embeddings + host compute buffer + output buffer"});
+  if (a.repack.total.value() > 0)
+    t.rows.push_back({"CPU_REPACK copy", size_str(a.repack.total),
+                      fmt::format("CPU-only run ({}): {} tensors repacked for the CPU's kernels, beside the mmap'd file", to_string(a.cpu), a.repack.tensors)});
   return t;
 }
 
 int run_estimate(Context& ctx, const EstimateOptions& opt) {
-  const EstimateAnswer a = answer_estimate(ctx, {opt.model, opt.workload, opt.device, opt.backend});
+  const EstimateAnswer a = answer_estimate(ctx, {opt.model, opt.workload, opt.device, opt.backend, opt.cpu_features});
   if (ctx.format() == "json") {
     ctx.io.out << dump(estimate_json(a));
     return 0;
@@ -102,6 +107,8 @@ void setup_estimate(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("-d,--device", opt->device, "also estimate the speed of a full offload onto this device, ID[xN] (memory is not checked: use fit)");
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
   sub->add_option("--backend", opt->backend, "llama.cpp backend of the device: cuda, rocm, vulkan, metal, sycl (default: by vendor)");
+  sub->add_option("--cpu-features", opt->cpu_features,
+                  "CPU features for llama.cpp's CPU_REPACK copy on a CPU-only run: avx2, avx512, amx, neon, dotprod, i8mm, sve256 ..., or none (default: an Apple device's, else avx2)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_estimate(ctx, *opt); });
 }
 

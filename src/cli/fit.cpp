@@ -62,18 +62,27 @@ Json fit_json(const FitAnswer& a) {
   j["weights"] = weights_json(q.model->spec, a.estimate, a.params());
   j["kv_cache"] = kv_json(a.estimate);
   j["compute_buffer"] = compute_json(a.estimate.compute);
+  j["cpu_repack"] = repack_json(a.estimate.repack, a.cpu, p.host.repack);
   j["assumptions"] = a.assumptions;
   return j;
 }
 
 Table fit_table(const Placement& p) {
   Table t;
+  // The CPU_REPACK column only where llama.cpp makes the copy (a CPU that repacks what the host runs).
+  const bool repack = p.host.repack.value() > 0;
   t.header = {"device", "layers", "weights", "KV cache", "compute", "overhead", "total", "usable", "headroom"};
   t.right = {false, false, true, true, true, true, true, true, true};
+  if (repack) {
+    t.header.insert(t.header.begin() + 3, "CPU_REPACK");
+    t.right.insert(t.right.begin() + 3, true);
+  }
   auto row = [&](const DevicePlan& d) {
-    t.rows.push_back({d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv),
-                      size_str(d.compute + d.output_buffer), size_str(d.overhead), size_str(d.total()),
-                      d.known() ? size_str(d.capacity) : "?", d.known() ? size_str(d.headroom()) : "?"});
+    std::vector<std::string> r{d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv),
+                               size_str(d.compute + d.output_buffer), size_str(d.overhead), size_str(d.total()),
+                               d.known() ? size_str(d.capacity) : "?", d.known() ? size_str(d.headroom()) : "?"};
+    if (repack) r.insert(r.begin() + 3, d.repack.value() > 0 ? size_str(d.repack) : "-");
+    t.rows.push_back(std::move(r));
   };
   for (const DevicePlan& d : p.gpus) row(d);
   row(p.host);

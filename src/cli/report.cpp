@@ -124,6 +124,19 @@ Json compute_json(const ComputeTerms& c) {
   return j;
 }
 
+Json repack_json(const RepackBreakdown& r, const CpuFeatures& cpu, std::optional<Bytes> host) {
+  Json j;
+  j["cpu_features"] = to_string(cpu);
+  if (host) {
+    j["bytes"] = host->value();
+    j["reclaimable_page_cache_bytes"] = host->value();
+  }
+  j["cpu_only_bytes"] = r.total.value();
+  j["tensors"] = r.tensors;
+  j["types"] = r.types;
+  return j;
+}
+
 Json plan_json(const DevicePlan& d) {
   Json j;
   j["device"] = d.label;
@@ -136,6 +149,7 @@ Json plan_json(const DevicePlan& d) {
   j["compute_bytes"] = d.compute.value();
   j["overhead_bytes"] = d.overhead.value();
   j["output_buffer_bytes"] = d.output_buffer.value();
+  j["repack_bytes"] = d.repack.value();
   j["total_bytes"] = d.total().value();
   if (d.known()) {
     j["capacity_bytes"] = d.capacity.value();

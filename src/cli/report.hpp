@@ -1,6 +1,7 @@
 // Pieces of output that several subcommands print the same way.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ Json weights_json(const ModelSpec& m, const MemoryEstimate& e, const ParamCounts
 Json kv_json(const MemoryEstimate& e);
 Json compute_json(const ComputeTerms& c);
 Json plan_json(const DevicePlan& d);
+// "cpu_repack": the CPU_REPACK copy in host memory (`host`: fit's placement; none for estimate), and
+// what a CPU-only run would copy.
+Json repack_json(const RepackBreakdown& r, const CpuFeatures& cpu, std::optional<Bytes> host);
 Json decode_json(const DecodeBound& b);
 // How the GPUs share the model: mode, tensor-parallel link and all-reduce time, experts in RAM.
 Json parallelism_json(const Placement& p);

@@ -91,6 +91,7 @@ void setup_validate(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("-q,--quant", opt->quant, "quantization (default: the log's file type)");
   sub->add_option("-d,--device", opt->device, "vLLM: the GPU, when the log does not print its total memory (vLLM V1)");
   sub->add_option("-c,--context", opt->context, "context tokens per sequence, when the log does not print n_ctx");
+  sub->add_option("--cpu-features", opt->cpu_features, "llama.cpp: the CPU for the CPU_REPACK term, e.g. avx2,avx512 or none (default: the log's system_info line, else avx2)");
   sub->add_option("--tolerance", opt->tolerance, "largest error allowed per term, in percent (default 5)");
   sub->add_option("--slack", opt->slack, "differences below this size never count as off (default 32MiB)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_validate(ctx, *opt); });

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/suggest.hpp"
 #include "engine/local.hpp"
@@ -138,7 +139,56 @@ void resolve_tensor_parallel(const io::Catalog& cat, const Query& q, const Devic
       m.hidden, one.value() * 1e6, tp_comm_time(m, l, n, 1).value() * 1e3));
 }
 
+void resolve_cpu(const Query& q, const DeviceRequest& opt, bool tensor_parallel, ResolvedPlacement& r) {
+  r.cpu = host_cpu_features(r.specs, opt.cpu_features, opt.cpu_features_from, r.cpu_source);
+  if (q.runtime->kind != RuntimeKind::llamacpp || tensor_parallel) return;
+  if (opt.no_repack) {
+    r.no_repack_reason = "--no-repack (llama.cpp -nr)";
+    return;
+  }
+  // llama.cpp's list of host buffer types puts a GPU backend's host (pinned) buffer type before the CPU's
+  // extra buffer types, and a weight takes the first that runs its op; with mmap that host buffer becomes
+  // the plain CPU buffer (llama-model.cpp make_cpu_buft_list, llama-model-loader.cpp create_tensor). CUDA,
+  // ROCm, SYCL and Vulkan have one, Metal has none (ggml_backend_dev_host_buffer_type).
+  for (const DeviceSpec& s : r.specs) {
+    const Device& d = s.device->device;
+    if (!d.is_cpu() && d.backend() != Backend::metal) {
+      r.no_repack_reason = fmt::format("{} ({}): llama.cpp keeps host weights in the GPU backend's host buffer, not CPU_REPACK (llama.cpp --no-host would repack them)",
+                                       d.id, to_string(d.backend()));
+      return;
+    }
+  }
+  r.request.cpu_repack = r.cpu.any();
+}
+
 }  // namespace
+
+CpuFeatures host_cpu_features(const std::vector<DeviceSpec>& specs, const std::string& typed, const std::string& from, std::string& source) {
+  const DeviceSpec* apple = nullptr;
+  for (const DeviceSpec& s : specs)
+    if (s.device->device.kind == DeviceKind::apple) apple = &s;
+  if (!typed.empty()) {
+    source = from.empty() ? "--cpu-features" : from;
+    try {
+      return parse_cpu_features(typed);
+    } catch (const CoreError& e) {
+      std::string word = e.what();
+      word = word.substr(word.find('\'') + 1);
+      word = word.substr(0, word.find('\''));
+      throw InputError("--cpu-features: unknown CPU feature '" + word + "'" + io::did_you_mean(word, cpu_feature_names()) +
+                       "; known: " + fmt::format("{}", fmt::join(cpu_feature_names(), ", ")) + ", or none");
+    }
+  }
+  // An Apple chip: M1 is ARMv8.5 with dotprod; M2 and later add i8mm (ARMv8.6).
+  if (apple != nullptr) {
+    const bool m1 = apple->device->device.id.rfind("apple-m1", 0) == 0;
+    source = apple->device->device.id + (m1 ? ": ARMv8.5, NEON with dotprod" : ": ARMv8.6, NEON with dotprod and i8mm");
+    return parse_cpu_features(m1 ? "neon,dotprod" : "neon,dotprod,i8mm");
+  }
+  // Every x86 desktop and server CPU since 2013-2015 has AVX2; the catalog's CPU presets name memory, not a CPU.
+  source = "assumed: an x86 CPU with AVX2; set --cpu-features";
+  return parse_cpu_features("avx2");
+}
 
 ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRequest& given) {
   // --device local: the devices `vramfit detect` finds (src/cli/detect.cpp), as ordinary options.
@@ -307,6 +357,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     // Like llama.cpp, a value above the layer count (the usual -ngl 999) means all of them.
     r.request.gpu_layers = std::min(io::parse_count(opt.gpu_layers, "--gpu-layers", 0, 1 << 20), q.model->spec.layers + 1);
   }
+  resolve_cpu(q, opt, opt.tensor_parallel(), r);
   if (!r.cpu_only && !opt.tensor_parallel())
     r.assumptions.push_back(fmt::format(
         "llama.cpp layer split: token embeddings in host RAM, the last -ngl blocks on the GPUs in proportion to their free memory, output head on the last GPU; {} MiB runtime overhead per CUDA/ROCm GPU, {} MiB per Metal GPU",

@@ -47,6 +47,11 @@ struct DeviceRequest {
   std::string max_num_batched_tokens;  // vLLM --max-num-batched-tokens (the profiling pass)
   std::string max_num_seqs;            // vLLM --max-num-seqs (rows sampled in the profiling pass)
   std::string vllm_version;            // 0 or 1: V0 profiles max(max_model_len, 2048) tokens without chunked prefill
+  // The host CPU for llama.cpp's CPU_REPACK rule (vramfit/repack.hpp): "avx2,avx512", "none"; empty: the
+  // detected host (--device local), an Apple chip's, else x86 with AVX2 assumed.
+  std::string cpu_features;
+  std::string cpu_features_from;  // where cpu_features came from when not typed ("/proc/cpuinfo")
+  bool no_repack = false;  // llama.cpp -nr / --no-repack: no extra buffer types
   // Reverse questions of fit (solve.hpp).
   bool max_context = false, max_parallel = false, min_devices = false;
   [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }
@@ -57,7 +62,16 @@ struct ResolvedPlacement {
   std::vector<DeviceSpec> specs;
   bool cpu_only = false;
   std::vector<std::string> assumptions;
+  CpuFeatures cpu;         // the host CPU's features
+  std::string cpu_source;  // where they come from, for the assumption line: "--cpu-features", "assumed" ...
+  // Why the host gets no CPU_REPACK copy although its CPU would repack ("" when it does or nothing would).
+  std::string no_repack_reason;
 };
 ResolvedPlacement resolve_placement(Session& s, const Query& q, const DeviceRequest& opt);
+
+// The host CPU's features for the CPU_REPACK rule: `typed` (--cpu-features; `from` says where it came
+// from when not typed), else an Apple chip's among the devices, else an x86 CPU with AVX2 assumed.
+// `source` gets the words for the assumption line.
+CpuFeatures host_cpu_features(const std::vector<DeviceSpec>& specs, const std::string& typed, const std::string& from, std::string& source);
 
 }  // namespace vramfit::engine

@@ -2,6 +2,7 @@
 #include "engine/estimate.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/diagnostics.hpp"
 
@@ -46,6 +47,18 @@ EstimateAnswer answer_estimate(Session& ctx, const EstimateRequest& opt) {
   else if (!opt.workload.prompt.empty() || !opt.backend.empty())
     throw io::InputError("--prompt and --backend need --device (the speed is per device)");
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
+  if (q.runtime->kind == RuntimeKind::llamacpp) {
+    std::vector<DeviceSpec> specs;
+    if (a.speed) specs.push_back(a.speed->spec);
+    else if (!opt.device.empty()) specs.push_back(parse_device_spec(ctx.catalog(), opt.device));
+    a.cpu = host_cpu_features(specs, opt.cpu_features, "", a.cpu_source);
+    a.repack = query_repack(ctx, q, a.cpu);
+    if (a.repack.total.value() > 0)
+      assumptions.push_back(fmt::format("CPU_REPACK (CPU-only run, CPU {}; {}): llama.cpp copies the {} matrices into an interleaved layout in "
+                                        "anonymous memory beside the mmap'd file, whose pages of those tensors become reclaimable page cache; "
+                                        "none on a full GPU offload (fit counts what the host runs)",
+                                        to_string(a.cpu), a.cpu_source, fmt::join(a.repack.types, ", ")));
+  }
   if (a.speed) {
     assumptions.push_back(fmt::format("speed on {}: every layer on it{} (a full offload; memory is not checked here: use fit)",
                                       a.speed->spec.text, a.speed->spec.count > 1 ? " by a layer split" : ""));

@@ -20,6 +20,7 @@ struct EstimateRequest {
   WorkloadRequest workload;  // workload.prompt: prompt tokens of the speed estimate (needs device)
   std::string device;        // ID[xN]: also the speed of a full offload onto it; empty: memory only
   std::string backend;       // llama.cpp backend of that device; empty: by vendor
+  std::string cpu_features;  // --cpu-features for the CPU_REPACK copy of a CPU-only run; empty: by device / avx2
 };
 
 // Every block and the output head on the device (split evenly over xN), or on a CPU preset: the
@@ -38,6 +39,10 @@ struct EstimateAnswer {
   // single card needs, host what stays in RAM.
   Placement full_offload;
   std::optional<SpeedOnDevice> speed;  // with a device
+  // llama.cpp's CPU_REPACK copy on a CPU-only run (llama.cpp runtimes only), on a CPU with these features.
+  RepackBreakdown repack;
+  CpuFeatures cpu;
+  std::string cpu_source;
   std::vector<std::string> assumptions;
 };
 

@@ -72,7 +72,10 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.solve = solve_question(ctx, opt.model, opt.workload, opt.placement);
   const Query& q = a.query = resolve_query(ctx, opt.model, opt.workload);
   const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
-  const MemoryEstimate& e = a.estimate = estimate(ctx, q);
+  a.estimate = estimate(ctx, q);
+  a.estimate.repack = query_repack(ctx, q, rp.cpu);
+  a.cpu = rp.cpu;
+  const MemoryEstimate& e = a.estimate;
   const ModelSpec& m = q.model->spec;
   const Placement& p = a.placement = place(m, e, rp.request);
   a.decode_start = decode_upper_bound(m, e, p, 0);
@@ -82,6 +85,8 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
                          prompt_tokens(opt.workload.prompt, q.workload));
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
+  if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
+    assumptions.push_back(std::move(r));
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
   if (q.runtime->kind != RuntimeKind::llamacpp)
     assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime->id + " is not calibrated (treat as an estimate of the memory-bound rate)");

@@ -32,7 +32,8 @@ struct FitAnswer {
 
   SolveAnswer solve;           // question none when none was asked
   Query query;                 // at the answer of the question: its context, sequences or devices
-  MemoryEstimate estimate;
+  MemoryEstimate estimate;     // estimate.repack: the CPU_REPACK copy if every tensor ran on the CPU
+  CpuFeatures cpu;             // the host CPU's features the repack rule used
   Placement placement;         // gpus in order, then host; verdict, gpu_layers of total_layers
   DecodeBound decode_start;    // the bandwidth bound at position 0
   DecodeBound decode_end;      // and at the end of the context

@@ -166,6 +166,10 @@ DeviceRequest local_devices(Session& ctx, const Machine& m, DeviceRequest opt, s
       notes.push_back("--device local: host bandwidth not measured; dual-channel DDR5-6000 assumed");
     }
   }
+  if (opt.cpu_features.empty() && !m.cpu.features.empty()) {
+    opt.cpu_features = m.cpu.features;
+    opt.cpu_features_from = "read from /proc/cpuinfo";
+  }
   if (groups.empty() && devices.empty() && m.memory.available_bytes == 0)
     throw io::InputError("--device local: found no GPU and no /proc/meminfo (see 'vramfit detect')");
   notes.push_back(fmt::format("--device local ({}): {}{}{}{}", m.source, groups.empty() ? "no GPU: CPU only" : what,

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "base/diagnostics.hpp"
+#include "engine/text.hpp"
 #include "vramfit/file_weights.hpp"
 #include "vramfit/serving.hpp"
 
@@ -24,6 +28,29 @@ WeightBreakdown query_weights(Session& ctx, const Query& q) {
 
 ParamCounts query_params(const Query& q) {
   return q.file_weights ? count_params_from_file(q.model->spec, q.file->tensors) : count_params(q.model->spec);
+}
+
+RepackBreakdown query_repack(Session& ctx, const Query& q, const CpuFeatures& cpu) {
+  if (q.runtime->kind != RuntimeKind::llamacpp) return repack_bytes(q.model->spec, q.mix->mix, ctx.types(), CpuFeatures{});
+  if (q.file_weights) return repack_bytes_from_file(q.model->spec, q.file->tensors, cpu);
+  return repack_bytes(q.model->spec, q.mix->mix, ctx.types(), cpu);
+}
+
+std::string repack_assumption(const Placement& p, const RepackBreakdown& r, const CpuFeatures& cpu, const std::string& cpu_source,
+                              const std::string& no_repack_reason) {
+  std::string out;
+  if (p.host.repack.value() > 0) {
+    out = fmt::format(
+        "CPU_REPACK: on this CPU ({}; {}) llama.cpp copies the {} matrices it runs on the CPU into an interleaved layout, {} of anonymous memory "
+        "counted in host RAM; the mmap'd file pages of the same tensors stay as clean page cache the kernel can drop, so {} of the host weights "
+        "is reclaimable (llama.cpp -nr / --no-repack: no copy)",
+        to_string(cpu), cpu_source, fmt::join(r.types, ", "), size_str(p.host.repack), size_str(p.host.repack));
+  } else if (!no_repack_reason.empty() && r.total.value() > 0 && (p.host.layer_count > 0 || p.host.output || p.host.expert_count > 0)) {
+    out = "no CPU_REPACK copy: " + no_repack_reason;
+  }
+  if (cpu.amx_buffer() && p.host.repack.value() > 0)
+    out += "; the AMX buffer that llama.cpp tries first on AMX CPUs (Q4_0, Q4_1, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_XS) is not modelled";
+  return out;
 }
 
 MemoryEstimate estimate(Session& ctx, const Query& q) { return estimate(ctx, q, query_weights(ctx, q)); }

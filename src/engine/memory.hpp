@@ -2,6 +2,8 @@
 // rules), KV cache and compute, with the runtime's own activations for transformers / MLX / vLLM.
 #pragma once
 
+#include <string>
+
 #include "engine/query.hpp"
 #include "engine/session.hpp"
 #include "vramfit/memory.hpp"
@@ -17,6 +19,12 @@ MemoryEstimate estimate(Session& s, const Query& q, WeightBreakdown weights);
 // The weights alone (from the file's tensors, or the mix's rules), and the parameter counts.
 WeightBreakdown query_weights(Session& s, const Query& q);
 ParamCounts query_params(const Query& q);
+// llama.cpp's CPU_REPACK copy on a CPU with these features if every tensor ran there (vramfit/repack.hpp):
+// from the file's tensors, or the mix's rules; empty for a runtime other than llama.cpp.
+RepackBreakdown query_repack(Session& s, const Query& q, const CpuFeatures& cpu);
+// The assumption line of a placement's CPU_REPACK copy ("" when the host holds none and none was skipped).
+std::string repack_assumption(const Placement& p, const RepackBreakdown& r, const CpuFeatures& cpu, const std::string& cpu_source,
+                              const std::string& no_repack_reason);
 
 // Everything on one GPU of unlimited size (CUDA overhead), token embeddings in host RAM:
 // what a single card needs for a full offload, device-independent.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -72,9 +73,14 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   Evaluation ev;
   ev.config = c;
   ResolvedPlacement rp;
+  std::optional<MemoryEstimate> with_repack;  // a CPU host (CPU preset, Apple chip): llama.cpp's CPU_REPACK copy
   try {
     rp = resolve_placement(ctx, q.query, opt);
-    ev.placement = place(q.query.model->spec, q.estimate, rp.request);
+    if (rp.request.cpu_repack) {
+      with_repack = q.estimate;
+      with_repack->repack = query_repack(ctx, q.query, rp.cpu);
+    }
+    ev.placement = place(q.query.model->spec, with_repack ? *with_repack : q.estimate, rp.request);
   } catch (const CoreError& e) {
     if (e.kind() == ErrorKind::placement || e.kind() == ErrorKind::invalid_model) return std::nullopt;
     throw;
@@ -87,7 +93,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   ev.fits = p.verdict == Verdict::fits;
   ev.assumptions = rp.assumptions;
   const Workload& w = q.query.workload;
-  ev.speed = speed_report(q.query.model->spec, q.estimate, p, speed_setup(ctx.catalog(), rp.specs, p, ""), w,
+  ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, speed_setup(ctx.catalog(), rp.specs, p, ""), w,
                           std::min<std::int64_t>(kDefaultPrompt, w.context));
   if (ev.speed.decode.size() >= 2 && ev.speed.decode[1].known) ev.tps = ev.speed.decode[1].tokens_per_second.value();
   bool first = true;

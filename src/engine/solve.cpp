@@ -62,18 +62,20 @@ SolveAnswer solve_question(Session& ctx, const std::string& model, WorkloadReque
   s.model_max_context = m.max_context;
   s.split = rp.request.split;
 
+  const RepackBreakdown repack = rp.request.cpu_repack ? query_repack(ctx, q, rp.cpu) : RepackBreakdown{};
   if (placement.max_context) {
     s.question = SolveQuestion::max_context;
-    s.result = max_context(m, query_weights(ctx, q), types, q.workload, rp.request);
+    s.result = max_context(m, query_weights(ctx, q), types, q.workload, rp.request, &repack);
     workload.context = std::to_string(s.result.found() ? s.result.value : s.result.lowest);
   } else if (placement.max_parallel) {
     s.question = SolveQuestion::max_parallel;
-    s.result = max_parallel(m, query_weights(ctx, q), types, q.workload, rp.request);
+    s.result = max_parallel(m, query_weights(ctx, q), types, q.workload, rp.request, &repack);
     workload.parallel = std::to_string(s.result.found() ? s.result.value : s.result.lowest);
   } else {
     s.question = SolveQuestion::min_devices;
     const DeviceSpec& gpu = single_gpu(rp);
-    const MemoryEstimate e = estimate(ctx, q);
+    MemoryEstimate e = estimate(ctx, q);
+    e.repack = repack;
     const Target& target = rp.request.gpus.front();
     const SolveResult& r = s.result = min_devices(m, e, rp.request, target);
     s.device = gpu.device->device.id;

@@ -85,7 +85,8 @@ DeviceTable answer_device_table(Session& ctx, const TableRequest& opt) {
       wo.quant = qid;
       const Query q = resolve_query(ctx, cm.spec.id, wo);
       const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
-      const MemoryEstimate e = estimate(ctx, q);
+      MemoryEstimate e = estimate(ctx, q);
+      if (rp.request.cpu_repack) e.repack = query_repack(ctx, q, rp.cpu);  // llama.cpp's CPU_REPACK copy on a CPU host
       DeviceTableCell cell;
       cell.quant = q.mix->mix.id;
       Placement p;

@@ -22,6 +22,7 @@ struct ValidateRequest {
   std::string slack = "32MiB";    // differences below this size never count as off
   std::string device;   // vLLM: the GPU, when the log does not print its total memory
   std::string context;  // -c: when the log does not print n_ctx
+  std::string cpu_features;  // --cpu-features: the CPU for the CPU_REPACK term (default: the log's system_info, else avx2)
 };
 
 // One compared quantity. A term without an estimate is shown but not judged (vramfit does not model it).

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "base/suggest.hpp"
+#include "engine/devices.hpp"
 #include "engine/memory.hpp"
 #include "engine/text.hpp"
 #include "engine/validate_judges.hpp"
@@ -182,7 +183,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     j.inferred.push_back(fmt::format("KV cache K {} / V {}{}", k, v, at_line(L.type_k.known() ? L.type_k.line : L.type_v.line)));
   }
   const Query q = resolve_query(ctx, model_arg, w);
-  const MemoryEstimate e = estimate(ctx, q);
+  MemoryEstimate e = estimate(ctx, q);
   const ModelSpec& m = q.model->spec;
 
   // Which devices the log used, and how many layers went to them.
@@ -211,11 +212,26 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
                    std::none_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
   req.host.label = "host";
   double host_model = 0, gpu_model = 0, repack = 0;
+  int repack_line = 0;
   for (const io::LogBuffer& b : L.buffers) {
     if (b.what != "model") continue;
-    if (b.device == "CPU_REPACK" || b.device.find("REPACK") != std::string::npos) repack += b.mib;
+    if (b.device == "CPU_REPACK" || b.device.find("REPACK") != std::string::npos) repack += b.mib, repack_line = repack_line ? repack_line : b.line;
     else (host_buffer(b.device) ? host_model : gpu_model) += b.mib;
   }
+  // CPU_REPACK (vramfit/repack.hpp): the CPU of --cpu-features, else the log's system_info line (a build
+  // without REPACK = 1 has no repack buffer), else an x86 CPU with AVX2. The host's weights are repacked
+  // unless a GPU backend with a host buffer type (CUDA, ROCm, Vulkan, SYCL) runs beside it, which the log
+  // overrules when it shows a repack buffer anyway (--no-host).
+  std::string cpu_source;
+  CpuFeatures cpu;
+  if (!opt.cpu_features.empty() || !L.cpu_features.known()) {
+    cpu = host_cpu_features({}, opt.cpu_features, "", cpu_source);
+  } else {
+    cpu = L.cpu_repack_built ? parse_cpu_features(L.cpu_features.value) : CpuFeatures{};
+    cpu_source = fmt::format("the log's system_info{}{}", at_line(L.cpu_features.line), L.cpu_repack_built ? "" : ", a build without REPACK");
+  }
+  e.repack = query_repack(ctx, q, cpu);
+  req.cpu_repack = repack_line > 0 || std::all_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
   // Every layer offloaded yet most weights in host memory: the routed experts were kept there
   // (--cpu-moe, -ot exps=CPU), which the log shows only through the buffer sizes.
   if (m.moe.present() && !gpus.empty() && ngl > m.layers && host_model * kMiB > 4.0 * double(e.weights.global_cpu.value())) {
@@ -278,9 +294,13 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     if (gpu_c.second && host_c.second)
       add("  compute, all devices", {gpu_c.first + host_c.first, std::min(gpu_c.second, host_c.second)}, est_gpu_c + est_host_c);
     add("output buffer", out, double(p.host.output_buffer.value()), "logits of one row per sequence");
-    if (repack > 0)
-      j.terms.push_back(ValidationTerm{"weights, CPU_REPACK", repack * kMiB, std::nullopt, "bytes", 0,
-                                      "repacked copy for the CPU's matrix kernels (not modelled)"});
+    if (repack_line > 0)
+      add("weights, CPU_REPACK", {repack * kMiB, repack_line}, double(p.host.repack.value()),
+          fmt::format("repacked copy for the CPU's matrix kernels ({}; {})", to_string(cpu), cpu_source));
+    else if (p.host.repack.value() > 0)
+      j.assumptions.push_back(fmt::format("no CPU_REPACK buffer in the log where vramfit expects {} on a CPU with {} ({}): a build without "
+                                          "REPACK, --no-repack, or a CPU without those features (--cpu-features)",
+                                          size_str(p.host.repack), to_string(cpu), cpu_source));
     // The total of what was measured, against the estimate of the same terms.
     double meas_total = 0, est_total = 0;
     int first = 0;

@@ -59,6 +59,8 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
     std::optional<FitRow> found;
     // The fewest bits first, then up: memory and time per token only grow with the bits, so the walk
     // stops at the first quantization that does not fit (or is too slow); the one before is the answer.
+    // Except on a CPU host that repacks: a Q4 mix there also holds llama.cpp's CPU_REPACK copy of its
+    // Q4_0 / Q4_K matrices, which a Q5 or Q6 mix does not have on x86, so a miss with a copy goes on up.
     for (std::size_t k = ladder.size(); k-- > 0;) {
       WorkloadRequest w = o.workload;
       w.quant = ladder[k];
@@ -69,7 +71,10 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
         assumptions.insert(assumptions.begin(), fmt::format("runtime {}; context per model: {}", q.query.runtime->id,
                                                             o.workload.context.empty() ? "4096, capped at the model maximum" : o.workload.context));
       }
-      if (!(ev && ev->fits && (min_tps <= 0 || ev->tps >= min_tps))) break;
+      if (!(ev && ev->fits && (min_tps <= 0 || ev->tps >= min_tps))) {
+        if (ev && ev->placement.host.repack.value() > 0 && (min_tps <= 0 || ev->tps >= min_tps)) continue;
+        break;
+      }
       FitRow r;
       r.model = &cm;
       r.quant = q.query.mix->mix.id;
@@ -80,7 +85,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
       r.memory = placed_memory(r.evaluation.placement);
       found = std::move(r);
     }
-    // Walking up stops at the first miss, so `found` holds the most bits that fit.
+    // Walking up stops at the first miss (one without a repack copy), so `found` holds the most bits that fit.
     if (found) a.models.push_back(std::move(*found));
     else a.does_not_fit.push_back(cm.spec.id);
   }

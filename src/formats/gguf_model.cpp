@@ -322,6 +322,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     }
     ft.elements = t.elements;
     ft.bytes = Bytes(t.bytes);
+    ft.dims = static_cast<std::int32_t>(t.n_dims);
+    ft.ne1 = t.ne[1];
     f.tensors.push_back(std::move(ft));
   }
   // A delta-net block's attn_qkv / attn_gate are its input projections, not attention (models/qwen35.cpp).

@@ -222,6 +222,10 @@ class LlamaParser {
 
   void line(sv text, int n) {
     if (done_) return;
+    if (const std::size_t c = text.find("CPU : "); c != sv::npos && contains(text, " = 1 |") && !L.cpu_features.known()) {
+      cpu_system_info(text.substr(c + 6), n);
+      return;
+    }
     sv func, rest;
     if (!split_func(text, func, rest)) return;
     const Part part = part_of(func);
@@ -333,6 +337,31 @@ class LlamaParser {
     const sv k = key.substr(0, sp);
     if (k == "general.name") set(L.name, std::string(value), n);
     else if (k == "general.architecture") set(L.arch, std::string(value), n);
+  }
+
+  // llama_print_system_info(): "SSE3 = 1 | AVX2 = 1 | ... | SVE_CNT = 32 | REPACK = 1 |" (ggml-cpu.cpp
+  // ggml_backend_cpu_get_features), up to the next backend's "NAME : ".
+  void cpu_system_info(sv list, int n) {
+    static const std::pair<sv, sv> kNames[] = {{"AVX2", "avx2"}, {"AVX512", "avx512"}, {"AVX512_VNNI", "avx512_vnni"}, {"AMX_INT8", "amx"},
+                                               {"NEON", "neon"}, {"DOTPROD", "dotprod"}, {"MATMUL_INT8", "i8mm"}, {"SVE", "sve"}};
+    std::string features;
+    for (std::size_t from = 0; from < list.size();) {
+      std::size_t bar = list.find('|', from);
+      if (bar == sv::npos) bar = list.size();
+      const sv item = trim(list.substr(from, bar - from));
+      from = bar + 1;
+      const std::size_t eq = item.find(" = ");
+      if (eq == sv::npos) {
+        if (item.find(" : ") != sv::npos) break;  // the next backend
+        continue;
+      }
+      const sv key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 3));
+      if (key == "REPACK" && value == "1") L.cpu_repack_built = true;
+      if (key == "SVE_CNT" && value == "32") features += std::string(features.empty() ? "" : ",") + "sve256";
+      for (const auto& [name, ours] : kNames)
+        if (key == name && value == "1") features += std::string(features.empty() ? "" : ",") + std::string(ours);
+    }
+    set(L.cpu_features, features.empty() ? std::string("none") : features, n);
   }
 
   void context(sv rest, int n) {

@@ -57,6 +57,10 @@ struct LlamaCppLog {
   Fact<std::string> type_k, type_v;
   Fact<std::int64_t> offloaded, offloadable;  // load_tensors: offloaded N/M layers to GPU
   bool pipeline_parallel = false;
+  // The CPU backend's features of the "system_info: ... | CPU : AVX2 = 1 | ... | REPACK = 1 |" line, as
+  // vramfit/repack.hpp names them ("avx2,avx512"; "none"), and whether that build has the repack buffer.
+  Fact<std::string> cpu_features;
+  bool cpu_repack_built = false;
   std::vector<LogBuffer> buffers;
   std::vector<BreakdownRow> breakdown;
 };

@@ -186,6 +186,18 @@ CpuReading parse_cpuinfo(const std::string& text) {
     else if (k == "model name" && c.model.empty()) c.model = v;
     else if (k == "physical id") physical = v;
     else if (k == "core id") cores.emplace(physical, v);
+    else if ((k == "flags" || k == "Features") && c.features.empty()) {
+      // Linux's names (arch/x86 cpufeatures.h, arch/arm64 cpuinfo.c): avx512f, amx_int8, asimd, asimddp.
+      static const std::pair<const char*, const char*> kNames[] = {
+          {"avx2", "avx2"}, {"avx512f", "avx512"}, {"avx512_vnni", "avx512_vnni"}, {"amx_int8", "amx"},
+          {"asimd", "neon"}, {"asimddp", "dotprod"}, {"i8mm", "i8mm"}, {"sve", "sve"}};
+      std::set<std::string> flags;
+      std::istringstream in(v);
+      for (std::string f; in >> f;) flags.insert(f);
+      for (const auto& [linux_name, ours] : kNames)
+        if (flags.count(linux_name) > 0) c.features += (c.features.empty() ? "" : ",") + std::string(ours);
+      if (c.features.empty()) c.features = "none";
+    }
   }
   c.cores = static_cast<std::int64_t>(cores.size());
   return c;

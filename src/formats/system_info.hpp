@@ -49,6 +49,10 @@ struct CpuReading {
   std::string model;
   std::int64_t logical = 0;  // "processor" entries
   std::int64_t cores = 0;    // distinct (physical id, core id) pairs; 0 when not reported
+  // The features llama.cpp's CPU_REPACK rule asks about, as vramfit/repack.hpp names them ("avx2,avx512"),
+  // from the first "flags" (x86) or "Features" (ARM) line; "none" when that line has none of them, ""
+  // when there is no such line.
+  std::string features;
 };
 CpuReading parse_cpuinfo(const std::string& text);
 

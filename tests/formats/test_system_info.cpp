@@ -117,6 +117,19 @@ TEST(SystemInfo, MeminfoAndCpuinfo) {
   EXPECT_EQ(c.model, "AMD Ryzen 9 7950X 16-Core Processor");
   EXPECT_EQ(c.logical, 3);
   EXPECT_EQ(c.cores, 2);  // core 0 twice (SMT sibling)
+  EXPECT_EQ(c.features, "");  // no flags line
+}
+
+// The CPU features of llama.cpp's repack rule, from Linux's names (x86 "flags", ARM "Features").
+TEST(SystemInfo, CpuinfoFeatures) {
+  EXPECT_EQ(parse_cpuinfo("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512_vnni avx512_bf16\n").features,
+            "avx2,avx512,avx512_vnni");
+  EXPECT_EQ(parse_cpuinfo("flags\t\t: fpu sse2 avx2 avx512f avx512_vnni amx_bf16 amx_tile amx_int8\n").features,
+            "avx2,avx512,avx512_vnni,amx");
+  EXPECT_EQ(parse_cpuinfo("processor\t: 0\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm "
+                          "lrcpc dcpop asimddp sve i8mm bf16\n").features,
+            "neon,dotprod,i8mm,sve");
+  EXPECT_EQ(parse_cpuinfo("flags\t\t: fpu sse2 avx\n").features, "none");  // a CPU before AVX2
 }
 
 }  // namespace

@@ -105,6 +105,20 @@ TEST(RuntimeLog, CpuLogFromNodeLlamaCpp) {
   EXPECT_DOUBLE_EQ(mib_of(L, "compute", "CPU"), 266.50);  // sched_reserve:, not the debug "size is" line
   EXPECT_DOUBLE_EQ(mib_of(L, "output", "CPU"), 0.49);
   EXPECT_EQ(L.buffers.size(), 5u);
+  EXPECT_FALSE(L.cpu_features.known());  // node-llama-cpp prints no system_info line
+}
+
+TEST(RuntimeLog, SystemInfoCpuFeatures) {
+  // "system_info: ... | CUDA : ARCHS = 890 | ... | CPU : SSE3 = 1 | ... | AVX2 = 1 | ... | REPACK = 1 |" (line 117).
+  const LlamaCppLog L = fixture("llamacpp_cuda_full_llama31_8b_q4km.log").llama;
+  EXPECT_EQ(L.cpu_features.value, "avx2");
+  EXPECT_EQ(L.cpu_features.line, 117);
+  EXPECT_TRUE(L.cpu_repack_built);
+  const LlamaCppLog arm = parse_runtime_log(
+      "system_info: n_threads = 8 | CPU : NEON = 1 | ARM_FMA = 1 | FP16_VA = 1 | MATMUL_INT8 = 1 | SVE = 1 | DOTPROD = 1 | SVE_CNT = 32 | OPENMP = 1 |\n"
+      "load_tensors:   CPU_Mapped model buffer size =  4685.30 MiB\n", "arm.log").llama;
+  EXPECT_EQ(arm.cpu_features.value, "neon,i8mm,sve,dotprod,sve256");
+  EXPECT_FALSE(arm.cpu_repack_built);  // no REPACK = 1: a build without the repack buffer
 }
 
 TEST(RuntimeLog, VllmFixture) {
