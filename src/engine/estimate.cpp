@@ -1,6 +1,8 @@
 // estimate MODEL [--device ID]: the memory picture of a full offload, and its speed on a device.
 #include "engine/estimate.hpp"
 
+#include "engine/calibrate.hpp"
+
 #include <fmt/format.h>
 
 #include "base/diagnostics.hpp"
@@ -29,8 +31,9 @@ SpeedOnDevice speed_on_device(Session& ctx, const Query& q, const MemoryEstimate
     }
   }
   s.placement = place_layers(m, e, req, d.is_cpu() ? 0 : m.layers + 1);
-  s.report = speed_report(m, e, s.placement, speed_setup(cat, {s.spec}, s.placement, opt.backend), q.workload,
-                          prompt_tokens(opt.workload.prompt, q.workload));
+  const SpeedSetup setup = speed_setup(cat, {s.spec}, s.placement, opt.backend);
+  s.report = speed_report(m, e, s.placement, setup, q.workload, prompt_tokens(opt.workload.prompt, q.workload));
+  calibrate(s.report, ctx.measurements(), calibration_key(q, s.placement, setup), ctx.measurements_file());
   return s;
 }
 

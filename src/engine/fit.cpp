@@ -1,6 +1,8 @@
 // fit MODEL --device ID[xN] ...: placement, verdict and reason, decode bound and calibrated speed.
 #include "engine/fit.hpp"
 
+#include "engine/calibrate.hpp"
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -78,8 +80,9 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.decode_start = decode_upper_bound(m, e, p, 0);
   a.decode_end = decode_upper_bound(m, e, p, q.workload.context);
   check_backend(opt.backend, rp.specs);
-  a.speed = speed_report(m, e, p, speed_setup(ctx.catalog(), rp.specs, p, opt.backend), q.workload,
-                         prompt_tokens(opt.workload.prompt, q.workload));
+  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, opt.backend);
+  a.speed = speed_report(m, e, p, setup, q.workload, prompt_tokens(opt.workload.prompt, q.workload));
+  calibrate(a.speed, ctx.measurements(), calibration_key(q, p, setup), ctx.measurements_file());
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());

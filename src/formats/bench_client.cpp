@@ -79,12 +79,12 @@ std::string error_text(const HttpResponse& r) {
 void check_counts(const std::string& url, const RunSample& s, const RunSettings& r) {
   if (s.generated_tokens <= 0) fail(url, "the server reports no generated tokens");
   if (s.generated_tokens > r.max_tokens)
-    fail(url, "the server reports " + std::to_string(s.generated_tokens) + " generated tokens for --max-tokens " +
-                  std::to_string(r.max_tokens) + ": its counts cannot be trusted");
+    fail(url, "the server reports " + std::to_string(s.generated_tokens) + " generated tokens where at most " +
+                  std::to_string(r.max_tokens) + " were asked for: its counts cannot be trusted");
   if (s.usage_reported && s.streamed_tokens > s.generated_tokens)
     fail(url, "the server streamed " + std::to_string(s.streamed_tokens) + " tokens but reports " +
                   std::to_string(s.generated_tokens) + " in usage: its counts cannot be trusted");
-  if (s.prompt_tokens <= 0) fail(url, "the server reports no prompt tokens");
+  if (s.usage_reported && s.prompt_tokens <= 0) fail(url, "the server reports no prompt tokens");
 }
 
 }  // namespace
