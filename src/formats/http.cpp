@@ -34,6 +34,11 @@ struct Transfer {
   std::chrono::steady_clock::time_point last_progress{};
   const std::function<bool(const char*, std::size_t)>* on_data = nullptr;
   bool stopped = false;
+  // post(): silence measured by hand (curl's low-speed check averages over seconds that include the
+  // request's own upload, so a server that reads the request and then says nothing is not caught).
+  std::chrono::steady_clock::time_point last_data{};
+  long silence_seconds = 0;
+  bool silent = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
@@ -46,6 +51,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     return 0;
   }
   t.body.append(data, len);
+  t.last_data = std::chrono::steady_clock::now();
   if (t.on_data != nullptr && *t.on_data && !(*t.on_data)(data, len)) {
     t.stopped = true;
     return 0;
@@ -58,6 +64,15 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     }
   }
   return len;
+}
+
+int on_xferinfo(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  Transfer& t = *static_cast<Transfer*>(user);
+  if (t.silence_seconds > 0 && std::chrono::steady_clock::now() - t.last_data > std::chrono::seconds(t.silence_seconds)) {
+    t.silent = true;
+    return 1;
+  }
+  return 0;
 }
 
 // Header lines; a status line starts a new block (an interim 100 Continue), so only the final
@@ -109,6 +124,9 @@ std::optional<std::uint64_t> content_range_total(const std::string& v) {
                       (ranged ? " (it ignored the byte range)" : ""));
       if (t.header_bytes > (64u << 10)) fail(url, "the response headers are larger than 64 KiB");
       fail(url, "read error: " + detail);
+    case CURLE_ABORTED_BY_CALLBACK:
+      if (t.silent) fail(url, "timed out: no answer for " + std::to_string(silence_seconds) + " s (--timeout)");
+      fail(url, detail);
     case CURLE_OPERATION_TIMEDOUT:
       if (total_seconds > 0 && elapsed >= std::chrono::seconds(total_seconds))
         fail(url, "timed out: no complete answer within " + std::to_string(total_seconds) + " s (--timeout)");
@@ -280,6 +298,11 @@ HttpResponse HttpClient::post(const std::string& url, const HttpPost& request) {
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   const auto start = std::chrono::steady_clock::now();
+  t.last_data = start;
+  t.silence_seconds = options_.timeout_seconds;
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   ++requests_;

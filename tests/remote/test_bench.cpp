@@ -220,7 +220,8 @@ TEST_F(Bench, SavedRunsCalibrateFit) {
   const CliRun rec = vramfit({"recommend", "llama3.1:8b", "--top", "500", "--json"});
   ASSERT_EQ(rec.code, 0) << rec.err;
   bool calibrated_4090 = false;
-  for (const json& cfg : json::parse(rec.out)["configurations"])
+  const json recommended = json::parse(rec.out);
+  for (const json& cfg : recommended["configurations"])
     if (cfg["configuration"] == "rtx-4090") calibrated_4090 = cfg["calibration"].is_object();
   EXPECT_TRUE(calibrated_4090);
 }
