@@ -1,11 +1,10 @@
 // estimate MODEL [--device ID]: the memory picture of a full offload, and its speed on a device.
 #include "engine/estimate.hpp"
 
-#include "engine/calibrate.hpp"
-
 #include <fmt/format.h>
 
 #include "base/diagnostics.hpp"
+#include "engine/calibrate.hpp"
 
 namespace vramfit::engine {
 namespace {

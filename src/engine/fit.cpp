@@ -1,13 +1,12 @@
 // fit MODEL --device ID[xN] ...: placement, verdict and reason, decode bound and calibrated speed.
 #include "engine/fit.hpp"
 
-#include "engine/calibrate.hpp"
-
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "base/diagnostics.hpp"
+#include "engine/calibrate.hpp"
 #include "engine/text.hpp"
 
 namespace vramfit::engine {

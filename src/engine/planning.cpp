@@ -1,8 +1,6 @@
 // Evaluating device configurations for recommend / what-fits / chart, and the catalog's candidates.
 #include "engine/planning.hpp"
 
-#include "engine/calibrate.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -10,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "catalog/planning_data.hpp"
+#include "engine/calibrate.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::engine {
