@@ -235,6 +235,11 @@ BenchAnswer answer_bench(Session& s, const BenchRequest& r, const BenchProgress&
                               "(/completion timings, cache_prompt off)");
       break;
     case BenchApi::openai:
+      if (a.runs.front().timing == "server") {
+        a.assumptions.push_back("decode = predicted_n / predicted_ms, prompt = prompt_n / prompt_ms of the timings object llama-server "
+                                "sent at the end of its stream; time to first token and inter-token times timed by vramfit");
+        break;
+      }
       a.assumptions.push_back("decode = (completion tokens - 1) / (last token - first token), timed by vramfit as the stream "
                               "arrived; the first token is left out (its time is the prompt's); prompt = prompt tokens / time "
                               "to first token (includes queueing and the network)");

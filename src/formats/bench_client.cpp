@@ -304,6 +304,7 @@ RunSample BenchClient::run(const ServerInfo& s, const RunSettings& r) {
     std::optional<double> first, last;
     bool done = false;
     std::optional<std::int64_t> usage_prompt, usage_completion;
+    json timings;
     std::string bad;
     const std::string url = base_ + (completions_ ? "/v1/completions" : "/v1/chat/completions");
     auto on_event = [&](const std::string& data) {
@@ -333,6 +334,7 @@ RunSample BenchClient::run(const ServerInfo& s, const RunSettings& r) {
           ++out.streamed_tokens;
         }
       }
+      if (e.contains("timings") && e["timings"].is_object()) timings = e["timings"];  // llama-server's final chunk
       if (e.contains("usage") && e["usage"].is_object()) {
         usage_prompt = count(e["usage"], "prompt_tokens");
         usage_completion = count(e["usage"], "completion_tokens");
@@ -365,6 +367,20 @@ RunSample BenchClient::run(const ServerInfo& s, const RunSettings& r) {
       out.decode_seconds = *last - *first;
     }
     check_counts(url, out, r);
+    // llama-server streams its own timings object at the end: where present, its phases are used as
+    // /completion's are (server-measured, the first token included in neither client figure).
+    const auto pn = count(timings, "predicted_n"), qn = count(timings, "prompt_n");
+    const auto pms = number(timings, "predicted_ms"), qms = number(timings, "prompt_ms");
+    if (pn && pms && *pn > 0 && *pms > 0) {
+      out.timing = "server";
+      out.decode_seconds = *pms / 1e3;
+      out.decode_rate = double(*pn) / *out.decode_seconds;
+      if (qn && qms && *qn > 0 && *qms > 0) {
+        out.prompt_seconds = *qms / 1e3;
+        out.prompt_rate = double(*qn) / *out.prompt_seconds;
+      }
+      return out;
+    }
     if (out.generated_tokens > 1 && out.decode_seconds && *out.decode_seconds > 0)
       out.decode_rate = double(out.generated_tokens - 1) / *out.decode_seconds;
     if (out.prompt_seconds && *out.prompt_seconds > 0) out.prompt_rate = double(out.prompt_tokens) / *out.prompt_seconds;

@@ -61,6 +61,7 @@ class BenchServer {
   int first_token_ms = 200, token_gap_ms = 20;
   int close_after_tokens = -1;  // >= 0: the connection is dropped after this many content events
   bool stream_usage = true;
+  bool stream_timings = false;  // llama-server: a timings object in the last chunk (decode_seconds as in /completion)
   std::vector<std::string> models;
 
   [[nodiscard]] int generations() const { return generations_; }
@@ -146,6 +147,9 @@ class BenchServer {
       const int first_ms = first_token_ms, gap_ms = token_gap_ms, close_after = close_after_tokens;
       const bool usage = stream_usage;
       const std::int64_t reported = lie_generated > 0 ? lie_generated : asked;
+      const bool timings = stream_timings;
+      const double d = next_decode(asked);
+      const double pms = double(p) * prompt_seconds_per_token * 1e3;
       r.set_chunked_content_provider("text/event-stream", [=](std::size_t, httplib::DataSink& sink) {
         auto event = [&](const json& j) {
           const std::string s = "data: " + j.dump() + "\n\n";
@@ -158,7 +162,11 @@ class BenchServer {
           if (close_after >= 0 && i == close_after) return false;  // drop the connection mid-stream
           event({{"choices", json::array({{{"index", 0}, {"delta", {{"content", "tok"}}}}})}});
         }
-        if (usage) event({{"choices", json::array()}, {"usage", {{"prompt_tokens", p}, {"completion_tokens", reported}}}});
+        if (usage) {
+          json last = {{"choices", json::array()}, {"usage", {{"prompt_tokens", p}, {"completion_tokens", reported}}}};
+          if (timings) last["timings"] = {{"prompt_n", p}, {"prompt_ms", pms}, {"predicted_n", reported}, {"predicted_ms", d * 1e3}};
+          event(last);
+        }
         const std::string done = "data: [DONE]\n\n";
         sink.write(done.data(), done.size());
         sink.done();

@@ -282,6 +282,26 @@ TEST_F(Bench, OpenAiStreamTimedByTheClient) {
   EXPECT_EQ(j["prediction"]["model"], "llama-3.1-8b");  // the server's model name is a catalog id
 }
 
+// llama-server's own timings at the end of a stream win over the client's clock: 10 tokens in 0.05 s
+// = 200 tok/s, 64 prompt tokens in 64 x 200 us = 12.8 ms = 5000 tok/s.
+TEST_F(Bench, StreamWithLlamaServerTimings) {
+  BenchServer server(BenchServer::Api::openai);
+  server.models = {"m"};
+  server.first_token_ms = 0;
+  server.token_gap_ms = 1;
+  server.stream_timings = true;
+  server.decode_seconds = {0.05};
+  const json j = bench({"--server", server.base(), "--api", "openai", "--runs", "2", "--warmup", "0", "--max-tokens", "10",
+                        "--prompt-tokens", "64"});
+  ASSERT_FALSE(j.empty());
+  for (const json& r : j["runs"]) {
+    EXPECT_EQ(r["timing"], "server");
+    EXPECT_DOUBLE_EQ(r["decode_tokens_per_second"].get<double>(), 200.0);
+    EXPECT_NEAR(r["prompt_tokens_per_second"].get<double>(), 5000.0, 1e-6);
+    EXPECT_TRUE(r["time_to_first_token_seconds"].is_number());
+  }
+}
+
 // A stream without usage: generated tokens are the content events (10), the prompt is 16 words, and
 // the report says so.
 TEST_F(Bench, OpenAiStreamWithoutUsage) {
