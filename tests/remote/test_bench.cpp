@@ -411,6 +411,23 @@ TEST_F(Bench, BoundedReads) {
   EXPECT_NE(r.err.find("the server sent more than the 4194304 bytes asked for"), std::string::npos) << r.err;
 }
 
+// On a terminal, stderr shows a progress line while runs go, erased before the report; piped, nothing.
+TEST_F(Bench, ProgressLineOnlyOnATerminal) {
+  BenchServer server(BenchServer::Api::ollama);
+  server.models = {"llama3.1:8b"};
+  const std::vector<std::string> args = {"vramfit", "bench", "--server", server.base(), "--runs", "2", "--warmup", "1"};
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  cli::Io io{out, err, false, nullptr, nullptr, true};
+  ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), io), 0) << err.str();
+  const std::string e = err.str();
+  EXPECT_NE(e.find("\r\033[Kbench: warm-up 1/1"), std::string::npos);
+  EXPECT_NE(e.find("\r\033[Kbench: run 2/2: 128.0 tok/s"), std::string::npos);  // 128 tokens in 1.0 s
+  EXPECT_EQ(e.substr(e.size() - 4), "\r\033[K");
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+}
+
 // --export: rows of reference/measured_speed.yaml (tg<generated>, pp<prompt> where the server timed it).
 TEST_F(Bench, ExportRows) {
   BenchServer server(BenchServer::Api::ollama);
