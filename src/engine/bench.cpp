@@ -152,6 +152,7 @@ BenchAnswer answer_bench(Session& s, const BenchRequest& r, const BenchProgress&
 
   io::HttpOptions http;
   http.timeout_seconds = r.timeout_seconds;
+  http.total_timeout_seconds = 10 * r.timeout_seconds;  // lists and details: a trickling server is cut off too
   io::BenchClient client(r.server, http, r.clock);
   say("connecting to " + r.server);
   a.server = client.connect(api, r.model);

@@ -209,6 +209,7 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);  // less than a byte a second ...
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);  // ... for this long: silence
+    if (options_.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.total_timeout_seconds);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -227,12 +228,14 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
       headers = curl_slist_append(headers, auth.c_str());
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    const auto start = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     ++requests_;
     bytes_ += t.body.size();
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.overflow && truncate_ok))
-      fail_transfer(url, rc, error, t, max_body, range.has_value(), options_.timeout_seconds, 0, {});
+      fail_transfer(url, rc, error, t, max_body, range.has_value(), options_.timeout_seconds, options_.total_timeout_seconds,
+                    std::chrono::steady_clock::now() - start);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {

@@ -15,6 +15,9 @@ namespace vramfit::io {
 
 struct HttpOptions {
   long timeout_seconds = 30;  // to connect, and of silence (no byte received) once connected
+  // get(): a request as a whole, however the server trickles its bytes; 0: no limit beyond silence
+  // (remote models: a large header on a slow link). bench sets it (a hostile server's trickle).
+  long total_timeout_seconds = 0;
   int max_redirects = 8;
   // Authorization: Bearer TOKEN, sent to this host only (HF_TOKEN to HF_ENDPOINT's host).
   std::string token_host;
