@@ -58,7 +58,7 @@ int run(int argc, const char* const* argv, Io& io) {
       {"estimate", setup_estimate}, {"fit", setup_fit},     {"finetune", setup_finetune},   {"table", setup_table},
       {"list", setup_list},         {"show", setup_show},   {"catalog", setup_catalog},     {"import", setup_import},
       {"recommend", setup_recommend}, {"what-fits", setup_what_fits}, {"detect", setup_detect}, {"chart", setup_chart},
-      {"validate", setup_validate}};
+      {"validate", setup_validate}, {"bench", setup_bench}};
   try {
     if (argc > 1 && argv[1][0] != '-') {
       const std::string first = argv[1];

@@ -20,5 +20,6 @@ void setup_what_fits(CLI::App& app, Context& ctx, int& exit_code);
 void setup_detect(CLI::App& app, Context& ctx, int& exit_code);
 void setup_chart(CLI::App& app, Context& ctx, int& exit_code);
 void setup_validate(CLI::App& app, Context& ctx, int& exit_code);
+void setup_bench(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace vramfit::cli

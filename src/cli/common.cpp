@@ -31,6 +31,12 @@ io::RemoteOptions Context::make_remote_options() const {
   return o;
 }
 
+void Context::show_progress(const std::string& line) {
+  if (!io.err_is_tty) return;
+  io.err << "\r\033[K" << line << std::flush;
+  progress_->shown = true;
+}
+
 void Context::clear_progress() {
   if (!progress_->shown) return;
   io.err << "\r\033[K" << std::flush;

@@ -52,11 +52,16 @@ class Context : public Session {
   [[nodiscard]] bool color() const;
   // Erases a progress line left on the terminal by a slow remote read (before the answer or an error).
   void clear_progress();
+  // A progress line on stderr when it is a terminal (nothing otherwise), replaced by the next one and
+  // erased by clear_progress().
+  void show_progress(const std::string& line);
 
  private:
   // Remote models: the environment (HF_ENDPOINT, HF_TOKEN, VRAMFIT_CACHE_DIR ...), --offline, --timeout,
   // and a progress line on stderr when it is a terminal and a read takes more than half a second.
   [[nodiscard]] io::RemoteOptions make_remote_options() const override;
+  // measurements.yaml in the user's data directory ($VRAMFIT_DATA_DIR, $XDG_DATA_HOME/vramfit ...).
+  [[nodiscard]] std::string user_measurements_path() const override { return io::measurements_path(); }
   struct Progress {
     std::string url;
     std::chrono::steady_clock::time_point start{};

@@ -35,6 +35,7 @@ Json config_json(const RankedConfig& c) {
   j["price_usd"] = or_null(e.config.price_usd);
   j["price_lower_bound"] = e.config.price_lower_bound;
   j["decode_tokens_per_second"] = or_null(e.tps);
+  j["calibration"] = calibration_json(e.speed.calibration);
   j["usd_per_token_per_second"] = or_null(c.usd_per_tps);
   j["least_headroom_bytes"] = e.least_headroom.value();
   j["accelerator_power_w"] = or_null(e.config.tdp_w);

@@ -65,6 +65,17 @@ Json or_null(bool known, double v) { return known ? Json(v) : Json(nullptr); }
 
 }  // namespace
 
+Json calibration_json(const Calibration& c) {
+  if (!c.applied) return Json(nullptr);
+  return {{"runs", c.runs},
+          {"same_model_and_quant", c.exact_model},
+          {"device", c.device},
+          {"backend", c.backend},
+          {"file", c.file},
+          {"decode_factor", c.decode_factor},
+          {"prefill_factor", c.prefill_factor}};
+}
+
 Json speed_json(const SpeedReport& r) {
   Json j;
   Json profiles = Json::array();
@@ -116,6 +127,7 @@ Json speed_json(const SpeedReport& r) {
   pf["time_to_first_token_high_seconds"] = or_null(f.known, f.ttft_high.value());
   j["prefill"] = pf;
   j["unknown_reason"] = r.unknown_why.empty() ? Json(nullptr) : Json(r.unknown_why);
+  j["calibration"] = calibration_json(r.calibration);
   return j;
 }
 

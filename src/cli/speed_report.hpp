@@ -13,5 +13,7 @@ namespace vramfit::cli {
 // "decode: ...", "prefill: ..." lines.
 std::string speed_text(const SpeedReport& r, const Workload& w);
 Json speed_json(const SpeedReport& r);
+// The user's own runs behind a speed (engine/calibrate.hpp): an object, or null when none applied.
+Json calibration_json(const Calibration& c);
 
 }  // namespace vramfit::cli

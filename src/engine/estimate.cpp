@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "base/diagnostics.hpp"
+#include "engine/calibrate.hpp"
 
 namespace vramfit::engine {
 namespace {
@@ -30,8 +31,9 @@ SpeedOnDevice speed_on_device(Session& ctx, const Query& q, const MemoryEstimate
     }
   }
   s.placement = place_layers(m, e, req, d.is_cpu() ? 0 : m.layers + 1);
-  s.report = speed_report(m, e, s.placement, speed_setup(cat, {s.spec}, s.placement, opt.backend), q.workload,
-                          prompt_tokens(opt.workload.prompt, q.workload));
+  const SpeedSetup setup = speed_setup(cat, {s.spec}, s.placement, opt.backend);
+  s.report = speed_report(m, e, s.placement, setup, q.workload, prompt_tokens(opt.workload.prompt, q.workload));
+  calibrate(s.report, ctx.measurements(), calibration_key(q, s.placement, setup), ctx.measurements_file());
   return s;
 }
 

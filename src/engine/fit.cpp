@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/diagnostics.hpp"
+#include "engine/calibrate.hpp"
 #include "engine/text.hpp"
 
 namespace vramfit::engine {
@@ -81,8 +82,9 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.decode_start = decode_upper_bound(m, e, p, 0);
   a.decode_end = decode_upper_bound(m, e, p, q.workload.context);
   check_backend(opt.backend, rp.specs);
-  a.speed = speed_report(m, e, p, speed_setup(ctx.catalog(), rp.specs, p, opt.backend), q.workload,
-                         prompt_tokens(opt.workload.prompt, q.workload));
+  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, opt.backend);
+  a.speed = speed_report(m, e, p, setup, q.workload, prompt_tokens(opt.workload.prompt, q.workload));
+  calibrate(a.speed, ctx.measurements(), calibration_key(q, p, setup), ctx.measurements_file());
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())

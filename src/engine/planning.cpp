@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "catalog/planning_data.hpp"
+#include "engine/calibrate.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::engine {
@@ -93,8 +94,9 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   ev.fits = p.verdict == Verdict::fits;
   ev.assumptions = rp.assumptions;
   const Workload& w = q.query.workload;
-  ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, speed_setup(ctx.catalog(), rp.specs, p, ""), w,
-                          std::min<std::int64_t>(kDefaultPrompt, w.context));
+  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, "");
+  ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, setup, w, std::min<std::int64_t>(kDefaultPrompt, w.context));
+  calibrate(ev.speed, ctx.measurements(), calibration_key(q.query, p, setup), ctx.measurements_file());
   if (ev.speed.decode.size() >= 2 && ev.speed.decode[1].known) ev.tps = ev.speed.decode[1].tokens_per_second.value();
   bool first = true;
   for (const DevicePlan& d : p.gpus)

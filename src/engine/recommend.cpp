@@ -106,6 +106,12 @@ RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   if (a.configs.size() > std::size_t(top)) a.configs.resize(std::size_t(top));
   a.assumptions = q.query.assumptions;
   for (const std::string& x : recommend_assumptions(a.limits, pd.power)) a.assumptions.push_back(x);
+  // The user's own runs (engine/calibrate.hpp) that moved a configuration's speed, once each.
+  for (const RankedConfig& c : a.configs)
+    for (const std::string& x : c.evaluation.speed.assumptions)
+      if (x.rfind("speed calibrated by your own runs", 0) == 0 &&
+          std::find(a.assumptions.begin(), a.assumptions.end(), x) == a.assumptions.end())
+        a.assumptions.push_back(x);
   a.query = std::move(q.query);
   return a;
 }

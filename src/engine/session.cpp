@@ -106,4 +106,9 @@ const Session::LoadedFile& Session::keep(std::unique_ptr<LoadedFile> loaded) {
   return *files_.back();
 }
 
+const std::vector<io::Measurement>& Session::measurements() {
+  if (!measurements_) measurements_ = io::load_measurements(user_measurements_path());
+  return *measurements_;
+}
+
 }  // namespace vramfit::engine

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "catalog/measurements.hpp"
 #include "formats/model_file.hpp"
 #include "formats/remote_model.hpp"
 #include "vramfit/quant.hpp"
@@ -44,6 +45,10 @@ class Session {
   // front end, or asked of make_remote_options() at the first remote question.
   void set_remote_options(io::RemoteOptions options) { remote_options_ = std::move(options); }
   [[nodiscard]] const io::RemoteOptions& remote_options();
+  // The user's own saved bench runs (measurements.yaml, catalog/measurements.hpp), read once; none when
+  // the front end names no file (tests, bindings).
+  [[nodiscard]] const std::vector<io::Measurement>& measurements();
+  [[nodiscard]] std::string measurements_file() const { return user_measurements_path(); }
   // The catalog directories in the order they apply (`catalog check` reads them itself, collecting
   // every problem instead of stopping at the first).
   [[nodiscard]] std::vector<std::string> catalog_directories() const {
@@ -60,6 +65,8 @@ class Session {
   // The defaults when a front end sets none: no cache, nothing from the environment (tests, bindings).
   [[nodiscard]] virtual io::RemoteOptions make_remote_options() const { return {}; }
   std::optional<io::RemoteOptions> remote_options_;
+  [[nodiscard]] virtual std::string user_measurements_path() const { return {}; }
+  std::optional<std::vector<io::Measurement>> measurements_;
   std::unique_ptr<io::Fetcher> fetcher_;  // one HTTP client (one connection per host) for the run
 };
 

@@ -27,6 +27,15 @@ void check_backend(const std::string& backend, const std::vector<DeviceSpec>& sp
 SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& specs, const Placement& p,
                        const std::string& backend);
 
+// The user's own runs behind a report (engine/calibrate.hpp); applied false when none matched.
+struct Calibration {
+  bool applied = false;
+  double decode_factor = 1.0, prefill_factor = 1.0;  // measured / predicted, median over the runs
+  std::int64_t runs = 0;
+  bool exact_model = false;  // the runs were of the same model and quantization
+  std::string device, backend, file;
+};
+
 struct SpeedReport {
   std::vector<DecodeSpeed> decode;       // start, middle, end of the context
   std::vector<DecodeBound> upper_bound;  // the bandwidth bound at the same positions
@@ -34,6 +43,7 @@ struct SpeedReport {
   std::vector<const SpeedProfile*> profiles;  // the profiles in use (GPUs, then the host), no repeats
   std::vector<std::string> assumptions;
   std::string unknown_why;  // set when the speed cannot be estimated
+  Calibration calibration;
 };
 
 SpeedReport speed_report(const ModelSpec& m, const MemoryEstimate& e, const Placement& p, const SpeedSetup& s,

@@ -98,6 +98,11 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   assumptions.push_back("ranked: quality classes 'no practical loss' and 'moderate loss' (>= 4.2 bits/weight) first, then 3-bit and 2-bit; within a class the larger model first, then the faster (a smaller model at 4-bit usually beats a larger one at 2-bit, seed 002)");
   assumptions.push_back("quality notes: data/planning.yaml (llama.cpp quantize perplexity at Llama-3-8B; seed 002 quality guide)");
   for (const std::string& n : local_notes) assumptions.push_back(n);
+  // The user's own runs (engine/calibrate.hpp) that moved a model's speed, once each.
+  for (const FitRow& r : a.models)
+    for (const std::string& x : r.evaluation.speed.assumptions)
+      if (x.rfind("speed calibrated by your own runs", 0) == 0 && std::find(assumptions.begin(), assumptions.end(), x) == assumptions.end())
+        assumptions.push_back(x);
   return a;
 }
 

@@ -32,6 +32,13 @@ struct Transfer {
   const HttpOptions* options = nullptr;
   std::string url;
   std::chrono::steady_clock::time_point last_progress{};
+  const std::function<bool(const char*, std::size_t)>* on_data = nullptr;
+  bool stopped = false;
+  // post(): silence measured by hand (curl's low-speed check averages over seconds that include the
+  // request's own upload, so a server that reads the request and then says nothing is not caught).
+  std::chrono::steady_clock::time_point last_data{};
+  long silence_seconds = 0;
+  bool silent = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
@@ -44,6 +51,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     return 0;
   }
   t.body.append(data, len);
+  t.last_data = std::chrono::steady_clock::now();
+  if (t.on_data != nullptr && *t.on_data && !(*t.on_data)(data, len)) {
+    t.stopped = true;
+    return 0;
+  }
   if (t.options->progress) {
     const auto now = std::chrono::steady_clock::now();
     if (now - t.last_progress > std::chrono::milliseconds(100)) {
@@ -52,6 +64,15 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     }
   }
   return len;
+}
+
+int on_xferinfo(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  Transfer& t = *static_cast<Transfer*>(user);
+  if (t.silence_seconds > 0 && std::chrono::steady_clock::now() - t.last_data > std::chrono::seconds(t.silence_seconds)) {
+    t.silent = true;
+    return 1;
+  }
+  return 0;
 }
 
 // Header lines; a status line starts a new block (an interim 100 Continue), so only the final
@@ -89,6 +110,45 @@ std::optional<std::uint64_t> content_range_total(const std::string& v) {
 }
 
 [[noreturn]] void fail(const std::string& url, const std::string& why) { throw InputError(url + ": " + why); }
+
+// One line for a failed transfer: what the user can act on (a wrong name, no network, a server that
+// sent too much or broke off, a timeout and which one).
+[[noreturn]] void fail_transfer(const std::string& url, CURLcode rc, const char* error, const Transfer& t, std::uint64_t max_body,
+                                bool ranged, long silence_seconds, long total_seconds,
+                                std::chrono::steady_clock::duration elapsed) {
+  const std::string detail = error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(rc));
+  switch (rc) {
+    case CURLE_WRITE_ERROR:
+      if (t.overflow)
+        fail(url, "the server sent more than the " + std::to_string(max_body) + " bytes asked for" +
+                      (ranged ? " (it ignored the byte range)" : ""));
+      if (t.header_bytes > (64u << 10)) fail(url, "the response headers are larger than 64 KiB");
+      fail(url, "read error: " + detail);
+    case CURLE_ABORTED_BY_CALLBACK:
+      if (t.silent) fail(url, "timed out: no answer for " + std::to_string(silence_seconds) + " s (--timeout)");
+      fail(url, detail);
+    case CURLE_OPERATION_TIMEDOUT:
+      if (total_seconds > 0 && elapsed >= std::chrono::seconds(total_seconds))
+        fail(url, "timed out: no complete answer within " + std::to_string(total_seconds) + " s (--timeout)");
+      fail(url, "timed out: no answer for " + std::to_string(silence_seconds) + " s (--timeout)");
+    case CURLE_COULDNT_RESOLVE_HOST:
+      fail(url, "cannot resolve host '" + url_host(url) + "' (no network, or a wrong name)");
+    case CURLE_COULDNT_CONNECT:
+      fail(url, "cannot connect to " + url_host(url) + " (connection refused, or no network)");
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+      fail(url, "TLS failure: " + detail);
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      fail(url, "the connection broke off: " + detail);
+    default:
+      fail(url, detail + " (curl error " + std::to_string(static_cast<int>(rc)) + ")");
+  }
+}
 
 }  // namespace
 
@@ -149,6 +209,7 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);  // less than a byte a second ...
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);  // ... for this long: silence
+    if (options_.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.total_timeout_seconds);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -167,39 +228,14 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
       headers = curl_slist_append(headers, auth.c_str());
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    const auto start = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     ++requests_;
     bytes_ += t.body.size();
-    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.overflow && truncate_ok)) {
-      const std::string detail = error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(rc));
-      switch (rc) {
-        case CURLE_WRITE_ERROR:
-          if (t.overflow)
-            fail(url, "the server sent more than the " + std::to_string(max_body) + " bytes asked for" +
-                          (range ? " (it ignored the byte range)" : ""));
-          if (t.header_bytes > (64u << 10)) fail(url, "the response headers are larger than 64 KiB");
-          fail(url, "read error: " + detail);
-        case CURLE_OPERATION_TIMEDOUT:
-          fail(url, "timed out: no answer for " + std::to_string(options_.timeout_seconds) + " s (--timeout)");
-        case CURLE_COULDNT_RESOLVE_HOST:
-          fail(url, "cannot resolve host '" + url_host(url) + "' (no network, or a wrong name)");
-        case CURLE_COULDNT_CONNECT:
-          fail(url, "cannot connect to " + url_host(url) + " (connection refused, or no network)");
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
-          fail(url, "TLS failure: " + detail);
-        case CURLE_PARTIAL_FILE:
-        case CURLE_RECV_ERROR:
-        case CURLE_GOT_NOTHING:
-          fail(url, "the connection broke off: " + detail);
-        default:
-          fail(url, detail + " (curl error " + std::to_string(static_cast<int>(rc)) + ")");
-      }
-    }
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.overflow && truncate_ok))
+      fail_transfer(url, rc, error, t, max_body, range.has_value(), options_.timeout_seconds, options_.total_timeout_seconds,
+                    std::chrono::steady_clock::now() - start);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
@@ -225,6 +261,66 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
     r.body = std::move(t.body);
     return r;
   }
+}
+
+HttpResponse HttpClient::post(const std::string& url, const HttpPost& request) {
+  CURL* c = static_cast<CURL*>(curl_);
+  if (url_host(url).empty()) fail(url, "not an http or https URL: " + quote_cut(url));
+  Transfer t;
+  t.max_body = request.max_body;
+  t.options = &options_;
+  t.url = url;
+  t.on_data = &request.on_data;
+  char error[CURL_ERROR_SIZE] = "";
+  curl_easy_reset(c);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.c_str());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);
+  if (request.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, request.total_timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "vramfit/0.1");
+  curl_slist* headers = nullptr;
+  const std::string type = "Content-Type: " + request.content_type;
+  headers = curl_slist_append(headers, type.c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip before the body
+  std::string auth;
+  if (!options_.token.empty() && url_host(url) == options_.token_host) {
+    auth = "Authorization: Bearer " + options_.token;
+    headers = curl_slist_append(headers, auth.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  const auto start = std::chrono::steady_clock::now();
+  t.last_data = start;
+  t.silence_seconds = options_.timeout_seconds;
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  const CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(headers);
+  ++requests_;
+  bytes_ += t.body.size();
+  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.stopped))
+    fail_transfer(url, rc, error, t, request.max_body, false, options_.timeout_seconds, request.total_timeout_seconds,
+                  std::chrono::steady_clock::now() - start);
+  HttpResponse r;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  r.url = url;
+  r.headers = std::move(t.headers);
+  r.body = std::move(t.body);
+  r.total_size = r.body.size();
+  r.stopped = t.stopped;
+  return r;
 }
 
 }  // namespace vramfit::io

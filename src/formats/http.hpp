@@ -15,6 +15,9 @@ namespace vramfit::io {
 
 struct HttpOptions {
   long timeout_seconds = 30;  // to connect, and of silence (no byte received) once connected
+  // get(): a request as a whole, however the server trickles its bytes; 0: no limit beyond silence
+  // (remote models: a large header on a slow link). bench sets it (a hostile server's trickle).
+  long total_timeout_seconds = 0;
   int max_redirects = 8;
   // Authorization: Bearer TOKEN, sent to this host only (HF_TOKEN to HF_ENDPOINT's host).
   std::string token_host;
@@ -31,7 +34,19 @@ struct HttpResponse {
   // The total size of the resource: Content-Range's "/TOTAL" for a 206, the body's size for a whole 200;
   // nullopt when the server did not say.
   std::optional<std::uint64_t> total_size;
+  bool stopped = false;  // a post()'s on_data asked to stop reading
   [[nodiscard]] std::string header(const std::string& name) const;
+};
+
+// A POST (the bench's generation requests): a body sent, the answer read as it arrives.
+struct HttpPost {
+  std::string body;
+  std::string content_type = "application/json";
+  std::uint64_t max_body = 0;     // the answer may bring at most this many bytes (an error past it)
+  long total_timeout_seconds = 0;  // the whole request, answer included; 0: no limit beyond silence
+  // Told each piece of the answer's body as it arrives (a server-sent event stream is read while it
+  // streams); false stops the transfer, which then returns what arrived (`stopped`).
+  std::function<bool(const char* data, std::size_t size)> on_data;
 };
 
 struct ByteRange {
@@ -51,6 +66,10 @@ class HttpClient {
   // `max_body` is an error unless `truncate_ok` (the caller wanted a prefix). Statuses other than
   // 200/206 are returned, not thrown: callers word 404 and 401 for what they asked.
   HttpResponse get(const std::string& url, std::optional<ByteRange> range, std::uint64_t max_body, bool truncate_ok = false);
+
+  // POST `request.body` to `url`. Redirects are not followed (a generation request is not resent);
+  // statuses are returned, not thrown, as for get().
+  HttpResponse post(const std::string& url, const HttpPost& request);
 
   [[nodiscard]] std::uint64_t bytes_received() const { return bytes_; }
   [[nodiscard]] int requests() const { return requests_; }

@@ -71,9 +71,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # touches the network: remote references answer from an empty cache of its own, offline.
 (
   cd "$here" || exit 99
-  unset VRAMFIT_CATALOG_PATH HF_ENDPOINT HF_TOKEN VRAMFIT_OLLAMA_REGISTRY HF_HUB_OFFLINE XDG_CACHE_HOME
-  NO_COLOR=1 COLUMNS=100 LC_ALL=C VRAMFIT_OFFLINE=1 VRAMFIT_CACHE_DIR="$tmp/cache"
-  export NO_COLOR COLUMNS LC_ALL VRAMFIT_OFFLINE VRAMFIT_CACHE_DIR
+  # The user's saved bench runs (measurements.yaml) would calibrate speeds: an empty data directory.
+  unset VRAMFIT_CATALOG_PATH HF_ENDPOINT HF_TOKEN VRAMFIT_OLLAMA_REGISTRY HF_HUB_OFFLINE XDG_CACHE_HOME XDG_DATA_HOME
+  NO_COLOR=1 COLUMNS=100 LC_ALL=C VRAMFIT_OFFLINE=1 VRAMFIT_CACHE_DIR="$tmp/cache" VRAMFIT_DATA_DIR="$tmp/data"
+  export NO_COLOR COLUMNS LC_ALL VRAMFIT_OFFLINE VRAMFIT_CACHE_DIR VRAMFIT_DATA_DIR
   while IFS= read -r kv; do
     [ -n "$kv" ] || continue
     export "${kv?}"  # NAME=VALUE: exports NAME
