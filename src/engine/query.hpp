@@ -23,6 +23,7 @@ struct WorkloadRequest {
   std::string ubatch;
   bool no_flash_attention = false;
   bool text_only = false;
+  std::string images;  // images per sequence cached by cross-attention layers (mllama); empty: 1
   std::string runtime = "llama.cpp";
   std::string prompt;  // prompt tokens for the speed estimate (speed.hpp)
   std::string mmproj;  // the vision projector next to a GGUF model file

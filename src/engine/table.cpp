@@ -77,6 +77,7 @@ DeviceTable answer_device_table(Session& ctx, const TableRequest& opt) {
   for (const std::string& qid : quants) t.quants.push_back(cat.mix(qid).mix.id);
   std::vector<std::string>& assumptions = t.assumptions;
   for (const io::CatalogModel& cm : cat.models) {
+    if (!cm.not_estimable.empty()) continue;  // estimable: false (DeepSeek-V4-Flash): no figures to show
     DeviceTableRow row;
     row.model = cm.spec.id;
     row.params = count_params(cm.spec).total;

@@ -56,6 +56,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   std::vector<std::string>& assumptions = a.assumptions;
   for (const io::CatalogModel& cm : cat.models) {
     if (!o.filter.empty() && io::to_lower(cm.spec.id).find(io::to_lower(o.filter)) == std::string::npos) continue;
+    if (!cm.not_estimable.empty()) continue;  // estimable: false: nothing to rank
     std::optional<FitRow> found;
     // The fewest bits first, then up: memory and time per token only grow with the bits, so the walk
     // stops at the first quantization that does not fit (or is too slow); the one before is the answer.
