@@ -248,6 +248,8 @@ std::vector<std::string> workload_assumptions(const Query& q) {
                                   "sequence, independent of -c (--images N; transformers modeling_mllama.py)",
                                   n_cross, m.layers, w.images, m.vision.tokens_per_image)
                     : fmt::format("cross-attention: {} of {} layers cache nothing without images (--text-only)", n_cross, m.layers));
+    if (rt.kind == RuntimeKind::pool && w.include_vision)
+      a.push_back("the paged KV pool does not count the cross-attention K/V (the runtime's encoder-decoder cache is not modelled)");
     if (rt.id == "llama.cpp")
       a.push_back("note: llama.cpp has no mllama architecture (src/llama-arch.cpp) and cannot run this model; Ollama (its own "
                   "engine), vLLM and transformers do (--runtime); the figures are what the weights and caches take");
