@@ -72,6 +72,8 @@ static void refuse_not_estimable(const io::CatalogModel& cm) {
     throw InputError(cm.spec.id + " is not estimable: " + cm.not_estimable + " ('vramfit show " + cm.spec.id + "' lists its facts)");
 }
 
+bool runtime_cannot_run(const ModelSpec& m, const RuntimeProfile& rt) { return rt.id == "llama.cpp" && m.has_cross_layers(); }
+
 Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadRequest& opt) {
   const io::Catalog& cat = ctx.catalog();
   Query q;
@@ -250,7 +252,7 @@ std::vector<std::string> workload_assumptions(const Query& q) {
                     : fmt::format("cross-attention: {} of {} layers cache nothing without images (--text-only)", n_cross, m.layers));
     if (rt.kind == RuntimeKind::pool && w.include_vision)
       a.push_back("the paged KV pool does not count the cross-attention K/V (the runtime's encoder-decoder cache is not modelled)");
-    if (rt.id == "llama.cpp")
+    if (runtime_cannot_run(m, rt))
       a.push_back("note: llama.cpp has no mllama architecture (src/llama-arch.cpp) and cannot run this model; Ollama (its own "
                   "engine), vLLM and transformers do (--runtime); the figures are what the weights and caches take");
   }
