@@ -123,9 +123,11 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
   j["id"] = m.id;
   j["name"] = m.name;
   j["architecture"] = m.architecture;
-  j["params"] = pc.total;
-  j["params_text"] = pc.text;
-  j["params_active"] = pc.active;
+  // A model that is not estimable has no count of its own (its architecture is not modelled).
+  const bool estimable = cm.not_estimable.empty();
+  j["params"] = estimable ? Json(pc.total) : Json(nullptr);
+  j["params_text"] = estimable ? Json(pc.text) : Json(nullptr);
+  j["params_active"] = estimable ? Json(pc.active) : Json(nullptr);
   j["params_declared_b"] = or_null(m.params_total_b);
   j["params_active_declared_b"] = or_null(m.params_active_b);
   j["layers"] = m.layers;
