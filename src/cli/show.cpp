@@ -39,6 +39,7 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string
                     const std::string& not_estimable = "") {
   std::string pattern;
   for (LayerKind k : m.layer_pattern) pattern += (pattern.empty() ? "" : ",") + std::string(to_string(k));
+  if (!not_estimable.empty()) pattern = "not modelled";  // the entry's attention is none vramfit knows
   Fields f = {{"name", m.name},
               {"architecture", m.architecture},
               {"estimable", not_estimable.empty() ? "" : "no: " + not_estimable},

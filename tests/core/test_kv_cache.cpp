@@ -297,8 +297,8 @@ TEST(KvCache, MllamaCrossAttentionHoldsImageTokens) {
   EXPECT_EQ(kv.per_layer[3].value(), 8 * 128 * 2 * 2 * 6404);  // 26,230,784 B in each cross layer
   EXPECT_EQ(kv.per_layer[4].value(), 8 * 128 * 2 * 2 * 8192);  // 33,554,432 B in each self layer
   EXPECT_EQ(kv_of(m, ctx(100000)).cross, kv.cross);             // independent of the context
-  // q8_0 (34 B per 32 values): 8 x (1024 / 32 x 34) x 2 x 6404 = 8 x 2176 x 6404 = 111,477,632 B.
-  EXPECT_EQ(kv_of(m, ctx(8192, "q8_0", "q8_0")).cross.value(), 111477632);
+  // q8_0 (34 B per 32 values): K row 1024 / 32 x 34 = 1088 B, K + V 2176 B; 8 x 2176 x 6404 = 111,480,832 B.
+  EXPECT_EQ(kv_of(m, ctx(8192, "q8_0", "q8_0")).cross.value(), 111480832);
   // Three sequences of two images: 6 x 209,846,272; no image (--images 0 or --text-only): nothing.
   Workload w = ctx(8192);
   w.images = 2;
