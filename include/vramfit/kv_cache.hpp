@@ -7,6 +7,8 @@
 //   llama-memory-recurrent   Mamba / delta-net state, f32, one per sequence, independent of context
 //   llama-hparams.cpp        has_kv: blocks from n_layer_kv_from_start on (Gemma 3n / 4 KV sharing) cache nothing;
 //                            n_embd_k_gqa(il) / n_embd_v_gqa(il): per-layer widths (Gemma 4 global layers)
+//   transformers modeling_mllama.py  cross-attention layers cache K/V of the image tokens
+//                            (cross_attention_states), once per request, whatever the text length
 #pragma once
 
 #include <algorithm>
@@ -26,6 +28,8 @@ struct KvCache {
   Bytes total{0};
   Bytes attention{0};  // full + sliding + chunked + MLA layers
   Bytes recurrent{0};  // Mamba / linear-attention state
+  Bytes cross{0};      // cross-attention layers (mllama): K/V of the image tokens, independent of context
+  std::int64_t cells_cross = 0;  // image tokens each sequence's cross-attention layers hold (0: none)
   std::vector<Bytes> per_layer;
   std::int64_t cells_full = 0;     // cells per stream for full-attention layers
   std::int64_t cells_window = 0;   // cells per stream for sliding/chunked layers (0: none)
@@ -70,6 +74,12 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
   // -np N without a unified cache: N streams of PAD(ctx) cells (llama-model.cpp create_memory).
   kv.streams = w.parallel;
   kv.cells_full = pad_to(w.context, w.kv_pad);
+  // Cross-attention (mllama): per sequence, images x tokens_per_image vision tokens (4 tiles x 1601
+  // for Llama 3.2 Vision), unpadded: no runtime that runs mllama pads them like llama.cpp's cells.
+  // With --text-only no image is encoded and the layers are skipped (transformers: no
+  // cross_attention_states), so nothing is cached.
+  if (m.has_cross_layers() && w.include_vision)
+    kv.cells_cross = checked_bytes(w.images, m.vision.tokens_per_image).value();
   std::int64_t cells_window = 0;
   // Without flash attention V is stored transposed, and when the V width differs between layers
   // (Gemma 4: 16 x 256 on sliding, 4 x 512 on global layers) every layer's V is padded to the widest
@@ -105,6 +115,19 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
         kv.bytes_per_token += row;
         break;
       case LayerKind::ffn: continue;  // feed-forward only: nothing cached
+      case LayerKind::cross: {
+        // K and V of every image token: kv_heads x head_dim each (MllamaTextCrossAttention k_proj,
+        // v_proj of the projected vision states), per sequence; not in bytes_per_token.
+        row = kv_row_bytes(type_k, m.kv_heads_at(il) * m.head_dim_k_at(il), "K") +
+              kv_row_bytes(type_v, m.kv_heads_at(il) * m.head_dim_v_at(il), "V");
+        std::int64_t layer_bytes = 0, sum = 0;
+        if (mul_overflows(row, kv.cells_cross, layer_bytes) || mul_overflows(layer_bytes, kv.streams, layer_bytes) ||
+            add_overflows(kv.cross.value(), layer_bytes, sum))
+          throw CoreError(ErrorKind::overflow, "cross-attention KV size overflows at " + std::to_string(w.images) + " images");
+        kv.per_layer[static_cast<std::size_t>(il)] = Bytes(layer_bytes);
+        kv.cross = Bytes(sum);
+        continue;
+      }
       case LayerKind::mamba:
       case LayerKind::linear: {
         std::int64_t state = 0, sum = 0;
@@ -127,7 +150,7 @@ inline KvCache kv_cache(const ModelSpec& m, const Workload& w, const TensorType&
   }
   kv.cells_window = cells_window;
   std::int64_t total = 0;
-  if (add_overflows(kv.attention.value(), kv.recurrent.value(), total))
+  if (add_overflows(kv.attention.value(), kv.recurrent.value(), total) || add_overflows(total, kv.cross.value(), total))
     throw CoreError(ErrorKind::overflow, "KV cache size overflows at context " + std::to_string(w.context));
   kv.total = Bytes(total);
   return kv;

@@ -86,6 +86,10 @@ class KvReadPerKind {
         case LayerKind::mamba:
         case LayerKind::linear: row = recurrent_state_elements(m.ssm) * 4; cells = 1; break;
         case LayerKind::ffn: break;
+        case LayerKind::cross:  // every decoded token attends over all cached image tokens
+          row = kv_row_bytes(*e.kv_k, m.kv_heads * m.head_dim_k, "K") + kv_row_bytes(*e.kv_v, m.kv_heads * m.head_dim_v, "V");
+          cells = e.kv.cells_cross;
+          break;
       }
       b = checked_bytes(row, cells);
     }
@@ -93,8 +97,8 @@ class KvReadPerKind {
   [[nodiscard]] Bytes of(LayerKind k) const { return bytes_[static_cast<std::size_t>(k)]; }
 
  private:
-  static_assert(static_cast<int>(LayerKind::ffn) == 6, "one slot per LayerKind");
-  std::array<Bytes, 7> bytes_{};  // by LayerKind
+  static_assert(static_cast<int>(LayerKind::cross) == 7, "one slot per LayerKind");
+  std::array<Bytes, 8> bytes_{};  // by LayerKind
 };
 
 // KV bytes that one decoded token reads from each layer at context position `pos`.

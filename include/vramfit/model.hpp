@@ -32,6 +32,8 @@ enum class LayerKind {
   linear,   // gated delta-net linear attention: constant recurrent state
   ffn,      // a block with only a feed-forward part (Nemotron-H's MLP and MoE blocks): no cache; in a
             // model with such blocks, the token-mixing blocks have no feed-forward part of their own
+  cross,    // gated cross-attention to image tokens (Llama 3.2 Vision, mllama): its K/V hold the vision
+            // tokens of the request's images, computed once, and do not grow with the text context
 };
 
 enum class AttnBias { none, qkv, qkvo };
@@ -184,6 +186,14 @@ struct ModelSpec {
     return k == LayerKind::full || k == LayerKind::sliding || k == LayerKind::chunked || k == LayerKind::mla;
   }
   [[nodiscard]] static bool is_recurrent(LayerKind k) { return k == LayerKind::mamba || k == LayerKind::linear; }
+  // Blocks with q/k/v/o projections: the self-attention kinds and cross-attention (mllama), whose cache
+  // does not grow with the context and so is not is_attention().
+  [[nodiscard]] static bool has_qkv(LayerKind k) { return (is_attention(k) && k != LayerKind::mla) || k == LayerKind::cross; }
+  [[nodiscard]] bool has_cross_layers() const {
+    for (LayerKind k : layer_pattern)
+      if (k == LayerKind::cross) return true;
+    return false;
+  }
   [[nodiscard]] std::int64_t count_layers(bool (*pred)(LayerKind)) const {
     std::int64_t n = 0;
     for (std::int64_t i = 0; i < layers; ++i) n += pred(layer_kind(i)) ? 1 : 0;
@@ -201,6 +211,7 @@ inline const char* to_string(LayerKind k) {
     case LayerKind::mamba: return "mamba";
     case LayerKind::linear: return "linear";
     case LayerKind::ffn: return "ffn";
+    case LayerKind::cross: return "cross";
   }
   return "?";
 }
@@ -262,7 +273,7 @@ inline void validate(const ModelSpec& m) {
   if (m.layer_pattern.empty()) fail("attention.layer_pattern is empty");
   bool any_attn = false, any_rec = false, any_mla = false;
   for (LayerKind k : m.layer_pattern) {
-    any_attn |= ModelSpec::is_attention(k);
+    any_attn |= ModelSpec::is_attention(k) || k == LayerKind::cross;
     any_rec |= ModelSpec::is_recurrent(k);
     any_mla |= k == LayerKind::mla;
   }
@@ -283,6 +294,8 @@ inline void validate(const ModelSpec& m) {
     if (k == LayerKind::sliding && m.sliding_window <= 0) fail("sliding layers need attention.sliding_window > 0");
     if (k == LayerKind::chunked && m.chunk_size <= 0) fail("chunked layers need attention.chunk_size > 0");
   }
+  if (m.has_cross_layers() && m.vision.tokens_per_image <= 0)
+    fail("cross-attention layers need vision.tokens_per_image (the image tokens their K/V hold)");
   if (any_mla && (m.mla.kv_lora_rank <= 0 || m.mla.qk_rope_head_dim <= 0 || m.mla.v_head_dim <= 0))
     fail("mla layers need mla.kv_lora_rank, qk_rope_head_dim and v_head_dim");
   if (m.mla.has_indexer() && (!any_mla || m.mla.index_head_dim <= 0 || m.mla.q_lora_rank <= 0))

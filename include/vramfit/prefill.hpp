@@ -53,6 +53,7 @@ inline double attention_flops(const ModelSpec& m, std::int64_t il, std::int64_t 
     case LayerKind::mamba:
     case LayerKind::linear: return 0.0;  // linear in P: inside the projection term
     case LayerKind::ffn: return 0.0;     // no token mixing
+    case LayerKind::cross: return 0.0;   // against a fixed set of image tokens: linear in P, not counted
   }
   return 2.0 * (qk + pv) * causal_pairs(prompt, window);
 }

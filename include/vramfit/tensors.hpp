@@ -54,6 +54,12 @@ inline void add_attention(std::vector<TensorInfo>& v, const ModelSpec& m, std::i
   if (m.attn_bias == AttnBias::qkvo) vec += d;
   if (m.qk_norm) vec += m.qk_norm_full ? h * k + g * k : 2 * k;
   if (m.attn_sinks) vec += h;
+  // mllama cross-attention layer (transformers modeling_mllama.py MllamaCrossAttentionDecoderLayer):
+  // q_proj [h*k, d], k_proj and v_proj [g*k, d] over the vision states already projected to d by the
+  // multi_modal_projector, o_proj [d, h*k] (all counted above); q_norm and k_norm RMSNorm(head_dim)
+  // (2*k, the self-attention layers have none), and two scalar tanh gates, cross_attn_attn_gate [1]
+  // and cross_attn_mlp_gate [1].
+  if (m.layer_kind(il) == LayerKind::cross) vec += (m.qk_norm ? 0 : 2 * k) + 2;
   add(v, "attn_vec", A, il, vec, 1, false);
 }
 
@@ -194,7 +200,7 @@ inline std::vector<TensorInfo> tensor_inventory(const ModelSpec& m) {
     const LayerKind k = m.layer_kind(il);
     if (k == LayerKind::mla) detail::add_mla(v, m, il);
     else if (ModelSpec::is_recurrent(k)) detail::add_ssm(v, m, il);
-    else if (k != LayerKind::ffn) detail::add_attention(v, m, il);  // ffn: feed-forward only
+    else if (k != LayerKind::ffn) detail::add_attention(v, m, il);  // ffn: feed-forward only; cross: q/k/v/o too
     detail::add_ffn(v, m, il);
     if (m.per_layer.present()) detail::add_per_layer(v, m, il);
   }

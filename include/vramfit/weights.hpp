@@ -125,14 +125,15 @@ inline WeightBreakdown weight_bytes(const ModelSpec& m, const QuantMix& mix, con
   WeightBreakdown w;
   w.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
   w.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
-  const std::int64_t n_attn = m.count_layers(ModelSpec::is_attention);
+  // Cross-attention blocks (mllama) have attn_* tensors too and count among the attention layers.
+  const std::int64_t n_attn = m.count_layers([](LayerKind k) { return ModelSpec::is_attention(k) || k == LayerKind::cross; });
   std::int64_t attn_ordinal = -1, last_layer = -1;
   TypeLookup lookup(types);
   for (const TensorInfo& t : tensor_inventory(m)) {
     if (t.group == TensorGroup::vision && !include_vision) continue;
     if (t.layer != last_layer && t.layer >= 0) {
       last_layer = t.layer;
-      if (ModelSpec::is_attention(m.layer_kind(t.layer))) ++attn_ordinal;
+      if (ModelSpec::is_attention(m.layer_kind(t.layer)) || m.layer_kind(t.layer) == LayerKind::cross) ++attn_ordinal;
     }
     const bool attn_tensor = t.name.rfind("attn_", 0) == 0;
     const std::int64_t ordinal = attn_tensor ? attn_ordinal : t.layer;

@@ -17,6 +17,7 @@ struct Workload {
   std::string kv_type_v = "f16";
   bool flash_attention = true;  // llama.cpp -fa auto enables it on GPUs that support it
   bool include_vision = true;   // load the vision encoder (mmproj) of a VLM
+  std::int64_t images = 1;      // images per sequence whose tokens cross-attention layers cache (mllama --images)
   bool swa_full = false;        // llama.cpp --swa-full: full-size cache for sliding layers
   std::int64_t kv_pad = 256;    // llama.cpp pads the cache to 256 cells (PR #17046)
 };
@@ -34,6 +35,7 @@ inline void validate(const Workload& w) {
   check(w.ubatch, 1, 1 << 20, "ubatch");
   check(w.batch, 1, 1 << 20, "batch");
   check(w.kv_pad, 1, 1 << 16, "kv padding");
+  check(w.images, 0, 1024, "images");
 }
 
 }  // namespace vramfit

@@ -25,6 +25,10 @@ struct CatalogModel {
   // The quantization mix a GGUF runtime (llama.cpp, Ollama) uses without -q: the format of the
   // release people download (gpt-oss: MXFP4_MOE, ggml-org's own files); empty: the runtime's default.
   std::string default_quant;
+  // Non-empty: the entry records sourced facts but vramfit cannot size the model (models.yaml
+  // `estimable: false` with `not_estimable_reason`, DeepSeek-V4-Flash): every estimate refuses it
+  // with this reason, and the whole-catalog listings skip it instead of guessing.
+  std::string not_estimable;
 };
 
 }  // namespace vramfit::io

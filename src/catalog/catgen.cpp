@@ -85,6 +85,7 @@ void model(std::ostream& o, const CatalogModel& cm) {
       << "; m.kv_shared_layers = " << m.kv_shared_layers << "; m.ffn_kv_shared = " << m.ffn_kv_shared << ";\n"
       << "  m.per_layer = PerLayerSpec{" << m.per_layer.embed_dim << "," << m.per_layer.altup_inputs << "," << m.per_layer.laurel_rank
       << "," << m.per_layer.layer_scalar << "};\n";
+  if (!cm.not_estimable.empty()) o << "  x.not_estimable = " << q(cm.not_estimable) << ";\n";
   meta(o, cm.meta);
   o << "  c.models.push_back(std::move(x));\n";
 }

@@ -50,7 +50,8 @@ void check_models(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt
     const ModelSpec& m = cm.spec;
     require_source(cm, "model", m.id, diag);
     const ParamCounts c = count_params(m);
-    if (m.params_total_b > 0) {
+    // A model that is not estimable has no count of its own to compare (its architecture is not modelled).
+    if (m.params_total_b > 0 && cm.not_estimable.empty()) {
       const double rel = double(c.total) / (m.params_total_b * 1e9) - 1.0;
       if (std::abs(rel) > opt.param_tolerance)
       {

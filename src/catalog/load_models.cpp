@@ -16,7 +16,8 @@ LayerKind layer_kind_of(Entry& e, const std::string& s) {
   if (s == "mamba") return LayerKind::mamba;
   if (s == "linear") return LayerKind::linear;
   if (s == "ffn") return LayerKind::ffn;
-  e.problem("layer_pattern", "unknown layer kind '" + s + "' (full, sliding, chunked, mla, mamba, linear, ffn)");
+  if (s == "cross") return LayerKind::cross;
+  e.problem("layer_pattern", "unknown layer kind '" + s + "' (full, sliding, chunked, mla, mamba, linear, ffn, cross)");
   return LayerKind::full;
 }
 
@@ -118,7 +119,8 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
       "id", "name", "architecture", "aliases", "layers", "hidden_size", "heads", "kv_heads", "head_dim",
       "head_dim_v", "ffn_size", "ffn_size_kv_shared", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
       "qk_norm", "attn_bias", "attn_output_gate", "attn_sinks", "final_norm", "attention", "mla", "moe", "ssm",
-      "per_layer", "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source"};
+      "per_layer", "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source",
+      "estimable", "not_estimable_reason"};
   for_each_entry(root, file, diag, "models", {"schema_version", "models"}, [&](const YAML::Node& node) {
     Entry e(node, file, diag, keys);
     if (!node.IsMap()) return;
@@ -168,6 +170,13 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     const bool total_null = node["params_total_b"].IsDefined() && node["params_total_b"].IsNull();
     m.params_total_b = e.number("params_total_b", 0, 1e5, !total_null);
     m.params_active_b = e.number("params_active_b", 0, 1e5);
+    // estimable: false keeps a model's sourced facts in the catalog where its architecture is not
+    // modelled; the reason is what every estimate of it answers.
+    const bool estimable = e.boolean("estimable", true);
+    cm.not_estimable = e.str("not_estimable_reason");
+    if (!estimable && cm.not_estimable.empty()) e.problem("estimable", "estimable: false needs not_estimable_reason (what is not modelled)");
+    if (estimable && !cm.not_estimable.empty()) e.problem("not_estimable_reason", "goes with estimable: false");
+    if (estimable) cm.not_estimable.clear();
     cm.meta = read_meta(e);
     e.finish();
     try {

@@ -52,6 +52,7 @@ void WorkloadOptions::add_to(CLI::App& app, bool with_context) {
   app.add_option("--ubatch", ubatch, "physical batch size n_ubatch (default from the runtime profile)");
   app.add_flag("--no-flash-attn", no_flash_attention, "flash attention off (KQ scores in the compute buffer; quantized V not allowed)");
   app.add_flag("--text-only", text_only, "do not load the vision encoder of a vision-language model");
+  app.add_option("--images", images, "images per sequence whose tokens cross-attention layers cache (Llama 3.2 Vision; default 1)");
   app.add_option("--runtime", runtime, "runtime profile (default llama.cpp)");
   app.add_option("--mmproj", mmproj, "vision projector GGUF file (mmproj) loaded with a GGUF model file");
 }

@@ -16,7 +16,7 @@ struct ListOptions {
 
 std::string layer_kinds(const ModelSpec& m) {
   std::string out;
-  for (LayerKind k : {LayerKind::full, LayerKind::sliding, LayerKind::chunked, LayerKind::mla, LayerKind::mamba, LayerKind::linear, LayerKind::ffn}) {
+  for (LayerKind k : {LayerKind::full, LayerKind::sliding, LayerKind::chunked, LayerKind::mla, LayerKind::mamba, LayerKind::linear, LayerKind::ffn, LayerKind::cross}) {
     std::int64_t n = 0;
     for (std::int64_t i = 0; i < m.layers; ++i) n += m.layer_kind(i) == k ? 1 : 0;
     if (n > 0) out += (out.empty() ? "" : "+") + fmt::format("{}{}", n, to_string(k));
@@ -36,12 +36,15 @@ int run_list(Context& ctx, const ListOptions& opt) {
     for (const ListedModel& x : a.models) {
       const ModelSpec& m = x.entry->spec;
       const ParamCounts& pc = x.params;
-      t.rows.push_back({m.id, m.name, fmt::format("{:.2f}B", double(pc.total) / 1e9),
-                        m.moe.present() ? fmt::format("{:.2f}B", double(pc.active) / 1e9) : "-",
-                        std::to_string(m.layers), layer_kinds(m), std::to_string(m.max_context),
+      // estimable: false (DeepSeek-V4-Flash): no computed count, and the attention is not one vramfit models.
+      const bool estimable = x.entry->not_estimable.empty();
+      t.rows.push_back({m.id, m.name, estimable ? fmt::format("{:.2f}B", double(pc.total) / 1e9) : "-",
+                        m.moe.present() && estimable ? fmt::format("{:.2f}B", double(pc.active) / 1e9) : "-",
+                        std::to_string(m.layers), estimable ? layer_kinds(m) : "not estimable", std::to_string(m.max_context),
                         m.vision.present() ? "yes" : "-"});
-      items.push_back({{"id", m.id}, {"name", m.name}, {"architecture", m.architecture}, {"params", pc.total},
-                       {"params_active", pc.active}, {"layers", m.layers}, {"max_context", m.max_context},
+      items.push_back({{"id", m.id}, {"name", m.name}, {"architecture", m.architecture},
+                       {"params", estimable ? Json(pc.total) : Json(nullptr)}, {"params_active", estimable ? Json(pc.active) : Json(nullptr)},
+                       {"layers", m.layers}, {"max_context", m.max_context}, {"estimable", estimable},
                        {"aliases", x.entry->meta.aliases}});
     }
   } else if (opt.what == "devices") {

@@ -22,6 +22,9 @@ std::string kv_detail(const ModelSpec& m, const MemoryEstimate& e, const Workloa
   if (e.kv.streams > 1) d += fmt::format(" x {} streams", e.kv.streams);
   if (e.kv.cells_window > 0) d += fmt::format(", window layers {} cells", e.kv.cells_window);
   if (e.kv.recurrent.value() > 0) d += fmt::format(", recurrent state {}", size_str(e.kv.recurrent));
+  if (e.kv.cross.value() > 0)
+    d += fmt::format(", cross-attention {} ({} image tokens{})", size_str(e.kv.cross), e.kv.cells_cross,
+                     e.kv.streams > 1 ? fmt::format(" x {} streams", e.kv.streams) : std::string());
   if (e.kv.bytes_per_token > 0) d += fmt::format(", {:.1f} KiB/token", double(e.kv.bytes_per_token) / 1024.0);
   (void)m;
   return d;
@@ -105,6 +108,8 @@ Json kv_json(const MemoryEstimate& e) {
   j["bytes"] = e.kv.total.value();
   j["attention_bytes"] = e.kv.attention.value();
   j["recurrent_bytes"] = e.kv.recurrent.value();
+  j["cross_bytes"] = e.kv.cross.value();
+  j["cross_cells"] = e.kv.cells_cross;
   j["cells"] = e.kv.cells_full;
   j["window_cells"] = e.kv.cells_window;
   j["streams"] = e.kv.streams;

@@ -35,12 +35,16 @@ std::string render_fields(const std::string& title, const Fields& f, const io::E
 std::string opt_num(std::int64_t v) { return v > 0 ? std::to_string(v) : ""; }
 std::string opt_dbl(double v, const char* unit = "") { return v > 0 ? fmt::format("{:g}{}", v, unit) : ""; }
 
-Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string& default_quant = "") {
+Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string& default_quant = "",
+                    const std::string& not_estimable = "") {
   std::string pattern;
   for (LayerKind k : m.layer_pattern) pattern += (pattern.empty() ? "" : ",") + std::string(to_string(k));
+  if (!not_estimable.empty()) pattern = "not modelled";  // the entry's attention is none vramfit knows
   Fields f = {{"name", m.name},
               {"architecture", m.architecture},
-              {"params (computed)", fmt::format("{} ({:.3f} B), text {:.3f} B, active {:.3f} B", pc.total, double(pc.total) / 1e9,
+              {"estimable", not_estimable.empty() ? "" : "no: " + not_estimable},
+              {"params (computed)", !not_estimable.empty() ? std::string("none (not estimable)")
+                                    : fmt::format("{} ({:.3f} B), text {:.3f} B, active {:.3f} B", pc.total, double(pc.total) / 1e9,
                                                double(pc.text) / 1e9, double(pc.active) / 1e9)},
               {"params (declared)", opt_dbl(m.params_total_b, " B") + (m.params_active_b > 0 ? fmt::format(", active {:g} B", m.params_active_b) : "")},
               {"layers", std::to_string(m.layers)},
@@ -80,6 +84,10 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string
   if (m.vision.present())
     f.push_back({"vision", fmt::format("{} {:.3f} B params + projector {}, {} tokens/image", m.vision.encoder,
                                        double(m.vision.params) / 1e9, m.vision.projector_params, m.vision.tokens_per_image)});
+  if (m.has_cross_layers())
+    f.push_back({"cross-attention", fmt::format("{} of {} layers; their K/V hold {} tokens per image, independent of the context",
+                                                m.count_layers([](LayerKind k) { return k == LayerKind::cross; }), m.layers,
+                                                m.vision.tokens_per_image)});
   return f;
 }
 
@@ -116,9 +124,11 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
   j["id"] = m.id;
   j["name"] = m.name;
   j["architecture"] = m.architecture;
-  j["params"] = pc.total;
-  j["params_text"] = pc.text;
-  j["params_active"] = pc.active;
+  // A model that is not estimable has no count of its own (its architecture is not modelled).
+  const bool estimable = cm.not_estimable.empty();
+  j["params"] = estimable ? Json(pc.total) : Json(nullptr);
+  j["params_text"] = estimable ? Json(pc.text) : Json(nullptr);
+  j["params_active"] = estimable ? Json(pc.active) : Json(nullptr);
   j["params_declared_b"] = or_null(m.params_total_b);
   j["params_active_declared_b"] = or_null(m.params_active_b);
   j["layers"] = m.layers;
@@ -154,6 +164,8 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
   j["native_format"] = m.native_format;
   if (!m.expert_format.empty()) j["expert_format"] = m.expert_format;
   if (!cm.default_quant.empty()) j["default_quant"] = cm.default_quant;
+  j["estimable"] = cm.not_estimable.empty();
+  if (!cm.not_estimable.empty()) j["not_estimable_reason"] = cm.not_estimable;
   j["aliases"] = cm.meta.aliases;
   j["notes"] = cm.meta.notes;
   j["source"] = cm.meta.source;
@@ -304,7 +316,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
     case ShowAnswer::Kind::model: {
       const io::CatalogModel* m = a.model;
       if (json) ctx.io.out << dump(model_json_full(*m, a.params));
-      else ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), model_fields(m->spec, a.params, m->default_quant), m->meta);
+      else ctx.io.out << render_fields(fmt::format("model {}", m->spec.id), model_fields(m->spec, a.params, m->default_quant, m->not_estimable), m->meta);
       return 0;
     }
     case ShowAnswer::Kind::device: {

@@ -65,6 +65,15 @@ bool names_model_file(const io::Catalog& cat, const std::string& arg) {
   return std::filesystem::exists(arg, ec) && (cat.find_model(arg) == nullptr || arg.find('/') != std::string::npos);
 }
 
+// A catalog entry marked `estimable: false` (DeepSeek-V4-Flash) has facts but no model vramfit can size:
+// every question about it ends here, with the reason, rather than with a guess.
+static void refuse_not_estimable(const io::CatalogModel& cm) {
+  if (!cm.not_estimable.empty())
+    throw InputError(cm.spec.id + " is not estimable: " + cm.not_estimable + " ('vramfit show " + cm.spec.id + "' lists its facts)");
+}
+
+bool runtime_cannot_run(const ModelSpec& m, const RuntimeProfile& rt) { return rt.id == "llama.cpp" && m.has_cross_layers(); }
+
 Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadRequest& opt) {
   const io::Catalog& cat = ctx.catalog();
   Query q;
@@ -100,6 +109,7 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
     } else if (ollama) {
       if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
       q.model = &cat.model(ollama->model);
+      refuse_not_estimable(*q.model);
       const bool tag_names_quant = std::any_of(cat.ollama_quants.begin(), cat.ollama_quants.end(), [&](const io::OllamaQuantTag& t) {
         const std::string tail = "-" + io::to_lower(t.suffix);
         const std::string nt = io::to_lower(ollama->name_tag);
@@ -114,6 +124,7 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
     } else if (cat.find_model(model_id) != nullptr || !ref) {
       if (!opt.mmproj.empty()) throw InputError("--mmproj goes with a GGUF model file, not a catalog id (catalog VLMs include their vision encoder)");
       q.model = &cat.model(model_id);  // an unknown id: the error with the nearest catalog id
+      refuse_not_estimable(*q.model);
       q.mix = &cat.mix(opt.quant.empty() ? default_mix(cat, *q.model, *q.runtime, model_note) : opt.quant);
     } else {
       loaded = &ctx.remote_model(*ref, opt.quant, opt.mmproj);
@@ -150,6 +161,7 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
   if (w.context > (std::int64_t{1} << 31)) throw InputError("context " + opt.context + " is absurdly large (limit 2^31 tokens)");
   if (opt.no_flash_attention) w.flash_attention = false;
   w.include_vision = !opt.text_only;
+  if (!opt.images.empty()) w.images = io::parse_count(opt.images, "--images", 0, 1024);
   if (!opt.kv_type.empty()) {
     const auto slash = opt.kv_type.find('/');
     w.kv_type_k = opt.kv_type.substr(0, slash);
@@ -227,6 +239,23 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   else if (m.vision.present())
     a.push_back(w.include_vision ? fmt::format("vision encoder included ({} as mmproj); --text-only leaves it out", q.mix->mix.vision)
                                  : std::string("vision encoder not loaded (--text-only)"));
+  // A vision encoder the catalog names but whose size no source gives (Kimi K2.5's MoonViT): say that
+  // the weights leave it out rather than letting the text model pass for the whole.
+  if (!m.vision.present() && !m.vision.encoder.empty())
+    a.push_back(fmt::format("vision encoder {} NOT counted: its size is not sourced, so the weights are the text model's only", m.vision.encoder));
+  if (m.has_cross_layers()) {
+    const std::int64_t n_cross = m.count_layers([](LayerKind k) { return k == LayerKind::cross; });
+    a.push_back(w.include_vision
+                    ? fmt::format("cross-attention: {} of {} layers attend to image tokens; their K/V hold {} image(s) x {} tokens per "
+                                  "sequence, independent of -c (--images N; transformers modeling_mllama.py)",
+                                  n_cross, m.layers, w.images, m.vision.tokens_per_image)
+                    : fmt::format("cross-attention: {} of {} layers cache nothing without images (--text-only)", n_cross, m.layers));
+    if (rt.kind == RuntimeKind::pool && w.include_vision)
+      a.push_back("the paged KV pool does not count the cross-attention K/V (the runtime's encoder-decoder cache is not modelled)");
+    if (runtime_cannot_run(m, rt))
+      a.push_back("note: llama.cpp has no mllama architecture (src/llama-arch.cpp) and cannot run this model; Ollama (its own "
+                  "engine), vLLM and transformers do (--runtime); the figures are what the weights and caches take");
+  }
   if (rt.kind == RuntimeKind::llamacpp) {
     a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
     a.push_back("host RAM also holds llama.cpp's output buffer (n_vocab x 4 B of logits per sequence) and, where the host runs the output head, one more hidden state for the embedding lookup; under partial offload the first GPU copies in each host weight it multiplies (op offload): its compute buffer adds the output matrix or the largest block tensor (docs/runtimes.md)");

@@ -23,6 +23,7 @@ struct WorkloadRequest {
   std::string ubatch;
   bool no_flash_attention = false;
   bool text_only = false;
+  std::string images;  // images per sequence cached by cross-attention layers (mllama); empty: 1
   std::string runtime = "llama.cpp";
   std::string prompt;  // prompt tokens for the speed estimate (speed.hpp)
   std::string mmproj;  // the vision projector next to a GGUF model file
@@ -50,6 +51,11 @@ Query resolve_query(Session& s, const std::string& model_id, const WorkloadReque
 // Whether a model argument names a file or directory (model.gguf, a Hugging Face directory or
 // config.json) rather than a catalog id, alias or Ollama name.
 bool names_model_file(const io::Catalog& cat, const std::string& arg);
+
+// Whether the runtime has no implementation of the model's architecture: llama.cpp has no mllama
+// (src/llama-arch.cpp; Llama 3.2 Vision runs in Ollama's own engine, vLLM, transformers). An estimate
+// says so; whole-catalog listings for that runtime (what-fits, table --device) leave the model out.
+bool runtime_cannot_run(const ModelSpec& m, const RuntimeProfile& rt);
 
 // Assumption lines shared by every memory result.
 std::vector<std::string> workload_assumptions(const Query& q);

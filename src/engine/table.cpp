@@ -2,6 +2,7 @@
 // each catalog model and quantization on the devices.
 #include "engine/table.hpp"
 
+#include <fmt/format.h>
 
 #include "base/diagnostics.hpp"
 #include "engine/memory.hpp"
@@ -76,7 +77,14 @@ DeviceTable answer_device_table(Session& ctx, const TableRequest& opt) {
   const std::vector<std::string> quants = quants_of(opt, {"Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"});
   for (const std::string& qid : quants) t.quants.push_back(cat.mix(qid).mix.id);
   std::vector<std::string>& assumptions = t.assumptions;
+  const RuntimeProfile& runtime = cat.runtime(opt.workload.runtime);
+  std::vector<std::string> cannot_run;
   for (const io::CatalogModel& cm : cat.models) {
+    if (!cm.not_estimable.empty()) continue;  // estimable: false (DeepSeek-V4-Flash): no figures to show
+    if (runtime_cannot_run(cm.spec, runtime)) {  // mllama under llama.cpp: not a model it can run
+      cannot_run.push_back(cm.spec.id);
+      continue;
+    }
     DeviceTableRow row;
     row.model = cm.spec.id;
     row.params = count_params(cm.spec).total;
@@ -114,6 +122,12 @@ DeviceTable answer_device_table(Session& ctx, const TableRequest& opt) {
       row.cells.push_back(cell);
     }
     t.rows.push_back(row);
+  }
+  if (!cannot_run.empty()) {
+    std::string ids;
+    for (const std::string& id : cannot_run) ids += (ids.empty() ? "" : ", ") + id;
+    assumptions.push_back(fmt::format("left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
+                                      ids, runtime.id));
   }
   assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs than layers, or a tensor-parallel degree the heads do not allow; number = total GiB needed (GPUs + host)");
   return t;

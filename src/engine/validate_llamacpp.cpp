@@ -51,6 +51,7 @@ const io::CatalogModel* infer_model(const io::Catalog& cat, const LlamaCppLog& L
   const std::string name = lower_alnum(L.name.value);
   for (const io::CatalogModel& cm : cat.models) {
     const ModelSpec& m = cm.spec;
+    if (!cm.not_estimable.empty()) continue;
     if (m.layers != L.n_layer.value || m.hidden != L.n_embd.value) continue;
     if (L.n_head_kv.known() && m.kv_heads != L.n_head_kv.value && m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) == 0) continue;
     if (L.n_vocab.known() && m.vocab != L.n_vocab.value) continue;

@@ -54,8 +54,15 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   a.devices = p.devices;
   a.label = config.label;
   std::vector<std::string>& assumptions = a.assumptions;
+  const RuntimeProfile& runtime = cat.runtime(o.workload.runtime);
+  std::vector<std::string> cannot_run;
   for (const io::CatalogModel& cm : cat.models) {
     if (!o.filter.empty() && io::to_lower(cm.spec.id).find(io::to_lower(o.filter)) == std::string::npos) continue;
+    if (!cm.not_estimable.empty()) continue;  // estimable: false: nothing to rank
+    if (runtime_cannot_run(cm.spec, runtime)) {  // mllama under llama.cpp: not a model it can run
+      cannot_run.push_back(cm.spec.id);
+      continue;
+    }
     std::optional<FitRow> found;
     // The fewest bits first, then up: memory and time per token only grow with the bits, so the walk
     // stops at the first quantization that does not fit (or is too slow); the one before is the answer.
@@ -97,6 +104,9 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
                         " that keeps every layer on the devices" + (min_tps > 0 ? fmt::format(" at {:g} tok/s or more", min_tps) : ""));
   assumptions.push_back("ranked: quality classes 'no practical loss' and 'moderate loss' (>= 4.2 bits/weight) first, then 3-bit and 2-bit; within a class the larger model first, then the faster (a smaller model at 4-bit usually beats a larger one at 2-bit, seed 002)");
   assumptions.push_back("quality notes: data/planning.yaml (llama.cpp quantize perplexity at Llama-3-8B; seed 002 quality guide)");
+  if (!cannot_run.empty())
+    assumptions.push_back(fmt::format("left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
+                                      fmt::join(cannot_run, ", "), runtime.id));
   for (const std::string& n : local_notes) assumptions.push_back(n);
   // The user's own runs (engine/calibrate.hpp) that moved a model's speed, once each.
   for (const FitRow& r : a.models)

@@ -245,6 +245,11 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   const std::string arch_name = h.get_string("general.architecture").value_or("");
   if (arch_name.empty()) throw InputError(path + ": missing metadata key 'general.architecture'");
   if (arch_name == "clip") throw InputError(path + ": this is a vision projector (mmproj) file: pass it with --mmproj next to the language model");
+  // Ollama's mllama GGUFs (Llama 3.2 Vision) are for its own engine: mainline llama.cpp has no
+  // LLM_ARCH_MLLAMA (src/llama-arch.cpp) and no cross-attention graph, so no layout to read them by.
+  if (arch_name == "mllama")
+    throw InputError(path + ": architecture 'mllama' (Llama 3.2 Vision) is Ollama's own format: llama.cpp cannot load it, so vramfit "
+                            "reads no mllama GGUF; estimate the catalog model (llama-3.2-11b-vision, llama-3.2-90b-vision) or its config.json");
   const auto arch = std::find_if(kArchs.begin(), kArchs.end(), [&](const ArchRow& a) { return a.gguf == arch_name; });
   if (arch == kArchs.end())
     throw InputError(path + ": architecture '" + arch_name + "' is not supported (supported: " + supported_archs() + ")");

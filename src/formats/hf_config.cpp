@@ -129,6 +129,25 @@ void read_llama(Reader& r) {
   read_rope_context(r);
 }
 
+// MllamaTextConfig (text_config of Llama 3.2 Vision): LlamaConfig's fields plus cross_attention_layers,
+// the indices among num_hidden_layers of the gated cross-attention blocks (11B: 3, 8, ..., 38). The
+// shortest period of the resulting kinds reproduces every layer (layer_kind() cycles it).
+// MllamaTextModel.embed_tokens has vocab_size + 8 rows (the image tokens); the 8 are not counted.
+void read_mllama(Reader& r) {
+  read_common(r, false);
+  read_rope_context(r);
+  const std::vector<std::int64_t> cross = r.text.integers("cross_attention_layers", kLayers, 0, r.m.layers - 1);
+  if (cross.empty()) r.text.problem("cross_attention_layers", "missing or empty (mllama's gated cross-attention blocks)");
+  std::vector<LayerKind> kinds(static_cast<std::size_t>(r.m.layers), LayerKind::full);
+  for (std::int64_t il : cross) kinds[static_cast<std::size_t>(il)] = LayerKind::cross;
+  r.m.layer_pattern = shortest_period(kinds);
+  r.notes.push_back(std::to_string(cross.size()) + " of " + std::to_string(r.m.layers) +
+                    " layers are gated cross-attention (cross_attention_layers): their K/V hold image tokens, not text; "
+                    "llama.cpp has no mllama architecture (Ollama's own engine, vLLM and transformers run it)");
+  r.notes.push_back("embed_tokens has vocab_size + 8 rows (image tokens): the 8 rows (" + std::to_string(8 * r.m.hidden) +
+                    " parameters) are not counted");
+}
+
 void read_mistral(Reader& r) {
   read_common(r, false);
   read_rope_context(r);
@@ -827,6 +846,36 @@ std::int64_t pixtral_params(const Obj& v) {
   return c * p * p * h + h + layers * (2 * h + 4 * h * h + 3 * h * i);
 }
 
+// MllamaVisionModel (modeling_mllama.py): bias-free patch conv, class embedding, a gated position
+// embedding (one table of patches x h, plus a tile table of (R + 1) rows x tiles x patches x h, R the
+// number of supported aspect ratios), gated pre- and post-tile aspect-ratio embeddings ((R + 1) x
+// tiles x h + a gate each), pre/post LayerNorms, num_hidden_layers LayerNorm blocks (bias-free
+// q/k/v/o, biased fc1/fc2) and num_global_layers gated blocks (the same plus gate_attn, gate_ffn).
+// patches = (image_size / patch_size)^2 + 1 class token. Llama 3.2 Vision: 863,567,379.
+std::int64_t mllama_vision_params(const Obj& v, std::int64_t& tokens_per_image) {
+  const std::int64_t h = v.integer_or("hidden_size", 1280, 1, kDim), i = v.integer_or("intermediate_size", 5120, 1, kDim);
+  const std::int64_t layers = v.integer_or("num_hidden_layers", 32, 1, 1024), global = v.integer_or("num_global_layers", 8, 0, 1024);
+  const std::int64_t c = v.integer_or("num_channels", 3, 1, 16), p = v.integer_or("patch_size", 14, 1, 4096);
+  const std::int64_t image = v.integer_or("image_size", 560, 1, 1 << 14), tiles = v.integer_or("max_num_tiles", 4, 1, 64);
+  // supported_aspect_ratios: every (w, h) tile grid with w x h <= max_num_tiles (8 for 4 tiles).
+  std::int64_t ratios = 0;
+  if (const Json* sr = v.get("supported_aspect_ratios"); sr != nullptr && sr->is_array() && !sr->empty())
+    ratios = static_cast<std::int64_t>(sr->size());
+  else
+    for (std::int64_t a = 1; a <= tiles; ++a) ratios += tiles / a;
+  const std::int64_t patches = (image / p) * (image / p) + 1;
+  tokens_per_image = tiles * patches;  // the cross-attention states: every tile's patches and class token
+  if (ratios > 4096) v.problem("supported_aspect_ratios", "more than 4096 entries");
+  // Every term is positive: the sum in double first, so that no integer product below can wrap.
+  const double dh = double(h), dp = double(patches);
+  if (double(layers + global) * (4 * dh * dh + 2 * dh * double(i)) + double(ratios + 1) * double(tiles) * dp * dh > 0x1p50)
+    v.problem("hidden_size", "the vision tower would have more than 2^50 parameters");
+  const std::int64_t block = 4 * h * h + (h * i + i) + (i * h + h) + 4 * h;
+  const std::int64_t pos = 1 + patches * h + (ratios + 1) * tiles * patches * h;
+  const std::int64_t tile_pos = 2 * ((ratios + 1) * tiles * h + 1);
+  return c * p * p * h + h + pos + tile_pos + 4 * h + layers * block + global * (block + 2);
+}
+
 void read_vision(Reader& r, const std::string& type) {
   if (!r.root.has("vision_config")) return;
   const Obj v = r.root.child("vision_config");
@@ -865,6 +914,11 @@ void read_vision(Reader& r, const std::string& type) {
     const std::int64_t side = v.integer("image_size", 1, 1 << 16) / v.integer("patch_size", 1, 4096);
     const double ratio = v.number_or("pixel_shuffle_ratio", 0.5);
     vs.tokens_per_image = static_cast<std::int64_t>(std::llround(double(side * side) * ratio * ratio));
+  } else if (type == "mllama") {
+    vs.params = mllama_vision_params(v, vs.tokens_per_image);
+    // MllamaForConditionalGeneration.multi_modal_projector: Linear(vision_output_dim, text hidden, bias=True).
+    vs.projector_params = v.integer_or("vision_output_dim", 7680, 1, kDim) * text_hidden + text_hidden;
+    vs.encoder = "MllamaVisionModel";
   } else if (type == "mistral3") {
     vs.params = pixtral_params(v);
     const std::int64_t vh = v.integer_or("hidden_size", 1024, 1, kDim);
@@ -930,13 +984,14 @@ const std::map<std::string, FamilyReader>& families() {
       {"olmo3", [](Reader& r) { read_olmo(r, true); }},
       {"ernie4_5_moe", read_ernie45_moe},
       {"minimax_m2", read_minimax_m2},
+      {"mllama", read_mllama},
   };
   return f;
 }
 
 // Wrapper configs whose language model lives in text_config.
 bool nests_text(const std::string& type) {
-  return type == "gemma3" || type == "gemma3n" || type == "gemma4" || type == "llama4" || type == "mistral3";
+  return type == "gemma3" || type == "gemma3n" || type == "gemma4" || type == "llama4" || type == "mistral3" || type == "mllama";
 }
 
 // Qwen3-VL and Qwen3.5 wrappers (text_config when present; their *_text types are the bare text

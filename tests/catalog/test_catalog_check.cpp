@@ -191,6 +191,35 @@ TEST(CatalogCheck, TolerancesAreNotTriggeredInsideTheirBounds) {
   }
 }
 
+// estimable: false (DeepSeek-V4-Flash): the entry loads with its reason, catalog check compares no count
+// (a declared total 10 times the shapes' count is not reported), and the loader wants the reason with
+// the flag and the flag with the reason.
+TEST(CatalogCheck, NotEstimableEntries) {
+  const vramfit::test::Rows facts = with(with(with(vramfit::test::tiny_model(), "id", "facts-only"), "params_total_b", "0.002"),
+                                         "estimable", "false");
+  {
+    Catalog cat;
+    Diagnostics d(true);
+    load_catalog_text(cat, "models.yaml", kModels, entry_doc("models", with(facts, "not_estimable_reason", "'its attention is not modelled'")), d);
+    ASSERT_TRUE(d.problems().empty()) << vramfit::test::all_problems(d);
+    EXPECT_EQ(cat.model("facts-only").not_estimable, "its attention is not modelled");
+    Diagnostics check(true);
+    check_catalog(cat, check);
+    for (const auto& p : check.problems()) EXPECT_EQ(p.message.find("parameters recomputed"), std::string::npos) << p.str();
+  }
+  const std::vector<std::pair<vramfit::test::Rows, std::string>> bad = {
+      {facts, "estimable: false needs not_estimable_reason"},
+      {with(with(facts, "estimable", "true"), "not_estimable_reason", "why"), "goes with estimable: false"},
+  };
+  for (const auto& [rows, message] : bad) {
+    Catalog cat;
+    Diagnostics d(true);
+    load_catalog_text(cat, "models.yaml", kModels, entry_doc("models", rows), d);
+    ASSERT_EQ(d.problems().size(), 1u) << vramfit::test::all_problems(d);
+    EXPECT_NE(d.problems()[0].message.find(message), std::string::npos) << d.problems()[0].str();
+  }
+}
+
 TEST(CatalogCheck, CustomTolerances) {
   Catalog cat = fixture_catalog();
   model(cat, "tiny").spec.params_total_b = 0.000205;  // -1.44 %

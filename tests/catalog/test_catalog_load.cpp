@@ -188,6 +188,7 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
     SameModel(y.models[i].spec, c.models[i].spec);
     SameMeta(y.models[i].meta, c.models[i].meta);
     EXPECT_EQ(y.models[i].default_quant, c.models[i].default_quant) << "default_quant";
+    EXPECT_EQ(y.models[i].not_estimable, c.models[i].not_estimable) << "not_estimable_reason";
   }
   ASSERT_EQ(y.devices.size(), c.devices.size());
   for (std::size_t i = 0; i < y.devices.size(); ++i) {

@@ -157,17 +157,25 @@ TEST(CatalogModels, AliasesResolveToTheArchitectureTheyShare) {
   const Row rows[] = {
       {"fara-7b", "qwen2.5-vl-7b"},
       {"microsoft/Fara-7B", "qwen2.5-vl-7b"},
-      {"glm-4.7", "glm-4.5"},
-      {"zai-org/GLM-4.6", "glm-4.5"},
+      {"glm-4.6", "glm-4.7"},
+      {"zai-org/GLM-4.6", "glm-4.7"},
+      {"zai-org/GLM-4.7", "glm-4.7"},
+      {"zai-org/GLM-4.5", "glm-4.5"},
       {"deepseek-v3.1", "deepseek-v3"},
       {"deepseek-ai/DeepSeek-V3.1", "deepseek-v3"},
-      {"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2"},
+      {"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2-0905"},
+      {"moonshotai/Kimi-K2.5", "kimi-k2.5"},
+      {"kimi-k2.6", "kimi-k2.5"},
       {"Qwen/Qwen3-Coder-Next", "qwen3-next-80b-a3b"},
       {"openai/gpt-oss-safeguard-20b", "gpt-oss-20b"},
       {"gpt-oss-safeguard-120b", "gpt-oss-120b"},
       {"PrimeIntellect/INTELLECT-3", "glm-4.5-air"},
-      {"microsoft/Phi-4-reasoning-plus", "phi-4"},
-      {"mistralai/Devstral-Small-2507", "mistral-small-24b"},
+      {"microsoft/Phi-4-reasoning-plus", "phi-4-reasoning"},
+      {"mistralai/Devstral-Small-2507", "devstral-small-24b"},
+      {"mistralai/Magistral-Small-2506", "devstral-small-24b"},
+      {"meta-llama/Llama-3.2-11B-Vision-Instruct", "llama-3.2-11b-vision"},
+      {"llama3.2-vision:90b", "llama-3.2-90b-vision"},
+      {"deepseek-ai/DeepSeek-V4-Flash", "deepseek-v4-flash"},
       {"deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct", "deepseek-v2-lite"},
       {"Qwen/Qwen3-Coder-30B-A3B-Instruct", "qwen3-coder-30b-a3b"},
       {"mistral-small-3.2-24b", "mistral-small-3.1-24b"},
@@ -180,9 +188,96 @@ TEST(CatalogModels, AliasesResolveToTheArchitectureTheyShare) {
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(m->spec.id, r.id);
   }
-  // Not aliases: Kimi-K2.5 has a vision encoder and K2-Thinking ships INT4 experts (another format).
-  EXPECT_EQ(catalog().find_model("moonshotai/Kimi-K2.5"), nullptr);
+  // Not in the catalog: K2-Thinking ships INT4 experts (another format, not sourced).
   EXPECT_EQ(catalog().find_model("moonshotai/Kimi-K2-Thinking"), nullptr);
+}
+
+// A release with a longer context than the model whose shapes it shares is an entry of its own, so that
+// no alias carries the shorter max_context silently (models_2026.yaml max_position_embeddings).
+TEST(CatalogModels, LongerContextReleasesAreEntriesOfTheirOwn) {
+  struct Row {
+    const char* id;
+    const char* shapes_of;
+    std::int64_t max_context;
+  };
+  const Row rows[] = {
+      {"glm-4.7", "glm-4.5", 202752},          {"kimi-k2-0905", "kimi-k2", 262144},
+      {"kimi-k2.5", "kimi-k2", 262144},        {"devstral-small-24b", "mistral-small-24b", 131072},
+      {"phi-4-reasoning", "phi-4", 32768},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.id);
+    const ModelSpec& m = catalog().model(r.id).spec;
+    const ModelSpec& base = catalog().model(r.shapes_of).spec;
+    EXPECT_EQ(m.max_context, r.max_context);
+    EXPECT_LT(base.max_context, r.max_context);
+    EXPECT_EQ(count_params(m).total, count_params(base).total);
+    EXPECT_EQ(kv_at(r.id, 4096).total, kv_at(r.shapes_of, 4096).total);
+  }
+  // Kimi K2.5's MoonViT is named but not counted: no vision parameters, the encoder kept for the note.
+  const ModelSpec& k25 = catalog().model("kimi-k2.5").spec;
+  EXPECT_EQ(k25.vision.encoder, "MoonViT");
+  EXPECT_FALSE(k25.vision.present());
+}
+
+// Llama 3.2 Vision: 32 self-attention layers cache the text, 8 cross-attention layers (3, 8, ..., 38)
+// the image tokens: 4 tiles x ((560 / 14)^2 + 1) = 6404 per image, independent of the context.
+// f16 at -c 8192, one image:
+//   self  32 x 8 x 128 x 2 (K, V) x 2 B x 8192 = 1,073,741,824 (1 GiB)
+//   cross  8 x 8 x 128 x 2 x 2 B x 6404        =   209,846,272 (200.1 MiB)
+TEST(CatalogModels, MllamaCrossAttentionCachesImageTokensNotContext) {
+  const ModelSpec& m = catalog().model("llama-3.2-11b-vision").spec;
+  for (std::int64_t il : {3, 8, 13, 18, 23, 28, 33, 38}) EXPECT_EQ(m.layer_kind(il), LayerKind::cross) << il;
+  EXPECT_EQ(m.count_layers([](LayerKind k) { return k == LayerKind::cross; }), 8);
+  EXPECT_EQ(m.vision.tokens_per_image, 6404);
+  const KvCache kv = kv_at("llama-3.2-11b-vision", 8192);
+  EXPECT_EQ(kv.attention.value(), std::int64_t{32} * 8 * 128 * 2 * 2 * 8192);
+  EXPECT_EQ(kv.cross.value(), std::int64_t{8} * 8 * 128 * 2 * 2 * 6404);
+  EXPECT_EQ(kv.cross.value(), 209846272);
+  EXPECT_EQ(kv.total.value(), 1073741824 + 209846272);
+  EXPECT_EQ(kv.bytes_per_token, 32 * 8 * 128 * 2 * 2);  // 131,072: models_2026.yaml kv_cache_bytes_per_token_bf16
+  EXPECT_EQ(kv.cells_cross, 6404);
+  // The cross part does not grow with the context; it grows with images and sequences.
+  EXPECT_EQ(kv_at("llama-3.2-11b-vision", 32768).cross, kv.cross);
+  Workload w;
+  w.context = 8192;
+  w.images = 2;
+  w.parallel = 3;
+  const KvCache two = kv_cache(m, w, types().get("f16"), types().get("f16"));
+  EXPECT_EQ(two.cross.value(), 6 * 209846272);
+  w.images = 1;
+  w.parallel = 1;
+  w.include_vision = false;  // --text-only: no image, the cross-attention layers are skipped
+  EXPECT_EQ(kv_cache(m, w, types().get("f16"), types().get("f16")).cross.value(), 0);
+  // 90B: 80 self-attention layers (327,680 B per token) and 20 cross-attention layers.
+  const KvCache big = kv_at("llama-3.2-90b-vision", 8192);
+  EXPECT_EQ(big.bytes_per_token, 80 * 8 * 128 * 2 * 2);
+  EXPECT_EQ(big.cross.value(), std::int64_t{20} * 8 * 128 * 2 * 2 * 6404);
+}
+
+// The cross-attention layer's tensors (modeling_mllama.py MllamaCrossAttentionDecoderLayer): q/k/v/o as
+// a self-attention layer, plus q_norm and k_norm of head_dim and the two scalar gates.
+TEST(CatalogModels, MllamaCrossLayerTensors) {
+  const ModelSpec& m = catalog().model("llama-3.2-11b-vision").spec;
+  std::int64_t self = 0, cross = 0;
+  for (const TensorInfo& t : tensor_inventory(m)) {
+    if (t.layer == 0) self += t.elements();
+    if (t.layer == 3) cross += t.elements();
+  }
+  EXPECT_EQ(self, 218112000);           // 41,943,040 attention + 176,160,768 MLP + 8192 norms
+  EXPECT_EQ(cross, 218112000 + 256 + 2);  // + q_norm, k_norm (2 x 128) + cross_attn_attn_gate, cross_attn_mlp_gate
+}
+
+// DeepSeek-V4-Flash is in the catalog with its sourced facts but marked estimable: false.
+TEST(CatalogModels, DeepSeekV4FlashIsNotEstimable) {
+  const CatalogModel& cm = catalog().model("deepseek-v4-flash");
+  EXPECT_FALSE(cm.not_estimable.empty());
+  EXPECT_NE(cm.not_estimable.find("compressed attention"), std::string::npos);
+  EXPECT_EQ(cm.spec.max_context, 1048576);
+  EXPECT_DOUBLE_EQ(cm.spec.params_total_b, 284.0);
+  EXPECT_DOUBLE_EQ(cm.spec.params_active_b, 13.0);
+  for (const CatalogModel& other : catalog().models)
+    if (other.spec.id != "deepseek-v4-flash") EXPECT_TRUE(other.not_estimable.empty()) << other.spec.id;
 }
 
 TEST(CatalogModels, OllamaLibraryNamesOfTheNewModels) {

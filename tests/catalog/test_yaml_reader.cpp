@@ -255,7 +255,7 @@ TEST(YamlModels, ErrorsNameFileLineColumn) {
       {"unknown layer kind", with(base, "attention", "{layer_pattern: [full, glocal]}"),
        at(kModels, 3 + static_cast<int>(base.size()), value_column("attention") + 16) +  // "{layer_pattern: " then '['
 
-           ": 'layer_pattern': unknown layer kind 'glocal' (full, sliding, chunked, mla, mamba, linear, ffn)"},
+           ": 'layer_pattern': unknown layer kind 'glocal' (full, sliding, chunked, mla, mamba, linear, ffn, cross)"},
       {"misspelt nested key", with(base, "moe", "{experts: 4, experts_per_tokn: 2, expert_ffn_size: 32}"),
        at(kModels, 3 + static_cast<int>(base.size()), value_column("moe") + 13) +
            ": unknown key 'experts_per_tokn' (did you mean 'experts_per_token'?)"},

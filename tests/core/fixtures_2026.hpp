@@ -116,4 +116,17 @@ inline ModelSpec nemotron_nano_9b_v2() {
   return m;
 }
 
+// Llama 3.2 11B Vision (mllama): Llama-3.1-8B's text stack with 40 layers, of which 8 (3, 8, ..., 38)
+// are gated cross-attention layers over the image tokens: 4 tiles x ((560 / 14)^2 + 1) = 6404 per image.
+// Vision tower 863,567,379 + projector 7680 x 4096 + 4096 (counted by hand in tests/catalog).
+inline ModelSpec llama_3_2_11b_vision() {
+  ModelSpec m = llama_3_1_8b();
+  m.id = "llama-3.2-11b-vision";
+  m.architecture = "mllama";
+  m.layers = 40;
+  m.layer_pattern = {LayerKind::full, LayerKind::full, LayerKind::full, LayerKind::cross, LayerKind::full};
+  m.vision = VisionSpec{"MllamaVisionModel", 863567379, 7680 * 4096 + 4096, 6404};
+  return m;
+}
+
 }  // namespace vramfit::test

@@ -283,6 +283,38 @@ TEST(KvCache, Qwen3VlIsQwen3Attention) {
   EXPECT_EQ(kv.recurrent.value(), 0);
 }
 
+TEST(KvCache, MllamaCrossAttentionHoldsImageTokens) {
+  // Llama 3.2 11B Vision, f16, -c 8192, one image:
+  //   self-attention 32 layers x 8 x 128 x 2 (K, V) x 2 B = 131,072 B/token x 8192 = 1,073,741,824 B;
+  //   cross-attention 8 layers x 4096 B x 6404 image tokens = 209,846,272 B, whatever the context.
+  const ModelSpec m = test::llama_3_2_11b_vision();
+  const KvCache kv = kv_of(m, ctx(8192));
+  EXPECT_EQ(kv.bytes_per_token, 131072);
+  EXPECT_EQ(kv.attention.value(), 1073741824);
+  EXPECT_EQ(kv.cross.value(), 209846272);
+  EXPECT_EQ(kv.cells_cross, 6404);
+  EXPECT_EQ(kv.total.value(), 1073741824 + 209846272);
+  EXPECT_EQ(kv.per_layer[3].value(), 8 * 128 * 2 * 2 * 6404);  // 26,230,784 B in each cross layer
+  EXPECT_EQ(kv.per_layer[4].value(), 8 * 128 * 2 * 2 * 8192);  // 33,554,432 B in each self layer
+  EXPECT_EQ(kv_of(m, ctx(100000)).cross, kv.cross);             // independent of the context
+  // q8_0 (34 B per 32 values): K row 1024 / 32 x 34 = 1088 B, K + V 2176 B; 8 x 2176 x 6404 = 111,480,832 B.
+  EXPECT_EQ(kv_of(m, ctx(8192, "q8_0", "q8_0")).cross.value(), 111480832);
+  // Three sequences of two images: 6 x 209,846,272; no image (--images 0 or --text-only): nothing.
+  Workload w = ctx(8192);
+  w.images = 2;
+  w.parallel = 3;
+  EXPECT_EQ(kv_of(m, w).cross.value(), 6 * std::int64_t{209846272});
+  w.images = 0;
+  EXPECT_EQ(kv_of(m, w).cross.value(), 0);
+  w.images = 1;
+  w.include_vision = false;
+  EXPECT_EQ(kv_of(m, w).cross.value(), 0);
+  // A cross layer without image tokens per image is refused by validate().
+  ModelSpec bad = m;
+  bad.vision.tokens_per_image = 0;
+  EXPECT_THROW(validate(bad), CoreError);
+}
+
 TEST(KvCache, MoeDoesNotChangeKv) {
   // Qwen3-30B-A3B: 48 x 4 x 128 x 2 B x 2 = 98,304 B/token; x 4096 = 402,653,184, with or without experts.
   ModelSpec moe = test::qwen3_30b_a3b();

@@ -97,6 +97,8 @@ for name in ["llama-3.1-8b", "deepseek-v3", "gemma-3-27b", "gemma-2-9b", "gpt-os
 # 2026: Qwen3.5 (delta-net hybrid, ViT) and Qwen3-VL (ViT with DeepStack mergers).
 for name in ["qwen3.5-35b-a3b", "qwen3-vl-30b-a3b"]:
     shutil.copy(os.path.join("..", "hf", "configs", name + ".json"), "hf_config/%s.json" % name)
+# 2026: Llama 3.2 Vision (mllama: cross_attention_layers, tiled ViT).
+shutil.copy(os.path.join("..", "hf", "configs", "llama-3.2-11b-vision.json"), "hf_config/llama-3.2-11b-vision.json")
 
 # Command-line seeds: every argument list of tests/cli/cases.txt that names no file, one argument a line.
 n = 0

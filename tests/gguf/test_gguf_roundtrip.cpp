@@ -71,8 +71,15 @@ std::vector<LayerKind> kinds(const ModelSpec& m) {
 
 TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
   std::vector<std::string> checked, refused, deviations;
+  std::vector<std::string> no_llamacpp;
   for (const io::CatalogModel& cm : catalog().models) {
     const ModelSpec& c = cm.spec;
+    // No llama.cpp file to write: mllama (llama.cpp has no such architecture: docs/gguf.md, the reader
+    // refuses it) and models marked estimable: false (DeepSeek-V4-Flash).
+    if (c.architecture == "mllama" || !cm.not_estimable.empty()) {
+      no_llamacpp.push_back(c.id);
+      continue;
+    }
     const auto r = roundtrip(c);
     if (!r) {
       refused.push_back(c.id);
@@ -158,6 +165,7 @@ TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
   std::printf("round trip: %zu catalog models checked, %zu not writable:%s\nknown file/inventory differences%s\n",
               checked.size(), refused.size(), list.c_str(), dev.c_str());
   EXPECT_EQ(refused.size(), 0u) << "the writer covers every family in the catalog";
+  EXPECT_EQ(no_llamacpp, (std::vector<std::string>{"llama-3.2-11b-vision", "llama-3.2-90b-vision", "deepseek-v4-flash"}));
 }
 
 // A Qwen3.5 file as llama.cpp's converter writes it (conversion/qwen.py _QwenMtpMixin): the

@@ -135,6 +135,24 @@ TEST_F(ModelSources, MmprojAddsTheVisionProjector) {
   EXPECT_NE(r.err.find("vision projector (mmproj) file: pass it with --mmproj"), std::string::npos) << r.err;
 }
 
+// llama.cpp has no mllama architecture (src/llama-arch.cpp has no LLM_ARCH_MLLAMA): an mllama GGUF
+// (Ollama's Llama 3.2 Vision files) is refused with a message that says so, for every command.
+TEST_F(ModelSources, MllamaGgufIsRefusedBecauseLlamaCppCannotLoadIt) {
+  gguf::Writer w;
+  w.add_string("general.architecture", "mllama");
+  w.add_tensor("token_embd.weight", {64, 100}, 1, 64 * 100 * 2);
+  w.write(dir_ / "mllama.gguf");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"estimate", file("mllama.gguf")}, {"show", file("mllama.gguf")}, {"fit", file("mllama.gguf"), "--device", "rtx-4090"}}) {
+    const Result r = vramfit_cli(args);
+    SCOPED_TRACE(args[0]);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(r.err.find("architecture 'mllama' (Llama 3.2 Vision) is Ollama's own format: llama.cpp cannot load it"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 TEST_F(ModelSources, ShowReadsTheTensorTypes) {
   const Result r = vramfit_cli({"show", file("llama8b.gguf"), "--json"});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -128,7 +128,11 @@ INSTANTIATE_TEST_SUITE_P(
     Reference2026, CatalogConfigs,
     ::testing::Values(Row{"gemma-4-31b", 30697345340}, Row{"gemma-4-26b-a4b", 25233137950},
                       Row{"gemma-4-e2b", 4647449891}, Row{"gemma-4-e4b", 7518069034}, Row{"gemma-3n-e2b", 4458122848},
-                      Row{"gemma-3n-e4b", 6868990448}),
+                      Row{"gemma-3n-e4b", 6868990448},
+                      // Llama 3.2 Vision (mllama): counted by hand in tests/catalog/test_catalog_accuracy.cpp
+                      // (kCountedByHand: text + MllamaVisionModel 863,567,379 + projector; the 8 extra
+                      // embed_tokens rows not counted).
+                      Row{"llama-3.2-11b-vision", 10670188067}, Row{"llama-3.2-90b-vision", 88593289787}),
     [](const ::testing::TestParamInfo<Row>& i) {
       std::string s = i.param.id;
       for (char& ch : s)
@@ -137,6 +141,32 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 HfConfig parse(const std::string& text) { return io::hf::parse_hf_config(std::string_view(text), "config.json"); }
+
+// mllama: cross_attention_layers become cross layers; the vision tower and tokens per image from
+// vision_config (4 tiles x ((560 / 14)^2 + 1) = 6404); the notes say what is not counted and who runs it.
+TEST(HfConfig, MllamaCrossAttentionLayersAndVisionTower) {
+  const HfConfig c = io::hf::read_hf_config(fixture("llama-3.2-11b-vision"));
+  EXPECT_EQ(c.spec.architecture, "mllama");
+  ASSERT_EQ(c.spec.layer_pattern.size(), 5u);  // [full, full, full, cross, full] cycled over 40 layers
+  EXPECT_EQ(c.spec.layer_kind(3), LayerKind::cross);
+  EXPECT_EQ(c.spec.layer_kind(38), LayerKind::cross);
+  EXPECT_EQ(c.spec.layer_kind(39), LayerKind::full);
+  EXPECT_EQ(c.spec.count_layers([](LayerKind k) { return k == LayerKind::cross; }), 8);
+  EXPECT_EQ(c.spec.vision.params, 863567379);
+  EXPECT_EQ(c.spec.vision.projector_params, 7680 * 4096 + 4096);
+  EXPECT_EQ(c.spec.vision.tokens_per_image, 6404);
+  const std::string notes = ::testing::PrintToString(c.notes);
+  EXPECT_NE(notes.find("llama.cpp has no mllama architecture"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("32768 parameters) are not counted"), std::string::npos) << notes;
+  // Without cross_attention_layers an mllama config is refused, naming the key.
+  try {
+    (void)parse(R"({"model_type": "mllama", "text_config": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 4,
+        "num_attention_heads": 4, "vocab_size": 100, "max_position_embeddings": 512}, "vision_config": {}})");
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("cross_attention_layers"), std::string::npos) << e.what();
+  }
+}
 
 // What the Gemma 3n and Gemma 4 readers say about what they do not count or cannot read.
 TEST(HfConfig, GemmaEdgeModelsNoteWhatIsNotCounted) {
