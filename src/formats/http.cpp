@@ -190,6 +190,27 @@ HttpClient::~HttpClient() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
+namespace {
+// What every transfer sets after curl_easy_reset: no signals, http(s) only, no automatic redirects,
+// the connect timeout and the silence limit (less than a byte a second for timeout seconds), an
+// optional limit on the whole request, and our body / header callbacks on `t`.
+void set_transfer_options(CURL* c, long timeout, long total_timeout, Transfer* t, char* error) {
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
+  if (total_timeout > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, total_timeout);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "vramfit/0.1");
+}
+}  // namespace
+
 HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRange> range, std::uint64_t max_body, bool truncate_ok) {
   CURL* c = static_cast<CURL*>(curl_);
   std::string url = first_url;
@@ -203,19 +224,7 @@ HttpResponse HttpClient::get(const std::string& first_url, std::optional<ByteRan
     curl_easy_reset(c);  // keeps the connection cache: one connection per host for the whole question
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // by hand, below
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);  // less than a byte a second ...
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);  // ... for this long: silence
-    if (options_.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.total_timeout_seconds);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "vramfit/0.1");
+    set_transfer_options(c, options_.timeout_seconds, options_.total_timeout_seconds, &t, error);  // redirects by hand, below
     std::string range_text;
     if (range) {
       range_text = std::to_string(range->first) + "-" + std::to_string(range->last);
@@ -277,19 +286,7 @@ HttpResponse HttpClient::post(const std::string& url, const HttpPost& request) {
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.c_str());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.timeout_seconds);
-  if (request.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, request.total_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "vramfit/0.1");
+  set_transfer_options(c, options_.timeout_seconds, request.total_timeout_seconds, &t, error);
   curl_slist* headers = nullptr;
   const std::string type = "Content-Type: " + request.content_type;
   headers = curl_slist_append(headers, type.c_str());
