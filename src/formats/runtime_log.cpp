@@ -266,25 +266,23 @@ class LlamaParser {
     const auto mib = number_at(rest.substr(at + 13));
     if (!mib) return;
     check_range(*mib, 0.0, kMaxMiB, "buffer size (MiB)", n);
-    // Words before "buffer size": "<dev> <what>" or, in old llm_load_tensors lines, "<dev>".
-    std::vector<sv> words;
+    // The text before "buffer size": "<dev> <what>" or, in old llm_load_tensors lines, "<dev>". The
+    // device may hold spaces: old Vulkan builds print the GPU's name, "AMD Radeon RX 7900 XTX (RADV
+    // NAVI31) buffer size = ..." (llm_load_tensors) and "... KV buffer size".
     sv head = trim(rest.substr(0, at));
-    while (!head.empty() && words.size() < 4) {
-      const std::size_t sp = head.find_first_of(" \t");
-      words.push_back(head.substr(0, sp));
-      if (sp == sv::npos) break;
-      head = trim(head.substr(sp));
-    }
-    if (words.empty() || words.size() > 2) return;
+    if (head.empty() || head.size() > 128) return;
+    const std::size_t sp = head.find_last_of(" \t");
+    const sv last = sp == sv::npos ? head : head.substr(sp + 1);
     std::string what;
-    if (words.size() == 2) {
-      const sv w = words[1];
-      if (w == "model") what = "model";
-      else if (w == "KV") what = "kv";
-      else if (w == "RS") what = "rs";
-      else if (w == "compute") what = "compute";
-      else if (w == "output") what = "output";
-      else return;
+    if (last == "model") what = "model";
+    else if (last == "KV") what = "kv";
+    else if (last == "RS") what = "rs";
+    else if (last == "compute") what = "compute";
+    else if (last == "output") what = "output";
+    sv device = head;
+    if (!what.empty()) {
+      if (sp == sv::npos) return;  // "model buffer size" without a device
+      device = trim(head.substr(0, sp));
     } else if (part == Part::tensors) {
       what = "model";
     } else {
@@ -294,7 +292,7 @@ class LlamaParser {
     if (what == "model" && context_buffers_) return stop(n, "a second model is loaded");
     if (what == "model") model_buffers_ = true;
     else context_buffers_ = true;
-    L.buffers.push_back({std::string(words[0]), what, *mib, n});
+    L.buffers.push_back({std::string(device), what, *mib, n});
   }
 
   void meta(sv rest, int n) {

@@ -121,6 +121,25 @@ TEST(RuntimeLog, SystemInfoCpuFeatures) {
   EXPECT_FALSE(arm.cpu_repack_built);  // no REPACK = 1: a build without the repack buffer
 }
 
+// Old Vulkan builds name the device by the GPU's name, spaces and all (issue 20's pasted excerpts).
+TEST(RuntimeLog, BufferDevicesWithSpaces) {
+  const LlamaCppLog L = parse_runtime_log(
+      "llm_load_tensors: AMD Radeon RX 7900 XTX (RADV NAVI31) buffer size = 12345.67 MiB\n"
+      "llm_load_tensors:        CPU buffer size =   281.81 MiB\n"
+      "llama_kv_cache_init: AMD Radeon RX 7900 XTX (RADV NAVI31) KV buffer size =   512.00 MiB\n"
+      "llama_new_context_with_model: AMD Radeon RX 7900 XTX (RADV NAVI31) compute buffer size =   258.50 MiB\n"
+      "llama_new_context_with_model: Vulkan_Host compute buffer size =    16.01 MiB\n", "vulkan.log").llama;
+  ASSERT_EQ(L.buffers.size(), 5u);
+  EXPECT_EQ(L.buffers[0].device, "AMD Radeon RX 7900 XTX (RADV NAVI31)");
+  EXPECT_EQ(L.buffers[0].what, "model");
+  EXPECT_DOUBLE_EQ(L.buffers[0].mib, 12345.67);
+  EXPECT_EQ(L.buffers[1].device, "CPU");
+  EXPECT_EQ(L.buffers[2].what, "kv");
+  EXPECT_EQ(L.buffers[2].device, "AMD Radeon RX 7900 XTX (RADV NAVI31)");
+  EXPECT_EQ(L.buffers[3].what, "compute");
+  EXPECT_EQ(L.buffers[4].device, "Vulkan_Host");
+}
+
 TEST(RuntimeLog, VllmFixture) {
   const RuntimeLog log = fixture("vllm_llama31_8b_h100.log");
   ASSERT_EQ(log.kind, LogKind::vllm);
