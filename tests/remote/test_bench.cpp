@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "bench_server.hpp"
+#include "run_cli.hpp"
 #include "catalog/measurements.hpp"
 #include "cli/app.hpp"
 #include "engine/bench.hpp"
@@ -23,23 +25,8 @@ namespace {
 using test::BenchServer;
 using nlohmann::json;
 
-struct CliRun {
-  int code = 0;
-  std::string out, err;
-};
-
-CliRun vramfit(std::vector<std::string> args) {
-  args.insert(args.begin(), "vramfit");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  cli::Io io{out, err};
-  CliRun r;
-  r.code = cli::run(static_cast<int>(argv.size()), argv.data(), io);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::CliRun;
+CliRun vramfit(std::vector<std::string> args) { return test::run_vramfit(std::move(args)); }
 
 class Bench : public ::testing::Test {
  protected:

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "cli/app.hpp"
 #include "fixture_server.hpp"
 #include "gguf_model.hpp"
+#include "run_cli.hpp"
 #include "test_hf_hub_util.hpp"
 
 namespace vramfit {
@@ -21,10 +23,7 @@ namespace {
 
 using test::FixtureServer;
 
-struct CliRun {
-  int code = 0;
-  std::string out, err;
-};
+using test::CliRun;
 
 class RemoteSources : public ::testing::Test {
  protected:
@@ -49,18 +48,7 @@ class RemoteSources : public ::testing::Test {
     for (const char* v : {"HF_ENDPOINT", "VRAMFIT_OLLAMA_REGISTRY", "VRAMFIT_CACHE_DIR"}) unsetenv(v);
   }
 
-  static CliRun vramfit(std::vector<std::string> args) {
-    args.insert(args.begin(), "vramfit");
-    std::vector<const char*> argv;
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    cli::Io io{out, err};
-    CliRun r;
-    r.code = cli::run(static_cast<int>(argv.size()), argv.data(), io);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
+  static CliRun vramfit(std::vector<std::string> args) { return test::run_vramfit(std::move(args)); }
   static nlohmann::json estimate(const std::string& model) {
     const CliRun r = vramfit({"estimate", model, "-c", "8192", "--json"});
     EXPECT_EQ(r.code, 0) << r.err;
