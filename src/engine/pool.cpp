@@ -83,14 +83,15 @@ std::vector<std::string> apply_pool_settings(PoolConfig& c, const Query& q, cons
   const std::string& rt = q.runtime->id;
   const bool vllm = rt == "vllm";
   if (!opt.vllm_version.empty() && !vllm) throw InputError("--vllm-version applies to --runtime vllm, not " + rt);
+  if (!opt.vllm_version.empty() && opt.vllm_version != "0" && opt.vllm_version != "1")
+    throw InputError("--vllm-version " + opt.vllm_version + ": 0 or 1");
   if ((!opt.max_num_batched_tokens.empty() || !opt.max_num_seqs.empty()) && !vllm)
     throw InputError("--max-num-batched-tokens and --max-num-seqs are vLLM options: this is --runtime " + rt);
   if (!opt.gpu_memory_utilization.empty()) {
     const std::optional<double> v = io::parse_decimal(opt.gpu_memory_utilization, 0.0, 1.0);
     if (!v || *v <= 0) throw InputError("--gpu-memory-utilization " + opt.gpu_memory_utilization + ": a share above 0 and at most 1, e.g. 0.95");
-    const double f = *v;
-    c.fraction = f;
-    notes.push_back(fmt::format("gpu_memory_utilization {:g} (--gpu-memory-utilization)", f));
+    c.fraction = *v;
+    notes.push_back(fmt::format("gpu_memory_utilization {:g} (--gpu-memory-utilization)", *v));
   }
   if (!opt.max_num_seqs.empty()) c.max_seqs = io::parse_count(opt.max_num_seqs, "--max-num-seqs", 1, 65536);
   if (!opt.max_num_batched_tokens.empty()) {
@@ -105,8 +106,6 @@ std::vector<std::string> apply_pool_settings(PoolConfig& c, const Query& q, cons
     notes.push_back(fmt::format("vLLM V0: profiling pass of {} tokens ({})", c.max_batched_tokens,
                                 len > 32768 ? "chunked prefill, on by default above 32K tokens" : "max(max_model_len, 2048) without chunked prefill"));
   }
-  if (!opt.vllm_version.empty() && opt.vllm_version != "0" && opt.vllm_version != "1")
-    throw InputError("--vllm-version " + opt.vllm_version + ": 0 or 1");
   return notes;
 }
 

@@ -34,6 +34,10 @@ std::string lower_alnum(const std::string& s) {
 // llama.cpp buffer names: host memory is CPU*, *_Host; everything else is a device (CUDA0, ROCm1,
 // Metal, Metal_Mapped, Vulkan0, SYCL0 ...). *_Mapped is the mmap'd part of the same device.
 bool host_buffer(const std::string& dev) { return dev.rfind("CPU", 0) == 0 || dev.find("_Host") != std::string::npos || dev == "Host"; }
+// A repacked copy for the CPU's kernels (CPU_REPACK): beside the mapped file, not part of it.
+bool repack_buffer(const std::string& dev) { return dev.find("REPACK") != std::string::npos; }
+// Apple GPUs: Metal (MTL0 in newer builds), which has no host buffer type.
+bool metal_device(const std::string& dev) { return dev.rfind("Metal", 0) == 0 || dev.rfind("MTL", 0) == 0; }
 std::string device_of(const std::string& dev) {
   const std::size_t m = dev.find("_Mapped");
   return m == std::string::npos ? dev : dev.substr(0, m);
@@ -92,7 +96,7 @@ ClosestMix closest_gguf_mix(Session& ctx, const std::string& model, const Worklo
     best.what = "print_info's file size";
   } else {
     for (const io::LogBuffer& b : L.buffers)
-      if (b.what == "model" && b.device.find("REPACK") == std::string::npos) best.logged += b.mib * kMiB;
+      if (b.what == "model" && !repack_buffer(b.device)) best.logged += b.mib * kMiB;
     best.what = "the logged model buffers";
   }
   if (best.logged <= 0) return best;
@@ -210,13 +214,13 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     req.gpus.push_back(t);  // no capacity: an even split (the log does not print llama.cpp's free-memory split)
   }
   req.op_offload = q.workload.ubatch >= 32 &&
-                   std::none_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
+                   std::none_of(gpus.begin(), gpus.end(), metal_device);
   req.host.label = "host";
   double host_model = 0, gpu_model = 0, repack = 0;
   int repack_line = 0;
   for (const io::LogBuffer& b : L.buffers) {
     if (b.what != "model") continue;
-    if (b.device == "CPU_REPACK" || b.device.find("REPACK") != std::string::npos) repack += b.mib, repack_line = repack_line ? repack_line : b.line;
+    if (repack_buffer(b.device)) repack += b.mib, repack_line = repack_line ? repack_line : b.line;
     else (host_buffer(b.device) ? host_model : gpu_model) += b.mib;
   }
   // CPU_REPACK (vramfit/repack.hpp): the CPU of --cpu-features, else the log's system_info line (a build
@@ -232,7 +236,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     cpu_source = fmt::format("the log's system_info{}{}", at_line(L.cpu_features.line), L.cpu_repack_built ? "" : ", a build without REPACK");
   }
   e.repack = query_repack(ctx, q, cpu);
-  req.cpu_repack = repack_line > 0 || std::all_of(gpus.begin(), gpus.end(), [](const std::string& g) { return g.rfind("Metal", 0) == 0 || g.rfind("MTL", 0) == 0; });
+  req.cpu_repack = repack_line > 0 || std::all_of(gpus.begin(), gpus.end(), metal_device);
   // Every layer offloaded yet most weights in host memory: the routed experts were kept there
   // (--cpu-moe, -ot exps=CPU), which the log shows only through the buffer sizes.
   if (m.moe.present() && !gpus.empty() && ngl > m.layers && host_model * kMiB > 4.0 * double(e.weights.global_cpu.value())) {
@@ -269,7 +273,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     for (const io::LogBuffer& b : L.buffers) {
       if (b.what != what) continue;
       if (host >= 0 && host_buffer(b.device) != (host == 1)) continue;
-      if (b.device.find("REPACK") != std::string::npos) continue;
+      if (repack_buffer(b.device)) continue;
       s += b.mib * kMiB;
       if (line == 0) line = b.line;
     }
@@ -313,7 +317,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
     double mm = 0, mc = 0, mk = 0, hm = 0, hk = 0, hc = 0;
     int line = L.breakdown.front().line;
     for (const io::BreakdownRow& r : L.breakdown) {
-      if (r.device.find("REPACK") != std::string::npos) continue;
+      if (repack_buffer(r.device)) continue;
       if (r.total >= 0) mm += double(r.model), mk += double(r.context), mc += double(r.compute);
       else hm += double(r.model), hk += double(r.context), hc += double(r.compute);
     }
