@@ -69,12 +69,18 @@ DeviceChoice device_of(const io::Catalog& cat, const YAML::Node& spec, const std
     d.name = name;
     const std::string kind = text(spec, "kind");
     d.kind = kind == "datacenter" ? DeviceKind::datacenter : kind == "cpu" ? DeviceKind::cpu : DeviceKind::gpu;
+    d.vendor = text(spec, "vendor");
+    d.compute_capability = text(spec, "compute_capability");
     d.bandwidth_gbs = number(spec, "bandwidth_gbs");
     d.fp16_tflops = number(spec, "fp16_tflops");
     d.int8_tops = number(spec, "int8_tops");
+    if (d.vendor.empty() && d.kind != DeviceKind::cpu) why = "map gives GPU '" + name + "' without a vendor";
     if (text(spec, "source").empty()) why = "map gives device '" + name + "' without a source";
   }
   if (spec["count"].IsDefined()) c.count = static_cast<std::int64_t>(number(spec, "count"));
+  // The bin measured (an Apple chip's GPU cores) and the bandwidth one socket reaches, where the map says.
+  if (spec["gpu_cores"].IsDefined()) c.device.gpu_cores = static_cast<std::int64_t>(number(spec, "gpu_cores"));
+  if (spec["bandwidth_gbs"].IsDefined()) c.device.bandwidth_gbs = number(spec, "bandwidth_gbs");
   return c;
 }
 
@@ -159,6 +165,15 @@ CaseSet load_cases(const io::Catalog& cat, const std::string& measured_path, con
       continue;
     }
     c.kind = text(t, "kind") == "prefill" ? Kind::prefill : Kind::decode;
+    // Settings a source states for its rows (e.g. n_ubatch 2048), matched like the skip rules.
+    for (const YAML::Node& rule : map["settings"]) {
+      bool match = true;
+      for (const char* key : {"device", "backend", "model", "source"})
+        if (rule[key].IsDefined() && text(rule, key) != text(r, key)) match = false;
+      if (!match) continue;
+      if (rule["ubatch"].IsDefined()) c.ubatch = static_cast<std::int64_t>(number(rule, "ubatch"));
+      if (rule["legacy"].IsDefined()) c.legacy = text(rule, "legacy") == "true";
+    }
     c.position = static_cast<std::int64_t>(number(t, "position"));
     c.prompt = static_cast<std::int64_t>(number(t, "prompt"));
     if (!devices.count(device)) {
@@ -172,11 +187,13 @@ CaseSet load_cases(const io::Catalog& cat, const std::string& measured_path, con
       continue;
     }
     if (r["gpu_count"].IsDefined() && number(r, "gpu_count") > 1) dc.count = static_cast<std::int64_t>(number(r, "gpu_count"));
+    if (number(r, "gpu_cores") > 0) dc.device.gpu_cores = static_cast<std::int64_t>(number(r, "gpu_cores"));
     if (c.measured <= 0 || dc.device.bandwidth_gbs <= 0) {
       skip("no tokens/s or no bandwidth");
       continue;
     }
 
+    c.device_id = dc.device.id;
     c.spec = cm->spec;
     Workload w;
     w.ubatch = c.ubatch;
@@ -187,13 +204,8 @@ CaseSet load_cases(const io::Catalog& cat, const std::string& measured_path, con
       skip(std::string("estimate failed: ") + e.what());
       continue;
     }
-    const SpeedDevice sd = [&] {
-      SpeedDevice s = speed_device(dc.device, c.backend);
-      // CPU rows: the CPU class, except the CPU cores of an Apple chip (they reach a smaller share of the
-      // SoC's bandwidth than its GPU: their own device class).
-      if (c.backend == "cpu") s.device_class = dc.device.kind == DeviceKind::apple ? "apple" : "cpu";
-      return s;
-    }();
+    // CPU rows: the CPU class, except the CPU cores of a unified-memory chip (their own class).
+    const SpeedDevice sd = c.backend == "cpu" ? cpu_speed_device(dc.device) : speed_device(dc.device, c.backend);
     PlacementRequest req;
     if (c.backend == "cpu") {
       req.host.label = dc.device.id;

@@ -17,6 +17,8 @@ enum class Kind { decode, prefill };
 struct Case {
   int index = 0;  // position in measured_speed.yaml (0-based)
   std::string device, model, quant, test;
+  std::string device_id;  // the catalog id (or the map's name): rows of one device are left out together
+  bool legacy = false;    // a build from before llama.cpp's CUDA graphs (May 2024): not fitted, reported apart
   std::string backend;  // speed profile backend
   Kind kind = Kind::decode;
   double measured = 0;  // tokens/s

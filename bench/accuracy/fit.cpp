@@ -67,7 +67,7 @@ DecodeFit fit_decode(const std::vector<DecodeTerms>& rows, const std::vector<dou
   if (full) {
     layers.clear();
     tokens.clear();
-    for (int i = 0; i <= 60; ++i) layers.push_back(i * 2.5e-6);   // 0 .. 150 us per layer
+    for (int i = 0; i <= 60; ++i) layers.push_back(i * 5e-6);     // 0 .. 300 us per layer
     for (int i = 0; i <= 60; ++i) tokens.push_back(i * 100e-6);   // 0 .. 6 ms per device and token
   }
   for (int ie = 0; ie <= 180; ++ie) {
@@ -135,17 +135,22 @@ double prefill_error(std::vector<Case>& cases, const std::vector<std::size_t>& r
 // factor when the profile has no MoE rows. Returns whether it had any.
 bool fit_profile_prefill(std::vector<Case>& cases, const std::vector<std::size_t>& rows, SpeedProfile& p,
                          double moe_parent) {
-  std::vector<std::size_t> q_rows, f_rows, b_rows, moe_rows;
+  // Each parameter's rows: those of current builds, or those of older builds where there are none (the
+  // FP16 rows of some backends are all older: cuBLAS GEMMs, which the MMQ rewrites did not change).
+  enum Bucket { kQuant, kFloat, kCores, kBandwidth, kMoe };
+  std::vector<std::size_t> current[5], older[5];
   for (std::size_t i : rows) {
-    if (cases[i].spec.moe.present()) {
-      moe_rows.push_back(i);
-      continue;
-    }
     const SpeedDevice& d = first_device(cases[i]);
     const bool q = quantized(cases[i]);
-    if ((q ? d.int8_peak : d.f16_peak).value() > 0) (q ? q_rows : f_rows).push_back(i);
-    else b_rows.push_back(i);
+    const Bucket b = cases[i].spec.moe.present()                       ? kMoe
+                     : (q ? d.int8_peak : d.f16_peak).value() > 0     ? (q ? kQuant : kFloat)
+                     : d.gpu_cores > 0                                ? kCores
+                                                                      : kBandwidth;
+    (cases[i].legacy ? older : current)[b].push_back(i);
   }
+  auto pick = [&](Bucket b) { return current[b].empty() ? older[b] : current[b]; };
+  const std::vector<std::size_t> q_rows = pick(kQuant), f_rows = pick(kFloat), c_rows = pick(kCores),
+                                 b_rows = pick(kBandwidth), moe_rows = pick(kMoe);
   SpeedProfile w = p;
   w.prefill_band = {};
   w.moe_factor = 1.0;
@@ -163,9 +168,10 @@ bool fit_profile_prefill(std::vector<Case>& cases, const std::vector<std::size_t
   // A backend measured with one weight class only uses the same fraction of peak for the other.
   if (q_rows.empty()) p.compute_efficiency_quantized = w.compute_efficiency_quantized = p.compute_efficiency_float;
   if (f_rows.empty()) p.compute_efficiency_float = w.compute_efficiency_float = p.compute_efficiency_quantized;
+  p.flops_per_core = w.flops_per_core = search(c_rows, &SpeedProfile::flops_per_core, 1e9, 1e13);
   p.flops_per_byte = w.flops_per_byte = search(b_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
   p.moe_factor = moe_rows.empty() ? moe_parent : search(moe_rows, &SpeedProfile::moe_factor, 0.05, 1.0);
-  p.prefill_rows = static_cast<std::int64_t>(rows.size());
+  p.prefill_rows = static_cast<std::int64_t>(q_rows.size() + f_rows.size() + c_rows.size() + b_rows.size() + moe_rows.size());
   return !moe_rows.empty();
 }
 
@@ -222,6 +228,13 @@ FitResult fit_profiles(std::vector<Case>& cases, const std::vector<SpeedProfile>
       if (cases[i].kind == k && belongs(cases[i], p, start)) r.push_back(i);
     return r;
   };
+  // The rows a profile is fitted on: those of current builds, or all when it has none of those.
+  auto fit_rows_of = [&](const SpeedProfile& p, Kind k) {
+    std::vector<std::size_t> all = rows_of(p, k), current;
+    for (std::size_t i : all)
+      if (!cases[i].legacy) current.push_back(i);
+    return current.empty() ? all : current;
+  };
   auto find = [&](const std::string& id) -> const SpeedProfile* {
     for (const SpeedProfile& p : prof)
       if (p.id == id) return &p;
@@ -243,28 +256,31 @@ FitResult fit_profiles(std::vector<Case>& cases, const std::vector<SpeedProfile>
     return ref != nullptr && ref->id != p.id ? ref->moe_factor : 1.0;
   };
   for (SpeedProfile& p : prof) {
-    const auto rows = rows_of(p, Kind::decode);
+    const auto rows = fit_rows_of(p, Kind::decode);
     fit_profile_decode(cases, rows, p, parent(p));
     p.decode_rows = static_cast<std::int64_t>(rows.size());
   }
   for (SpeedProfile& p : prof) own_moe[p.id] = fit_profile_prefill(cases, rows_of(p, Kind::prefill), p, moe_parent(p));
 
-  // Leave-one-out: refit the case's own profile without the case, then predict it.
+  // Leave one device out: refit the case's own profile without every row of the case's device (what a
+  // user of a device the data has never seen gets), then predict the device's rows.
   out.cross_validated.assign(cases.size(), 0.0);
   for (SpeedProfile& p : prof) {
     for (Kind k : {Kind::decode, Kind::prefill}) {
-      const auto rows = rows_of(p, k);
-      for (std::size_t held : rows) {
+      const auto fitted = k == Kind::decode ? fit_rows_of(p, k) : rows_of(p, k);  // prefill picks per parameter
+      std::map<std::string, std::vector<std::size_t>> by_device;
+      for (std::size_t i : rows_of(p, k)) by_device[cases[i].device_id].push_back(i);
+      for (const auto& [device, held] : by_device) {
         std::vector<std::size_t> rest;
-        for (std::size_t i : rows)
-          if (i != held) rest.push_back(i);
+        for (std::size_t i : fitted)
+          if (cases[i].device_id != device) rest.push_back(i);
         if (rest.empty()) continue;  // nothing to fit on: no cross-validated prediction
         SpeedProfile q = p;
         if (k == Kind::decode) fit_profile_decode(cases, rest, q, parent(p));
         else fit_profile_prefill(cases, rest, q, moe_parent(p));
         std::vector<SpeedProfile> one{q};
         one.front().decode_band = one.front().prefill_band = {};
-        out.cross_validated[held] = predict(cases[held], one);
+        for (std::size_t i : held) out.cross_validated[i] = predict(cases[i], one);
       }
     }
   }
@@ -276,13 +292,13 @@ FitResult fit_profiles(std::vector<Case>& cases, const std::vector<SpeedProfile>
   for (SpeedProfile& p : prof) {
     for (Kind k : {Kind::decode, Kind::prefill}) {
       std::vector<double> own;
-      for (std::size_t i : rows_of(p, k))
+      for (std::size_t i : fit_rows_of(p, k))
         if (out.cross_validated[i] > 0) own.push_back(cases[i].measured / out.cross_validated[i]);
       SpeedBand b = band_of(own.size() >= kOwnBand ? own : pooled[int(k)]);
       // Too few rows for a band of its own: the pooled band, widened to cover this profile's own
       // in-sample residuals (a profile that fits badly must not borrow a narrow band).
       if (own.size() < kOwnBand)
-        for (std::size_t i : rows_of(p, k)) {
+        for (std::size_t i : fit_rows_of(p, k)) {
           std::vector<SpeedProfile> one{p};
           one.front().decode_band = one.front().prefill_band = {};
           const double pred = predict(cases[i], one);
@@ -316,7 +332,9 @@ std::string profiles_yaml(const std::vector<SpeedProfile>& profiles, const std::
       << ", band: {low: " << num(p.decode_band.low) << ", high: " << num(p.decode_band.high) << "}, rows: " << p.decode_rows
       << "}\n";
     o << "  prefill: {efficiency_quantized: " << num(p.compute_efficiency_quantized)
-      << ", efficiency_float: " << num(p.compute_efficiency_float) << ", flops_per_byte: " << num(p.flops_per_byte) << ", moe_factor: " << num(p.moe_factor)
+      << ", efficiency_float: " << num(p.compute_efficiency_float) << ", flops_per_byte: " << num(p.flops_per_byte);
+    if (p.flops_per_core > 0) o << ", flops_per_core: " << num(p.flops_per_core);
+    o << ", moe_factor: " << num(p.moe_factor)
       << ", band: {low: " << num(p.prefill_band.low) << ", high: " << num(p.prefill_band.high) << "}, rows: " << p.prefill_rows
       << "}\n";
     o << "  source:\n";

@@ -45,7 +45,10 @@ void print_table(const std::vector<Case>& cases, const std::vector<double>& pred
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     if (predicted[i] <= 0) continue;
-    for (const std::string& key : {c.backend, std::string("overall")}) {
+    // Rows of older builds (bench/accuracy_map.yaml settings) are reported apart from the backends.
+    const std::vector<std::string> keys =
+        c.legacy ? std::vector<std::string>{"older builds"} : std::vector<std::string>{c.backend, "overall"};
+    for (const std::string& key : keys) {
       Errors& e = by[int(c.kind)][key];
       e.model.push_back(std::abs(std::log(predicted[i] / c.measured)));
       if (c.naive > 0) e.naive.push_back(std::abs(std::log(c.naive / c.measured)));
@@ -55,12 +58,12 @@ void print_table(const std::vector<Case>& cases, const std::vector<double>& pred
   const char* names[2] = {"decode", "prefill"};
   for (int k = 0; k < 2; ++k) {
     fmt::print("\n{} tokens/s: error = |ln(predicted/measured)| as % off; median and 90th percentile\n", names[k]);
-    fmt::print("{:<9} {:>20}  {:>20}{}\n", "backend", "vramfit  n  med   p90", "rule of thumb", cv ? "  cross-validated" : "");
-    for (const char* b : {"cuda", "rocm", "vulkan", "metal", "sycl", "cpu", "overall"}) {
+    fmt::print("{:<12} {:>20}  {:>20}{}\n", "backend", "vramfit  n  med   p90", "rule of thumb", cv ? "  leave-one-device-out" : "");
+    for (const char* b : {"cuda", "rocm", "vulkan", "metal", "sycl", "cpu", "overall", "older builds"}) {
       auto it = by[k].find(b);
       if (it == by[k].end()) continue;
       const ErrorStats m = error_stats(it->second.model);
-      fmt::print("{:<9} {}  {}{}\n", b, cell(m), cell(error_stats(it->second.naive)),
+      fmt::print("{:<12} {}  {}{}\n", b, cell(m), cell(error_stats(it->second.naive)),
                  cv ? "  " + cell(error_stats(it->second.cv)) : "");
       if (std::string(b) == "overall") (k == 0 ? overall_decode : overall_prefill) = m;
     }
@@ -122,12 +125,12 @@ int main(int argc, char** argv) {
 
     if (rows) {
       fmt::print("\nrow  backend  device | model quant | test: measured -> predicted (ratio), rule of thumb{}\n",
-                 fit ? ", cross-validated" : "");
+                 fit ? ", left-out device" : "");
       for (std::size_t i = 0; i < set.cases.size(); ++i) {
         const Case& c = set.cases[i];
         const SpeedProfile* p = profile_of(c, profiles);
-        fmt::print("{:>3}  {:<7} {} | {} {} | {}: {:.1f} -> {:.1f} ({:.2f}), {:.1f}{}  [{}; weights {:.2f} GiB{}]\n", c.index,
-                   c.backend, c.device, c.model, c.quant, c.test, c.measured, predicted[i], predicted[i] / c.measured,
+        fmt::print("{:>3}  {:<7} {}{} | {} {} | {}: {:.1f} -> {:.1f} ({:.2f}), {:.1f}{}  [{}; weights {:.2f} GiB{}]\n", c.index,
+                   c.backend, c.legacy ? "(older build) " : "", c.device, c.model, c.quant, c.test, c.measured, predicted[i], predicted[i] / c.measured,
                    c.naive, fit && cv[i] > 0 ? fmt::format(", {:.1f} ({:.2f})", cv[i], cv[i] / c.measured) : "",
                    p ? p->id : "no profile", to_gib(c.estimate.weights.total),
                    c.measured_size_gib > 0 ? fmt::format(" vs {:.2f} measured", c.measured_size_gib) : "");

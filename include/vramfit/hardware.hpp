@@ -38,6 +38,7 @@ struct Device {
   std::int64_t pcie_gen = 0, pcie_lanes = 0;
   double nvlink_gbs = 0;
   std::int64_t channels = 0;
+  std::int64_t gpu_cores = 0;  // GPU cores of the configuration the entry describes (Apple), 0 = not given
   // Unified memory: the platform rule (runtimes.yaml platforms) that decides the GPU's share; empty for
   // an Apple chip means "macos".
   std::string memory_platform;

@@ -181,6 +181,7 @@ inline PrefillSpeed prefill_speed(const ModelSpec& m, const MemoryEstimate& e, c
     const FlopsPerSecond peak = quantized ? dev->int8_peak : dev->f16_peak;
     double achieved = 0;
     if (peak.value() > 0 && eff > 0) achieved = eff * peak.value();
+    else if (prof->flops_per_core > 0 && dev->gpu_cores > 0) achieved = prof->flops_per_core * double(dev->gpu_cores);
     else if (prof->flops_per_byte > 0) achieved = prof->flops_per_byte * plan.bandwidth.value();
     if (m.moe.present()) achieved *= prof->moe_factor;
     if (achieved <= 0) {

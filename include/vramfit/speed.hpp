@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,13 @@ struct SpeedBand {
   double high = 1.0;
 };
 
-// Fitted parameters of one backend, optionally narrowed to one device class (a DeviceKind name).
+// Fitted parameters of one backend, optionally narrowed to one device class: a DeviceKind name (gpu,
+// datacenter, apple, igpu, soc, cpu), a vendor (nvidia, amd, intel, apple) or a generation class
+// (pre-volta: NVIDIA GPUs of compute capability below 7.0, without tensor cores).
 struct SpeedProfile {
   std::string id;
   std::string backend;       // cuda | rocm | vulkan | metal | sycl | cpu
-  std::string device_class;  // "" = every device of the backend; else gpu, datacenter, apple, cpu ...
+  std::string device_class;  // "" = every device of the backend; else a class (see above)
   // decode
   double bandwidth_efficiency = 1.0;  // eta: achieved / peak memory bandwidth
   Seconds per_layer{0.0};             // fixed cost per layer (block or output head) per token
@@ -84,6 +87,7 @@ struct SpeedProfile {
   double compute_efficiency_quantized = 0;  // achieved / int8 peak, quantized weights (llama.cpp MMQ)
   double compute_efficiency_float = 0;      // achieved / FP16 peak, F16/BF16/F32 weights
   double flops_per_byte = 0;  // devices without a tensor peak: achieved FLOP/s per byte/s of bandwidth
+  double flops_per_core = 0;  // devices without a tensor peak but with a GPU core count: FLOP/s per core
   double moe_factor = 1.0;    // MoE models reach this fraction of the dense throughput (per-expert GEMMs)
   SpeedBand prefill_band;
   std::int64_t prefill_rows = 0;
@@ -93,21 +97,29 @@ struct SpeedProfile {
 // What the speed model needs to know about a device: which profile applies and its peaks.
 struct SpeedDevice {
   std::string backend;  // "" = no backend known: speed unknown
-  std::string device_class;
+  std::string device_class;       // the DeviceKind name
+  std::vector<std::string> tags;  // further classes: the vendor, a generation class (pre-volta)
+  std::int64_t gpu_cores = 0;     // GPU cores (Apple), 0 = not known
   BytesPerSecond bandwidth{0.0};
   FlopsPerSecond int8_peak{0.0};  // dense int8 tensor rate (0 = not published)
   FlopsPerSecond f16_peak{0.0};   // dense FP16 tensor rate (0 = not published)
   BytesPerSecond host_link{0.0};  // host memory -> this GPU (PCIe), for op_offload in prefill; 0 = none
+
+  [[nodiscard]] bool is(const std::string& c) const {
+    return c == device_class || std::find(tags.begin(), tags.end(), c) != tags.end();
+  }
 };
 
-// The backend llama.cpp uses by default for a device's vendor.
+// The backend a user of a device's vendor gets by default: CUDA, ROCm, Metal, and Vulkan for Intel GPUs
+// (the builds LM Studio, Ollama and llama.cpp's release binaries ship for Arc; docs/speed.md §6: SYCL
+// decodes at about 0.7x Vulkan's rate on the same A770 in the measured rows).
 inline std::string default_backend(const Device& d) {
   if (d.is_cpu()) return "cpu";
   switch (d.backend()) {
     case Backend::cuda: return "cuda";
     case Backend::rocm: return "rocm";
     case Backend::metal: return "metal";
-    case Backend::sycl: return "sycl";
+    case Backend::sycl: return "vulkan";
     case Backend::cpu: return "cpu";
     case Backend::other: return "";
   }
@@ -120,6 +132,11 @@ inline SpeedDevice speed_device(const Device& d, std::string backend = {}) {
   SpeedDevice s;
   s.backend = backend.empty() ? default_backend(d) : std::move(backend);
   s.device_class = to_string(d.kind);
+  if (!d.vendor.empty()) s.tags.push_back(d.vendor);
+  // Kepler, Maxwell and Pascal: no tensor cores, MMQ on dp4a or plain FP32 (ggml-cuda's cc < 7.0 paths).
+  if (d.vendor == "nvidia" && !d.compute_capability.empty() && std::atof(d.compute_capability.c_str()) < 7.0)
+    s.tags.push_back("pre-volta");
+  s.gpu_cores = d.gpu_cores;
   s.bandwidth = d.bandwidth();
   const double f16 = std::max({d.fp16acc_tflops, d.fp16_tflops, d.bf16_tflops});
   s.f16_peak = tflops(f16);
@@ -127,13 +144,26 @@ inline SpeedDevice speed_device(const Device& d, std::string backend = {}) {
   return s;
 }
 
-// The profile for a device: backend + device class first, then the backend's general profile.
+// llama.cpp's CPU backend on a device: CPU presets are class cpu; the CPU cores of a unified-memory chip
+// (Apple, Strix Halo, DGX Spark ...) carry its kind and the tag "unified" (they reach a smaller share of
+// the chip's bandwidth than its GPU does).
+inline SpeedDevice cpu_speed_device(const Device& d) {
+  SpeedDevice s;
+  s.backend = "cpu";
+  s.device_class = d.unified_memory() ? to_string(d.kind) : "cpu";
+  if (d.unified_memory()) s.tags.push_back("unified");
+  s.bandwidth = d.bandwidth();
+  return s;
+}
+
+// The profile for a device: the first profile of its backend whose class the device has (in the order of
+// data/speed.yaml, so the narrower class comes first there), then the backend's general profile.
 inline const SpeedProfile* find_profile(const std::vector<SpeedProfile>& profiles, const SpeedDevice& d) {
   if (d.backend.empty()) return nullptr;
   const SpeedProfile* general = nullptr;
   for (const SpeedProfile& p : profiles) {
     if (p.backend != d.backend) continue;
-    if (!p.device_class.empty() && p.device_class == d.device_class) return &p;
+    if (!p.device_class.empty() && d.is(p.device_class)) return &p;
     if (p.device_class.empty() && general == nullptr) general = &p;
   }
   return general;

@@ -103,7 +103,7 @@ void device(std::ostream& o, const CatalogDevice& cd) {
     << d(v.fp16acc_tflops) << "; v.bf16_tflops = " << d(v.bf16_tflops) << "; v.fp8_tflops = " << d(v.fp8_tflops)
     << "; v.fp4_tflops = " << d(v.fp4_tflops) << "; v.int8_tops = " << d(v.int8_tops) << "; v.fp32_tflops = " << d(v.fp32_tflops)
     << ";\n  v.tdp_w = " << d(v.tdp_w) << "; v.pcie_gen = " << v.pcie_gen << "; v.pcie_lanes = " << v.pcie_lanes
-    << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels
+    << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels << "; v.gpu_cores = " << v.gpu_cores
     << "; v.memory_platform = " << q(v.memory_platform) << ";\n";
   meta(o, cd.meta);
   o << "  c.devices.push_back(std::move(x));\n";
@@ -167,7 +167,7 @@ void speed(std::ostream& o, const SpeedProfile& p) {
     << "); p.per_token = Seconds(" << d(p.per_token.value()) << ");\n  p.decode_band = SpeedBand{" << d(p.decode_band.low) << ","
     << d(p.decode_band.high) << "}; p.decode_rows = " << p.decode_rows << ";\n  p.compute_efficiency_quantized = "
     << d(p.compute_efficiency_quantized) << "; p.compute_efficiency_float = " << d(p.compute_efficiency_float)
-    << "; p.flops_per_byte = " << d(p.flops_per_byte) << "; p.moe_factor = " << d(p.moe_factor) << ";\n  p.prefill_band = SpeedBand{" << d(p.prefill_band.low) << ","
+    << "; p.flops_per_byte = " << d(p.flops_per_byte) << "; p.flops_per_core = " << d(p.flops_per_core) << "; p.moe_factor = " << d(p.moe_factor) << ";\n  p.prefill_band = SpeedBand{" << d(p.prefill_band.low) << ","
     << d(p.prefill_band.high) << "}; p.prefill_rows = " << p.prefill_rows << "; p.source = " << strings(p.source) << ";\n"
     << "  c.speed.push_back(std::move(p));\n";
 }

@@ -9,7 +9,7 @@ const std::vector<std::string>& device_keys() {
       "launch_price_usd", "memory_gib", "memory_reported_mib", "memory_options_gib", "memory_platform", "memory_type",
       "memory_bus_bits", "memory_data_rate_gbps", "memory_bandwidth_gbs", "fp16_tflops", "fp16acc_tflops",
       "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops", "fp32_tflops", "tdp_w", "pcie_gen", "pcie_lanes",
-      "nvlink_gbs", "interconnect", "channels", "notes", "unconfirmed", "source"};
+      "nvlink_gbs", "interconnect", "channels", "gpu_cores", "notes", "unconfirmed", "source"};
   return keys;
 }
 
@@ -59,6 +59,7 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
     d.nvlink_gbs = e.number("nvlink_gbs", 0, 1e6);
     e.str("interconnect");
     d.channels = e.integer("channels", 1, 64);
+    d.gpu_cores = e.integer("gpu_cores", 1, 1 << 20);
     cd.meta = read_meta(e);
     e.finish();
     if (d.id.empty()) return;

@@ -21,7 +21,8 @@ SpeedBand read_band(Entry& parent, const std::string& key, const std::string& fi
 
 void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
   static const std::vector<std::string> backends = {"cuda", "rocm", "vulkan", "metal", "sycl", "cpu"};
-  static const std::vector<std::string> classes = {"gpu", "datacenter", "apple", "igpu", "soc", "accelerator", "cpu"};
+  static const std::vector<std::string> classes = {"gpu",    "datacenter", "apple", "igpu",  "soc",      "accelerator",
+                                                   "cpu",    "unified",    "nvidia", "amd",  "intel",    "pre-volta"};
   std::map<std::string, int> seen;
   for_each_entry(root, file, diag, "profiles", {"schema_version", "profiles"}, [&](const YAML::Node& node) {
     Entry e(node, file, diag, {"id", "backend", "device_class", "decode", "prefill", "notes", "source"});
@@ -33,7 +34,7 @@ void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, D
       e.problem("backend", "unknown backend '" + p.backend + "' (cuda, rocm, vulkan, metal, sycl, cpu)");
     p.device_class = e.str("device_class");
     if (!p.device_class.empty() && std::find(classes.begin(), classes.end(), p.device_class) == classes.end())
-      e.problem("device_class", "unknown device class '" + p.device_class + "' (gpu, datacenter, apple, igpu, soc, accelerator, cpu)");
+      e.problem("device_class", "unknown device class '" + p.device_class + "' (gpu, datacenter, apple, igpu, soc, accelerator, cpu; unified, nvidia, amd, intel; pre-volta)");
     if (e.has("decode")) {
       Entry d(e.child("decode"), file, diag, {"bandwidth_efficiency", "per_layer_us", "per_token_us", "band", "rows"});
       p.bandwidth_efficiency = d.number("bandwidth_efficiency", 0.01, 1.0, true, 1.0);
@@ -46,10 +47,11 @@ void load_speed(Catalog& cat, const YAML::Node& root, const std::string& file, D
       e.problem("decode", "missing 'decode' (bandwidth_efficiency, per_layer_us, per_token_us, band)");
     }
     if (e.has("prefill")) {
-      Entry f(e.child("prefill"), file, diag, {"efficiency_quantized", "efficiency_float", "flops_per_byte", "moe_factor", "band", "rows"});
+      Entry f(e.child("prefill"), file, diag, {"efficiency_quantized", "efficiency_float", "flops_per_byte", "flops_per_core", "moe_factor", "band", "rows"});
       p.compute_efficiency_quantized = f.number("efficiency_quantized", 0, 1.0);
       p.compute_efficiency_float = f.number("efficiency_float", 0, 1.0);
       p.flops_per_byte = f.number("flops_per_byte", 0, 1e6);
+      p.flops_per_core = f.number("flops_per_core", 0, 1e15);
       p.moe_factor = f.number("moe_factor", 0.001, 1.0, false, 1.0);
       p.prefill_band = read_band(f, "band", file, diag);
       p.prefill_rows = f.integer("rows", 0, 1 << 20);

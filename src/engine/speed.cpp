@@ -40,9 +40,9 @@ SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& sp
                        const std::string& backend) {
   SpeedSetup s;
   std::vector<const Device*> order;  // the GPUs as the placement request listed them
-  bool apple = false;
+  const Device* chip = nullptr;       // a unified-memory chip: its CPU cores are the host
   for (const DeviceSpec& d : specs) {
-    apple = apple || d.device->device.kind == DeviceKind::apple;
+    if (d.device->device.unified_memory() && chip == nullptr) chip = &d.device->device;
     if (!d.device->device.is_cpu())
       for (std::int64_t i = 0; i < d.count; ++i) order.push_back(&d.device->device);
   }
@@ -57,9 +57,9 @@ SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& sp
       for (const LinkProfile& lp : cat.links)
         if (lp.kind == LinkKind::pcie && lp.pcie_gen == d->pcie_gen) s.gpus.back().host_link = resolve_link(lp, *d).bandwidth;
   }
-  // The host runs llama.cpp's CPU backend; the CPU cores of an Apple chip are a class of their own.
-  s.host.backend = "cpu";
-  s.host.device_class = apple ? "apple" : "cpu";
+  // The host runs llama.cpp's CPU backend; the CPU cores of a unified-memory chip are a class of their own.
+  if (chip != nullptr) s.host = cpu_speed_device(*chip);
+  else s.host.backend = "cpu", s.host.device_class = "cpu";
   s.host.bandwidth = p.host.bandwidth;
   s.profiles = &cat.speed;
   return s;
@@ -75,8 +75,11 @@ std::string profile_line(const SpeedProfile& p, const std::string& who) {
   if (p.compute_efficiency_quantized > 0)
     prefill = fmt::format("prefill at {} of the int8 tensor peak (quantized weights), {} of the FP16 peak (F16/BF16)",
                           pct(p.compute_efficiency_quantized), pct(p.compute_efficiency_float));
-  if (p.flops_per_byte > 0)
+  if (p.flops_per_core > 0)
     prefill += (prefill.empty() ? "prefill at " : "; without a published tensor peak ") +
+               fmt::format("{:.0f} GFLOP/s per GPU core (the catalog's core count)", p.flops_per_core / 1e9);
+  if (p.flops_per_byte > 0)
+    prefill += (prefill.empty() ? "prefill at " : p.flops_per_core > 0 ? ", else " : "; without a published tensor peak ") +
                fmt::format("{:.3g} FLOP per byte/s of memory bandwidth", p.flops_per_byte);
   if (prefill.empty()) prefill = "no prefill measured for this backend";
   else if (p.moe_factor < 1.0) prefill += fmt::format(", MoE models at {} of that", pct(p.moe_factor));

@@ -112,7 +112,7 @@ void SameDevice(const Device& a, const Device& b) {
   SAME(memory_type); SAME(memory_bus_bits); SAME(memory_data_rate_gbps); SAME(bandwidth_gbs);
   SAME(fp16_tflops); SAME(fp16acc_tflops); SAME(bf16_tflops); SAME(fp8_tflops); SAME(fp4_tflops); SAME(int8_tops);
   SAME(fp32_tflops); SAME(tdp_w); SAME(pcie_gen); SAME(pcie_lanes); SAME(nvlink_gbs); SAME(channels);
-  SAME(memory_platform);
+  SAME(gpu_cores); SAME(memory_platform);
 }
 
 void SameType(const TensorType& a, const TensorType& b) {
@@ -150,7 +150,7 @@ void SameRuntime(const RuntimeProfile& a, const RuntimeProfile& b) {
 void SameSpeed(const SpeedProfile& a, const SpeedProfile& b) {
   SAME(id); SAME(backend); SAME(device_class); SAME(bandwidth_efficiency); SAME(per_layer); SAME(per_token);
   SAME(decode_band.low); SAME(decode_band.high); SAME(decode_rows); SAME(compute_efficiency_quantized);
-  SAME(compute_efficiency_float); SAME(flops_per_byte); SAME(moe_factor); SAME(prefill_band.low);
+  SAME(compute_efficiency_float); SAME(flops_per_byte); SAME(flops_per_core); SAME(moe_factor); SAME(prefill_band.low);
   SAME(prefill_band.high); SAME(prefill_rows); SAME(source);
 }
 

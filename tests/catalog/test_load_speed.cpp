@@ -26,7 +26,7 @@ TEST(LoadSpeed, ReadsEveryFieldWithItsUnit) {
       "  backend: cuda\n"
       "  device_class: datacenter\n"
       "  decode: {bandwidth_efficiency: 0.9, per_layer_us: 25, per_token_us: 1500, band: {low: 0.8, high: 1.2}, rows: 31}\n"
-      "  prefill: {efficiency_quantized: 0.2, efficiency_float: 0.45, flops_per_byte: 20, moe_factor: 0.3,\n"
+      "  prefill: {efficiency_quantized: 0.2, efficiency_float: 0.45, flops_per_byte: 20, flops_per_core: 2.4e+11, moe_factor: 0.3,\n"
       "            band: {low: 0.7, high: 1.3}, rows: 16}\n"
       "  source: [bench/accuracy --fit]\n";
   Catalog cat;
@@ -46,6 +46,7 @@ TEST(LoadSpeed, ReadsEveryFieldWithItsUnit) {
   EXPECT_DOUBLE_EQ(p.compute_efficiency_quantized, 0.2);
   EXPECT_DOUBLE_EQ(p.compute_efficiency_float, 0.45);
   EXPECT_DOUBLE_EQ(p.flops_per_byte, 20);
+  EXPECT_DOUBLE_EQ(p.flops_per_core, 2.4e11);
   EXPECT_DOUBLE_EQ(p.moe_factor, 0.3);
   EXPECT_DOUBLE_EQ(p.prefill_band.low, 0.7);
   EXPECT_DOUBLE_EQ(p.prefill_band.high, 1.3);

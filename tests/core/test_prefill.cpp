@@ -169,6 +169,17 @@ TEST(SpeedPrefill, DevicesWithoutAPeakUseFlopsPerByteAndMoeTheFactor) {
   const PrefillSpeed f = prefill_speed(m, e, p, s, 512, 512);
   ASSERT_TRUE(f.known);
   EXPECT_NEAR(f.compute_time.value(), 7216998383616.0 / 8e12, 1e-12);
+  // With a GPU core count and flops_per_core, the cores set the rate: 250 GFLOP/s x 40 cores = 10 TFLOP/s,
+  // whatever the bandwidth; a device whose core count is not known keeps the bandwidth rule.
+  metal.flops_per_core = 250e9;
+  SpeedDevice cores = mac;
+  cores.gpu_cores = 40;
+  const std::vector<SpeedProfile> by_core = {metal};
+  EXPECT_NEAR(prefill_speed(m, e, p, SpeedSetup{{cores}, host_cpu(400), &by_core}, 512, 512).compute_time.value(),
+              7216998383616.0 / 10e12, 1e-12);
+  EXPECT_NEAR(prefill_speed(m, e, p, SpeedSetup{{mac}, host_cpu(400), &by_core}, 512, 512).compute_time.value(),
+              7216998383616.0 / 8e12, 1e-12);
+  metal.flops_per_core = 0;
   // Without flops_per_byte the prompt cannot be timed.
   metal.flops_per_byte = 0;
   const std::vector<SpeedProfile> none = {metal};

@@ -162,6 +162,52 @@ TEST(SpeedProfiles, DeviceClassFirstThenTheBackendThenNothing) {
   EXPECT_EQ(find_profile(ps, d), nullptr);
 }
 
+TEST(SpeedProfiles, ClassesAreKindVendorAndGenerationFirstMatchInFileOrder) {
+  // data/speed.yaml order decides between two classes a device has: pre-volta before datacenter.
+  const std::vector<SpeedProfile> ps = {profile("cuda", 0.9, 0, 0), profile("cuda", 0.5, 0, 0, "pre-volta"),
+                                        profile("cuda", 0.7, 0, 0, "datacenter"), profile("vulkan", 0.8, 0, 0),
+                                        profile("vulkan", 0.45, 0, 0, "intel"), profile("cpu", 0.6, 0, 0),
+                                        profile("cpu", 0.4, 0, 0, "unified")};
+  Device p40;  // Pascal, compute capability 6.1, a datacenter card
+  p40.vendor = "nvidia";
+  p40.kind = DeviceKind::datacenter;
+  p40.compute_capability = "6.1";
+  EXPECT_EQ(find_profile(ps, speed_device(p40))->id, "cuda-pre-volta");
+  Device a100 = p40;
+  a100.compute_capability = "8.0";
+  EXPECT_EQ(find_profile(ps, speed_device(a100))->id, "cuda-datacenter");
+  Device v100 = p40;  // 7.0: tensor cores, not pre-volta
+  v100.compute_capability = "7.0";
+  EXPECT_EQ(find_profile(ps, speed_device(v100))->id, "cuda-datacenter");
+  // Intel GPUs default to Vulkan and take the Intel class; an NVIDIA card under --backend vulkan the general one.
+  Device arc;
+  arc.vendor = "intel";
+  arc.kind = DeviceKind::gpu;
+  EXPECT_EQ(speed_device(arc).backend, "vulkan");
+  EXPECT_EQ(find_profile(ps, speed_device(arc))->id, "vulkan-intel");
+  Device geforce;
+  geforce.vendor = "nvidia";
+  geforce.compute_capability = "8.9";
+  EXPECT_EQ(find_profile(ps, speed_device(geforce, "vulkan"))->id, "vulkan");
+  // The CPU cores of a unified-memory chip (Apple, Strix Halo) are class "unified"; a CPU preset is "cpu".
+  Device mac;
+  mac.vendor = "apple";
+  mac.kind = DeviceKind::apple;
+  mac.bandwidth_gbs = 400;
+  const SpeedDevice cores = cpu_speed_device(mac);
+  EXPECT_EQ(cores.backend, "cpu");
+  EXPECT_EQ(cores.device_class, "apple");
+  EXPECT_DOUBLE_EQ(cores.bandwidth.value(), 400e9);
+  EXPECT_EQ(find_profile(ps, cores)->id, "cpu-unified");
+  Device strix;
+  strix.vendor = "amd";
+  strix.kind = DeviceKind::igpu;
+  EXPECT_EQ(find_profile(ps, cpu_speed_device(strix))->id, "cpu-unified");
+  Device ram;
+  ram.kind = DeviceKind::cpu;
+  EXPECT_EQ(find_profile(ps, cpu_speed_device(ram))->id, "cpu");
+}
+
 TEST(SpeedProfiles, DevicePeaksFromTheCatalogFigures) {
   Device geforce;  // RTX 4090 figures: FP16 with FP32 accumulate 165.2, with FP16 accumulate 330.3, int8 660.6
   geforce.vendor = "nvidia";
