@@ -15,6 +15,7 @@
 #include "engine/text.hpp"
 #include "engine/validate_judges.hpp"
 #include "formats/parse.hpp"
+#include "vramfit/mla_layout.hpp"
 #include "vramfit/placement.hpp"
 
 namespace vramfit::engine {
@@ -190,6 +191,19 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   const Query q = resolve_query(ctx, model_arg, w);
   MemoryEstimate e = estimate(ctx, q);
   const ModelSpec& m = q.model->spec;
+  // An MLA model's cache as the log's build laid it out (vramfit/mla_layout.hpp): a V beside the latent
+  // (mainline before PR #19067) or per-head K and V (ik_llama.cpp -mla 0), told by the K : V sizes it prints.
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) > 0 && L.kv_k_mib.known() && L.kv_v_mib.known() &&
+      L.kv_v_mib.value > 0) {
+    const MlaLayout layout = mla_layout_of(m, *e.kv_k, *e.kv_v, L.kv_k_mib.value, L.kv_v_mib.value);
+    e.kv = with_mla_layout(e.kv, m, layout, *e.kv_k, *e.kv_v);
+    const MlaRow row = mla_layout_row(m, layout, *e.kv_k, *e.kv_v);
+    j.inferred.push_back(fmt::format("MLA cache: {} (K {:.2f} MiB : V {:.2f} MiB{}), {} + {} bytes a token and layer{}", 
+                                     layout == MlaLayout::full ? "per-head K and V (ik_llama.cpp -mla 0, GGUFs without the MLA keys)"
+                                                               : "the latent as K and its rank part as V (mainline before PR #19067)",
+                                     L.kv_k_mib.value, L.kv_v_mib.value, at_line(L.kv_v_mib.line), row.k, row.v,
+                                     ", where today's mainline caches the latent alone"));
+  }
 
   // Which devices the log used, and how many layers went to them.
   std::vector<std::string> gpus;
