@@ -229,6 +229,8 @@ class LlamaParser {
     sv func, rest;
     if (!split_func(text, func, rest)) return;
     const Part part = part_of(func);
+    if (func == "llm_load_print_meta" || func == "llm_load_tensors" || func == "llama_new_context_with_model" || func == "llama_kv_cache_init")
+      L.old_names = true;
     ++hits;
     if (part == Part::breakdown) return breakdown(rest, n);
     if (contains(rest, "buffer size =")) return buffer(func, part, rest, n);

@@ -60,6 +60,9 @@ struct LlamaCppLog {
   Fact<double> kv_k_mib, kv_v_mib;
   Fact<std::int64_t> offloaded, offloadable;  // load_tensors: offloaded N/M layers to GPU
   bool pipeline_parallel = false;
+  // The log uses the llm_load_* / llama_new_context_with_model / llama_kv_cache_init names: ik_llama.cpp,
+  // or mainline before 2025, whose graphs (and so compute buffers) are not today's mainline's.
+  bool old_names = false;
   // The CPU backend's features of the "system_info: ... | CPU : AVX2 = 1 | ... | REPACK = 1 |" line, as
   // vramfit/repack.hpp names them ("avx2,avx512"; "none"), and whether that build has the repack buffer.
   Fact<std::string> cpu_features;

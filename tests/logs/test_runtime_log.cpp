@@ -277,6 +277,13 @@ TEST(RuntimeLog, KvSizesOfTheKvLine) {
   }
 }
 
+// The old function names (ik_llama.cpp, mainline before 2025) mark a build whose graph is not mainline's.
+TEST(RuntimeLog, OldFunctionNamesAreNoted) {
+  EXPECT_TRUE(parse_runtime_log("llm_load_tensors: CPU buffer size = 45509.83 MiB\n", "x.log").llama.old_names);
+  EXPECT_TRUE(parse_runtime_log("llama_new_context_with_model: CPU compute buffer size = 2778.01 MiB\n", "x.log").llama.old_names);
+  EXPECT_FALSE(parse_runtime_log("load_tensors: CPU_Mapped model buffer size = 47091.25 MiB\n", "x.log").llama.old_names);
+}
+
 TEST(RuntimeLog, KvLinesOfEarly2025Builds) {
   // llama.cpp as pasted in ik_llama.cpp discussion 357 (measured_memory.yaml, Qwen3-235B-A22B Q8_0): the
   // KV cache prints from llama_kv_cache_unified::init, the total from llama_context. A llama-server slot
