@@ -266,8 +266,11 @@ TEST(RuntimeLog, KvSizesOfTheKvLine) {
     const std::string text = std::string(c.line) + "\nllama_kv_cache: CPU KV buffer size = 1.00 MiB\n";
     const LlamaCppLog L = parse_runtime_log(text, "x.log").llama;
     EXPECT_DOUBLE_EQ(L.kv_k_mib.value, c.k) << c.line;
-    if (c.v < 0) EXPECT_FALSE(L.kv_v_mib.known()) << c.line;
-    else EXPECT_DOUBLE_EQ(L.kv_v_mib.value, c.v) << c.line;
+    if (c.v < 0) {
+      EXPECT_FALSE(L.kv_v_mib.known()) << c.line;
+    } else {
+      EXPECT_DOUBLE_EQ(L.kv_v_mib.value, c.v) << c.line;
+    }
   }
   try {
     (void)parse_runtime_log("llama_kv_cache_unified: KV self size = 1 MiB, K (f16): 1e15 MiB, V (f16): 1 MiB\n", "x.log");
