@@ -150,6 +150,11 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
                       "(MLA, fused MoE and attention options) is not today's mainline graph, which vramfit models"
       : c.experts_on_host ? "experts in host memory: llama.cpp splits the graph between GPU and host by the -ot pattern, which the log does not show"
       : fmt::format("not traced: vramfit's graph is mainline's at n_ubatch {} for this placement (runtime.hpp, placement.hpp)", c.workload.ubatch);
+  // A CPU compute buffer the size of the head's graph beside a GPU: the head ran on the CPU.
+  const io::LogBuffer* head_on_cpu = nullptr;
+  for (const io::LogBuffer& b : L.buffers)
+    if (c.gpus > 0 && b.what == "compute" && b.device == "CPU" && std::abs(b.mib * kMiB / double(e.compute.head().value()) - 1.0) <= 0.01)
+      head_on_cpu = &b;
   for (ValidationTerm& t : terms) {
     const auto err = t.error_percent();
     if (!err || std::abs(*err) <= 3.0) continue;
@@ -178,6 +183,11 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
     } else if (name == "file size (print_info)") {
       why = fmt::format("the file's per-tensor types are not the catalog's {} recipe{}", c.mix,
                         c.quant_closest ? fmt::format(" ({} is only the closest catalog mix)", c.mix) : "");
+    } else if (name.rfind("compute", 0) == 0 && head_on_cpu != nullptr) {
+      why = fmt::format("the {} compute buffer (line {}) is the output head's graph (logits + inputs, {}): this run computed the head on the "
+                        "CPU, which vramfit's placement does not predict", head_on_cpu->device, head_on_cpu->line, size_str(e.compute.head()));
+    } else if (name.rfind("compute", 0) == 0 && !L.flash_attn.known() && !L.pipeline_parallel && !L.old_names) {
+      why = "flash attention is not in the log and was taken as on (llama.cpp's -fa auto): without it the mask and attention buffers differ";
     } else if (name.rfind("compute", 0) == 0) {
       why = graph;
     } else if (name == "total") {
