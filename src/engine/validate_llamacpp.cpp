@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,6 +16,8 @@
 #include "engine/text.hpp"
 #include "engine/validate_judges.hpp"
 #include "formats/parse.hpp"
+#include "vramfit/kv_cache.hpp"
+#include "vramfit/mla_layout.hpp"
 #include "vramfit/placement.hpp"
 
 namespace vramfit::engine {
@@ -118,6 +121,88 @@ ClosestMix closest_gguf_mix(Session& ctx, const std::string& model, const Worklo
   return best;
 }
 
+// What explain_llamacpp needs to know of the estimate besides the terms.
+struct LogContext {
+  const ModelSpec* model = nullptr;
+  Workload workload;
+  std::string mix;
+  bool quant_closest = false;
+  bool experts_on_host = false;  // placed with --cpu-moe because the log's host buffers held the experts
+  std::size_t gpus = 0;
+};
+
+// A judged term more than 3 % off gets a one-line reason in its note ("off: ..."): a figure worked out
+// from the log where one explains it (rows of logits, the cache with full-size sliding layers, the file
+// size), else what vramfit cannot see in the log, else that the term is not traced.
+void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, const LogContext& c, const MemoryEstimate& e) {
+  const ModelSpec& m = *c.model;
+  std::optional<double> file_err;
+  for (const ValidationTerm& t : terms)
+    if (t.name == "file size (print_info)") file_err = t.error_percent();
+  const std::string recipe =
+      file_err && std::abs(*file_err) > 3.0
+          ? fmt::format("the catalog's {} is {:+.1f} % off the file size print_info gives: the file's per-tensor types are not that recipe{}", c.mix,
+                        *file_err, c.quant_closest ? fmt::format(" ({} is only the closest catalog mix)", c.mix) : "")
+          : std::string();
+  const std::string graph =
+      L.pipeline_parallel ? "pipeline parallelism: llama.cpp keeps 4 copies of the compute buffers (not modelled)"
+      : L.old_names ? "a build with llm_load_* / llama_new_context_with_model lines (ik_llama.cpp or mainline before 2025): its graph "
+                      "(MLA, fused MoE and attention options) is not today's mainline graph, which vramfit models"
+      : c.experts_on_host ? "experts in host memory: llama.cpp splits the graph between GPU and host by the -ot pattern, which the log does not show"
+      : fmt::format("not traced: vramfit's graph is mainline's at n_ubatch {} for this placement (runtime.hpp, placement.hpp)", c.workload.ubatch);
+  // A CPU compute buffer the size of the head's graph beside a GPU: the head ran on the CPU.
+  const io::LogBuffer* head_on_cpu = nullptr;
+  for (const io::LogBuffer& b : L.buffers)
+    if (c.gpus > 0 && b.what == "compute" && b.device == "CPU" && std::abs(b.mib * kMiB / double(e.compute.head().value()) - 1.0) <= 0.01)
+      head_on_cpu = &b;
+  for (ValidationTerm& t : terms) {
+    const auto err = t.error_percent();
+    if (!err || std::abs(*err) <= 3.0) continue;
+    const std::string name = t.name.substr(t.name.find_first_not_of(' '));
+    std::string why;
+    if (name == "output buffer") {
+      const double row = double(m.vocab) * 4.0;
+      why = fmt::format("the log's buffer holds {:.1f} rows of logits (n_vocab {} x 4 B); vramfit counts one a sequence", t.measured / row, m.vocab);
+    } else if (name == "of it on GPUs") {
+      why = "follows the KV cache above";
+    } else if (name == "KV cache") {
+      if (m.count_layers([](LayerKind k) { return k == LayerKind::sliding || k == LayerKind::chunked; }) > 0 && !c.workload.swa_full) {
+        Workload full = c.workload;
+        full.swa_full = true;
+        const double est = double(kv_cache(m, full, *e.kv_k, *e.kv_v).total.value());
+        why = fmt::format("with its sliding-window layers at full context (--swa-full; ik_llama.cpp has no window cache) the cache is {} ({:+.1f} % against the log's)",
+                          size_str(Bytes(static_cast<std::int64_t>(est))), (est - t.measured) / t.measured * 100.0);
+      } else {
+        why = "not traced: vramfit's cache holds the layout the log's K and V types give";
+      }
+    } else if (name.rfind("weights", 0) == 0 && name != "weights, CPU_REPACK") {
+      why = !recipe.empty() ? recipe
+            : c.experts_on_host ? "which tensors the run kept in host memory (-ot, --n-cpu-moe) is not in the log; vramfit puts every routed expert there"
+            : c.gpus > 1 ? "the split between GPUs follows free memory, which the log does not print"
+                         : "not traced";
+    } else if (name == "file size (print_info)") {
+      why = fmt::format("the file's per-tensor types are not the catalog's {} recipe{}", c.mix,
+                        c.quant_closest ? fmt::format(" ({} is only the closest catalog mix)", c.mix) : "");
+    } else if (name.rfind("compute", 0) == 0 && head_on_cpu != nullptr) {
+      why = fmt::format("the {} compute buffer (line {}) is the output head's graph (logits + inputs, {}): this run computed the head on the "
+                        "CPU, which vramfit's placement does not predict", head_on_cpu->device, head_on_cpu->line, size_str(e.compute.head()));
+    } else if (name.rfind("compute", 0) == 0 && !L.flash_attn.known() && !L.pipeline_parallel && !L.old_names) {
+      why = "flash attention is not in the log and was taken as on (llama.cpp's -fa auto): without it the mask and attention buffers differ";
+    } else if (name.rfind("compute", 0) == 0) {
+      why = graph;
+    } else if (name == "total") {
+      std::vector<std::string> off;
+      for (const ValidationTerm& u : terms)
+        if (&u != &t && u.name.rfind("  ", 0) != 0 && u.error_percent() && std::abs(*u.error_percent()) > 3.0 && u.name != "file size (print_info)")
+          off.push_back(u.name);
+      why = fmt::format("through {}", fmt::join(off, ", "));
+    } else {
+      why = "not traced";
+    }
+    t.note = t.note.empty() ? "off: " + why : t.note + "; off: " + why;
+  }
+}
+
 }  // namespace
 
 // --- llama.cpp --------------------------------------------------------------------------------
@@ -142,6 +227,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   }
   WorkloadRequest w;
   w.quant = opt.quant;
+  bool quant_closest = false;  // the quantization is the closest catalog mix, not the file's own type
   if (w.quant.empty() && !names_model_file(cat, model_arg)) {
     const std::string mix = io::mix_from_file_type(L.file_type.value);
     if (!mix.empty() && std::any_of(cat.mixes.begin(), cat.mixes.end(), [&](const io::CatalogMix& m) { return m.mix.id == mix; })) {
@@ -153,6 +239,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
       const std::string why = L.file_type.known() ? "file type '" + L.file_type.value + "' is no quantization vramfit knows"
                                                   : std::string("the log names no file type");
       const ClosestMix c = closest_gguf_mix(ctx, model_arg, w, L);
+      quant_closest = true;
       if (c.id.empty()) throw InputError(fmt::format("{}:{}: {}; pass -q QUANT", log.name, std::max(L.file_type.line, 1), why));
       w.quant = c.id;
       j.inferred.push_back(fmt::format("quantization {}: {}{}; {} is the GGUF mix whose weights come closest to {} of {} ({:+.1f} %): pass -q to choose",
@@ -190,6 +277,19 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   const Query q = resolve_query(ctx, model_arg, w);
   MemoryEstimate e = estimate(ctx, q);
   const ModelSpec& m = q.model->spec;
+  // An MLA model's cache as the log's build laid it out (vramfit/mla_layout.hpp): a V beside the latent
+  // (mainline before PR #19067) or per-head K and V (ik_llama.cpp -mla 0), told by the K : V sizes it prints.
+  if (m.count_layers([](LayerKind k) { return k == LayerKind::mla; }) > 0 && L.kv_k_mib.known() && L.kv_v_mib.known() &&
+      L.kv_v_mib.value > 0) {
+    const MlaLayout layout = mla_layout_of(m, *e.kv_k, *e.kv_v, L.kv_k_mib.value, L.kv_v_mib.value);
+    e.kv = with_mla_layout(e.kv, m, layout, *e.kv_k, *e.kv_v);
+    const MlaRow row = mla_layout_row(m, layout, *e.kv_k, *e.kv_v);
+    j.inferred.push_back(fmt::format("MLA cache: {} (K {:.2f} MiB : V {:.2f} MiB{}), {} + {} bytes a token and layer{}", 
+                                     layout == MlaLayout::full ? "per-head K and V (ik_llama.cpp -mla 0, GGUFs without the MLA keys)"
+                                                               : "the latent as K and its rank part as V (mainline before PR #19067)",
+                                     L.kv_k_mib.value, L.kv_v_mib.value, at_line(L.kv_v_mib.line), row.k, row.v,
+                                     ", where today's mainline caches the latent alone"));
+  }
 
   // Which devices the log used, and how many layers went to them.
   std::vector<std::string> gpus;
@@ -331,6 +431,14 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   if (L.file_size_gib.known()) {
     j.terms.push_back(ValidationTerm{"file size (print_info)", L.file_size_gib.value * kGiB, file_bytes, "bytes", L.file_size_gib.line, "tensor bytes, 2 decimals of GiB"});
   }
+  LogContext why;
+  why.model = &m;
+  why.workload = q.workload;
+  why.mix = q.mix != nullptr ? q.mix->mix.id : std::string();
+  why.quant_closest = quant_closest;
+  why.experts_on_host = req.cpu_moe_layers > 0;
+  why.gpus = gpus.size();
+  explain_llamacpp(j.terms, L, why, e);
   j.query = q;
   j.assumptions.insert(j.assumptions.end(), q.assumptions.begin(), q.assumptions.end());
   return j;

@@ -229,6 +229,8 @@ class LlamaParser {
     sv func, rest;
     if (!split_func(text, func, rest)) return;
     const Part part = part_of(func);
+    if (func == "llm_load_print_meta" || func == "llm_load_tensors" || func == "llama_new_context_with_model" || func == "llama_kv_cache_init")
+      L.old_names = true;
     ++hits;
     if (part == Part::breakdown) return breakdown(rest, n);
     if (contains(rest, "buffer size =")) return buffer(func, part, rest, n);
@@ -390,6 +392,17 @@ class LlamaParser {
     if (v.empty()) v = quoted_after(rest, "type_v");
     if (!k.empty()) set(L.type_k, k, n);
     if (!v.empty()) set(L.type_v, v, n);
+    auto mib = [&](Fact<double>& f, sv tag) {
+      const std::size_t p = rest.find(tag);
+      if (p == sv::npos) return;
+      const std::size_t colon = rest.find("): ", p + tag.size());
+      if (colon == sv::npos || colon - p > 24) return;
+      sv value = rest.substr(colon + 3);
+      if (const auto x = number_at(value, nullptr); x && contains(value.substr(0, 24), "MiB")) set_in(f, *x, n, 0.0, kMaxMiB, "KV size (MiB)");
+    };
+    mib(L.kv_k_mib, " K (");
+    mib(L.kv_k_mib, " c^KV (");
+    mib(L.kv_v_mib, " V (");
   }
 
   void kv(sv rest, int n) {
@@ -465,30 +478,34 @@ class LlamaParser {
   }
 };
 
+// One engine argument of vLLM's config, non-default args or command line (quotes stripped).
+void vllm_pair(sv key, sv value, VllmLog& V, int n) {
+  key = trim(key);
+  value = trim(value);
+  if (!key.empty() && (key.front() == '\'' || key.front() == '"')) key = key.substr(1, key.size() >= 2 ? key.size() - 2 : 0);
+  if (!value.empty() && (value.front() == '\'' || value.front() == '"')) value = value.substr(1, value.size() >= 2 ? value.size() - 2 : 0);
+  if (value.size() > 256) return;
+  if (key == "model" || key == "model_tag") set(V.model, std::string(value), n);
+  else if (key == "dtype") set(V.dtype, std::string(value.rfind("torch.", 0) == 0 ? value.substr(6) : value), n);
+  else if (key == "kv_cache_dtype") set(V.kv_cache_dtype, std::string(value), n);
+  else if (key == "quantization") set(V.quantization, std::string(value), n);
+  else if (key == "max_seq_len" || key == "max_model_len") set_int(V.max_model_len, value, n, 1, kTokens, key);
+  else if (key == "tensor_parallel_size") set_int(V.tensor_parallel, value, n, 1, 1024, key);
+  else if (key == "pipeline_parallel_size") set_int(V.pipeline_parallel, value, n, 1, 1024, key);
+  else if (key == "block_size") set_int(V.block_size, value, n, 1, std::int64_t{1} << 20, key);
+  else if (key == "max_num_seqs") set_int(V.max_num_seqs, value, n, 1, std::int64_t{1} << 20, key);
+  else if (key == "max_num_batched_tokens") set_int(V.max_num_batched_tokens, value, n, 1, kTokens, key);
+  else if (key == "enforce_eager") set(V.enforce_eager, value == "True" || value == "true", n);
+  else if (key == "chunked_prefill_enabled" || key == "enable_chunked_prefill") set(V.chunked_prefill, value == "True" || value == "true", n);
+  else if (key == "gpu_memory_utilization") {
+    if (const auto v = number_at(value)) set_in(V.gpu_memory_utilization, *v, n, 0.0, 1.0, key);
+  }
+}
+
 // key=value pairs of vLLM's "with config: model='x', dtype=torch.bfloat16, ..." and of its
 // "non-default args: {'model': 'x', 'max_model_len': 8192}" line.
 void vllm_pairs(sv s, VllmLog& V, int n) {
-  auto handle = [&](sv key, sv value) {
-    key = trim(key);
-    value = trim(value);
-    if (!key.empty() && (key.front() == '\'' || key.front() == '"')) key = key.substr(1, key.size() >= 2 ? key.size() - 2 : 0);
-    if (!value.empty() && (value.front() == '\'' || value.front() == '"')) value = value.substr(1, value.size() >= 2 ? value.size() - 2 : 0);
-    if (value.size() > 256) return;
-    if (key == "model" || key == "model_tag") set(V.model, std::string(value), n);
-    else if (key == "dtype") set(V.dtype, std::string(value.rfind("torch.", 0) == 0 ? value.substr(6) : value), n);
-    else if (key == "kv_cache_dtype") set(V.kv_cache_dtype, std::string(value), n);
-    else if (key == "quantization") set(V.quantization, std::string(value), n);
-    else if (key == "max_seq_len" || key == "max_model_len") set_int(V.max_model_len, value, n, 1, kTokens, key);
-    else if (key == "tensor_parallel_size") set_int(V.tensor_parallel, value, n, 1, 1024, key);
-    else if (key == "pipeline_parallel_size") set_int(V.pipeline_parallel, value, n, 1, 1024, key);
-    else if (key == "block_size") set_int(V.block_size, value, n, 1, std::int64_t{1} << 20, key);
-    else if (key == "max_num_seqs") set_int(V.max_num_seqs, value, n, 1, std::int64_t{1} << 20, key);
-    else if (key == "max_num_batched_tokens") set_int(V.max_num_batched_tokens, value, n, 1, kTokens, key);
-    else if (key == "enforce_eager") set(V.enforce_eager, value == "True" || value == "true", n);
-    else if (key == "gpu_memory_utilization") {
-      if (const auto v = number_at(value)) set_in(V.gpu_memory_utilization, *v, n, 0.0, 1.0, key);
-    }
-  };
+  auto handle = [&](sv key, sv value) { vllm_pair(key, value, V, n); };
   // Split on ", " at depth 0 of brackets and quotes.
   int depth = 0;
   char quote = 0;
@@ -513,6 +530,76 @@ void vllm_pairs(sv s, VllmLog& V, int n) {
   }
 }
 
+// The "key=valueGiB" pairs of V0's "Memory profiling results:" line (vllm_line); a pair cut off by a
+// truncated line is skipped.
+void vllm_profile(sv s, VllmLog& V, int n) {
+  while (!s.empty()) {
+    s = trim(s);
+    const std::size_t end = std::min(s.find(' '), s.size());
+    const sv item = s.substr(0, end);
+    s.remove_prefix(end);
+    const std::size_t eq = item.find('=');
+    if (eq == sv::npos) continue;
+    const sv key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "total_gpu_memory") set_gib(V.total_gpu_gib, value, n, "total_gpu_memory (GiB)");
+    else if (key == "peak_torch_memory") set_gib(V.peak_torch_gib, value, n, "peak_torch_memory (GiB)");
+    else if (key == "non_torch_memory") set_gib(V.non_torch_gib, value, n, "non_torch_memory (GiB)", -kMaxGiB);
+    else if (key == "kv_cache_size") set_gib(V.available_kv_gib, value, n, "kv_cache_size (GiB)", -kMaxGiB);
+    else if (key == "gpu_memory_utilization") {
+      if (const auto x = number_at(value)) set_in(V.gpu_memory_utilization, *x, n, 0.0, 1.0, "gpu_memory_utilization");
+    }
+  }
+}
+
+// "s max seq len (32768), (4.00 GiB KV cache is needed, which is larger than the available KV cache memory
+// (1.71 GiB)": the tokens, the GiB needed for them and the GiB there were; a cut line gives what it holds.
+void vllm_kv_needed(sv s, VllmLog& V, int n) {
+  const std::size_t len = s.find("max seq len (");
+  if (len == sv::npos) return;
+  s.remove_prefix(len + 13);
+  if (const auto t = int_at(s)) {
+    set_in(V.kv_needed_tokens, *t, n, std::int64_t{1}, kTokens, "max seq len");
+    set_in(V.max_model_len, *t, n, std::int64_t{1}, kTokens, "max seq len");
+  }
+  const std::size_t need = s.find("), (");
+  if (need == sv::npos || !contains(s, "KV cache is needed")) return;
+  set_gib(V.kv_needed_gib, s.substr(need + 4), n, "KV cache needed (GiB)");
+  if (const std::size_t avail = s.find("available KV cache memory ("); avail != sv::npos)
+    set_gib(V.available_kv_gib, s.substr(avail + 27), n, "available KV cache memory (GiB)", -kMaxGiB);
+}
+
+// The command pasted above a log: "vllm serve MODEL --gpu-memory-utilization 0.95 --max-num-batched-tokens
+// 1024" (vllm/entrypoints/cli/serve.py: the model is the positional argument; flags are the engine
+// arguments with '-' for '_', "--flag value" or "--flag=value"; -tp is --tensor-parallel-size).
+void vllm_command(sv s, VllmLog& V, int n) {
+  std::vector<sv> words;
+  while (words.size() < 256) {
+    s = trim(s);
+    if (s.empty()) break;
+    const std::size_t end = std::min(s.find_first_of(" \t"), s.size());
+    words.push_back(s.substr(0, end));
+    s.remove_prefix(end);
+  }
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    sv w = words[i];
+    if (w.empty() || w == "\\") continue;
+    if (w.front() != '-') {
+      if (i == 0) vllm_pair("model", w, V, n);
+      continue;
+    }
+    while (!w.empty() && w.front() == '-') w.remove_prefix(1);
+    sv value;
+    if (const std::size_t eq = w.find('='); eq != sv::npos) value = w.substr(eq + 1), w = w.substr(0, eq);
+    else if (i + 1 < words.size() && !words[i + 1].empty() && words[i + 1].front() != '-') value = words[++i];
+    else value = "True";  // a switch: --enforce-eager
+    std::string key(w.substr(0, 64));
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (key == "tp") key = "tensor_parallel_size";
+    if (key == "pp") key = "pipeline_parallel_size";
+    vllm_pair(key, value, V, n);
+  }
+}
+
 int vllm_line(sv line, VllmLog& V, int n) {
   int hit = 0;
   auto after = [&](sv tag) -> std::optional<sv> {
@@ -522,9 +609,11 @@ int vllm_line(sv line, VllmLog& V, int n) {
     return line.substr(p + tag.size());
   };
   if (auto r = after("Initializing a V1 LLM engine")) {
+    set(V.v0_engine, false, n);
     if (const std::size_t v = r->find("(v"); v != sv::npos) set(V.version, std::string(r->substr(v + 2, std::min<std::size_t>(r->find(')', v) - v - 2, 32))), n);
     if (const std::size_t c = r->find("with config:"); c != sv::npos) vllm_pairs(r->substr(c + 12), V, n);
   } else if (auto r2 = after("Initializing an LLM engine")) {
+    set(V.v0_engine, true, n);
     if (const std::size_t v = r2->find("(v"); v != sv::npos) set(V.version, std::string(r2->substr(v + 2, std::min<std::size_t>(r2->find(')', v) - v - 2, 32))), n);
     if (const std::size_t c = r2->find("with config:"); c != sv::npos) vllm_pairs(r2->substr(c + 12), V, n);
   }
@@ -534,8 +623,25 @@ int vllm_line(sv line, VllmLog& V, int n) {
     if (!s.empty() && s.back() == '}') s.remove_suffix(1);
     vllm_pairs(s, V, n);
   }
+  // A command line only where the line starts with it (after a shell prompt): "vllm serve" in prose is no command.
+  if (sv cmd = trim(line); cmd.rfind("vllm serve ", 0) == 0 || cmd.rfind("$ vllm serve ", 0) == 0) {
+    ++hit;
+    vllm_command(cmd.substr(cmd.find("serve ") + 6), V, n);
+  }
   if (auto r = after("Model loading took")) set_gib(V.weights_gib, *r, n, "model weights (GiB)");
   if (auto r = after("model weights take")) set_gib(V.weights_gib, *r, n, "model weights (GiB)");
+  // V0 (worker/model_runner.py load_model): "Loading model weights took 14.9888 GB", bytes / 2^30 labelled
+  // GB, i.e. GiB; with tensor parallelism each worker prints its own share.
+  if (auto r = after("Loading model weights took")) set_gib(V.weights_gib, *r, n, "model weights (GiB)"), set(V.v0_engine, true, n);
+  // V0 (worker/worker.py determine_num_available_blocks, vLLM 0.6.4): "Memory profiling results:
+  // total_gpu_memory=23.58GiB initial_memory_usage=15.34GiB peak_torch_memory=17.06GiB
+  // memory_usage_post_profile=15.35GiB non_torch_memory=0.35GiB kv_cache_size=3.81GiB gpu_memory_utilization=0.90";
+  // kv_cache_size = total x utilization - peak_torch - non_torch, negative when nothing is left.
+  if (auto r = after("Memory profiling results:")) vllm_profile(*r, V, n), set(V.v0_engine, true, n);
+  // V1 (v1/core/kv_cache_utils.py check_enough_kv_cache_memory), a start-up error: "To serve at least one
+  // request with the models's max seq len (32768), (4.00 GiB KV cache is needed, which is larger than the
+  // available KV cache memory (1.71 GiB). ...".
+  if (auto r = after("To serve at least one request with the model")) vllm_kv_needed(*r, V, n);
   // vLLM's profiler subtracts two readings: the non-torch figure can come out slightly negative.
   if (auto r = after("non_torch_memory takes")) set_gib(V.non_torch_gib, *r, n, "non_torch_memory (GiB)", -kMaxGiB);
   if (auto r = after("PyTorch activation peak memory takes")) set_gib(V.activation_gib, *r, n, "activation peak (GiB)");
@@ -644,7 +750,8 @@ std::optional<OllamaPsRow> ps_row(sv raw, const PsColumns& c, int n) {
 bool has_memory_figures(const RuntimeLog& log) {
   switch (log.kind) {
     case LogKind::llamacpp: return !log.llama.buffers.empty() || !log.llama.breakdown.empty();
-    case LogKind::vllm: return log.vllm.weights_gib.known() || log.vllm.available_kv_gib.known() || log.vllm.kv_tokens.known();
+    case LogKind::vllm:
+      return log.vllm.weights_gib.known() || log.vllm.available_kv_gib.known() || log.vllm.kv_tokens.known() || log.vllm.kv_needed_gib.known();
     case LogKind::ollama_ps: return !log.ollama.empty();
   }
   return false;

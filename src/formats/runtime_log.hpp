@@ -55,8 +55,14 @@ struct LlamaCppLog {
   Fact<std::int64_t> n_ctx, n_ctx_seq, n_seq_max, n_batch, n_ubatch, kv_cells, kv_layers;
   Fact<std::string> flash_attn;  // as printed: 0/1, on/off/auto, enabled/disabled
   Fact<std::string> type_k, type_v;
+  // The K and V parts of the KV size line ("K (f16): 1098.00 MiB, V (f16): 976.00 MiB"; ik_llama.cpp's
+  // latent "c^KV (q8_0): 583.31 MiB" is K): they show which MLA layout a DeepSeek log cached.
+  Fact<double> kv_k_mib, kv_v_mib;
   Fact<std::int64_t> offloaded, offloadable;  // load_tensors: offloaded N/M layers to GPU
   bool pipeline_parallel = false;
+  // The log uses the llm_load_* / llama_new_context_with_model / llama_kv_cache_init names: ik_llama.cpp,
+  // or mainline before 2025, whose graphs (and so compute buffers) are not today's mainline's.
+  bool old_names = false;
   // The CPU backend's features of the "system_info: ... | CPU : AVX2 = 1 | ... | REPACK = 1 |" line, as
   // vramfit/repack.hpp names them ("avx2,avx512"; "none"), and whether that build has the repack buffer.
   Fact<std::string> cpu_features;
@@ -71,7 +77,17 @@ struct VllmLog {
       concurrency_tokens, max_num_seqs, max_num_batched_tokens;
   Fact<double> gpu_memory_utilization, weights_gib, available_kv_gib, max_concurrency, total_gpu_gib,
       non_torch_gib, activation_gib, cuda_graph_gib;
-  Fact<bool> enforce_eager;
+  // V0's "Memory profiling results: ... peak_torch_memory=17.06GiB ...": PyTorch's allocation peak of the
+  // profiling pass, weights included (the activation peak is this minus the weights).
+  Fact<double> peak_torch_gib;
+  // V1's start-up error "To serve at least one request with the models's max seq len (X), (Y GiB KV cache
+  // is needed, ...": the KV bytes of one request of X tokens (kv_needed_tokens), and the memory there was.
+  Fact<double> kv_needed_gib;
+  Fact<std::int64_t> kv_needed_tokens;
+  Fact<bool> enforce_eager, chunked_prefill;
+  // Which engine printed the log: the V0 lines (LLMEngine's "Initializing an LLM engine", "Loading model
+  // weights took", "Memory profiling results", "# GPU blocks") or V1's ("Initializing a V1 LLM engine").
+  Fact<bool> v0_engine;
 };
 
 struct OllamaPsRow {

@@ -82,6 +82,8 @@ cases = [
     ("log_buffer_1e17_mib", "validate {f}", "logs/buffer_1e17_mib.log", "logs/buffer_1e17_mib.log:5: buffer size (MiB) = 1e+17 is out of range [0, 1073741824]"),
     ("log_ubatch_zero", "validate {f}", "logs/ubatch_zero.log", "logs/ubatch_zero.log:7: n_ubatch = 0 is out of range [1, 1048576]"),
     ("log_vllm_max_num_seqs_negative", "validate {f}", "logs/vllm_max_num_seqs_negative.log", "logs/vllm_max_num_seqs_negative.log:1: max_num_seqs = -1 is out of range [1, 1048576]"),
+    ("log_vllm_profile_total_huge", "validate {f}", "logs/vllm_profile_total_huge.log", "logs/vllm_profile_total_huge.log:2: total_gpu_memory (GiB) = 1e+17 is out of range [0, 1048576]"),
+    ("log_vllm_kv_needed_huge", "validate {f}", "logs/vllm_kv_needed_huge.log", "logs/vllm_kv_needed_huge.log:1: KV cache needed (GiB) = 4000000000 is out of range [0, 1048576]"),
     ("log_ollama_size_huge", "validate {f}", "logs/ollama_size_huge.txt", "logs/ollama_size_huge.txt:2: SIZE (bytes) = 1e+26 is out of range [0, 1e+15]"),
     # YAML catalogs given with --catalog-dir (yaml_reader.cpp, load_*.cpp): FILE:LINE:COLUMN
     ("yaml_syntax_error", "--catalog-dir {f} fit llama-3.1-8b -d rtx-4090", "yaml/syntax_error", "yaml/syntax_error/models.yaml:3:1: malformed YAML"),

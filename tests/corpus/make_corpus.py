@@ -210,6 +210,15 @@ w("logs/ubatch_zero.log", LLAMA_HEAD + "load_tensors:        CUDA0 model buffer 
 w("logs/vllm_max_num_seqs_negative.log", "(APIServer pid=1) INFO 08-21 14:02:14 [utils.py:326] non-default args: "
   "{'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'max_num_seqs': -1}\n"
   "(EngineCore_0 pid=2) INFO 08-21 14:02:40 [gpu_worker.py:276] Available KV cache memory: 53.29 GiB\n")
+# vLLM V0's profiling line with a total of 1e17 GiB, and V1's KV-needed error with a need of 4e9 GiB
+# (runtime_log.cpp vllm_profile, vllm_kv_needed; issue 20).
+w("logs/vllm_profile_total_huge.log", "INFO 11-21 09:12:01 model_runner.py:1077] Loading model weights took 14.9888 GB\n"
+  "INFO 11-21 09:12:04 worker.py:232] Memory profiling results: total_gpu_memory=1e17GiB initial_memory_usage=15.34GiB "
+  "peak_torch_memory=17.06GiB memory_usage_post_profile=15.35GiB non_torch_memory=0.35GiB kv_cache_size=3.81GiB "
+  "gpu_memory_utilization=0.90\n")
+w("logs/vllm_kv_needed_huge.log", "(EngineCore_0 pid=2) ERROR 08-21 14:02:52 [core.py:700] ValueError: To serve at least one request "
+  "with the models's max seq len (131072), (4000000000.00 GiB KV cache is needed, which is larger than the available KV cache "
+  "memory (3.81 GiB).\n")
 w("logs/ollama_size_huge.txt", "NAME             ID              SIZE     PROCESSOR          CONTEXT    UNTIL\n"
   "llama3.1:8b      46e0c10c039e    1e17 GB  100% GPU           4096       4 minutes from now\n")
 

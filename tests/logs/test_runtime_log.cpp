@@ -247,6 +247,46 @@ TEST(RuntimeLog, KvTypeSpellings) {
   }
 }
 
+// The K and V sizes of the KV line, which tell an MLA log's layout (vramfit/mla_layout.hpp); the lines of
+// the DeepSeek-V3-0324 and Kimi-K2 excerpts of reference/measured_memory.yaml.
+TEST(RuntimeLog, KvSizesOfTheKvLine) {
+  struct {
+    const char* line;
+    double k, v;  // MiB; -1: not printed
+  } cases[] = {
+      // mainline before PR #19067: the latent as K (61 x 576) and its rank part as V (61 x 512), 16384 cells
+      {"llama_kv_cache_unified: KV self size = 2074.00 MiB, K (f16): 1098.00 MiB, V (f16): 976.00 MiB", 1098.00, 976.00},
+      // ik_llama.cpp -mla 0: per-head K (64 x 192) and V (64 x 128), 512 cells
+      {"llama_new_context_with_model: KV self size =  1220.00 MiB, K (f16):  732.00 MiB, V (f16):  488.00 MiB", 732.00, 488.00},
+      // ik_llama.cpp -mla 3: the latent alone
+      {"llama_new_context_with_model: KV self size =  583.31 MiB, c^KV (q8_0):  583.31 MiB, kv^T: not used", 583.31, -1},
+      {"llama_kv_cache: size =  512.00 MiB (  4096 cells,  32 layers,  1/1 seqs), K (f16):  256.00 MiB, V (f16):  256.00 MiB", 256.00, 256.00},
+  };
+  for (const auto& c : cases) {
+    const std::string text = std::string(c.line) + "\nllama_kv_cache: CPU KV buffer size = 1.00 MiB\n";
+    const LlamaCppLog L = parse_runtime_log(text, "x.log").llama;
+    EXPECT_DOUBLE_EQ(L.kv_k_mib.value, c.k) << c.line;
+    if (c.v < 0) {
+      EXPECT_FALSE(L.kv_v_mib.known()) << c.line;
+    } else {
+      EXPECT_DOUBLE_EQ(L.kv_v_mib.value, c.v) << c.line;
+    }
+  }
+  try {
+    (void)parse_runtime_log("llama_kv_cache_unified: KV self size = 1 MiB, K (f16): 1e15 MiB, V (f16): 1 MiB\n", "x.log");
+    ADD_FAILURE() << "a K size of 1e15 MiB accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "x.log:1: KV size (MiB) = 1e+15 is out of range [0, 1073741824]");
+  }
+}
+
+// The old function names (ik_llama.cpp, mainline before 2025) mark a build whose graph is not mainline's.
+TEST(RuntimeLog, OldFunctionNamesAreNoted) {
+  EXPECT_TRUE(parse_runtime_log("llm_load_tensors: CPU buffer size = 45509.83 MiB\n", "x.log").llama.old_names);
+  EXPECT_TRUE(parse_runtime_log("llama_new_context_with_model: CPU compute buffer size = 2778.01 MiB\n", "x.log").llama.old_names);
+  EXPECT_FALSE(parse_runtime_log("load_tensors: CPU_Mapped model buffer size = 47091.25 MiB\n", "x.log").llama.old_names);
+}
+
 TEST(RuntimeLog, KvLinesOfEarly2025Builds) {
   // llama.cpp as pasted in ik_llama.cpp discussion 357 (measured_memory.yaml, Qwen3-235B-A22B Q8_0): the
   // KV cache prints from llama_kv_cache_unified::init, the total from llama_context. A llama-server slot
@@ -355,6 +395,118 @@ TEST(RuntimeLog, ErrorsNameTheFileAndLine) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "x.log:3: a binary file, not a log");
   }
+}
+
+// vLLM V0 (0.6.x), the lines of the run in vllm-project/vllm issue 10517 (Llama-3.1-8B-Instruct on an RTX
+// 3090, --max-model-len 20000) as reference/measured_memory.yaml quotes them, in the wording of
+// worker/model_runner.py, worker/worker.py and executor/gpu_executor.py.
+TEST(RuntimeLog, VllmV0MemoryProfilingLines) {
+  const std::string text =
+      "INFO 11-21 09:12:01 model_runner.py:1077] Loading model weights took 14.9888 GB\n"
+      "INFO 11-21 09:12:04 worker.py:232] Memory profiling results: total_gpu_memory=23.58GiB initial_memory_usage=15.34GiB "
+      "peak_torch_memory=17.06GiB memory_usage_post_profile=15.35GiB non_torch_memory=0.35GiB kv_cache_size=3.81GiB "
+      "gpu_memory_utilization=0.90\n"
+      "INFO 11-21 09:12:04 gpu_executor.py:113] # GPU blocks: 1952, # CPU blocks: 2048\n"
+      "INFO 11-21 09:12:04 gpu_executor.py:117] Maximum concurrency for 20000 tokens per request: 1.56x\n";
+  const RuntimeLog log = parse_runtime_log(text, "x.log");
+  ASSERT_EQ(log.kind, LogKind::vllm);
+  const VllmLog& V = log.vllm;
+  EXPECT_DOUBLE_EQ(V.weights_gib.value, 14.9888);  // vLLM divides by 2^30 and prints "GB"
+  EXPECT_EQ(V.weights_gib.line, 1);
+  EXPECT_DOUBLE_EQ(V.total_gpu_gib.value, 23.58);
+  EXPECT_DOUBLE_EQ(V.peak_torch_gib.value, 17.06);
+  EXPECT_DOUBLE_EQ(V.non_torch_gib.value, 0.35);
+  EXPECT_DOUBLE_EQ(V.available_kv_gib.value, 3.81);  // kv_cache_size: 23.58 x 0.90 - 17.06 - 0.35
+  EXPECT_EQ(V.available_kv_gib.line, 2);
+  EXPECT_DOUBLE_EQ(V.gpu_memory_utilization.value, 0.90);
+  EXPECT_EQ(V.gpu_blocks.value, 1952);
+  EXPECT_EQ(V.concurrency_tokens.value, 20000);
+  EXPECT_DOUBLE_EQ(V.max_concurrency.value, 1.56);
+  // The per-worker line of a tensor-parallel run (issue 6746, Llama-3.1-405B FP8 on 8 H100s).
+  const VllmLog W = parse_runtime_log(
+      "(VllmWorkerProcess pid=4711) INFO 07-24 18:30:12 model_runner.py:692] Loading model weights took 57.7520 GB\n", "x.log").vllm;
+  EXPECT_DOUBLE_EQ(W.weights_gib.value, 57.7520);
+}
+
+// vLLM V1's start-up error when one request of max_model_len does not fit (v1/core/kv_cache_utils.py
+// check_enough_kv_cache_memory), with the 1.71 GiB of the gpt-oss-120b run of issue 27508 and the need
+// worked out by hand with vLLM's rule for its 131072 tokens: 18 full layers x 8192 blocks x 32 KiB
+// (16 tokens x 8 KV heads x 64 x 2 B x K and V) = 4.50 GiB, 18 sliding layers x (cdiv(127 + 1024, 16) + 1)
+// blocks x 32 KiB = 0.04 GiB.
+TEST(RuntimeLog, VllmKvCacheNeededError) {
+  const std::string text =
+      "ERROR 10-25 14:02:11 [core.py:708] ValueError: To serve at least one request with the models's max seq len (131072), "
+      "(4.54 GiB KV cache is needed, which is larger than the available KV cache memory (1.71 GiB). Based on the available "
+      "memory, the estimated maximum model length is 49152. Try increasing `gpu_memory_utilization` or decreasing "
+      "`max_model_len` when initializing the engine.\n";
+  const RuntimeLog log = parse_runtime_log(text, "x.log");
+  ASSERT_EQ(log.kind, LogKind::vllm);
+  const VllmLog& V = log.vllm;
+  EXPECT_DOUBLE_EQ(V.kv_needed_gib.value, 4.54);
+  EXPECT_EQ(V.kv_needed_tokens.value, 131072);
+  EXPECT_EQ(V.max_model_len.value, 131072);
+  EXPECT_DOUBLE_EQ(V.available_kv_gib.value, 1.71);
+  // Newer releases spell it "model's".
+  EXPECT_DOUBLE_EQ(parse_runtime_log("ValueError: To serve at least one request with the model's max seq len (8192), (1.00 GiB KV "
+                                     "cache is needed, which is larger than the available KV cache memory (0.50 GiB).\n", "x.log")
+                       .vllm.kv_needed_gib.value, 1.00);
+}
+
+// The command pasted above the log (issue 27508): the model and the engine arguments it sets.
+TEST(RuntimeLog, VllmServeCommand) {
+  const VllmLog V = parse_runtime_log(
+      "vllm serve openai/gpt-oss-120b --gpu-memory-utilization 0.95 --max-num-batched-tokens 1024\n"
+      "INFO 10-25 14:02:09 [gpu_worker.py:298] Available KV cache memory: 1.71 GiB\n", "x.log").vllm;
+  EXPECT_EQ(V.model.value, "openai/gpt-oss-120b");
+  EXPECT_EQ(V.model.line, 1);
+  EXPECT_DOUBLE_EQ(V.gpu_memory_utilization.value, 0.95);
+  EXPECT_EQ(V.max_num_batched_tokens.value, 1024);
+  EXPECT_DOUBLE_EQ(V.available_kv_gib.value, 1.71);
+  const VllmLog T = parse_runtime_log(
+      "$ vllm serve meta-llama/Llama-3.1-8B-Instruct -tp 2 --max-model-len=8192 --enforce-eager --kv-cache-dtype fp8\n"
+      "Available KV cache memory: 20.00 GiB\n", "x.log").vllm;
+  EXPECT_EQ(T.tensor_parallel.value, 2);
+  EXPECT_EQ(T.max_model_len.value, 8192);
+  EXPECT_TRUE(T.enforce_eager.value);
+  EXPECT_EQ(T.kv_cache_dtype.value, "fp8");
+}
+
+// Hostile or cut-off copies of the new vLLM lines: a figure out of range is refused at its line (exit 2),
+// a cut line gives what it holds, and a log left without a memory figure is refused.
+TEST(RuntimeLog, VllmLinesOutOfRangeOrCut) {
+  const ErrorCase cases[] = {
+      {"Loading model weights took -3.5 GB\n", "x.log:1: model weights (GiB) = -3.5 is out of range [0, 1048576]"},
+      {"Memory profiling results: total_gpu_memory=1e17GiB kv_cache_size=3.81GiB\n",
+       "x.log:1: total_gpu_memory (GiB) = 1e+17 is out of range [0, 1048576]"},
+      {"Memory profiling results: total_gpu_memory=23.58GiB gpu_memory_utilization=9.0 kv_cache_size=3.81GiB\n",
+       "x.log:1: gpu_memory_utilization = 9 is out of range [0, 1]"},
+      {"ValueError: To serve at least one request with the models's max seq len (99999999999), (4.54 GiB KV cache is needed\n",
+       "x.log:1: max seq len = 99999999999 is out of range [1, 2147483648]"},
+      {"ValueError: To serve at least one request with the models's max seq len (131072), (4000000000 GiB KV cache is needed\n",
+       "x.log:1: KV cache needed (GiB) = 4000000000 is out of range [0, 1048576]"},
+      // Cut before any memory figure: the model length alone is no memory figure.
+      {"ValueError: To serve at least one request with the models's max seq len (131072), (4.5",
+       "x.log:1: a vllm log without memory figures (no buffer sizes, KV cache or model loading lines; docs/validate.md)"},
+      {"Memory profiling results: total_gpu_memory=23.58GiB initial_memory_usage=15.3",
+       "x.log:1: a vllm log without memory figures (no buffer sizes, KV cache or model loading lines; docs/validate.md)"},
+  };
+  for (const ErrorCase& c : cases) {
+    try {
+      (void)parse_runtime_log(c.text, "x.log");
+      ADD_FAILURE() << "no error for: " << c.text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), c.message);
+    }
+  }
+  // Cut after kv_cache_size: the pairs before the cut are read.
+  const VllmLog V = parse_runtime_log("Memory profiling results: total_gpu_memory=23.58GiB initial_memory_usage=15.34GiB "
+                                      "peak_torch_memory=17.06GiB memory_usage_post_profile=15.35GiB non_torch_memory=0.35GiB "
+                                      "kv_cache_size=3.81GiB gpu_memory_util", "x.log").vllm;
+  EXPECT_DOUBLE_EQ(V.available_kv_gib.value, 3.81);
+  EXPECT_FALSE(V.gpu_memory_utilization.known());
+  // V0 prints a negative kv_cache_size when the weights and activations leave nothing.
+  EXPECT_DOUBLE_EQ(parse_runtime_log("Memory profiling results: total_gpu_memory=23.58GiB kv_cache_size=-1.25GiB\n", "x.log")
+                       .vllm.available_kv_gib.value, -1.25);
 }
 
 }  // namespace

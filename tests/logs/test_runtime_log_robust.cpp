@@ -35,7 +35,9 @@ bool accepted(std::string_view text) {
 }
 
 const char* const kFiles[] = {"llamacpp_cuda_full_llama31_8b_q4km.log", "llamacpp_cuda_partial_llama31_8b_q4km.log",
-                              "llamacpp_cpu_node_llama_cpp.log", "vllm_llama31_8b_h100.log", "ollama_ps.txt"};
+                              "llamacpp_cpu_node_llama_cpp.log", "vllm_llama31_8b_h100.log", "vllm_v0_llama31_8b_rtx3090.log",
+                              "llamacpp_ik_gpt_oss_20b_excerpt.log", "vllm_kv_needed_llama31_8b.log",
+                              "ollama_ps.txt"};
 
 TEST(RuntimeLogRobust, EveryPrefixOfEveryFixture) {
   for (const char* f : kFiles) {
