@@ -48,6 +48,8 @@ struct RuntimeProfile {
   Bytes fit_margin{0};           // free memory the runtime's own auto-fit keeps per device
   bool embeddings_on_host = true;  // llama.cpp keeps token_embd in RAM ("little benefit to offloading")
   std::vector<WiredLimitRule> wired_limit;
+  // Device vendors (devices.yaml vendor) the runtime runs on; empty: any. MLX: apple only.
+  std::vector<std::string> vendors;
   std::vector<std::string> source;
   std::string notes;  // what is unconfirmed or approximated (shown with every result)
 

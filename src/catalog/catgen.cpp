@@ -147,6 +147,7 @@ void runtime(std::ostream& o, const RuntimeProfile& r) {
     << "); r.embeddings_on_host = " << r.embeddings_on_host << "; r.source = " << strings(r.source) << ";\n"
     << "  r.kind = RuntimeKind(" << static_cast<int>(r.kind) << "); r.default_context = " << r.default_context
     << "; r.default_quant = " << q(r.default_quant) << "; r.prefill_chunk = " << r.prefill_chunk
+    << "; r.vendors = " << strings(r.vendors)
     << "; r.notes = " << q(r.notes) << ";\n"
     << "  r.pool.base = PoolBase(" << static_cast<int>(r.pool.base) << "); r.pool.fraction = " << d(r.pool.fraction)
     << "; r.pool.block_tokens = " << r.pool.block_tokens << "; r.pool.max_batched_tokens = " << r.pool.max_batched_tokens

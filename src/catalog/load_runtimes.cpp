@@ -91,7 +91,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     Entry e(node, file, diag,
             {"id", "name", "kind", "default_context", "default_quant", "pool", "prefill_chunk", "ubatch", "batch",
              "kv_pad", "flash_attention", "kv_type", "device_overhead_mib", "fit_margin_mib", "embeddings_on_host",
-             "source", "notes"});
+             "vendors", "source", "notes"});
     if (!node.IsMap()) return;
     RuntimeProfile r;
     r.id = read_id(e);
@@ -140,6 +140,7 @@ void load_runtimes(Catalog& cat, const YAML::Node& root, const std::string& file
     }
     r.fit_margin = mib(e.integer("fit_margin_mib", 0, 1 << 20));
     r.embeddings_on_host = e.boolean("embeddings_on_host", true);
+    r.vendors = e.strings("vendors");
     r.source = e.strings("source");
     r.notes = e.str("notes");
     const Location where = e.loc();

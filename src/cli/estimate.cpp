@@ -106,7 +106,8 @@ void setup_estimate(CLI::App& app, Context& ctx, int& exit_code) {
   opt->workload.add_to(*sub);
   sub->add_option("-d,--device", opt->device, "also estimate the speed of a full offload onto this device, ID[xN] (memory is not checked: use fit)");
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
-  sub->add_option("--backend", opt->backend, "llama.cpp backend of the device: cuda, rocm, vulkan, metal, sycl (default: by vendor)");
+  sub->add_option("--at", opt->workload.at, "also the decode speed at this context position, 0 to the context (e.g. 3000, 16k)");
+  sub->add_option("--backend", opt->backend, "llama.cpp backend of the device: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (the CPU cores of a unified-memory chip)");
   sub->add_option("--cpu-features", opt->cpu_features,
                   "CPU features for llama.cpp's CPU_REPACK copy on a CPU-only run: avx2, avx512, amx, neon, dotprod, i8mm, sve256 ..., or none (default: an Apple device's, else avx2)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_estimate(ctx, *opt); });

@@ -127,7 +127,8 @@ void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   opt->placement.add_to(*sub, true);
   opt->placement.add_questions_to(*sub);
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
-  sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor)");
+  sub->add_option("--at", opt->workload.at, "also the decode speed at this context position, 0 to the context (e.g. 3000, 16k)");
+  sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (everything on the CPU, in host RAM)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_fit(ctx, *opt); });
 }
 

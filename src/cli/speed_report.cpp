@@ -30,6 +30,10 @@ std::string duration_band(double low, double high) {
 
 std::string speed_text(const SpeedReport& r, const Workload& w) {
   std::string out;
+  // data/speed.yaml is fitted on llama.cpp runs: say so before the figures of any other runtime.
+  if (!r.calibrated)
+    out += fmt::format("speed: calibrated on llama.cpp only: the figures below are what llama.cpp reaches on these devices, not measured for {}\n",
+                       r.runtime);
   const DecodeSpeed& a = r.decode[0];
   const DecodeSpeed& b = r.decode[1];
   const DecodeSpeed& c = r.decode[2];
@@ -49,6 +53,17 @@ std::string speed_text(const SpeedReport& r, const Workload& w) {
                        rate(ua.tokens_per_second.value()), rate(uc.tokens_per_second.value()), w.context,
                        gb_str(ua.bytes_read), gb_str(uc.bytes_read));
   }
+  if (r.at && r.at_bound) {
+    const DecodeSpeed& d = *r.at;
+    const DecodeBound& u = *r.at_bound;
+    if (d.known)
+      out += fmt::format("decode at {} tokens (--at): {} tok/s (band {}){}\n", d.position, rate(d.tokens_per_second.value()),
+                         band(d.low.value(), d.high.value()),
+                         u.known ? fmt::format("; upper bound {} tok/s ({} read per token)", rate(u.tokens_per_second.value()), gb_str(u.bytes_read)) : "");
+    else if (u.known)
+      out += fmt::format("decode at {} tokens (--at): at most {} tok/s (upper bound; {} read per token)\n", u.position,
+                         rate(u.tokens_per_second.value()), gb_str(u.bytes_read));
+  }
   const PrefillSpeed& f = r.prefill;
   if (f.known)
     out += fmt::format("prefill: {} tok/s for a {}-token prompt (band {}, {}-bound); time to first token {} ({})\n",
@@ -62,6 +77,18 @@ std::string speed_text(const SpeedReport& r, const Workload& w) {
 namespace {
 
 Json or_null(bool known, double v) { return known ? Json(v) : Json(nullptr); }
+
+Json decode_point_json(const DecodeSpeed& d, const DecodeBound& u) {
+  Json x;
+  x["position"] = d.position;
+  x["bytes_read_per_token"] = u.bytes_read.value();
+  x["tokens_per_second"] = or_null(d.known, d.tokens_per_second.value());
+  x["tokens_per_second_low"] = or_null(d.known, d.low.value());
+  x["tokens_per_second_high"] = or_null(d.known, d.high.value());
+  x["seconds_per_token"] = or_null(d.known, d.time.value());
+  x["upper_bound_tokens_per_second"] = or_null(u.known, u.tokens_per_second.value());
+  return x;
+}
 
 }  // namespace
 
@@ -97,20 +124,14 @@ Json speed_json(const SpeedReport& r) {
                         {"source", p->source}});
   j["profiles"] = profiles;
   Json dec = Json::array();
-  for (std::size_t i = 0; i < r.decode.size(); ++i) {
-    const DecodeSpeed& d = r.decode[i];
-    const DecodeBound& u = r.upper_bound[i];
-    Json x;
-    x["position"] = d.position;
-    x["bytes_read_per_token"] = u.bytes_read.value();
-    x["tokens_per_second"] = or_null(d.known, d.tokens_per_second.value());
-    x["tokens_per_second_low"] = or_null(d.known, d.low.value());
-    x["tokens_per_second_high"] = or_null(d.known, d.high.value());
-    x["seconds_per_token"] = or_null(d.known, d.time.value());
-    x["upper_bound_tokens_per_second"] = or_null(u.known, u.tokens_per_second.value());
-    dec.push_back(x);
-  }
+  for (std::size_t i = 0; i < r.decode.size(); ++i) dec.push_back(decode_point_json(r.decode[i], r.upper_bound[i]));
   j["decode"] = dec;
+  // --at N: the same fields at that position; null when not asked.
+  j["decode_at"] = r.at && r.at_bound ? decode_point_json(*r.at, *r.at_bound) : Json(nullptr);
+  // data/speed.yaml is fitted on llama.cpp runs; calibrated false: the runtime asked is another one.
+  j["calibrated_for"] = "llama.cpp";
+  j["runtime"] = r.runtime;
+  j["runtime_calibrated"] = r.calibrated;
   const PrefillSpeed& f = r.prefill;
   Json pf;
   pf["prompt_tokens"] = f.prompt;

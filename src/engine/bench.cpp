@@ -84,6 +84,7 @@ BenchPrediction predict(Session& s, const BenchRequest& r, const BenchAnswer& a)
   const Query q = resolve_query(s, ref, w);
   DeviceRequest dr = r.placement;
   if (dr.devices.empty()) dr.devices = {"local"};
+  dr.cpu_backend = r.backend == "cpu";
   const ResolvedPlacement rp = resolve_placement(s, q, dr);
   const MemoryEstimate e = estimate(s, q);
   const ModelSpec& m = q.model->spec;
@@ -108,7 +109,7 @@ BenchPrediction predict(Session& s, const BenchRequest& r, const BenchAnswer& a)
   out.context = q.workload.context;
   out.calibrates = calibration_key(q, p, setup).usable();
   out.decode = decode_speed(m, e, p, setup, out.position);
-  out.prefill = prefill_speed(m, e, p, setup, prompt, q.workload.ubatch);
+  out.prefill = prefill_speed(m, e, p, setup, prompt, prefill_pass_tokens(*q.runtime, q.workload, prompt));
   if (!out.decode.known) throw InputError("no speed prediction for " + out.model + " on " + out.device + " (see `vramfit fit`)");
   if (p.verdict == Verdict::does_not_fit) throw InputError(out.model + " " + out.quant + " does not fit on " + out.device + " as predicted: check --device and -q");
   out.decode_ratio = a.decode.median / out.decode.tokens_per_second.value();

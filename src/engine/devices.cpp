@@ -139,6 +139,36 @@ void resolve_tensor_parallel(const io::Catalog& cat, const Query& q, const Devic
       m.hidden, one.value() * 1e6, tp_comm_time(m, l, n, 1).value() * 1e3));
 }
 
+// --backend cpu (llama.cpp's CPU backend; docs/unified-memory.md): the GPUs hold nothing. A unified-
+// memory chip that is the whole machine gives its CPU cores all of its memory: the GPU's wired limit or
+// carve-out does not bind the CPU (the OS lives in the same memory: --reserve).
+void resolve_cpu_backend(ResolvedPlacement& r, bool& unified_host) {
+  std::int64_t unified = 0;
+  for (const DeviceSpec& s : r.specs)
+    if (s.device->device.unified_memory()) unified += s.count;
+  std::vector<std::string> idle;
+  for (const DeviceSpec& s : r.specs) {
+    const Device& d = s.device->device;
+    if (d.is_cpu()) continue;
+    if (!d.unified_memory() || unified != 1) {
+      idle.push_back(s.text);
+      continue;
+    }
+    unified_host = true;
+    Target& host = r.request.host;
+    host.label = "unified memory";
+    host.capacity = d.capacity(s.memory_gib);
+    host.bandwidth = d.bandwidth();
+    if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back(note);
+    r.assumptions.push_back(fmt::format(
+        "--backend cpu: llama.cpp's CPU backend on the CPU cores of {}, in all {:g} GB of its unified memory at {:g} GB/s (the GPU's "
+        "share does not bind the CPU; the OS lives in the same memory: --reserve)",
+        d.id, s.memory_gib > 0 ? s.memory_gib : d.memory_gib, d.bandwidth_gbs));
+  }
+  if (!idle.empty())
+    r.assumptions.push_back(fmt::format("--backend cpu: {} run{} nothing (llama.cpp's CPU backend)", fmt::join(idle, ", "), idle.size() == 1 ? "s" : ""));
+}
+
 void resolve_cpu(const Query& q, const DeviceRequest& opt, bool tensor_parallel, ResolvedPlacement& r) {
   r.cpu = host_cpu_features(r.specs, opt.cpu_features, opt.cpu_features_from, r.cpu_source);
   if (q.runtime->kind != RuntimeKind::llamacpp || tensor_parallel) return;
@@ -152,7 +182,7 @@ void resolve_cpu(const Query& q, const DeviceRequest& opt, bool tensor_parallel,
   // ROCm, SYCL and Vulkan have one, Metal has none (ggml_backend_dev_host_buffer_type).
   for (const DeviceSpec& s : r.specs) {
     const Device& d = s.device->device;
-    if (!d.is_cpu() && d.backend() != Backend::metal) {
+    if (!d.is_cpu() && d.backend() != Backend::metal && !opt.cpu_backend) {  // a CPU build has no GPU host buffer
       r.no_repack_reason = fmt::format("{} ({}): llama.cpp keeps host weights in the GPU backend's host buffer, not CPU_REPACK (llama.cpp --no-host would repack them)",
                                        d.id, to_string(d.backend()));
       return;
@@ -162,6 +192,17 @@ void resolve_cpu(const Query& q, const DeviceRequest& opt, bool tensor_parallel,
 }
 
 }  // namespace
+
+void check_runtime_devices(const RuntimeProfile& r, const std::vector<DeviceSpec>& specs) {
+  if (r.vendors.empty()) return;
+  for (const DeviceSpec& s : specs) {
+    const Device& d = s.device->device;
+    if (std::find(r.vendors.begin(), r.vendors.end(), d.vendor) != r.vendors.end()) continue;
+    throw InputError(fmt::format("--runtime {} runs on {} devices only ({}); {} is {}: use --runtime llama.cpp{}", r.id,
+                                 fmt::join(r.vendors, ", "), r.name, d.id, d.is_cpu() ? "a CPU memory preset" : d.vendor,
+                                 d.is_cpu() ? "" : " or transformers"));
+  }
+}
 
 CpuFeatures host_cpu_features(const std::vector<DeviceSpec>& specs, const std::string& typed, const std::string& from, std::string& source) {
   const DeviceSpec* apple = nullptr;
@@ -232,6 +273,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     }
   }
   if (total_gpus > 1024) throw InputError("more than 1024 devices");
+  check_runtime_devices(*q.runtime, r.specs);
   DeviceSpec host_from_flag;
   if (!opt.host.empty()) {
     if (host_spec != nullptr) throw InputError("--host given twice (also as a CPU --device)");
@@ -240,7 +282,13 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
       throw InputError("--host '" + opt.host + "' is not a CPU memory preset (see 'vramfit list devices --filter cpu')");
     host_spec = &host_from_flag;
   }
-  r.cpu_only = total_gpus == 0;
+  r.cpu_only = total_gpus == 0 || opt.cpu_backend;
+  if (opt.cpu_backend) {
+    if (opt.tensor_parallel()) throw InputError("--backend cpu runs no GPU: it does not combine with --split tensor or --tp");
+    if (opt.gpu_layers != "auto") throw InputError("--backend cpu keeps every layer in host memory: drop --gpu-layers");
+    if (!opt.wired_limit.empty())
+      throw InputError("--wired-limit is the GPU's share of unified memory: with --backend cpu the CPU cores use the whole memory");
+  }
   // llama.cpp's op offload (placement.hpp): discrete GPUs with a reserve graph of >= 32 tokens; Metal
   // shares the host's memory and offloads nothing.
   r.request.op_offload = q.runtime->kind == RuntimeKind::llamacpp && q.workload.ubatch >= 32;
@@ -256,6 +304,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   if (unified_count == 0 && !opt.wired_limit.empty())
     throw InputError("--wired-limit applies only to unified-memory devices (Apple chips, APUs such as Ryzen AI Max, Jetson, DGX Spark)");
   bool unified_host = false;
+  if (opt.cpu_backend) resolve_cpu_backend(r, unified_host);
   if (opt.tensor_parallel()) resolve_tensor_parallel(cat, q, opt, r);
   else if (!opt.link.empty()) throw InputError("--link is the link between tensor-parallel GPUs: add --split tensor or --tp N");
   if (opt.cpu_moe && !opt.n_cpu_moe.empty()) throw InputError("give --cpu-moe (every block) or --n-cpu-moe N (the first N blocks), not both");
@@ -271,7 +320,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   }
   for (const DeviceSpec& s : r.specs) {
     const Device& d = s.device->device;
-    if (d.is_cpu()) continue;
+    if (d.is_cpu() || opt.cpu_backend) continue;
     Bytes capacity = d.capacity(s.memory_gib);
     const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
     if (d.unified_memory()) {
@@ -345,7 +394,14 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   }
   if (r.cpu_only) {
     // A CPU-only host is a preset (--device/--host) or described by hand: --ram SIZE --ram-bandwidth BW.
-    if (host_spec == nullptr && (opt.ram.empty() || opt.ram_bandwidth.empty()))
+    // --backend cpu beside a discrete GPU: the host RAM's size is needed, its bandwidth may be assumed.
+    if (opt.cpu_backend && host_spec == nullptr && !unified_host) {
+      if (opt.ram.empty())
+        throw InputError("--backend cpu runs everything in host RAM: describe it with --host PRESET (see 'vramfit list devices --filter cpu') or --ram SIZE [--ram-bandwidth BW]");
+      if (opt.ram_bandwidth.empty() && host.bandwidth.value() > 0)
+        r.assumptions.push_back(fmt::format("host memory bandwidth assumed {:g} GB/s (dual-channel DDR5-6000; set --host or --ram-bandwidth)",
+                                            host.bandwidth.value() / 1e9));
+    } else if (host_spec == nullptr && !unified_host && (opt.ram.empty() || opt.ram_bandwidth.empty()))
       throw InputError("no device given: use --device ID (see 'vramfit list devices'), or --ram SIZE --ram-bandwidth BW for a CPU-only host");
     host.reserve = reserve;
     host.overhead = q.runtime->overhead_cpu;

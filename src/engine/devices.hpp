@@ -52,6 +52,9 @@ struct DeviceRequest {
   std::string cpu_features;
   std::string cpu_features_from;  // where cpu_features came from when not typed ("/proc/cpuinfo")
   bool no_repack = false;  // llama.cpp -nr / --no-repack: no extra buffer types
+  // --backend cpu: llama.cpp's CPU backend runs everything; the GPUs hold nothing and a unified-memory
+  // chip's whole memory is the host's (its CPU cores are not bound by the GPU's wired limit).
+  bool cpu_backend = false;
   // Reverse questions of fit (solve.hpp).
   bool max_context = false, max_parallel = false, min_devices = false;
   [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }
@@ -68,6 +71,10 @@ struct ResolvedPlacement {
   std::string no_repack_reason;
 };
 ResolvedPlacement resolve_placement(Session& s, const Query& q, const DeviceRequest& opt);
+
+// The runtime runs on the devices' vendors (runtimes.yaml vendors: MLX on Apple silicon only); an
+// input error names the device that it does not run on.
+void check_runtime_devices(const RuntimeProfile& r, const std::vector<DeviceSpec>& specs);
 
 // The host CPU's features for the CPU_REPACK rule: `typed` (--cpu-features; `from` says where it came
 // from when not typed), else an Apple chip's among the devices, else an x86 CPU with AVX2 assumed.

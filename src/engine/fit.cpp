@@ -65,11 +65,14 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     if (opt.placement.max_context || opt.placement.max_parallel || opt.placement.min_devices)
       throw io::InputError("--max-context, --max-parallel and --min-devices are llama.cpp questions: with --runtime " +
                            opt.workload.runtime + " read the KV token capacity and max concurrency instead");
-    if (!opt.backend.empty() || !opt.workload.prompt.empty())
-      throw io::InputError("--backend and --prompt shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
+    if (!opt.backend.empty() || !opt.workload.prompt.empty() || !opt.workload.at.empty())
+      throw io::InputError("--backend, --prompt and --at shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
     a.pool = answer_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
     return a;
   }
+  opt.placement.cpu_backend = opt.backend == "cpu";
+  if (opt.placement.cpu_backend && opt.placement.min_devices)
+    throw io::InputError("--min-devices counts GPUs: with --backend cpu no GPU runs anything");
   a.solve = solve_question(ctx, opt.model, opt.workload, opt.placement);
   const Query& q = a.query = resolve_query(ctx, opt.model, opt.workload);
   const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
@@ -83,15 +86,13 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.decode_end = decode_upper_bound(m, e, p, q.workload.context);
   check_backend(opt.backend, rp.specs);
   const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, opt.backend);
-  a.speed = speed_report(m, e, p, setup, q.workload, prompt_tokens(opt.workload.prompt, q.workload));
+  a.speed = speed_report(m, e, p, setup, q.workload, speed_question(*q.runtime, opt.workload, q.workload));
   calibrate(a.speed, ctx.measurements(), calibration_key(q, p, setup), ctx.measurements_file());
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
     assumptions.push_back(std::move(r));
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
-  if (q.runtime->kind != RuntimeKind::llamacpp)
-    assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime->id + " is not calibrated (treat as an estimate of the memory-bound rate)");
 
   a.reason = verdict_reason(p, m, rp.request.gpu_layers >= 0);
   for (const DevicePlan& d : p.gpus)

@@ -95,7 +95,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   ev.assumptions = rp.assumptions;
   const Workload& w = q.query.workload;
   const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, "");
-  ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, setup, w, std::min<std::int64_t>(kDefaultPrompt, w.context));
+  ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, setup, w, speed_question(*q.query.runtime, {}, w));
   calibrate(ev.speed, ctx.measurements(), calibration_key(q.query, p, setup), ctx.measurements_file());
   if (ev.speed.decode.size() >= 2 && ev.speed.decode[1].known) ev.tps = ev.speed.decode[1].tokens_per_second.value();
   bool first = true;

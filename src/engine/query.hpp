@@ -26,6 +26,7 @@ struct WorkloadRequest {
   std::string images;  // images per sequence cached by cross-attention layers (mllama); empty: 1
   std::string runtime = "llama.cpp";
   std::string prompt;  // prompt tokens for the speed estimate (speed.hpp)
+  std::string at;      // --at N: decode speed at context position N too (speed.hpp); empty: not asked
   std::string mmproj;  // the vision projector next to a GGUF model file
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "formats/parse.hpp"
 
@@ -19,13 +20,44 @@ std::int64_t prompt_tokens(const std::string& option, const Workload& w) {
   return p;
 }
 
+std::optional<std::int64_t> at_position(const std::string& option, const Workload& w) {
+  if (option.empty()) return std::nullopt;
+  const std::int64_t n = io::parse_tokens(option, "--at", true);
+  if (n > w.context)
+    throw InputError(fmt::format("--at {} is beyond the context ({} tokens): give a position from 0 to {}, or raise -c", n, w.context, w.context));
+  return n;
+}
+
+std::int64_t prefill_pass_tokens(const RuntimeProfile& r, const Workload& w, std::int64_t prompt) {
+  // transformers / MLX prefill the prompt in forward passes of prefill_chunk tokens (0: all of it at
+  // once); their ubatch of 1 is the decode step, not a prefill pass.
+  if (r.kind == RuntimeKind::direct) return r.prefill_chunk > 0 ? std::min(r.prefill_chunk, prompt) : prompt;
+  return w.ubatch;
+}
+
+SpeedQuestion speed_question(const RuntimeProfile& r, const WorkloadRequest& opt, const Workload& w) {
+  SpeedQuestion q;
+  q.prompt = prompt_tokens(opt.prompt, w);
+  q.at = at_position(opt.at, w);
+  q.runtime = r.id;
+  q.calibrated = r.kind == RuntimeKind::llamacpp;
+  q.prefill_pass = prefill_pass_tokens(r, w, q.prompt);
+  if (r.kind == RuntimeKind::direct) {
+    q.passes = r.prefill_chunk > 0 ? fmt::format("in forward passes of up to {} tokens ({}'s prefill chunk)", r.prefill_chunk, r.id)
+                                   : fmt::format("in one forward pass ({})", r.id);
+  } else {
+    q.passes = fmt::format("in passes of n_ubatch {}", w.ubatch);
+  }
+  return q;
+}
+
 void check_backend(const std::string& backend, const std::vector<DeviceSpec>& specs) {
   if (backend.empty()) return;
   static const std::vector<std::pair<std::string, std::string>> vendor_of = {
-      {"cuda", "nvidia"}, {"rocm", "amd"}, {"metal", "apple"}, {"sycl", "intel"}, {"vulkan", ""}};
+      {"cuda", "nvidia"}, {"rocm", "amd"}, {"metal", "apple"}, {"sycl", "intel"}, {"vulkan", ""}, {"cpu", ""}};
   auto it = std::find_if(vendor_of.begin(), vendor_of.end(), [&](const auto& v) { return v.first == backend; });
   if (it == vendor_of.end())
-    throw InputError("unknown --backend '" + backend + "' (cuda, rocm, vulkan, metal, sycl)");
+    throw InputError("unknown --backend '" + backend + "' (cuda, rocm, vulkan, metal, sycl, cpu)");
   for (const DeviceSpec& s : specs) {
     const Device& d = s.device->device;
     if (d.is_cpu()) continue;
@@ -96,13 +128,20 @@ std::string profile_line(const SpeedProfile& p, const std::string& who) {
 }  // namespace
 
 SpeedReport speed_report(const ModelSpec& m, const MemoryEstimate& e, const Placement& p, const SpeedSetup& s,
-                         const Workload& w, std::int64_t prompt) {
+                         const Workload& w, const SpeedQuestion& q) {
   SpeedReport r;
+  const std::int64_t prompt = q.prompt;
   for (std::int64_t pos : {std::int64_t{0}, w.context / 2, w.context}) {
     r.decode.push_back(decode_speed(m, e, p, s, pos));
     r.upper_bound.push_back(decode_upper_bound(m, e, p, pos));
   }
-  r.prefill = prefill_speed(m, e, p, s, prompt, w.ubatch);
+  if (q.at) {
+    r.at = decode_speed(m, e, p, s, *q.at);
+    r.at_bound = decode_upper_bound(m, e, p, *q.at);
+  }
+  r.runtime = q.runtime;
+  r.calibrated = q.calibrated;
+  r.prefill = prefill_speed(m, e, p, s, prompt, q.prefill_pass);
   // Which profiles run which device, for the assumptions.
   auto note = [&](const SpeedDevice& d, const std::string& who) {
     if (d.backend.empty()) {
@@ -127,11 +166,14 @@ SpeedReport speed_report(const ModelSpec& m, const MemoryEstimate& e, const Plac
   if (r.decode.front().known && !r.prefill.known && r.unknown_why.empty())
     r.unknown_why = "prefill: no compute figure or prefill measurement for this device and backend";
   r.assumptions.push_back(fmt::format(
-      "speed: one sequence decoding (batch 1); prompt of {} tokens in passes of n_ubatch {}; the upper bound reads every "
+      "speed: one sequence decoding (batch 1); prompt of {} tokens {}; the upper bound reads every "
       "active weight and the KV cache once per token at peak bandwidth",
-      prompt, w.ubatch));
+      prompt, q.passes));
+  if (!q.calibrated)
+    r.assumptions.push_back("speed: the decode and prefill model is fitted to llama.cpp runs; " + q.runtime +
+                            " is not calibrated (its figures are what llama.cpp reaches on the same devices)");
   const bool host_weights = p.split == Parallelism::layer && (p.host.layer_count > 0 || p.host.output || p.host.expert_count > 0);
-  if (host_weights && std::min(prompt, w.ubatch) >= kOffloadMinBatch)
+  if (host_weights && std::min(prompt, q.prefill_pass) >= kOffloadMinBatch)
     for (std::size_t i = 0; i < p.gpus.size() && i < s.gpus.size(); ++i)
       if (s.gpus[i].host_link.value() > 0) {
         r.assumptions.push_back(fmt::format(

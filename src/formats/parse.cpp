@@ -59,7 +59,7 @@ Bytes parse_size(const std::string& text, const std::string& what, bool allow_ze
   bad(what, text, expected);
 }
 
-std::int64_t parse_tokens(const std::string& text, const std::string& what) {
+std::int64_t parse_tokens(const std::string& text, const std::string& what, bool allow_zero) {
   const NumberAndUnit n = split(text);
   const char* expected = "a token count, e.g. 32768, 128k or 1M";
   if (!n.ok) bad(what, text, expected);
@@ -70,7 +70,7 @@ std::int64_t parse_tokens(const std::string& text, const std::string& what) {
   else bad(what, text, expected);
   const double v = n.value * mult;
   if (v != std::floor(v)) bad(what, text, "a whole number of tokens");
-  return checked_round(v, what, text, 1e15);
+  return checked_round(v, what, text, 1e15, allow_zero);
 }
 
 BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what) {

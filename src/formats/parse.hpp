@@ -16,7 +16,8 @@ namespace vramfit::io {
 Bytes parse_size(const std::string& text, const std::string& what, bool allow_zero = false);
 
 // Token counts: plain integers, or k/K = 1024 and m/M = 1048576 ("128k" = 131072, as model cards use it).
-std::int64_t parse_tokens(const std::string& text, const std::string& what);
+// allow_zero: 0 is a count too (a context position, --at 0).
+std::int64_t parse_tokens(const std::string& text, const std::string& what, bool allow_zero = false);
 
 // Bandwidth in GB/s, TB/s, MB/s (decimal) or GiB/s.
 BytesPerSecond parse_bandwidth(const std::string& text, const std::string& what);

@@ -56,7 +56,7 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<TensorType>(), 7u);
   EXPECT_EQ(field_count<QuantMix>(), 10u);
   EXPECT_EQ(field_count<MixRule>(), 7u);
-  EXPECT_EQ(field_count<RuntimeProfile>(), 22u);
+  EXPECT_EQ(field_count<RuntimeProfile>(), 23u);  // + vendors (MLX: apple only)
   EXPECT_EQ(field_count<PoolConfig>(), 9u);
   EXPECT_EQ(field_count<WiredLimitRule>(), 2u);
   EXPECT_EQ(field_count<UnifiedMemoryPlatform>(), 7u);
@@ -141,7 +141,7 @@ void SameRuntime(const RuntimeProfile& a, const RuntimeProfile& b) {
   SAME(id); SAME(name); SAME(ubatch); SAME(batch); SAME(kv_pad); SAME(flash_attention); SAME(kv_type);
   SAME(overhead_cuda); SAME(overhead_rocm); SAME(overhead_metal); SAME(overhead_other); SAME(overhead_cpu);
   SAME(fit_margin); SAME(embeddings_on_host); SAME(source);
-  SAME(kind); SAME(notes); SAME(default_context); SAME(default_quant); SAME(prefill_chunk);
+  SAME(kind); SAME(notes); SAME(default_context); SAME(default_quant); SAME(prefill_chunk); SAME(vendors);
   SAME(pool.base); SAME(pool.fraction); SAME(pool.block_tokens); SAME(pool.max_batched_tokens); SAME(pool.max_seqs);
   SAME(pool.non_torch); SAME(pool.cuda_graphs); SAME(pool.tp); SAME(pool.activation_bytes);
   ASSERT_EQ(a.wired_limit.size(), b.wired_limit.size());

@@ -101,6 +101,17 @@ TEST(ParseTokens, RejectsZeroNegativeFractionalUnknownAndHuge) {
   }
 }
 
+// A context position (--at) may be 0; negative and fractional counts are still refused.
+TEST(ParseTokens, AllowZeroTakesZeroOnly) {
+  EXPECT_EQ(parse_tokens("0", "--at", true), 0);
+  EXPECT_EQ(parse_tokens("0k", "--at", true), 0);
+  EXPECT_EQ(parse_tokens("2k", "--at", true), 2048);
+  for (const char* given : {"-5", "1.5", "-0.5k"}) {
+    SCOPED_TRACE(std::string("'") + given + "'");
+    EXPECT_THROW((void)parse_tokens(given, "--at", true), InputError);
+  }
+}
+
 struct BandwidthRow {
   const char* given;
   double bytes_per_second;
