@@ -118,6 +118,7 @@ Json speed_json(const SpeedReport& r) {
                         {"compute_efficiency_quantized", p->compute_efficiency_quantized},
                         {"compute_efficiency_float", p->compute_efficiency_float},
                         {"flops_per_byte", p->flops_per_byte},
+                        {"flops_per_core", p->flops_per_core},
                         {"moe_factor", p->moe_factor},
                         {"prefill_band", {{"low", p->prefill_band.low}, {"high", p->prefill_band.high}}},
                         {"prefill_rows", p->prefill_rows},

@@ -52,7 +52,7 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<MoeSpec>(), 11u);
   EXPECT_EQ(field_count<SsmSpec>(), 10u);
   EXPECT_EQ(field_count<VisionSpec>(), 4u);
-  EXPECT_EQ(field_count<Device>(), 29u);
+  EXPECT_EQ(field_count<Device>(), 30u);  // + gpu_cores (Apple prefill by core count)
   EXPECT_EQ(field_count<TensorType>(), 7u);
   EXPECT_EQ(field_count<QuantMix>(), 10u);
   EXPECT_EQ(field_count<MixRule>(), 7u);
@@ -61,7 +61,7 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<WiredLimitRule>(), 2u);
   EXPECT_EQ(field_count<UnifiedMemoryPlatform>(), 7u);
   EXPECT_EQ(field_count<LinkProfile>(), 7u);
-  EXPECT_EQ(field_count<SpeedProfile>(), 15u);
+  EXPECT_EQ(field_count<SpeedProfile>(), 16u);  // + flops_per_core
   EXPECT_EQ(field_count<SpeedBand>(), 2u);
   EXPECT_EQ(field_count<EntryMeta>(), 5u);
   EXPECT_EQ(field_count<Location>(), 3u);

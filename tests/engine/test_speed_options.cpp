@@ -108,7 +108,7 @@ TEST(SpeedAt, OutsideTheContextIsAnInputError) {
 }
 
 // --backend cpu on a 64 GB M3 Max: no GPU target; the CPU cores get all 64 GiB of the unified memory at
-// 400 GB/s (the GPU alone would get 0.75 x 64 = 48 GiB), timed with the cpu-apple profile:
+// 400 GB/s (the GPU alone would get 0.75 x 64 = 48 GiB), timed with the cpu-unified profile:
 // t = bytes / (eta x 400e9) + layers x t_layer + t_token, the bytes being every block and the output
 // head (the weights less token_embd, 4403.49 MiB = 4.6174 GB, tests/cli/cases.txt readme_fit_llama8b_rtx4090).
 TEST(SpeedBackendCpu, AppleCpuCoresUseTheWholeMemory) {
@@ -123,8 +123,8 @@ TEST(SpeedBackendCpu, AppleCpuCoresUseTheWholeMemory) {
   EXPECT_EQ(a.placement.host.bandwidth.value(), 400e9);
   EXPECT_EQ(a.placement.host.layer_count, 32);
   ASSERT_EQ(a.speed.profiles.size(), 1u);
-  EXPECT_EQ(a.speed.profiles[0]->id, "cpu-apple");
-  const SpeedProfile& p = profile(s, "cpu-apple");
+  EXPECT_EQ(a.speed.profiles[0]->id, "cpu-unified");
+  const SpeedProfile& p = profile(s, "cpu-unified");
   const DecodeSpeed& d = a.speed.decode[0];
   ASSERT_TRUE(d.known);
   const double bytes = double(a.speed.upper_bound[0].bytes_read.value());
@@ -187,9 +187,9 @@ TEST(SpeedRuntime, MlxIsRefusedOffAppleSilicon) {
   EXPECT_NO_THROW(answer_estimate(s, e));
 }
 
-// MLX on an M3 Max (400 GB/s) prefills 512 tokens in one forward pass (its prefill chunk is 2048), so
-// the weights are read once and the pass is compute-bound at phi x bandwidth (the metal profile):
-// 7,216,998,383,616 FLOPs / (20.46 x 400e9 FLOP/s) = 0.882 s, 581 tok/s. Before, each of 512 passes of
+// MLX on an M3 Max (40 GPU cores) prefills 512 tokens in one forward pass (its prefill chunk is 2048),
+// so the weights are read once and the pass is compute-bound at psi x cores (the metal profile):
+// 7,216,998,383,616 FLOPs / (240.5 GFLOP/s x 40) = 0.750 s, 682 tok/s. Before, each of 512 passes of
 // one token read every weight: prefill equalled decode.
 TEST(SpeedRuntime, MlxPrefillIsComputeBound) {
   Session s;
@@ -204,9 +204,9 @@ TEST(SpeedRuntime, MlxPrefillIsComputeBound) {
   EXPECT_DOUBLE_EQ(f.flops.value(), kPrefillFlops512);
   EXPECT_TRUE(f.compute_bound);
   const SpeedProfile& metal = profile(s, "metal");
-  EXPECT_NEAR(f.time.value(), kPrefillFlops512 / (metal.flops_per_byte * 400e9), 1e-9);
+  EXPECT_NEAR(f.time.value(), kPrefillFlops512 / (metal.flops_per_core * 40), 1e-9);
   // One pass: the weights are read once, in less than a decode step (which adds Metal's fixed cost per
-  // token); prefill is no longer decode's rate (581 against 59 tok/s).
+  // token); prefill is no longer decode's rate (682 against 59 tok/s).
   EXPECT_LT(f.read_time.value(), a.speed->report.decode[0].time.value());
   EXPECT_GT(f.tokens_per_second.value(), 5 * a.speed->report.decode[0].tokens_per_second.value());
   EXPECT_FALSE(a.speed->report.calibrated);

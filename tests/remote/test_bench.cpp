@@ -92,12 +92,12 @@ TEST(BenchPieces, PromptsDifferInTheirFirstLineOnly) {
 //   prompt: 499 words + "Run 1000002. Repeat:" (3) + template 10 = 512 tokens in 512 x 200 us = 0.1024 s: 5000 tok/s
 //   load: 2.5 s on the first request (a probe)
 // Prediction: llama3.1:8b = llama-3.1-8b Q4_K_M (/api/show agrees) on an RTX 4090 (1008 GB/s), CUDA
-// profile: eta 0.93, 30 us per layer, 1700 us per token (data/speed.yaml), band 0.88-1.12. At position
+// profile: eta 1.00, no cost per layer, 2000 us per token (data/speed.yaml), band 0.80-1.10. At position
 // 512 + 128 / 2 = 576 a token reads the weights on the GPU, 4,912,898,048 - 295,501,824 (token_embd,
 // in host RAM) = 4,617,396,224 B, and the KV cache, 32 layers x 8 heads x 128 x 2 (K, V) x 2 B x 576 =
-// 75,497,472 B: 4,692,893,696 B / (0.93 x 1008e9 B/s) = 5.00607 ms, + 33 x 30 us + 1700 us = 7.69607 ms
-//   -> 129.94 tok/s, band 0.88 / 7.69607 ms = 114.34 to 1.12 / 7.69607 ms = 145.53; 128 is inside,
-//   128 / 129.94 = 0.9851 of the prediction.
+// 75,497,472 B: 4,692,893,696 B / 1008e9 B/s = 4.65565 ms, + 2000 us = 6.65565 ms -> 150.25 tok/s,
+//   band 0.80 x 150.25 = 120.20 to 1.10 x 150.25 = 165.27; 128 is inside, 128 / 150.25 = 0.8519 of the
+//   prediction.
 TEST_F(Bench, OllamaRatesStatisticsAndPrediction) {
   BenchServer server(BenchServer::Api::ollama);
   server.models = {"llama3.1:8b", "qwen3:8b"};
@@ -141,28 +141,28 @@ TEST_F(Bench, OllamaRatesStatisticsAndPrediction) {
   EXPECT_EQ(p["device"], "rtx-4090");
   EXPECT_EQ(p["backend"], "cuda");
   EXPECT_EQ(p["position"], 576);
-  EXPECT_NEAR(p["decode"]["tokens_per_second"].get<double>(), 129.94, 0.01);
-  EXPECT_NEAR(p["decode"]["tokens_per_second_low"].get<double>(), 114.34, 0.01);
-  EXPECT_NEAR(p["decode"]["tokens_per_second_high"].get<double>(), 145.53, 0.01);
-  EXPECT_NEAR(p["decode"]["measured_over_predicted"].get<double>(), 0.9851, 1e-4);
+  EXPECT_NEAR(p["decode"]["tokens_per_second"].get<double>(), 150.25, 0.01);
+  EXPECT_NEAR(p["decode"]["tokens_per_second_low"].get<double>(), 120.20, 0.01);
+  EXPECT_NEAR(p["decode"]["tokens_per_second_high"].get<double>(), 165.27, 0.01);
+  EXPECT_NEAR(p["decode"]["measured_over_predicted"].get<double>(), 0.8519, 1e-4);
   EXPECT_EQ(p["decode"]["measured_in_band"], "inside");
   EXPECT_EQ(server.generations(), 2 + 1 + 3);  // probes, warm-up, runs
 }
 
-// Below the band: every run 128 tokens in 1.6 s = 80 tok/s < 114.34 (the band above); 80 / 129.94 = 0.62.
+// Below the band: every run 128 tokens in 1.6 s = 80 tok/s < 120.20 (the band above); 80 / 150.25 = 0.53.
 TEST_F(Bench, MeasurementBelowTheBandIsSaid) {
   BenchServer server(BenchServer::Api::ollama);
   server.models = {"llama3.1:8b"};
   server.decode_seconds = {1.6};
   const CliRun r = vramfit({"bench", "--server", server.base(), "--runs", "2", "--warmup", "0", "--device", "rtx-4090"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("decode 130 tok/s (band 114-146) at position 576: measured 80.0 = 0.62 x, BELOW the band"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decode 150 tok/s (band 120-165) at position 576: measured 80.0 = 0.53 x, BELOW the band"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("decode tok/s"), std::string::npos);
 }
 
 // --save appends the run; fit then scales its decode rate by measured / predicted for the same device
-// and backend and says so: 128 / 129.94 = 0.98506 (the run above); fit's own prediction at position 0
-// is 1 / (4,617,396,224 B / 937.44 GB/s + 2.69 ms) = 131.31 tok/s, calibrated 131.31 x 0.98506 = 129.35.
+// and backend and says so: 128 / 150.25 = 0.85192 (the run above); fit's own prediction at position 0
+// is 1 / (4,617,396,224 B / 1008 GB/s + 2.0 ms) = 151.96 tok/s, calibrated 151.96 x 0.85192 = 129.46.
 TEST_F(Bench, SavedRunsCalibrateFit) {
   BenchServer server(BenchServer::Api::ollama);
   server.models = {"llama3.1:8b"};
@@ -193,9 +193,9 @@ TEST_F(Bench, SavedRunsCalibrateFit) {
   EXPECT_EQ(c["same_model_and_quant"], true);
   const double factor = c["decode_factor"].get<double>();
   EXPECT_NEAR(factor, 128.0 / saved[0].predicted_decode_tps, 1e-5);  // yaml keeps 6 digits
-  EXPECT_NEAR(factor, 0.98506, 1e-4);
+  EXPECT_NEAR(factor, 0.85192, 1e-4);
   const double before = plain["speed"]["decode"][0]["tokens_per_second"].get<double>();
-  EXPECT_NEAR(before, 131.31, 0.01);
+  EXPECT_NEAR(before, 151.96, 0.01);
   EXPECT_NEAR(f["speed"]["decode"][0]["tokens_per_second"].get<double>(), before * factor, 1e-9);
   bool said = false;
   for (const json& a : f["assumptions"]) said = said || a.get<std::string>().rfind("speed calibrated by your own runs: 1 saved bench run of llama-3.1-8b Q4_K_M on rtx-4090 (cuda)", 0) == 0;
