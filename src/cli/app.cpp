@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -25,6 +26,111 @@ void refuse_empty_values(CLI::App& app) {
   for (CLI::Option* o : app.get_options())
     if (o->get_type_size_max() > 0) o->check(non_empty);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*sub);
+}
+
+// The option names a command accepts (its own and the global ones), as typed: --long and -s.
+std::vector<std::string> option_names(const CLI::App& app, const CLI::App* sub) {
+  std::vector<std::string> names;
+  for (const CLI::App* a : {&app, sub}) {
+    if (a == nullptr) continue;
+    for (const CLI::Option* o : a->get_options()) {
+      for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+      for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> words_after_colon(const std::string& msg) {
+  std::vector<std::string> out;
+  const std::size_t colon = msg.find(": ");
+  if (colon == std::string::npos) return out;
+  std::string w;
+  for (char c : msg.substr(colon + 2) + " ") {
+    if (c == ' ') {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  return out;
+}
+
+// llama.cpp's and Ollama's spellings of settings vramfit names differently: " (vramfit's name for it:
+// '--context')" when `word` is one of them and the command has the option, else "".
+std::string runtime_spelling_hint(const std::string& word, const std::vector<std::string>& names) {
+  static const std::pair<const char*, const char*> spellings[] = {
+      {"--ctx-size", "--context"},         {"--ctx", "--context"},         {"-ctx", "--context"},
+      {"--num-ctx", "--context"},          {"--max-model-len", "--context"}, {"--n-gpu-layers", "--gpu-layers"},
+      {"-ngl", "--gpu-layers"},            {"--num-gpu", "--gpu-layers"},  {"--cache-type-k", "--kv-type"},
+      {"-ctk", "--kv-type"},               {"--cache-type-v", "--kv-type"}, {"-ctv", "--kv-type"},
+      {"--ubatch-size", "--ubatch"},       {"-ub", "--ubatch"},            {"--flash-attn", "--no-flash-attn (on by default)"},
+      {"-fa", "--no-flash-attn (on by default)"}, {"-np", "--parallel"},   {"-ts", "--split"},
+      {"--tensor-split", "--split"},       {"--tensor-parallel-size", "--tp"}};
+  for (const auto& [theirs, ours] : spellings) {
+    const std::string o = ours, target = o.substr(0, o.find(' '));
+    if (word == theirs && std::find(names.begin(), names.end(), target) != names.end())
+      return fmt::format(" (vramfit's name for it: '{}')", o);
+  }
+  return {};
+}
+
+// CLI11's parse errors in vramfit's words (docs/errors.md): one line naming the option or argument, a
+// did-you-mean for a mistyped option, and the help page of the command that was being parsed.
+std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app, const std::string& command) {
+  const CLI::App* sub = nullptr;
+  for (const CLI::App* a : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (a->get_name() == command) sub = a;
+  const std::string help = command.empty() ? "vramfit --help" : "vramfit " + command + " --help";
+  const std::string msg = io::one_line(e.what());
+  const std::string kind = e.get_name();
+  std::string text;
+  if (msg.rfind("The following argument", 0) == 0) {
+    // ExtrasError (named after the subcommand, so matched by its text): "The following arguments were
+    // not expected: 8k --ctx", listed last first. An unknown option first, else the argument.
+    std::vector<std::string> extras = words_after_colon(msg);
+    std::reverse(extras.begin(), extras.end());
+    const auto option = std::find_if(extras.begin(), extras.end(), [](const std::string& w) { return w.size() > 1 && w[0] == '-'; });
+    if (option != extras.end()) {
+      const std::string word = option->substr(0, option->find('='));
+      const auto names = option_names(app, sub);
+      std::string hint = runtime_spelling_hint(word, names);
+      if (hint.empty()) hint = io::did_you_mean(word, names);
+      text = fmt::format("unknown option '{}'{}{}", word, command.empty() ? "" : " for " + command, hint);
+    } else if (!extras.empty()) {
+      text = fmt::format("unexpected argument '{}'{} (a value goes right after its option, e.g. --device ID)", extras.front(),
+                         command.empty() ? "" : " for " + command);
+    }
+  } else if (kind == "ArgumentMismatch" && msg.find("At Most 1 required but received") != std::string::npos) {
+    text = msg.substr(0, msg.find(':')) + " is given more than once (it takes one value)";
+  } else if (kind == "ArgumentMismatch" && msg.find("required") != std::string::npos && msg.find("missing") != std::string::npos) {
+    text = msg.substr(0, msg.find(':')) + " needs a value";
+  } else if (kind == "RequiredError" && msg == "A subcommand is required") {
+    text = "a command is required";
+  } else if (kind == "RequiredError" && msg.size() > 12 && msg.compare(msg.size() - 12, 12, " is required") == 0) {
+    const std::string what = msg.substr(0, msg.size() - 12);
+    text = what[0] == '-' ? what + " is required" : fmt::format("{} needs {}", command.empty() ? "vramfit" : command, what == "model" ? "a MODEL (a catalog id, a file, a URL or hf:ORG/REPO)" : what == "what" ? "what to list" : what);
+  } else if (const std::size_t in = msg.find(" not in {"); kind == "ValidationError" && in != std::string::npos) {
+    // "--format: xml not in {table,json,csv,md}"
+    const std::size_t colon = msg.find(": ");
+    const std::string name = msg.substr(0, colon), value = msg.substr(colon + 2, in - colon - 2);
+    std::string set = msg.substr(in + 9, msg.size() - in - 10);
+    std::vector<std::string> allowed;
+    for (std::size_t a = 0, b; a <= set.size(); a = b + 1) {
+      b = set.find(',', a);
+      if (b == std::string::npos) b = set.size();
+      allowed.push_back(set.substr(a, b - a));
+    }
+    // A suggestion only for a misspelling (same first letter): 'tabel' -> table, not 'xml' -> md.
+    const std::string near = io::nearest(value, allowed);
+    const bool typo = !near.empty() && !value.empty() && std::tolower(static_cast<unsigned char>(near[0])) ==
+                                                             std::tolower(static_cast<unsigned char>(value[0]));
+    text = fmt::format("{}: '{}' is not one of {}{}", name, value, fmt::join(allowed, ", "),
+                       typo ? " (did you mean '" + near + "'?)" : "");
+  }
+  if (text.empty()) text = msg.empty() ? "invalid command line" : msg;
+  return text + " (see '" + help + "')";
 }
 
 }  // namespace
@@ -59,6 +165,13 @@ int run(int argc, const char* const* argv, Io& io) {
       {"list", setup_list},         {"show", setup_show},   {"catalog", setup_catalog},     {"import", setup_import},
       {"recommend", setup_recommend}, {"what-fits", setup_what_fits}, {"detect", setup_detect}, {"chart", setup_chart},
       {"validate", setup_validate}, {"bench", setup_bench}};
+  // Bare `vramfit`: the short help, not an error.
+  if (argc <= 1) {
+    for (const auto& c : commands) c.second(app, ctx, exit_code);
+    io.out << app.help();
+    return 0;
+  }
+  std::string command;  // the command being parsed, for its help page in errors
   try {
     if (argc > 1 && argv[1][0] != '-') {
       const std::string first = argv[1];
@@ -72,6 +185,7 @@ int run(int argc, const char* const* argv, Io& io) {
                                          fmt::join(names, ", ")));
       }
       named->second(app, ctx, exit_code);
+      command = first;
     } else {
       for (const auto& c : commands) c.second(app, ctx, exit_code);
     }
@@ -79,6 +193,18 @@ int run(int argc, const char* const* argv, Io& io) {
       throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +
                            " (catalog commands: check)");
     refuse_empty_values(app);
+    // A llama.cpp spelling such as -ngl would otherwise parse as short options (-n gl): name it first.
+    if (!command.empty()) {
+      const CLI::App* sub = app.get_subcommand(command);
+      const auto names = option_names(app, sub);
+      for (int i = 2; i < argc; ++i) {
+        const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+        if (std::string(argv[i]) == "--") break;
+        if (std::find(names.begin(), names.end(), word) != names.end()) continue;
+        if (const std::string hint = runtime_spelling_hint(word, names); !hint.empty())
+          throw io::InputError(fmt::format("unknown option '{}' for {}{} (see 'vramfit {} --help')", word, command, hint, command));
+      }
+    }
     app.parse(argc, argv);
     ctx.clear_progress();
   } catch (const CLI::CallForHelp&) {
@@ -95,9 +221,7 @@ int run(int argc, const char* const* argv, Io& io) {
     return 0;
   } catch (const CLI::ParseError& e) {
     ctx.clear_progress();
-    std::string msg = e.what();
-    if (msg.empty()) msg = "invalid command line";
-    io.err << "vramfit: error: " << io::one_line(msg) << " (see 'vramfit --help')\n";
+    io.err << "vramfit: error: " << parse_error_message(e, app, command) << "\n";
     return 2;
   } catch (const io::InputError& e) {  // one line by construction (diagnostics.hpp)
     ctx.clear_progress();
