@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "base/diagnostics.hpp"
 #include "cli/commands.hpp"
+#include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "engine/chart.hpp"
 #include "formats/parse.hpp"
@@ -231,9 +233,42 @@ std::string notes_text(const ChartAnswer& a) {
   return s;
 }
 
+// --json: the numbers the chart draws (docs/json.md "chart"): bars in bytes, or the curve and the
+// capacity lines.
+Json chart_json(const ChartAnswer& a, bool curve) {
+  Json j = json_document("chart");
+  j["model"] = model_json(a.query);
+  j["quant"] = a.query.mix->mix.id;
+  j["context"] = a.query.workload.context;
+  if (!curve) {
+    j["verdict"] = to_string(a.verdict);
+    Json bars = Json::array();
+    for (const ChartBar& b : a.bars)
+      bars.push_back({{"label", b.label}, {"weights_bytes", b.weights.value()}, {"kv_bytes", b.kv.value()},
+                      {"compute_bytes", b.compute.value()}, {"overhead_bytes", b.overhead.value()},
+                      {"capacity_bytes", b.capacity_known ? Json(b.capacity.value()) : Json(nullptr)}});
+    j["bars"] = bars;
+  } else {
+    Json points = Json::array(), caps = Json::array();
+    for (const CurvePoint& p : a.curve) points.push_back({{"context", p.context}, {"need_bytes", p.need.value()}});
+    for (const CapacityLine& l : a.capacities) caps.push_back({{"device", l.device}, {"usable_gib", l.gib}});
+    j["curve"] = points;
+    j["capacities"] = caps;
+  }
+  j["notes"] = a.notes;
+  return j;
+}
+
 int run_chart(Context& ctx, const ChartOptions& o) {
   const int width = static_cast<int>(io::parse_count(o.width, "--width", 20, 400));
   const ChartAnswer a = answer_chart(ctx, {o.model, o.workload, o.devices, o.reserve, o.ram, o.curve, o.contexts});
+  if (ctx.format() == "json") {
+    if (!o.svg.empty()) throw io::InputError("chart: --svg and --json are two outputs: give one");
+    ctx.io.out << dump(chart_json(a, o.curve));
+    return !o.curve && a.verdict == Verdict::does_not_fit ? 1 : 0;
+  }
+  if (ctx.format() == "csv" || ctx.format() == "md")
+    throw io::InputError("chart: --format " + ctx.format() + " is not a chart format (text, --svg FILE or --json)");
   if (!o.curve) {
     const std::vector<Bar> bars = bars_of(a);
     const std::string title = headline(a.query);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/diagnostics.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "cli/report.hpp"
@@ -88,6 +89,13 @@ void setup_what_fits(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--ram", r.ram, "host RAM (CPU presets: their memory)");
   sub->add_option("--filter", r.filter, "only models whose id contains TEXT");
   sub->callback([&ctx, &exit_code, opt] {
+    // -q Q asks about one quantization: a ladder of one (it used to be accepted and ignored).
+    if (!opt->workload.quant.empty()) {
+      if (!opt->request.quants.empty())
+        throw io::InputError("what-fits: give -q QUANT (one quantization) or --quants LIST (a ladder), not both");
+      opt->request.quants = opt->workload.quant;
+      opt->workload.quant.clear();
+    }
     opt->request.workload = opt->workload;
     exit_code = run_what_fits(ctx, opt->request);
   });
