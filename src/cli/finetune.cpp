@@ -205,7 +205,8 @@ void setup_finetune(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--seq", opt->seq, "tokens per sequence: 2048 (default), 4k, 8k");
   sub->add_option("--micro-batch,-b", opt->micro_batch, "sequences per forward/backward on each GPU (default 1)");
   sub->add_option("--grad-accum", opt->grad_accum, "micro-batches per optimizer step (default 1)");
-  sub->add_flag("--grad-ckpt", opt->grad_ckpt, "gradient checkpointing: keep layer inputs, recompute in backward");
+  sub->add_flag("--grad-ckpt", opt->grad_ckpt, "gradient checkpointing: keep layer inputs, recompute in backward (QLoRA: on by default)");
+  sub->add_flag("--no-grad-ckpt", opt->no_grad_ckpt, "no gradient checkpointing, also for QLoRA (whose default, as in PEFT and Unsloth, is on)");
   sub->add_flag("--no-flash-attn", opt->no_flash_attention, "eager attention: every score kept for the backward pass");
   sub->add_option("--precision", opt->precision, "bf16 (default), fp16 (mixed precision) or fp32");
   sub->add_option("--zero", opt->zero, "DeepSpeed ZeRO stage 0-3 over the GPUs of --device ID xN");

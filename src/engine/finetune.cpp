@@ -108,7 +108,8 @@ std::vector<std::string> finetune_assumptions(const FinetuneAnswer& ans, const s
                           s.micro_batch, s.micro_batch > 1 ? "s" : "", s.seq, s.grad_accum, s.grad_accum > 1 ? "es" : "",
                           s.gpus > 1 ? fmt::format(" on each of {} GPUs", s.gpus) : "", to_string(s.precision),
                           s.flash_attention ? "FlashAttention / SDPA (no score matrix kept)" : "eager attention (fp32 softmax + 16-bit copy of every score kept)"));
-  a.push_back(s.grad_ckpt ? "gradient checkpointing of every decoder layer: layer inputs kept, one layer recomputed at a time (Korthikanti et al. 2022)"
+  a.push_back(s.grad_ckpt ? std::string("gradient checkpointing of every decoder layer: layer inputs kept, one layer recomputed at a time (Korthikanti et al. 2022)") +
+                              (ans.grad_ckpt_default ? "; on by default for QLoRA, as PEFT's prepare_model_for_kbit_training and Unsloth set it (--no-grad-ckpt to turn it off)" : "")
                           : "no gradient checkpointing: every layer's activations kept for the backward pass (--grad-ckpt to trade compute for memory)");
   a.push_back(fmt::format("logits + loss: {} B per token x vocab (bf16 logits, fp32 log-softmax and its gradient); a fused / chunked cross-entropy needs far less", prof.logits_bytes));
   if (s.seq > m.max_context) a.push_back(fmt::format("warning: --seq {} exceeds the model's maximum context {}", s.seq, m.max_context));
@@ -169,7 +170,12 @@ FinetuneAnswer answer_finetune(Session& ctx, const FinetuneRequest& opt) {
   if (s.seq < 1 || s.seq > (std::int64_t{1} << 24)) throw InputError("--seq " + opt.seq + " is out of range (1 to 16M tokens)");
   s.micro_batch = opt.micro_batch.empty() ? 1 : io::parse_count(opt.micro_batch, "--micro-batch", 1, 65536);
   s.grad_accum = opt.grad_accum.empty() ? 1 : io::parse_count(opt.grad_accum, "--grad-accum", 1, 1 << 20);
-  s.grad_ckpt = opt.grad_ckpt;
+  // QLoRA checkpoints by default: PEFT's prepare_model_for_kbit_training(use_gradient_checkpointing=True)
+  // and Unsloth's get_peft_model(use_gradient_checkpointing="unsloth") turn it on; full and LoRA runs
+  // follow transformers' TrainingArguments (gradient_checkpointing=False).
+  if (opt.grad_ckpt && opt.no_grad_ckpt) throw InputError("give --grad-ckpt or --no-grad-ckpt, not both");
+  s.grad_ckpt = opt.grad_ckpt || (s.method == FtMethod::qlora && !opt.no_grad_ckpt);
+  ans.grad_ckpt_default = !opt.grad_ckpt && !opt.no_grad_ckpt && s.method == FtMethod::qlora;
   s.flash_attention = !opt.no_flash_attention;
   if (opt.fsdp && !opt.zero.empty()) throw InputError("give --zero N (DeepSpeed) or --fsdp (= ZeRO-3), not both");
   s.zero = opt.fsdp ? 3 : opt.zero.empty() ? 0 : static_cast<int>(io::parse_count(opt.zero, "--zero", 0, 3));

@@ -23,7 +23,7 @@ struct FinetuneRequest {
   std::string precision = "bf16";   // bf16 | fp16 | fp32
   std::string rank, alpha, targets;  // LoRA; empty: r 16, alpha 2r, all-linear
   std::string seq, micro_batch, grad_accum;  // empty: 2048, 1, 1
-  bool grad_ckpt = false, no_flash_attention = false, fsdp = false;
+  bool grad_ckpt = false, no_grad_ckpt = false, no_flash_attention = false, fsdp = false;
   std::string zero;    // DeepSpeed ZeRO stage 0-3; empty: 0
   std::string device;  // GPU ID[xN]: N identical data-parallel GPUs
   std::string tokens;  // training tokens for a time estimate (50M, 1B: decimal); empty: none
@@ -34,6 +34,7 @@ struct FinetuneAnswer {
   FinetuneSetup setup;
   std::int64_t alpha = 0;  // LoRA alpha (no memory effect; reported)
   bool fsdp = false;       // ZeRO-3 asked for as FSDP FULL_SHARD
+  bool grad_ckpt_default = false;  // checkpointing on because QLoRA defaults to it (not asked for)
   DeviceSpec device;       // the GPU and how many
   ParamCounts params;      // of the model (count_params)
   FinetuneMemory memory;   // per GPU
