@@ -1,7 +1,10 @@
 #include "cli/render.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -33,6 +36,50 @@ std::string csv_field(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+
+// CSV is for programs: a column whose every value is a size ("4.30 GiB", "932.8 MiB") becomes GiB
+// numbers, a price column ("$1,898") USD numbers, a parameter count ("35.1B") billions; the header
+// names the unit. "?" and "-" (not known, not applicable) become empty cells.
+bool placeholder(const std::string& v) { return v.empty() || v == "?" || v == "-"; }
+
+std::optional<double> number_prefix(const std::string& v, std::size_t& used) {
+  std::string digits;
+  for (char c : v) {
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') digits += c;
+    else if (c != ',') break;
+    ++used;
+  }
+  if (digits.empty() || digits == ".") return std::nullopt;
+  try {
+    return std::stod(digits);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<double> size_gib(const std::string& v) {
+  std::size_t used = 0;
+  const auto n = number_prefix(v, used);
+  if (!n) return std::nullopt;
+  static const std::pair<const char*, double> units[] = {
+      {" B", 1.0 / (1024.0 * 1024 * 1024)}, {" KiB", 1.0 / (1024.0 * 1024)}, {" MiB", 1.0 / 1024}, {" GiB", 1.0}, {" TiB", 1024.0}};
+  for (const auto& [unit, f] : units)
+    if (v.substr(used) == unit) return *n * f;
+  return std::nullopt;
+}
+
+std::optional<double> price_usd(const std::string& v) {
+  if (v.size() < 2 || v[0] != '$') return std::nullopt;
+  std::size_t used = 0;
+  const auto n = number_prefix(v.substr(1), used);
+  return n && used == v.size() - 1 ? n : std::nullopt;
+}
+
+std::optional<double> billions(const std::string& v) {
+  std::size_t used = 0;
+  const auto n = number_prefix(v, used);
+  return n && used + 1 == v.size() && v.back() == 'B' ? n : std::nullopt;
 }
 
 }  // namespace
@@ -73,13 +120,38 @@ std::string Table::markdown() const {
 }
 
 std::string Table::csv() const {
-  std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + csv_field(cells[c]);
-    out += "\n";
+  using Conv = std::optional<double> (*)(const std::string&);
+  struct Unit {
+    Conv conv;
+    const char* name;
   };
-  line(header);
-  for (const auto& r : rows) line(r);
+  static const Unit units[] = {{size_gib, "GiB"}, {price_usd, "USD"}, {billions, "billions"}};
+  std::vector<const Unit*> column(header.size(), nullptr);
+  for (std::size_t c = 0; c < header.size(); ++c)
+    for (const Unit& u : units) {
+      bool all = true, any = false;
+      for (const auto& r : rows) {
+        if (c >= r.size() || placeholder(r[c])) continue;
+        any = true;
+        all = all && u.conv(r[c]).has_value();
+      }
+      if (any && all) {
+        column[c] = &u;
+        break;
+      }
+    }
+  std::string out;
+  for (std::size_t c = 0; c < header.size(); ++c)
+    out += (c ? "," : "") + csv_field(column[c] ? header[c] + " (" + column[c]->name + ")" : header[c]);
+  out += "\n";
+  for (const auto& r : rows) {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      std::string v = r[c];
+      if (c < column.size() && column[c]) v = placeholder(v) ? std::string() : fmt::format("{:.6g}", *column[c]->conv(v));
+      out += (c ? "," : "") + csv_field(v);
+    }
+    out += "\n";
+  }
   return out;
 }
 
