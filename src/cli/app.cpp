@@ -103,7 +103,9 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app, c
                          command.empty() ? "" : " for " + command);
     }
   } else if (kind == "ArgumentMismatch" && msg.find("At Most 1 required but received") != std::string::npos) {
-    text = msg.substr(0, msg.find(':')) + " is given more than once (it takes one value)";
+    const std::string name = msg.substr(0, msg.find(':'));
+    text = name + " is given more than once (it takes one value" +
+           (name == "--device" ? "; N identical GPUs: --device IDxN, e.g. rtx-4090x2)" : ")");
   } else if (kind == "ArgumentMismatch" && msg.find("required") != std::string::npos && msg.find("missing") != std::string::npos) {
     text = msg.substr(0, msg.find(':')) + " needs a value";
   } else if (kind == "RequiredError" && msg == "A subcommand is required") {

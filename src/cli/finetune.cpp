@@ -212,6 +212,7 @@ void setup_finetune(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--zero", opt->zero, "DeepSpeed ZeRO stage 0-3 over the GPUs of --device ID xN");
   sub->add_flag("--fsdp", opt->fsdp, "PyTorch FSDP FULL_SHARD (= ZeRO-3)");
   sub->add_option("-d,--device", opt->device, "GPU ID[xN]: N identical data-parallel GPUs, e.g. rtx-4090, a100-80gb-sxmx8");
+  sub->add_option("--reserve", opt->reserve, "memory per GPU held by other processes or the desktop (as in fit)");
   sub->add_option("--tokens", opt->tokens, "training tokens for a time estimate: 50M, 1B (decimal)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_finetune(ctx, *opt); });
 }

@@ -122,6 +122,9 @@ std::vector<std::string> finetune_assumptions(const FinetuneAnswer& ans, const s
   else if (s.gpus > 1)
     a.push_back(fmt::format("data parallel (DDP) over {} GPUs: every GPU holds everything, plus the all-reduce buckets (one more copy of the gradients); --zero or --fsdp to shard", s.gpus));
   if (s.method == FtMethod::qlora && s.zero >= 3) a.push_back("QLoRA + ZeRO-3 / FSDP: supported by PEFT with bitsandbytes >= 0.43 (bnb_4bit_quant_storage set to the compute dtype); the 4-bit base is sharded");
+  if (ans.reserve.value() > 0)
+    a.push_back(fmt::format("usable memory per GPU: {} less {} held by other processes or the desktop (--reserve)",
+                            size_str(ans.capacity + ans.reserve), size_str(ans.reserve)));
   a.push_back(fmt::format("framework: {} CUDA context and kernels per GPU, {:.0f} % allocator fragmentation (runtimes.yaml finetune)", size_str(prof.cuda_context), prof.fragmentation * 100));
   if (speed.known)
     a.push_back(fmt::format("speed: {:.1f} GFLOP per token ({}{}), at {:.0f} % of the {} {:g} TFLOP/s peak{}",
@@ -205,7 +208,11 @@ FinetuneAnswer answer_finetune(Session& ctx, const FinetuneRequest& opt) {
   if (s.gpus > 1)
     if (const LinkProfile* lp = default_link(cat.links, d)) link = resolve_link(*lp, d);
   ans.speed = finetune_speed(m, base, ans.memory, s, prof, tflops(peak_tflops), d.bandwidth(), link ? &*link : nullptr);
-  ans.capacity = d.capacity(ans.device.memory_gib);
+  ans.reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
+  if (ans.reserve.value() >= d.capacity(ans.device.memory_gib).value())
+    throw InputError(fmt::format("--reserve {} leaves nothing of {}'s {} for training", opt.reserve, d.id,
+                                 size_str(d.capacity(ans.device.memory_gib))));
+  ans.capacity = d.capacity(ans.device.memory_gib) - ans.reserve;
   ans.verdict = finetune_verdict(ans.memory, ans.capacity);
   ans.tokens_per_step = ans.speed.tokens_per_step * s.gpus;
   if (ans.tokens > 0 && ans.speed.known) ans.seconds = double(ans.tokens) / ans.speed.job.value();

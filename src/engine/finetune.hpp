@@ -27,6 +27,7 @@ struct FinetuneRequest {
   std::string zero;    // DeepSpeed ZeRO stage 0-3; empty: 0
   std::string device;  // GPU ID[xN]: N identical data-parallel GPUs
   std::string tokens;  // training tokens for a time estimate (50M, 1B: decimal); empty: none
+  std::string reserve;  // memory per GPU held by other processes or the desktop; empty: none
 };
 
 struct FinetuneAnswer {
@@ -39,7 +40,8 @@ struct FinetuneAnswer {
   ParamCounts params;      // of the model (count_params)
   FinetuneMemory memory;   // per GPU
   FinetuneSpeed speed;
-  Bytes capacity{0};       // usable memory per GPU
+  Bytes capacity{0};       // usable memory per GPU (less --reserve)
+  Bytes reserve{0};        // --reserve
   FtVerdict verdict = FtVerdict::does_not_fit;
   std::int64_t tokens = 0;            // --tokens; 0 = not given
   double seconds = 0;                 // time for `tokens` at the job's rate; 0 = unknown or not asked
