@@ -166,7 +166,7 @@ int run(int argc, const char* const* argv, Io& io) {
       {"estimate", setup_estimate}, {"fit", setup_fit},     {"finetune", setup_finetune},   {"table", setup_table},
       {"list", setup_list},         {"show", setup_show},   {"catalog", setup_catalog},     {"import", setup_import},
       {"recommend", setup_recommend}, {"what-fits", setup_what_fits}, {"detect", setup_detect}, {"chart", setup_chart},
-      {"validate", setup_validate}, {"bench", setup_bench}};
+      {"validate", setup_validate}, {"bench", setup_bench},   {"completion", setup_completion}};
   // Bare `vramfit`: the short help, not an error.
   if (argc <= 1) {
     for (const auto& c : commands) c.second(app, ctx, exit_code);
@@ -186,7 +186,10 @@ int run(int argc, const char* const* argv, Io& io) {
         throw io::InputError(fmt::format("unknown command '{}'{} (commands: {})", first, io::did_you_mean(first, names),
                                          fmt::join(names, ", ")));
       }
-      named->second(app, ctx, exit_code);
+      if (first == "completion")  // the script lists every command's options
+        for (const auto& c : commands) c.second(app, ctx, exit_code);
+      else
+        named->second(app, ctx, exit_code);
       command = first;
     } else {
       for (const auto& c : commands) c.second(app, ctx, exit_code);

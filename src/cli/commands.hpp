@@ -21,5 +21,6 @@ void setup_detect(CLI::App& app, Context& ctx, int& exit_code);
 void setup_chart(CLI::App& app, Context& ctx, int& exit_code);
 void setup_validate(CLI::App& app, Context& ctx, int& exit_code);
 void setup_bench(CLI::App& app, Context& ctx, int& exit_code);
+void setup_completion(CLI::App& app, Context& ctx, int& exit_code);  // sets up every command: it lists them
 
 }  // namespace vramfit::cli
