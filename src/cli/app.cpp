@@ -144,8 +144,8 @@ int run(int argc, const char* const* argv, Io& io) {
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions g;
-  app.add_option("--format", g.format, "output format: table, json, csv, md")
-      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  app.add_option("--format", g.format, "output format: table, json, csv, md (catalog check also: github)")
+      ->check(CLI::IsMember({"table", "json", "csv", "md", "github"}));
   app.add_flag("--json", g.json, "same as --format json");
   app.add_option("--color", g.color, "colour: auto (only on a terminal, honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
@@ -175,6 +175,15 @@ int run(int argc, const char* const* argv, Io& io) {
   }
   std::string command;  // the command being parsed, for its help page in errors
   try {
+    // --format github (workflow annotations) is catalog check's alone; refused before any command runs.
+    bool github = false, catalog_check = false;
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      github = github || a == "--format=github" || (a == "--format" && i + 1 < argc && std::string(argv[i + 1]) == "github");
+      catalog_check = catalog_check || (a == "catalog" && i + 1 < argc && std::string(argv[i + 1]) == "check");
+    }
+    if (github && !catalog_check)
+      throw io::InputError("--format github (GitHub workflow annotations) is for 'catalog check' only");
     if (argc > 1 && argv[1][0] != '-') {
       const std::string first = argv[1];
       const auto named = std::find_if(std::begin(commands), std::end(commands),

@@ -9,6 +9,28 @@
 namespace vramfit::cli {
 namespace {
 
+// GitHub Actions workflow commands: ::error file=F,line=L,col=C::MESSAGE, with the escapes the runner
+// expects (% CR LF in the message; also : and , in property values).
+std::string gh_escape(const std::string& s, bool property) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%') out += "%25";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else if (property && c == ':') out += "%3A";
+    else if (property && c == ',') out += "%2C";
+    else out += c;
+  }
+  return out;
+}
+
+std::string github_annotation(const io::Problem& p) {
+  std::string props = "file=" + gh_escape(p.where.file, true);
+  if (p.where.line > 0) props += ",line=" + std::to_string(p.where.line);
+  if (p.where.column > 0) props += ",col=" + std::to_string(p.where.column);
+  return "::error " + props + "::" + gh_escape(p.message, false) + "\n";
+}
+
 int run_check(Context& ctx) {
   const CatalogCheckAnswer a = answer_catalog_check(ctx);
   const io::Catalog& cat = a.catalog;
@@ -28,7 +50,7 @@ int run_check(Context& ctx) {
     ctx.io.out << dump(j);
   } else {
     std::string out;
-    for (const io::Problem& p : problems) out += p.str() + "\n";
+    for (const io::Problem& p : problems) out += ctx.format() == "github" ? github_annotation(p) : p.str() + "\n";
     const std::string status = problems.empty() ? std::string("catalog OK")
                                                 : fmt::format("catalog has {} problem{}", problems.size(), problems.size() == 1 ? "" : "s");
     out += fmt::format("{}: {} models, {} devices, {} quantizations, {} tensor types, {} runtime profile(s) in {} files\n", status,
@@ -58,7 +80,7 @@ int run_against(Context& ctx, const std::string& dir) {
     ctx.io.out << dump(j);
   } else {
     std::string out;
-    for (const io::Problem& p : problems) out += p.str() + "\n";
+    for (const io::Problem& p : problems) out += ctx.format() == "github" ? github_annotation(p) : p.str() + "\n";
     for (const std::string& u : r.unmatched) out += "unmatched: " + u + "\n";
     if (!agree.empty()) out += fmt::format("agree: {}\n", fmt::join(agree, ", "));
     const std::size_t differ = r.matches.size() - agree.size();
