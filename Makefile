@@ -14,7 +14,7 @@ DEB_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD    ?= build-fuzz
 
-.PHONY: run test build deps configure bench clean fuzz fuzz-deps llamacpp-deps
+.PHONY: run test build deps configure bench clean fuzz fuzz-deps llamacpp-deps install
 
 run: build
 	./$(BUILD)/vramfit $(ARGS)
@@ -39,6 +39,11 @@ deps:
 	  echo "installing:$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+# The binary, its man page and the bash/zsh/fish completions under PREFIX (docs/install.md).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	./$(BUILD)/bench/vramfit_bench
