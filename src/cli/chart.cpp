@@ -301,7 +301,7 @@ int run_chart(Context& ctx, const ChartOptions& o) {
 void setup_chart(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<ChartOptions>();
   CLI::App* sub = app.add_subcommand("chart", "memory breakdown against device capacity, or memory vs context (--curve); --svg FILE");
-  sub->add_option("model", opt->model, "model id, alias or Ollama tag")->required();
+  sub->add_option("model", opt->model, "catalog id, alias or Ollama tag; or a GGUF file, a Hugging Face directory or config.json, an https:// URL, hf:ORG/REPO[:QUANT]")->required();
   opt->workload.add_to(*sub);
   sub->add_option("-d,--device", opt->devices, "device spec (repeatable; with --curve one capacity line each)")->required();
   sub->add_option("--reserve", opt->reserve, "memory per GPU held by other processes or the desktop");

@@ -102,7 +102,7 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
 void setup_estimate(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<EstimateOptions>();
   CLI::App* sub = app.add_subcommand("estimate", "memory breakdown of a model: weights, KV cache, compute buffer, overhead");
-  sub->add_option("model", opt->model, "model id, alias or Ollama tag (see 'vramfit list models')")->required();
+  sub->add_option("model", opt->model, "catalog id, alias or Ollama tag; or a GGUF file, a Hugging Face directory or config.json, an https:// URL, hf:ORG/REPO[:QUANT]")->required();
   opt->workload.add_to(*sub);
   sub->add_option("-d,--device", opt->device, "also estimate the speed of a full offload onto this device, ID[xN] (memory is not checked: use fit)");
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");

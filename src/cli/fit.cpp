@@ -3,6 +3,7 @@
 // 1 does not fit (or a reverse question has no answer).
 #include <fmt/format.h>
 
+#include "base/diagnostics.hpp"
 #include "cli/commands.hpp"
 #include "cli/pool_report.hpp"
 #include "cli/render.hpp"
@@ -19,6 +20,7 @@ struct FitOptions {
   WorkloadOptions workload;
   PlacementOptions placement;
   std::string backend;  // --backend: llama.cpp backend of the GPUs for the speed estimate
+  bool quiet = false;   // --quiet: the verdict line only
 };
 
 std::string verdict_text(Verdict v, const Style& s) {
@@ -93,7 +95,10 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   const FitAnswer a = answer_fit(ctx, {opt.model, opt.workload, opt.placement, opt.backend});
   const int code = a.fits() ? 0 : 1;
   if (a.pool) {
-    ctx.io.out << (ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, Style{ctx.color() && ctx.format() == "table"}));
+    std::string text = ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, Style{ctx.color() && ctx.format() == "table"});
+    if (opt.quiet)  // the text's verdict line alone
+      if (const std::size_t v = text.find("verdict: "); v != std::string::npos) text = text.substr(v, text.find('\n', v) + 1 - v);
+    ctx.io.out << text;
     return code;
   }
   if (ctx.format() == "json") {
@@ -101,6 +106,10 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     return code;
   }
   const Style style{ctx.color() && ctx.format() == "table"};
+  if (opt.quiet) {  // for scripts that want the answer and a line to log: the exit code says the same
+    ctx.io.out << fmt::format("verdict: {} ({})\n", verdict_text(a.placement.verdict, style), a.reason);
+    return code;
+  }
   const Table t = fit_table(a.placement);
   if (ctx.format() == "csv") {  // the bare table, for spreadsheets and scripts
     ctx.io.out << t.csv();
@@ -122,14 +131,19 @@ int run_fit(Context& ctx, const FitOptions& opt) {
 void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   auto opt = std::make_shared<FitOptions>();
   CLI::App* sub = app.add_subcommand("fit", "does MODEL fit on the devices? verdict, headroom, decode and prefill speed (exit 0 fits, 1 does not)");
-  sub->add_option("model", opt->model, "model id, alias or Ollama tag")->required();
+  sub->add_option("model", opt->model, "catalog id, alias or Ollama tag; or a GGUF file, a Hugging Face directory or config.json, an https:// URL, hf:ORG/REPO[:QUANT]")->required();
   opt->workload.add_to(*sub);
   opt->placement.add_to(*sub, true);
   opt->placement.add_questions_to(*sub);
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
   sub->add_option("--at", opt->workload.at, "also the decode speed at this context position, 0 to the context (e.g. 3000, 16k)");
   sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (everything on the CPU, in host RAM)");
-  sub->callback([&ctx, &exit_code, opt] { exit_code = run_fit(ctx, *opt); });
+  sub->add_flag("--quiet", opt->quiet, "print the verdict line only (the exit code: 0 fits, 1 does not)");
+  sub->callback([&ctx, &exit_code, opt] {
+    if (opt->quiet && ctx.format() != "table")
+      throw io::InputError("--quiet prints the verdict line of the text output: drop it with --format " + ctx.format());
+    exit_code = run_fit(ctx, *opt);
+  });
 }
 
 }  // namespace vramfit::cli
