@@ -20,9 +20,9 @@ function(help_of out_var)
 endfunction()
 
 help_of(main)
-# The commands, from the "Subcommands:" list of the main help.
-string(REGEX MATCH "Subcommands:\n(.*)" subs "${main}")
-string(REGEX MATCHALL "\n  [a-z][a-z-]*" names "\n${CMAKE_MATCH_1}")
+# The commands, from the "Subcommands:" list of the main help (up to its blank line; the examples follow).
+string(REGEX MATCH "Subcommands:\n([^\n]+\n)+" subs "${main}")
+string(REGEX MATCHALL "\n  [a-z][a-z-]*" names "${subs}")
 
 set(page ".TH VRAMFIT 1 \"\" \"vramfit\" \"User Commands\"\n")
 string(APPEND page ".SH NAME\nvramfit \\- will this LLM fit on this hardware, and how fast will it run?\n")

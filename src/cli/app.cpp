@@ -28,6 +28,35 @@ void refuse_empty_values(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*sub);
 }
 
+// Two or three examples at the foot of each command's --help (each one runs as written; tests/cli
+// cases help_* hold the pages).
+void add_examples(CLI::App& app) {
+  static const std::pair<const char*, const char*> examples[] = {
+      {"estimate", "  vramfit estimate llama-3.1-8b -c 32k\n  vramfit estimate deepseek-v3 -q Q2_K --parallel 4\n"
+                   "  vramfit estimate ./model.gguf            (a file, a URL or hf:ORG/REPO works as MODEL)"},
+      {"fit", "  vramfit fit llama-3.1-8b --device rtx-4090\n  vramfit fit llama-3.1-70b --device rtx-3090x2 -c 16k --kv-type q8_0\n"
+              "  vramfit fit qwen3-30b-a3b --device apple-m4-pro:48GB --quiet"},
+      {"finetune", "  vramfit finetune llama-3.1-8b --method qlora --device rtx-4090\n"
+                   "  vramfit finetune llama-3.1-8b --method full --device h100-sxmx8 --zero 3"},
+      {"table", "  vramfit table gemma-3-27b\n  vramfit table --device rtx-4090 --quants Q4_K_M,Q8_0"},
+      {"list", "  vramfit list models --filter qwen\n  vramfit list devices --json"},
+      {"show", "  vramfit show rtx-4090\n  vramfit show Q4_K_M"},
+      {"catalog", "  vramfit catalog check\n  vramfit catalog check --catalog-dir ./my-catalog --format github"},
+      {"import", "  vramfit import ./Llama-3.1-8B/config.json"},
+      {"recommend", "  vramfit recommend llama-3.1-70b --min-tps 10\n  vramfit recommend --use-case coding-assistant-7b"},
+      {"what-fits", "  vramfit what-fits rtx-4090\n  vramfit what-fits apple-m4-pro:48GB --min-tps 20"},
+      {"detect", "  vramfit detect\n  vramfit detect --json"},
+      {"chart", "  vramfit chart llama-3.1-8b --device rtx-4090\n  vramfit chart llama-3.1-8b --device rtx-4090 --curve --svg curve.svg"},
+      {"validate", "  vramfit validate llama-server.log --model llama-3.1-8b"},
+      {"bench", "  vramfit bench --server http://localhost:11434 --runs 5 --device rtx-4090"},
+      {"completion", "  source <(vramfit completion bash)\n  vramfit completion fish > ~/.config/fish/completions/vramfit.fish"}};
+  app.footer("\nExamples:\n  vramfit fit llama-3.1-8b --device rtx-4090\n  vramfit what-fits rtx-4090\n"
+             "  vramfit recommend llama-3.1-70b --min-tps 10\nvramfit COMMAND --help: a command's options and examples");
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    for (const auto& [name, text] : examples)
+      if (sub->get_name() == name) sub->footer(std::string("\nExamples:\n") + text);
+}
+
 // The option names a command accepts (its own and the global ones), as typed: --long and -s.
 std::vector<std::string> option_names(const CLI::App& app, const CLI::App* sub) {
   std::vector<std::string> names;
@@ -170,6 +199,7 @@ int run(int argc, const char* const* argv, Io& io) {
   // Bare `vramfit`: the short help, not an error.
   if (argc <= 1) {
     for (const auto& c : commands) c.second(app, ctx, exit_code);
+    add_examples(app);
     io.out << app.help();
     return 0;
   }
@@ -207,6 +237,7 @@ int run(int argc, const char* const* argv, Io& io) {
       throw io::InputError(std::string("unknown catalog command '") + argv[2] + "'" + io::did_you_mean(argv[2], {"check"}) +
                            " (catalog commands: check)");
     refuse_empty_values(app);
+    add_examples(app);
     // A llama.cpp spelling such as -ngl would otherwise parse as short options (-n gl): name it first.
     if (!command.empty()) {
       const CLI::App* sub = app.get_subcommand(command);

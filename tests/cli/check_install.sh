@@ -13,7 +13,7 @@ fail=0
 man="$prefix/share/man/man1/vramfit.1"
 [ -s "$man" ] || { echo "FAIL: no man page at $man"; exit 1; }
 head -1 "$man" | grep -q '^\.TH VRAMFIT 1' || { echo "FAIL: the man page does not start with .TH VRAMFIT 1"; fail=1; }
-for cmd in $("$prefix/bin/vramfit" --help | sed -n '/^Subcommands:/,$p' | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
+for cmd in $("$prefix/bin/vramfit" --help | sed -n '/^Subcommands:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
   grep -q "^\.SS $cmd\$" "$man" || { echo "FAIL: the man page has no section for $cmd"; fail=1; }
 done
 grep -q -- '--device' "$man" || { echo "FAIL: the man page does not list --device"; fail=1; }
