@@ -368,6 +368,19 @@ struct ErrorCase {
   const char* message;
 };
 
+// Each text read as x.log must fail with exactly its message.
+template <std::size_t N>
+void expect_errors(const ErrorCase (&cases)[N]) {
+  for (const ErrorCase& c : cases) {
+    try {
+      (void)parse_runtime_log(c.text, "x.log");
+      ADD_FAILURE() << "no error for: " << c.text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), c.message);
+    }
+  }
+}
+
 TEST(RuntimeLog, ErrorsNameTheFileAndLine) {
   const ErrorCase cases[] = {
       {"", "x.log:1: empty log"},
@@ -379,14 +392,7 @@ TEST(RuntimeLog, ErrorsNameTheFileAndLine) {
       {"NAME    ID      SIZE     PROCESSOR    UNTIL\nllama3.1:8b  abc  lots  100% GPU  4 minutes\n",
        "x.log:2: not an `ollama ps` row (NAME ID SIZE PROCESSOR ...)"},
   };
-  for (const ErrorCase& c : cases) {
-    try {
-      (void)parse_runtime_log(c.text, "x.log");
-      ADD_FAILURE() << "no error for: " << c.text;
-    } catch (const InputError& e) {
-      EXPECT_EQ(std::string(e.what()), c.message);
-    }
-  }
+  expect_errors(cases);
   EXPECT_THROW((void)read_runtime_log((kFixtures / "no-such.log").string()), InputError);
   // A model file or executable passed by mistake: refused at the line of its first NUL byte.
   try {
@@ -490,14 +496,7 @@ TEST(RuntimeLog, VllmLinesOutOfRangeOrCut) {
       {"Memory profiling results: total_gpu_memory=23.58GiB initial_memory_usage=15.3",
        "x.log:1: a vllm log without memory figures (no buffer sizes, KV cache or model loading lines; docs/validate.md)"},
   };
-  for (const ErrorCase& c : cases) {
-    try {
-      (void)parse_runtime_log(c.text, "x.log");
-      ADD_FAILURE() << "no error for: " << c.text;
-    } catch (const InputError& e) {
-      EXPECT_EQ(std::string(e.what()), c.message);
-    }
-  }
+  expect_errors(cases);
   // Cut after kv_cache_size: the pairs before the cut are read.
   const VllmLog V = parse_runtime_log("Memory profiling results: total_gpu_memory=23.58GiB initial_memory_usage=15.34GiB "
                                       "peak_torch_memory=17.06GiB memory_usage_post_profile=15.35GiB non_torch_memory=0.35GiB "
