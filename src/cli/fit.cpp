@@ -120,7 +120,8 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   out += parallelism_text(a.placement);
   for (const std::string& n : a.notes) out += "note: " + n + "\n";
   if (!a.ollama_ps.empty()) out += "ollama ps: " + a.ollama_ps + "\n";
-  out += speed_text(a.speed, a.query.workload);
+  // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
+  if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload);
   out += "\n" + assumptions_text(a.assumptions);
   ctx.io.out << out;
   return code;
