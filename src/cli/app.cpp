@@ -123,10 +123,9 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& app, c
     const auto option = std::find_if(extras.begin(), extras.end(), [](const std::string& w) { return w.size() > 1 && w[0] == '-'; });
     if (option != extras.end()) {
       const std::string word = option->substr(0, option->find('='));
-      const auto names = option_names(app, sub);
-      std::string hint = runtime_spelling_hint(word, names);
-      if (hint.empty()) hint = io::did_you_mean(word, names);
-      text = fmt::format("unknown option '{}'{}{}", word, command.empty() ? "" : " for " + command, hint);
+      // (llama.cpp's spellings of a command's options were named before parsing: runtime_spelling_hint.)
+      text = fmt::format("unknown option '{}'{}{}", word, command.empty() ? "" : " for " + command,
+                         io::did_you_mean(word, option_names(app, sub)));
     } else if (!extras.empty()) {
       text = fmt::format("unexpected argument '{}'{} (a value goes right after its option, e.g. --device ID)", extras.front(),
                          command.empty() ? "" : " for " + command);
