@@ -49,7 +49,8 @@ void add_examples(CLI::App& app) {
       {"chart", "  vramfit chart llama-3.1-8b --device rtx-4090\n  vramfit chart llama-3.1-8b --device rtx-4090 --curve --svg curve.svg"},
       {"validate", "  vramfit validate llama-server.log --model llama-3.1-8b"},
       {"bench", "  vramfit bench --server http://localhost:11434 --runs 5 --device rtx-4090"},
-      {"completion", "  source <(vramfit completion bash)\n  vramfit completion fish > ~/.config/fish/completions/vramfit.fish"}};
+      {"completion", "  source <(vramfit completion bash)\n  vramfit completion fish > ~/.config/fish/completions/vramfit.fish"},
+      {"help", "  vramfit help models\n  vramfit help devices\n  vramfit help fit"}};
   app.footer("\nExamples:\n  vramfit fit llama-3.1-8b --device rtx-4090\n  vramfit what-fits rtx-4090\n"
              "  vramfit recommend llama-3.1-70b --min-tps 10\nvramfit COMMAND --help: a command's options and examples");
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
@@ -194,7 +195,8 @@ int run(int argc, const char* const* argv, Io& io) {
       {"estimate", setup_estimate}, {"fit", setup_fit},     {"finetune", setup_finetune},   {"table", setup_table},
       {"list", setup_list},         {"show", setup_show},   {"catalog", setup_catalog},     {"import", setup_import},
       {"recommend", setup_recommend}, {"what-fits", setup_what_fits}, {"detect", setup_detect}, {"chart", setup_chart},
-      {"validate", setup_validate}, {"bench", setup_bench},   {"completion", setup_completion}};
+      {"validate", setup_validate}, {"bench", setup_bench},   {"completion", setup_completion},
+      {"help", setup_help}};
   // Bare `vramfit`: the short help, not an error.
   if (argc <= 1) {
     for (const auto& c : commands) c.second(app, ctx, exit_code);
@@ -224,7 +226,7 @@ int run(int argc, const char* const* argv, Io& io) {
         throw io::InputError(fmt::format("unknown command '{}'{} (commands: {})", first, io::did_you_mean(first, names),
                                          fmt::join(names, ", ")));
       }
-      if (first == "completion")  // the script lists every command's options
+      if (first == "completion" || first == "help")  // the script lists every command's options; help shows any
         for (const auto& c : commands) c.second(app, ctx, exit_code);
       else
         named->second(app, ctx, exit_code);

@@ -22,5 +22,6 @@ void setup_chart(CLI::App& app, Context& ctx, int& exit_code);
 void setup_validate(CLI::App& app, Context& ctx, int& exit_code);
 void setup_bench(CLI::App& app, Context& ctx, int& exit_code);
 void setup_completion(CLI::App& app, Context& ctx, int& exit_code);  // sets up every command: it lists them
+void setup_help(CLI::App& app, Context& ctx, int& exit_code);        // likewise: help on any command
 
 }  // namespace vramfit::cli
