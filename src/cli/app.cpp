@@ -16,6 +16,16 @@
 #include "formats/parse.hpp"
 
 namespace vramfit::cli {
+
+std::vector<std::string> option_words(const CLI::App& a) {
+  std::vector<std::string> words;
+  for (const CLI::Option* o : a.get_options()) {
+    for (const std::string& l : o->get_lnames()) words.push_back("--" + l);
+    for (const std::string& s : o->get_snames()) words.push_back("-" + s);
+  }
+  return words;
+}
+
 namespace {
 
 // Every option stores its text, and an empty text means "not given": `-q ''` would quietly mean the
@@ -60,14 +70,9 @@ void add_examples(CLI::App& app) {
 
 // The option names a command accepts (its own and the global ones), as typed: --long and -s.
 std::vector<std::string> option_names(const CLI::App& app, const CLI::App* sub) {
-  std::vector<std::string> names;
-  for (const CLI::App* a : {&app, sub}) {
-    if (a == nullptr) continue;
-    for (const CLI::Option* o : a->get_options()) {
-      for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
-      for (const std::string& s : o->get_snames()) names.push_back("-" + s);
-    }
-  }
+  std::vector<std::string> names = option_words(app);
+  if (sub != nullptr)
+    for (std::string& w : option_words(*sub)) names.push_back(std::move(w));
   return names;
 }
 

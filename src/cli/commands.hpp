@@ -1,11 +1,17 @@
 // Each subcommand registers itself on the app; its callback sets the exit code.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/common.hpp"
 
 namespace vramfit::cli {
+
+// The options of one CLI11 app as typed on a command line: --long and -s (app.cpp).
+std::vector<std::string> option_words(const CLI::App& a);
 
 void setup_estimate(CLI::App& app, Context& ctx, int& exit_code);
 void setup_fit(CLI::App& app, Context& ctx, int& exit_code);

@@ -32,9 +32,8 @@ std::vector<CommandWords> command_words(const CLI::App& app) {
     CommandWords c;
     c.name = sub->get_name();
     c.description = sub->get_description();
+    c.options = option_words(*sub);
     for (const CLI::Option* o : sub->get_options()) {
-      for (const std::string& l : o->get_lnames()) c.options.push_back("--" + l);
-      for (const std::string& s : o->get_snames()) c.options.push_back("-" + s);
       if (o->get_lnames().empty() && o->get_snames().empty() && c.positional.empty()) {
         const std::string p = o->get_name();
         c.positional = p == "model" ? "models" : p == "device" ? "devices" : p == "what" ? "list" : p == "shell" ? "shells" : "";
@@ -44,15 +43,6 @@ std::vector<CommandWords> command_words(const CLI::App& app) {
     out.push_back(c);
   }
   return out;
-}
-
-std::vector<std::string> global_options(const CLI::App& app) {
-  std::vector<std::string> g;
-  for (const CLI::Option* o : app.get_options()) {
-    for (const std::string& l : o->get_lnames()) g.push_back("--" + l);
-    for (const std::string& s : o->get_snames()) g.push_back("-" + s);
-  }
-  return g;
 }
 
 const char* const kListWhat = "models devices quants types runtimes ollama";
@@ -117,13 +107,10 @@ std::string fish_quote(const std::string& s) {
 
 std::string fish_script(const std::vector<CommandWords>& cmds, const std::vector<std::string>& models,
                         const std::vector<std::string>& devices, const std::vector<std::string>& quants) {
-  std::vector<std::string> names;
-  for (const CommandWords& c : cmds) names.push_back(c.name);
   std::string s = "# vramfit completion for fish (vramfit completion fish); see docs/install.md\n";
   s += "complete -c vramfit -f\n";
   for (const CommandWords& c : cmds)
     s += fmt::format("complete -c vramfit -n '__fish_use_subcommand' -a {} -d {}\n", c.name, fish_quote(c.description));
-  const std::string joined = fmt::format("{}", fmt::join(names, " "));
   for (const CommandWords& c : cmds) {
     const std::string when = fmt::format("'__fish_seen_subcommand_from {}'", c.name);
     for (const std::string& o : c.options) {
@@ -140,7 +127,6 @@ std::string fish_script(const std::vector<CommandWords>& cmds, const std::vector
                                                                : "";
     if (!positional.empty()) s += fmt::format("complete -c vramfit -n {} -a {}\n", when, fish_quote(positional));
   }
-  (void)joined;
   return s;
 }
 
@@ -161,7 +147,7 @@ void setup_completion(CLI::App& app, Context& ctx, int& exit_code) {
     for (const io::CatalogDevice& d : cat.devices) devices.push_back(d.device.id);
     for (const io::CatalogMix& m : cat.mixes) quants.push_back(m.mix.id);
     const std::vector<CommandWords> cmds = command_words(app);
-    const std::vector<std::string> global = global_options(app);
+    const std::vector<std::string> global = option_words(app);
     if (opt->shell == "fish") {
       ctx.io.out << fish_script(cmds, models, devices, quants);
     } else if (opt->shell == "zsh") {
