@@ -183,6 +183,7 @@ int run(int argc, const char* const* argv, Io& io) {
   app.add_flag("--json", g.json, "same as --format json");
   app.add_option("--color", g.color, "colour: auto (only on a terminal, honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_flag("-v,--explain", g.explain, "text output: every assumption behind the figures and the detail lines (JSON always has them)");
   app.add_flag("--offline", g.offline, "remote models from the cache only (also VRAMFIT_OFFLINE=1, HF_HUB_OFFLINE=1)");
   app.add_option("--timeout", g.timeout, "seconds to wait for a remote server to connect or to answer (default 30)")
       ->check([](const std::string& v) {  // checked whether or not a remote model is asked for

@@ -123,7 +123,7 @@ std::string against(const std::optional<BandPosition>& where) {
   return "";
 }
 
-std::string bench_text(const BenchAnswer& a, const std::string& format) {
+std::string bench_text(const BenchAnswer& a, const std::string& format, const TextOptions& text) {
   const io::ServerInfo& s = a.server;
   std::string out = fmt::format("server: {} ({}{}), model {}", s.base, io::to_string(s.api), s.version.empty() ? "" : ", " + s.version, s.model);
   if (!s.family.empty() || !s.parameter_size.empty() || !s.quantization.empty())
@@ -165,7 +165,7 @@ std::string bench_text(const BenchAnswer& a, const std::string& format) {
   }
   for (const std::string& n : a.notes) out += "note: " + n + "\n";
   if (!a.saved_to.empty()) out += "saved to " + a.saved_to + " (fit, estimate and recommend now use it for this device and backend)\n";
-  out += "\n" + assumptions_text(a.assumptions);
+  out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   return out;
 }
 
@@ -203,7 +203,7 @@ int run_bench(Context& ctx, BenchOptions& opt) {
   ctx.clear_progress();
   if (opt.do_export) ctx.io.out << export_rows(a);
   else if (ctx.format() == "json") ctx.io.out << dump(bench_json(a));
-  else ctx.io.out << bench_text(a, ctx.format());
+  else ctx.io.out << bench_text(a, ctx.format(), ctx.text_options());
   return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/render.hpp"
 #include "engine/devices.hpp"
 #include "engine/memory.hpp"
 #include "engine/query.hpp"
@@ -29,6 +30,7 @@ struct GlobalOptions {
   std::vector<std::string> catalog_dirs;
   bool offline = false;  // --offline: remote models from the cache only
   std::string timeout;   // --timeout SECONDS for remote models (default 30)
+  bool explain = false;  // -v / --explain: every assumption and the detail lines in text output
 };
 
 struct Io {
@@ -38,6 +40,7 @@ struct Io {
   const char* no_color = nullptr;
   const char* catalog_path = nullptr;  // VRAMFIT_CATALOG_PATH
   bool err_is_tty = false;             // progress of slow remote reads goes to a terminal only
+  int columns = 0;                     // width to wrap text output to; 0: no wrapping (a pipe or file)
 };
 
 // A run of the command line: the engine session (catalog directories from VRAMFIT_CATALOG_PATH and
@@ -50,6 +53,8 @@ class Context : public Session {
   Io& io;
   [[nodiscard]] std::string format() const { return global.json ? "json" : global.format; }
   [[nodiscard]] bool color() const;
+  // Colour (in table format only), --explain and the terminal width, for the text renderers.
+  [[nodiscard]] TextOptions text_options() const { return {Style{color() && format() == "table"}, global.explain, io.columns}; }
   // Erases a progress line left on the terminal by a slow remote read (before the answer or an error).
   void clear_progress();
   // A progress line on stderr when it is a terminal (nothing otherwise), replaced by the next one and

@@ -89,10 +89,18 @@ int run_estimate(Context& ctx, const EstimateOptions& opt) {
   }
   const Table t = estimate_table(a);
   // CSV is the bare table, for spreadsheets and scripts; the other formats carry the context.
-  std::string out = ctx.format() == "csv" ? t.csv()
-                                          : headline(a.query) + "\n\n" + t.render(ctx.format()) + "\n" +
-                                                (a.speed ? "speed on " + a.speed->spec.text + ":\n" + speed_text(a.speed->report, a.query.workload) + "\n" : "") +
-                                                assumptions_text(a.assumptions);
+  if (ctx.format() == "csv") {
+    ctx.io.out << t.csv();
+    return 0;
+  }
+  const TextOptions text = ctx.text_options();
+  std::string out = headline(a.query) + "\n\n" + t.render(ctx.format()) + "\n";
+  if (a.speed) {
+    const std::string on = "speed on " + a.speed->spec.text;
+    out += text.explain ? on + ":\n" + speed_text(a.speed->report, a.query.workload, text) + "\n"
+                        : speed_text(a.speed->report, a.query.workload, text, on);
+  }
+  out += assumptions_text(a.assumptions, text);
   ctx.io.out << out;
   return 0;
 }

@@ -110,7 +110,7 @@ Json finetune_json(const FinetuneAnswer& ans) {
 }
 
 // The memory table for people (or CSV), the verdict, the speed and the assumptions.
-std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, bool color) {
+std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, const TextOptions& text) {
   const FinetuneSetup& s = ans.setup;
   const Query& q = ans.query;
   const ModelSpec& m = q.model->spec;
@@ -157,12 +157,13 @@ std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, 
   t.rows.push_back({"usable", size_str(capacity), label});
   t.rows.push_back({"headroom", fits ? size_str(capacity - total) : "-" + size_str(total - capacity), ""});
   if (format == "csv") return t.csv();
-  Style style{color && format == "table"};
+  const Style& style = text.style;
   std::string head = fmt::format("{} ({}) · {} · {} · {} · {} x {} tokens x {} accum · {}", m.name, m.id,
                                  lora ? fmt::format("{} r={} {}", s.method == FtMethod::qlora ? "QLoRA" : "LoRA", s.rank, targets_text(s.targets)) : std::string("full"),
                                  to_string(s.optimizer), to_string(s.precision), s.micro_batch, s.seq, s.grad_accum,
                                  ds.count > 1 ? fmt::format("{} x {}{}", ds.count, d.id, s.zero > 0 ? (ans.fsdp ? " FSDP" : fmt::format(" ZeRO-{}", s.zero)) : " DDP") : d.id);
   std::string out = head + "\n\n" + t.render(format) + "\n";
+  const std::size_t prose = out.size();  // the verdict and speed lines wrap to the terminal
   if (ans.verdict == FtVerdict::fits)
     out += fmt::format("verdict: {} ({} of {} per GPU, {} free)\n", style.green("FITS"), size_str(total), size_str(capacity), size_str(capacity - total));
   else if (ans.verdict == FtVerdict::fits_with_paging)
@@ -181,13 +182,14 @@ std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, 
                                                 : fmt::format(", gradient all-reduce {:.2f} s", speed.comm.value()));
     if (ans.tokens > 0) out += fmt::format("time for {} tokens: {}\n", count_text(double(ans.tokens)), duration_text(ans.seconds));
   }
-  out += "\n" + assumptions_text(ans.assumptions);
+  out = out.substr(0, prose) + wrap(out.substr(prose), text.columns);
+  out += (text.explain ? "\n" : "") + assumptions_text(ans.assumptions, text);
   return out;
 }
 
 int run_finetune(Context& ctx, const FinetuneRequest& r) {
   const FinetuneAnswer a = answer_finetune(ctx, r);
-  ctx.io.out << (ctx.format() == "json" ? dump(finetune_json(a)) : finetune_text(a, ctx.format(), ctx.color()));
+  ctx.io.out << (ctx.format() == "json" ? dump(finetune_json(a)) : finetune_text(a, ctx.format(), ctx.text_options()));
   return a.verdict == FtVerdict::does_not_fit ? 1 : 0;
 }
 

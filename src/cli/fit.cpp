@@ -65,29 +65,39 @@ Json fit_json(const FitAnswer& a) {
   j["kv_cache"] = kv_json(a.estimate);
   j["compute_buffer"] = compute_json(a.estimate.compute);
   j["cpu_repack"] = repack_json(a.estimate.repack, a.cpu, p.host.repack);
+  j["notes"] = a.notes;
   j["assumptions"] = a.assumptions;
   return j;
 }
 
-Table fit_table(const Placement& p) {
+// The memory table. `compact`: host RAM only where it is known or holds blocks (otherwise its
+// figures are a few hundred MiB against an unknown size: --explain shows them); `narrow`: compute
+// and overhead as one "buffers" column and no "usable" column, for a terminal under the full width.
+Table fit_table(const Placement& p, bool compact = false, bool narrow = false) {
   Table t;
   // The CPU_REPACK column only where llama.cpp makes the copy (a CPU that repacks what the host runs).
   const bool repack = p.host.repack.value() > 0;
-  t.header = {"device", "layers", "weights", "KV cache", "compute", "overhead", "total", "usable", "headroom"};
-  t.right = {false, false, true, true, true, true, true, true, true};
+  if (narrow) t.header = {"device", "layers", "weights", "KV cache", "buffers", "total", "headroom"};
+  else t.header = {"device", "layers", "weights", "KV cache", "compute", "overhead", "total", "usable", "headroom"};
+  t.right.assign(t.header.size(), true);
+  t.right[0] = t.right[1] = false;
   if (repack) {
     t.header.insert(t.header.begin() + 3, "CPU_REPACK");
     t.right.insert(t.right.begin() + 3, true);
   }
   auto row = [&](const DevicePlan& d) {
-    std::vector<std::string> r{d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv),
-                               size_str(d.compute + d.output_buffer), size_str(d.overhead), size_str(d.total()),
-                               d.known() ? size_str(d.capacity) : "?", d.known() ? size_str(d.headroom()) : "?"};
+    std::vector<std::string> r{d.label + (d.vision ? " (+vision)" : ""), layers_text(d), size_str(d.weights), size_str(d.kv)};
+    if (narrow) r.push_back(size_str(d.compute + d.output_buffer + d.overhead));
+    else r.insert(r.end(), {size_str(d.compute + d.output_buffer), size_str(d.overhead)});
+    r.push_back(size_str(d.total()));
+    if (!narrow) r.push_back(d.known() ? size_str(d.capacity) : "?");
+    r.push_back(d.known() ? size_str(d.headroom()) : "?");
     if (repack) r.insert(r.begin() + 3, d.repack.value() > 0 ? size_str(d.repack) : "-");
     t.rows.push_back(std::move(r));
   };
   for (const DevicePlan& d : p.gpus) row(d);
-  row(p.host);
+  const DevicePlan& h = p.host;
+  if (!compact || p.gpus.empty() || h.known() || h.layer_count > 0 || h.output || h.expert_count > 0) row(h);
   return t;
 }
 
@@ -95,7 +105,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   const FitAnswer a = answer_fit(ctx, {opt.model, opt.workload, opt.placement, opt.backend});
   const int code = a.fits() ? 0 : 1;
   if (a.pool) {
-    std::string text = ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, Style{ctx.color() && ctx.format() == "table"});
+    std::string text = ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, ctx.text_options());
     if (opt.quiet)  // the text's verdict line alone
       if (const std::size_t v = text.find("verdict: "); v != std::string::npos) text = text.substr(v, text.find('\n', v) + 1 - v);
     ctx.io.out << text;
@@ -105,24 +115,34 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     ctx.io.out << dump(fit_json(a));
     return code;
   }
-  const Style style{ctx.color() && ctx.format() == "table"};
+  const TextOptions text = ctx.text_options();
+  const std::string verdict = fmt::format("verdict: {} ({})\n", verdict_text(a.placement.verdict, text.style), a.reason);
   if (opt.quiet) {  // for scripts that want the answer and a line to log: the exit code says the same
-    ctx.io.out << fmt::format("verdict: {} ({})\n", verdict_text(a.placement.verdict, style), a.reason);
+    ctx.io.out << verdict;
     return code;
   }
-  const Table t = fit_table(a.placement);
-  if (ctx.format() == "csv") {  // the bare table, for spreadsheets and scripts
-    ctx.io.out << t.csv();
+  if (ctx.format() == "csv") {  // the whole table, for spreadsheets and scripts
+    ctx.io.out << fit_table(a.placement).csv();
     return code;
   }
-  std::string out = solve_text(a.solve) + headline(a.query) + "\n\n" + t.render(ctx.format()) + "\n";
-  out += fmt::format("verdict: {} ({})\n", verdict_text(a.placement.verdict, style), a.reason);
-  out += parallelism_text(a.placement);
-  for (const std::string& n : a.notes) out += "note: " + n + "\n";
-  if (!a.ollama_ps.empty()) out += "ollama ps: " + a.ollama_ps + "\n";
+  // Verdict first, then what was asked, the table, notes and one speed line; --explain adds the
+  // detail lines and the assumptions. Prose wraps to the terminal; the table drops to its narrow
+  // columns where the full ones would not fit (markdown keeps every column and row).
+  const bool compact = !text.explain;
+  std::string table = fit_table(a.placement).markdown();
+  if (ctx.format() == "table") {
+    table = fit_table(a.placement, compact).text();
+    if (text.columns > 0 && display_width(table.substr(0, table.find('\n'))) > static_cast<std::size_t>(text.columns))
+      table = fit_table(a.placement, compact, true).text();
+  }
+  std::string out = wrap(solve_text(a.solve) + verdict, text.columns) + headline(a.query) + "\n\n" + table;
+  std::string after = parallelism_text(a.placement);
+  for (const std::string& n : a.notes) after += "note: " + n + "\n";
+  if (!a.ollama_ps.empty()) after += "ollama ps: " + a.ollama_ps + "\n";
+  out += "\n" + wrap(after, text.columns);
   // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
-  if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload);
-  out += "\n" + assumptions_text(a.assumptions);
+  if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload, text);
+  out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   ctx.io.out << out;
   return code;
 }

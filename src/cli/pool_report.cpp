@@ -67,18 +67,20 @@ Json pool_fit_json(const PoolAnswer& a) {
   return j;
 }
 
-std::string pool_fit_text(const PoolAnswer& a, const Style& style) {
+std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t) {
   const Query& q = a.query;
   const ModelSpec& m = q.model->spec;
   const Workload& w = q.workload;
-  std::string out = fmt::format("{} ({}) · {} · max_model_len {} · {}\n\n", m.name, m.id, q.mix->mix.id, w.context, q.runtime->id);
+  const std::string v = a.verdict == Verdict::fits ? t.style.green("FITS") : t.style.red("DOES NOT FIT");
+  std::string out = wrap(fmt::format("verdict: {} ({})\n", v, a.reason), t.columns);
+  out += fmt::format("{} ({}) · {} · max_model_len {} · {}\n\n", m.name, m.id, q.mix->mix.id, w.context, q.runtime->id);
   out += fmt::format("{} on {} x {}, tensor parallel {} (per GPU)\n", q.runtime->name, a.gpus, a.device, a.gpus);
   out += pool_lines(a.memory, a.config, a.kv_bytes_per_token);
   out += fmt::format("max concurrency: {:.2f}x at {} tokens per request\n", a.max_concurrency, w.context);
-  for (const std::string& n : a.notes) out += "note: " + n + "\n";
-  const std::string v = a.verdict == Verdict::fits ? style.green("FITS") : style.red("DOES NOT FIT");
-  out += fmt::format("\nverdict: {} ({})\n\n", v, a.reason);
-  out += assumptions_text(a.assumptions);
+  std::string notes;
+  for (const std::string& n : a.notes) notes += "note: " + n + "\n";
+  out += wrap(notes, t.columns);
+  out += (t.explain ? "\n" : "") + assumptions_text(a.assumptions, t);
   return out;
 }
 

@@ -11,6 +11,6 @@
 namespace vramfit::cli {
 
 Json pool_fit_json(const PoolAnswer& a);  // the "fit" document of a pool runtime
-std::string pool_fit_text(const PoolAnswer& a, const Style& style);
+std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t);
 
 }  // namespace vramfit::cli

@@ -109,7 +109,7 @@ Json recommend_json(const RecommendAnswer& a) {
   return j;
 }
 
-std::string recommend_text(const RecommendAnswer& a, const std::string& format) {
+std::string recommend_text(const RecommendAnswer& a, const std::string& format, const TextOptions& text) {
   if (format == "csv") return configs_text(a.configs, a.limits, "csv");  // the bare table, for spreadsheets and scripts
   std::string out = "recommend: " + headline(a.query) + limits_text(a.limits) + "\n";
   out += fmt::format("{} configurations hold the model, {} meet the requirements", a.holding, a.matching);
@@ -119,7 +119,7 @@ std::string recommend_text(const RecommendAnswer& a, const std::string& format) 
     out += a.configs.size() < a.matching ? fmt::format("; the {} cheapest:\n\n", a.configs.size()) : ":\n\n";
     out += configs_text(a.configs, a.limits, format);
   }
-  if (format == "table") out += "\n" + assumptions_text(a.assumptions);
+  if (format == "table") out += "\n" + assumptions_text(a.assumptions, text);
   return out;
 }
 
@@ -220,7 +220,7 @@ int write_use_case(Context& ctx, const UseCaseAnswer& a) {
     if (!a.finetune_note.empty()) out += "\nnote: " + a.finetune_note + "\n";
     out += notes_text(notes);
     out += "\nfor comparison, " + u.source.front() + "\n";
-    out += "\n" + assumptions_text(a.assumptions);
+    out += "\n" + assumptions_text(a.assumptions, ctx.text_options());
   }
   ctx.io.out << out;
   return code;
@@ -229,7 +229,7 @@ int write_use_case(Context& ctx, const UseCaseAnswer& a) {
 int run_recommend(Context& ctx, const RecommendRequest& r) {
   if (!r.use_case.empty()) return write_use_case(ctx, answer_use_case(ctx, r));
   const RecommendAnswer a = answer_recommend(ctx, r);
-  ctx.io.out << (ctx.format() == "json" ? dump(recommend_json(a)) : recommend_text(a, ctx.format()));
+  ctx.io.out << (ctx.format() == "json" ? dump(recommend_json(a)) : recommend_text(a, ctx.format(), ctx.text_options()));
   return a.found() ? 0 : 1;
 }
 

@@ -11,7 +11,6 @@
 namespace vramfit::cli {
 namespace {
 
-// Display width of UTF-8 text without ANSI colour sequences.
 std::size_t width(const std::string& s) {
   std::size_t w = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -83,6 +82,37 @@ std::optional<double> billions(const std::string& v) {
 }
 
 }  // namespace
+
+std::size_t display_width(const std::string& s) { return width(s); }
+
+std::string wrap(const std::string& text, int columns, int indent) {
+  if (columns <= 0) return text;
+  const auto limit = static_cast<std::size_t>(columns);
+  std::string out;
+  for (std::size_t a = 0; a < text.size();) {
+    std::size_t e = text.find('\n', a);
+    const bool newline = e != std::string::npos;
+    if (!newline) e = text.size();
+    std::string line = text.substr(a, e - a);
+    a = e + 1;
+    std::string lead;  // a continuation starts after `indent` spaces
+    while (width(line) + lead.size() > limit) {
+      // The last space that keeps the piece within the limit, past the line's own indentation.
+      std::size_t body = line.find_first_not_of(' ');
+      if (body == std::string::npos) break;
+      std::size_t cut = std::string::npos;
+      for (std::size_t i = body; i < line.size(); ++i)
+        if (line[i] == ' ' && width(line.substr(0, i)) + lead.size() <= limit) cut = i;
+      if (cut == std::string::npos) break;  // one long word: leave it
+      out += lead + line.substr(0, cut) + "\n";
+      line = line.substr(line.find_first_not_of(' ', cut) == std::string::npos ? line.size() : line.find_first_not_of(' ', cut));
+      lead.assign(static_cast<std::size_t>(indent), ' ');
+    }
+    out += lead + line;
+    if (newline) out += "\n";
+  }
+  return out;
+}
 
 std::string Table::text() const {
   std::vector<std::size_t> w(header.size(), 0);

@@ -32,6 +32,21 @@ struct Style {
   [[nodiscard]] std::string bold(const std::string& s) const { return on ? "\033[1m" + s + "\033[0m" : s; }
 };
 
+// How text output is written: colour, --explain (every assumption and the detail lines) and the
+// width prose lines wrap to (0: no wrapping, for pipes and files).
+struct TextOptions {
+  Style style;
+  bool explain = false;
+  int columns = 0;
+};
+
+// Display width of UTF-8 text without ANSI colour sequences.
+std::size_t display_width(const std::string& s);
+
+// Each line of `text` wider than `columns` broken at spaces, the continuation lines indented by
+// `indent` spaces; a word wider than the line stays whole. columns 0 leaves the text as it is.
+std::string wrap(const std::string& text, int columns, int indent = 2);
+
 using engine::gb_str;
 using engine::size_str;
 

@@ -11,9 +11,25 @@ std::string headline(const Query& q) {
   return fmt::format("{} ({}) · {} · {} · {}", q.model->spec.name, q.model->spec.id, q.mix->mix.id, ctx, q.runtime->id);
 }
 
-std::string assumptions_text(const std::vector<std::string>& a) {
+std::string assumptions_text(const std::vector<std::string>& a, const TextOptions& t) {
+  if (a.empty()) return "";
+  if (!t.explain) {
+    // Caveats ("note: ...", "warning: ...": a model the runtime cannot run, a part not counted) stay
+    // in view; the routine assumptions are counted.
+    std::string out;
+    std::size_t rest = 0;
+    for (const std::string& s : a) {
+      if (s.rfind("note: ", 0) == 0 || s.rfind("warning: ", 0) == 0) out += wrap(s + "\n", t.columns);
+      else ++rest;
+    }
+    if (rest > 0)
+      out += wrap(fmt::format("{} {}assumption{} behind these figures: add --explain (-v) to list them\n", rest,
+                              rest < a.size() ? "more " : "", rest == 1 ? "" : "s"),
+                  t.columns);
+    return out;
+  }
   std::string out = "assumptions:\n";
-  for (const std::string& s : a) out += "  - " + s + "\n";
+  for (const std::string& s : a) out += wrap("  - " + s + "\n", t.columns, 4);
   return out;
 }
 

@@ -12,7 +12,9 @@
 namespace vramfit::cli {
 
 std::string headline(const Query& q);
-std::string assumptions_text(const std::vector<std::string>& a);
+// The assumptions behind a text answer: the list with --explain, otherwise one line saying how many
+// there are and how to see them (JSON documents always carry the list).
+std::string assumptions_text(const std::vector<std::string>& a, const TextOptions& t);
 std::string kv_detail(const ModelSpec& m, const MemoryEstimate& e, const Workload& w);
 std::string compute_detail(const ComputeTerms& c);
 

@@ -1,6 +1,7 @@
 #include "cli/speed_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace vramfit::cli {
 namespace {
@@ -28,7 +29,46 @@ std::string duration_band(double low, double high) {
 
 }  // namespace
 
-std::string speed_text(const SpeedReport& r, const Workload& w) {
+namespace {
+
+// The default: one line with decode at the start and the end of the context (and at --at), and
+// prefill with the time to first token.
+std::string speed_line(const SpeedReport& r, const Workload& w, const std::string& label) {
+  const DecodeSpeed& a = r.decode[0];
+  const DecodeSpeed& c = r.decode[2];
+  const DecodeBound& ua = r.upper_bound[0];
+  const DecodeBound& uc = r.upper_bound[2];
+  std::vector<std::string> parts;
+  if (a.known) {
+    std::string d = fmt::format("{} tok/s decode ({})", rate(a.tokens_per_second.value()), band(a.low.value(), a.high.value()));
+    if (c.position != a.position) d += fmt::format(", {} at {} tokens", rate(c.tokens_per_second.value()), c.position);
+    parts.push_back(d);
+  } else if (ua.known && uc.known) {
+    parts.push_back(fmt::format("at most {} tok/s decode, {} at {} tokens (upper bound)", rate(ua.tokens_per_second.value()),
+                                rate(uc.tokens_per_second.value()), w.context));
+  }
+  if (r.at && r.at_bound) {
+    if (r.at->known) parts.push_back(fmt::format("{} tok/s at {} (--at)", rate(r.at->tokens_per_second.value()), r.at->position));
+    else if (r.at_bound->known)
+      parts.push_back(fmt::format("at most {} tok/s at {} (--at)", rate(r.at_bound->tokens_per_second.value()), r.at_bound->position));
+  }
+  const PrefillSpeed& f = r.prefill;
+  if (f.known)
+    parts.push_back(fmt::format("prefill {} tok/s · first token {}{}", rate(f.tokens_per_second.value()), duration(f.ttft.value()),
+                                f.prompt == kDefaultPrompt ? "" : fmt::format(" ({}-token prompt)", f.prompt)));
+  if (!r.unknown_why.empty()) parts.push_back(r.unknown_why);
+  if (parts.empty()) return "";
+  return fmt::format("{}{}: {}\n", label, r.calibrated ? "" : fmt::format(" (llama.cpp's; not measured for {})", r.runtime), fmt::join(parts, " · "));
+}
+
+}  // namespace
+
+std::string speed_text(const SpeedReport& r, const Workload& w, const TextOptions& t, const std::string& label) {
+  if (!t.explain) return wrap(speed_line(r, w, label), t.columns, 7);
+  return wrap(speed_lines(r, w), t.columns, 8);
+}
+
+std::string speed_lines(const SpeedReport& r, const Workload& w) {
   std::string out;
   // data/speed.yaml is fitted on llama.cpp runs: say so before the figures of any other runtime.
   if (!r.calibrated)

@@ -10,8 +10,11 @@
 
 namespace vramfit::cli {
 
-// "decode: ...", "prefill: ..." lines.
-std::string speed_text(const SpeedReport& r, const Workload& w);
+// One "speed: ..." line (`label` names it); with --explain the "decode: ...", upper bound and
+// "prefill: ..." lines.
+std::string speed_text(const SpeedReport& r, const Workload& w, const TextOptions& t, const std::string& label = "speed");
+// The detail lines alone, unwrapped.
+std::string speed_lines(const SpeedReport& r, const Workload& w);
 Json speed_json(const SpeedReport& r);
 // The user's own runs behind a speed (engine/calibrate.hpp): an object, or null when none applied.
 Json calibration_json(const Calibration& c);

@@ -46,7 +46,7 @@ Json model_table_json(const ModelTable& mt) {
   return j;
 }
 
-std::string model_table_text(const ModelTable& mt, const std::string& format) {
+std::string model_table_text(const ModelTable& mt, const std::string& format, const TextOptions& text) {
   Table t;
   t.header = {"quant", "bits/weight", "weights"};
   t.right = {false, true, true};
@@ -62,7 +62,7 @@ std::string model_table_text(const ModelTable& mt, const std::string& format) {
   if (format == "csv") return t.csv();
   const ModelSpec& m = mt.query.model->spec;
   return fmt::format("{} ({}) · memory for a full GPU offload · {}\n\n", m.name, m.id, mt.query.runtime->id) + t.render(format) +
-         "\n" + assumptions_text(mt.assumptions);
+         "\n" + assumptions_text(mt.assumptions, text);
 }
 
 Json device_table_json(const DeviceTable& dt) {
@@ -93,7 +93,8 @@ Json device_table_json(const DeviceTable& dt) {
   return j;
 }
 
-std::string device_table_text(const DeviceTable& dt, const std::string& format, const Style& style) {
+std::string device_table_text(const DeviceTable& dt, const std::string& format, const TextOptions& text) {
+  const Style& style = text.style;
   Table t;
   t.header = {"model", "params"};
   t.right = {false, true};
@@ -120,15 +121,19 @@ std::string device_table_text(const DeviceTable& dt, const std::string& format, 
   std::string title;
   for (const std::string& d : dt.devices) title += (title.empty() ? "" : " + ") + d;
   const std::string context = dt.context > 0 ? std::to_string(dt.context) : "4096 (or the model maximum)";
-  return fmt::format("catalog models on {} · context {}\n\n", title, context) + t.render(format) + "\n" +
-         assumptions_text(dt.assumptions);
+  // The key to the cells is part of the table, not an assumption: always printed.
+  const std::string key =
+      "cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs "
+      "than layers, or a tensor-parallel degree the heads do not allow; number = total GiB needed (GPUs + host)\n";
+  return fmt::format("catalog models on {} · context {}\n\n", title, context) + t.render(format) + "\n" + wrap(key, text.columns) +
+         assumptions_text(dt.assumptions, text);
 }
 
 int run_table(Context& ctx, const TableOptions& opt) {
   const TableAnswer a = answer_table(ctx, {opt.model, opt.quants, opt.contexts, opt.workload, opt.placement});
   const std::string format = ctx.format();
-  if (a.model) ctx.io.out << (format == "json" ? dump(model_table_json(*a.model)) : model_table_text(*a.model, format));
-  else ctx.io.out << (format == "json" ? dump(device_table_json(*a.device)) : device_table_text(*a.device, format, Style{ctx.color() && format == "table"}));
+  if (a.model) ctx.io.out << (format == "json" ? dump(model_table_json(*a.model)) : model_table_text(*a.model, format, ctx.text_options()));
+  else ctx.io.out << (format == "json" ? dump(device_table_json(*a.device)) : device_table_text(*a.device, format, ctx.text_options()));
   return 0;
 }
 

@@ -52,8 +52,8 @@ Json validate_json(const ValidateAnswer& a) {
 }
 
 // The terms table for people (or CSV), the result line, what was inferred and the assumptions.
-std::string validate_text(const ValidateAnswer& a, const std::string& format, bool color) {
-  Style style{color && format == "table"};
+std::string validate_text(const ValidateAnswer& a, const std::string& format, const TextOptions& text) {
+  const Style& style = text.style;
   Table t;
   t.header = {"term", "measured", "estimate", "error", "line", "note"};
   t.right = {false, true, true, true, true, false};
@@ -71,13 +71,13 @@ std::string validate_text(const ValidateAnswer& a, const std::string& format, bo
                       a.judged, a.tolerance_percent);
   outp += "\ninferred from the log:\n";
   for (const std::string& s : a.inferred) outp += "  - " + s + "\n";
-  outp += assumptions_text(a.assumptions);
+  outp += assumptions_text(a.assumptions, text);
   return outp;
 }
 
 int run_validate(Context& ctx, const ValidateRequest& r) {
   const ValidateAnswer a = answer_validate(ctx, r);
-  ctx.io.out << (ctx.format() == "json" ? dump(validate_json(a)) : validate_text(a, ctx.format(), ctx.color()));
+  ctx.io.out << (ctx.format() == "json" ? dump(validate_json(a)) : validate_text(a, ctx.format(), ctx.text_options()));
   return a.ok() ? 0 : 1;
 }
 

@@ -41,7 +41,7 @@ Json what_fits_json(const WhatFitsAnswer& a) {
 }
 
 // The table for people; `context` is -c as given (the header line names it).
-std::string what_fits_text(const WhatFitsAnswer& a, const std::string& context, const std::string& format) {
+std::string what_fits_text(const WhatFitsAnswer& a, const std::string& context, const std::string& format, const TextOptions& text) {
   Table t;
   t.header = {"#", "model", "params", "quant", "bits/weight", "quality", "memory", "headroom", "decode tok/s"};
   t.right = {true, false, true, false, true, false, true, true, true};
@@ -64,14 +64,14 @@ std::string what_fits_text(const WhatFitsAnswer& a, const std::string& context, 
     out += "\nquality:\n";
     for (const QualityLevel* q : shown) out += fmt::format("  {}: {}\n", q->level, q->note);
     if (!a.does_not_fit.empty()) out += fmt::format("\ndoes not fit even at {}: {}\n", a.ladder.back(), fmt::join(a.does_not_fit, ", "));
-    out += "\n" + assumptions_text(a.assumptions);
+    out += "\n" + assumptions_text(a.assumptions, text);
   }
   return out;
 }
 
 int run_what_fits(Context& ctx, const WhatFitsRequest& r) {
   const WhatFitsAnswer a = answer_what_fits(ctx, r);
-  ctx.io.out << (ctx.format() == "json" ? dump(what_fits_json(a)) : what_fits_text(a, r.workload.context, ctx.format()));
+  ctx.io.out << (ctx.format() == "json" ? dump(what_fits_json(a)) : what_fits_text(a, r.workload.context, ctx.format(), ctx.text_options()));
   return a.found() ? 0 : 1;
 }
 

@@ -159,7 +159,7 @@ void resolve_cpu_backend(ResolvedPlacement& r, bool& unified_host) {
     host.label = "unified memory";
     host.capacity = d.capacity(s.memory_gib);
     host.bandwidth = d.bandwidth();
-    if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back(note);
+    if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back("note: " + note);
     r.assumptions.push_back(fmt::format(
         "--backend cpu: llama.cpp's CPU backend on the CPU cores of {}, in all {:g} GB of its unified memory at {:g} GB/s (the GPU's "
         "share does not bind the CPU; the OS lives in the same memory: --reserve)",
@@ -324,7 +324,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     Bytes capacity = d.capacity(s.memory_gib);
     const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
     if (d.unified_memory()) {
-      if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back(note);
+      if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back("note: " + note);
       const UnifiedMemoryPlatform* p = cat.platform_of(d);
       if (p == nullptr)
         throw InputError(d.id + ": no platform rule for its unified memory in runtimes.yaml (memory_platform '" + d.memory_platform +

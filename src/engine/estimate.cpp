@@ -75,7 +75,7 @@ EstimateAnswer answer_estimate(Session& ctx, const EstimateRequest& opt) {
     else
       assumptions.push_back(fmt::format("speed on {}: every layer on it{} (a full offload; memory is not checked here: use fit)",
                                         a.speed->spec.text, a.speed->spec.count > 1 ? " by a layer split" : ""));
-    if (const std::string note = configuration_note(a.speed->spec); !note.empty()) assumptions.push_back(note);
+    if (const std::string note = configuration_note(a.speed->spec); !note.empty()) assumptions.push_back("note: " + note);
     assumptions.insert(assumptions.end(), a.speed->report.assumptions.begin(), a.speed->report.assumptions.end());
   }
   if (q.runtime->kind == RuntimeKind::pool)

@@ -1,6 +1,7 @@
 // fit MODEL --device ID[xN] ...: placement, verdict and reason, decode bound and calibrated speed.
 #include "engine/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -93,6 +94,13 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
     assumptions.push_back(std::move(r));
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
+
+  // A device named without its memory size changes the answer: a note in front, not an assumption.
+  for (const DeviceSpec& s : rp.specs)
+    if (std::string note = configuration_note(s); !note.empty()) {
+      assumptions.erase(std::remove(assumptions.begin(), assumptions.end(), "note: " + note), assumptions.end());
+      if (std::find(a.notes.begin(), a.notes.end(), note) == a.notes.end()) a.notes.push_back(std::move(note));
+    }
 
   a.reason = verdict_reason(p, m, rp.request.gpu_layers >= 0);
   for (const DevicePlan& d : p.gpus)

@@ -39,7 +39,7 @@ struct FitAnswer {
   DecodeBound decode_end;      // and at the end of the context
   SpeedReport speed;
   std::string reason;          // why the verdict: least headroom, layers offloaded, what does not fit
-  std::vector<std::string> notes;  // devices left with less than llama.cpp --fit keeps free
+  std::vector<std::string> notes;  // devices left with less than llama.cpp --fit keeps free, sizes taken for a device
   // What `ollama ps` would print (SIZE ..., PROCESSOR ...) when the runtime is ollama, else "".
   std::string ollama_ps;
   std::vector<std::string> assumptions;

@@ -242,7 +242,7 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   // A vision encoder the catalog names but whose size no source gives (Kimi K2.5's MoonViT): say that
   // the weights leave it out rather than letting the text model pass for the whole.
   if (!m.vision.present() && !m.vision.encoder.empty())
-    a.push_back(fmt::format("vision encoder {} NOT counted: its size is not sourced, so the weights are the text model's only", m.vision.encoder));
+    a.push_back(fmt::format("note: vision encoder {} NOT counted: its size is not sourced, so the weights are the text model's only", m.vision.encoder));
   if (m.has_cross_layers()) {
     const std::int64_t n_cross = m.count_layers([](LayerKind k) { return k == LayerKind::cross; });
     a.push_back(w.include_vision

@@ -126,10 +126,9 @@ DeviceTable answer_device_table(Session& ctx, const TableRequest& opt) {
   if (!cannot_run.empty()) {
     std::string ids;
     for (const std::string& id : cannot_run) ids += (ids.empty() ? "" : ", ") + id;
-    assumptions.push_back(fmt::format("left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
+    assumptions.push_back(fmt::format("note: left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
                                       ids, runtime.id));
   }
-  assumptions.push_back("cell: yes = fits on the device(s), N/M = llama.cpp -ngl N of M layers fit (offload), no = not even one layer, n/a = more GPUs than layers, or a tensor-parallel degree the heads do not allow; number = total GiB needed (GPUs + host)");
   return t;
 }
 

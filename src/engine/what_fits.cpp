@@ -105,7 +105,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   assumptions.push_back("ranked: quality classes 'no practical loss' and 'moderate loss' (>= 4.2 bits/weight) first, then 3-bit and 2-bit; within a class the larger model first, then the faster (a smaller model at 4-bit usually beats a larger one at 2-bit, seed 002)");
   assumptions.push_back("quality notes: data/planning.yaml (llama.cpp quantize perplexity at Llama-3-8B; seed 002 quality guide)");
   if (!cannot_run.empty())
-    assumptions.push_back(fmt::format("left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
+    assumptions.push_back(fmt::format("note: left out: {} ({} has no mllama architecture; --runtime ollama, vllm or transformers includes them)",
                                       fmt::join(cannot_run, ", "), runtime.id));
   for (const std::string& n : local_notes) assumptions.push_back(n);
   // The user's own runs (engine/calibrate.hpp) that moved a model's speed, once each.

@@ -50,8 +50,8 @@ while IFS= read -r line; do
     env) env_lines="$env_lines$val$nl" ;;
     json) json=1 ;;
     no-golden) no_golden=1 ;;
-    stdout-contains) stdout_contains=$val ;;
-    stdout-lacks) stdout_lacks=$val ;;
+    stdout-contains) stdout_contains="$stdout_contains$val$nl" ;;  # repeatable: every one is checked
+    stdout-lacks) stdout_lacks="$stdout_lacks$val$nl" ;;
     known-bug) known_bug=1 ;;  # CTest marks the test WILL_FAIL; the checks are unchanged
     *) echo "run_case: $name: unknown directive '$key'" >&2; exit 2 ;;
   esac
@@ -123,13 +123,21 @@ else
   fi
 fi
 
-if [ -n "$stdout_contains" ] && ! grep -Fq -- "$stdout_contains" "$tmp/out"; then
-  report "stdout does not contain '$stdout_contains'"
-fi
-if [ -n "$stdout_lacks" ] && grep -Fq -- "$stdout_lacks" "$tmp/out"; then
-  report "stdout contains '$stdout_lacks':"
-  grep -F -- "$stdout_lacks" "$tmp/out" | sed 's/^/  | /'
-fi
+while IFS= read -r want; do
+  [ -n "$want" ] || continue
+  grep -Fq -- "$want" "$tmp/out" || report "stdout does not contain '$want'"
+done <<EOF
+$stdout_contains
+EOF
+while IFS= read -r unwanted; do
+  [ -n "$unwanted" ] || continue
+  if grep -Fq -- "$unwanted" "$tmp/out"; then
+    report "stdout contains '$unwanted':"
+    grep -F -- "$unwanted" "$tmp/out" | sed 's/^/  | /'
+  fi
+done <<EOF
+$stdout_lacks
+EOF
 
 if [ "$exit_want" != 2 ]; then
   if [ "$no_golden" = 1 ]; then
