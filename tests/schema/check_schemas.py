@@ -189,7 +189,7 @@ def check_doc_examples(schemas, doc, problems):
             continue
         line = text.count("\n", 0, m.start()) + 1
         headings = re.findall(r"^#+ .*?`?([a-z]+)\.yaml`?", text[:m.start()], re.M)
-        first = FIRST_LINE.match(block)
+        first = re.match(r"# yaml-language-server: \$schema=(\S+)\n", block)
         name = pathlib.PurePosixPath(first.group(1)).name if first else (headings[-1] + ".yaml.schema.json" if headings else "")
         if name not in schemas.raw:
             problems.append(f"docs/catalog-format.md:{line}: a complete YAML file, but which catalog file is it? ({name!r})")
