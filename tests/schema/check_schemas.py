@@ -8,20 +8,26 @@
 3. every data/*.yaml catalog is valid against the schema its first line names
    (# yaml-language-server: $schema=schema/NAME.schema.json);
 4. the complete YAML files of docs/catalog-format.md (```yaml blocks with schema_version) are valid
-   against the schema of their file.
+   against the schema of their file;
+5. with --vramfit BINARY: the "bench" document, which no golden can hold (it measures a live server),
+   from `vramfit bench --json` against a fake Ollama server run here (fixed counts and durations).
 
 The goldens are checked strictly: an object schema that lists its "properties" accepts no other key
 here (the published schemas allow keys added within schema_version 1), so a key the program writes
 and the schema does not list fails this test. "integer" is strict too: 1.0 is not an integer.
 
-Usage: check_schemas.py SOURCE_DIR [--only-goldens FILE...]
+Usage: check_schemas.py SOURCE_DIR [--vramfit BINARY] [--only-goldens FILE...]
 Exit 0 ok, 1 problems, 77 when python3-jsonschema or python3-yaml is missing (CTest SKIP_RETURN_CODE).
 """
+import http.server
 import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import warnings
 
@@ -204,6 +210,70 @@ def check_doc_examples(schemas, doc, problems):
     return checked
 
 
+class FakeOllama(http.server.BaseHTTPRequestHandler):
+    """Answers as Ollama does (api/types.go), with counts and durations that do not depend on time:
+    one prompt token per word, every asked token generated at 100 tok/s, the prompt at 1000 tok/s."""
+    MODEL = "llama3.1:8b"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/api/tags":
+            return self.answer({"models": [{"name": self.MODEL}]})
+        if self.path == "/api/version":
+            return self.answer({"version": "0.9.0"})
+        if self.path == "/api/ps":
+            return self.answer({"models": [{"name": self.MODEL, "size": 6654289920, "size_vram": 6654289920}]})
+        self.send_error(404)
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.path == "/api/show":
+            return self.answer({"details": {"family": "llama", "parameter_size": "8.0B", "quantization_level": "Q4_K_M"},
+                                "model_info": {"llama.context_length": 131072}})
+        if self.path == "/api/generate":
+            prompt = len(request.get("prompt", "").split())
+            generated = int(request.get("options", {}).get("num_predict", 16))
+            return self.answer({"model": self.MODEL, "done": True, "prompt_eval_count": prompt,
+                                "prompt_eval_duration": prompt * 1000000, "eval_count": generated,
+                                "eval_duration": generated * 10000000, "load_duration": 500000000})
+        self.send_error(404)
+
+
+def check_bench(schemas, vramfit, problems):
+    """vramfit bench --json against FakeOllama, validated as the goldens are; returns 1 when checked."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeOllama)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    args = [vramfit, "bench", "--server", url, "--runs", "2", "--warmup", "1", "--max-tokens", "16",
+            "--prompt-tokens", "64", "--predict", "llama-3.1-8b", "--device", "rtx-4090", "--json"]
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:  # no saved runs read or written
+            env = dict(os.environ, VRAMFIT_DATA_DIR=data_dir, NO_COLOR="1")
+            run = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        server.shutdown()
+    where = "vramfit bench --json (fake Ollama server)"
+    if run.returncode != 0:
+        problems.append(f"{where}: exit {run.returncode}: {run.stderr.strip()}")
+        return 0
+    document = json.loads(run.stdout)
+    report(where, schemas.validator("bench.schema.json", strict=True), document, problems)
+    report(where + " (vramfit.schema.json)", schemas.validator("vramfit.schema.json", strict=False), document, problems)
+    if document.get("prediction") is None:
+        problems.append(f"{where}: no prediction ({document.get('prediction_skipped')}): the prediction object is not checked")
+    return 1
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -214,18 +284,21 @@ def main(argv):
     problems = []
     check_schemas(schemas, problems)
     if "--only-goldens" in argv:
-        files = [pathlib.Path(f) for f in argv[argv.index("--only-goldens") + 1:]]
+        files = [pathlib.Path(f) for f in argv[argv.index("--only-goldens") + 1:] if not f.startswith("--")]
     else:
         files = sorted((source / "tests" / "cli" / "golden").glob("*.out"))
     kinds = check_goldens(schemas, source, files, problems)
     yaml_files = check_catalogs(schemas, source / "data", problems) if "--only-goldens" not in argv else 0
     examples = check_doc_examples(schemas, source / "docs" / "catalog-format.md", problems) if "--only-goldens" not in argv else 0
+    bench = 0
+    if "--vramfit" in argv:
+        bench = check_bench(schemas, argv[argv.index("--vramfit") + 1], problems)
     for p in problems:
         print(p)
     documents = sum(kinds.values())
     print(f"{len(schemas.raw)} schemas; {documents} golden documents of {len(kinds)} kinds "
           f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}); {yaml_files} catalog files; "
-          f"{examples} docs examples; {len(problems)} problems; {time.monotonic() - start:.2f} s")
+          f"{examples} docs examples; {bench} bench run; {len(problems)} problems; {time.monotonic() - start:.2f} s")
     return 1 if problems else 0
 
 
