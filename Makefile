@@ -8,7 +8,8 @@ ARGS       ?= fit llama-3.1-8b --device rtx-4090
 CMAKE_ARGS ?=
 
 DEB_PACKAGES := cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
-                googletest libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev libcpp-httplib-dev
+                googletest libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev libcpp-httplib-dev \
+                python3 python3-jsonschema python3-yaml
 
 # libFuzzer needs clang and its runtime (libclang_rt.fuzzer*.a is in libclang-rt-14-dev on Debian 12).
 FUZZ_PACKAGES := clang libclang-rt-14-dev

@@ -320,7 +320,9 @@ FitResult fit_profiles(std::vector<Case>& cases, const std::vector<SpeedProfile>
 
 std::string profiles_yaml(const std::vector<SpeedProfile>& profiles, const std::string& provenance) {
   std::ostringstream o;
-  o << "# vramfit speed model parameters. Schema: docs/catalog-format.md (\"speed.yaml\"); the model, the fit\n"
+  // The first line lets editors check the file against data/schema (docs/catalog-format.md).
+  o << "# yaml-language-server: $schema=schema/speed.yaml.schema.json\n"
+    << "# vramfit speed model parameters. Schema: docs/catalog-format.md (\"speed.yaml\"); the model, the fit\n"
     << "# and its error: docs/speed.md. Written by `vramfit_accuracy --fit` (bench/accuracy) from\n# " << provenance << ".\n"
     << "schema_version: 1\nprofiles:\n";
   auto num = [](double v) { return fmt::format("{:.4g}", v); };

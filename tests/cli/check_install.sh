@@ -1,6 +1,7 @@
 #!/bin/sh
 # cmake --install into a scratch prefix: the binary runs, the man page has a section for every command
-# the binary lists, and the three completion scripts sit where bash-completion, fish and zsh users look.
+# the binary lists, the three completion scripts sit where bash-completion, fish and zsh users look, and the
+# JSON Schemas (data/schema) are in share/vramfit/schema.
 # Usage: check_install.sh BUILD_DIR CMAKE
 set -u
 build=$1
@@ -20,6 +21,10 @@ grep -q -- '--device' "$man" || { echo "FAIL: the man page does not list --devic
 [ -s "$prefix/share/bash-completion/completions/vramfit" ] || { echo "FAIL: no bash completion"; fail=1; }
 [ -s "$prefix/share/fish/vendor_completions.d/vramfit.fish" ] || { echo "FAIL: no fish completion"; fail=1; }
 [ -s "$prefix/share/vramfit/vramfit.zsh" ] || { echo "FAIL: no zsh completion"; fail=1; }
+schema="$prefix/share/vramfit/schema"
+for f in vramfit.schema.json common.schema.json fit.schema.json catalog.schema.json models.yaml.schema.json devices.yaml.schema.json; do
+  [ -s "$schema/$f" ] || { echo "FAIL: no $f in $schema"; fail=1; }
+done
 grep -q 'complete -F _vramfit vramfit' "$prefix/share/bash-completion/completions/vramfit" || { echo "FAIL: bash completion content"; fail=1; }
-[ $fail -eq 0 ] && echo "install: binary, man page ($(grep -c '^\.SS' "$man") commands) and completions in place"
+[ $fail -eq 0 ] && echo "install: binary, man page ($(grep -c '^\.SS' "$man") commands), completions and $(ls "$schema" | wc -l) schemas in place"
 exit $fail
