@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct Target {
   Bytes capacity{0};  // memory the runtime may use (Apple: the GPU wired limit)
   Bytes reserve{0};   // held by other processes / the desktop
   Bytes overhead{0};  // runtime context on this device (CUDA context, Metal ...)
+  // Memory an automatic placement keeps free on this device (llama.cpp --fit: 1 GiB, --fit-target);
+  // a placement the user fixed may eat into it.
+  Bytes margin{0};
   BytesPerSecond bandwidth{0.0};
   // capacity 0 = not given (host RAM without --ram): such a target is assumed to be large enough.
   [[nodiscard]] bool known() const { return capacity.value() > 0; }
@@ -63,12 +67,16 @@ struct DevicePlan {
   Bytes output_buffer{0};  // host memory: llama.cpp's logits buffer (ComputeTerms::output_buffer)
   Bytes repack{0};         // host memory: llama.cpp's CPU_REPACK copy of the repacked weights it holds
   Bytes capacity{0};  // usable (capacity - reserve, at least 0)
+  Bytes margin{0};    // kept free by an automatic placement (Target::margin)
   bool capacity_known = true;
   BytesPerSecond bandwidth{0.0};
   [[nodiscard]] Bytes total() const { return weights + kv + compute + overhead + output_buffer + repack; }
   [[nodiscard]] Bytes headroom() const { return capacity - total(); }
   [[nodiscard]] bool known() const { return capacity_known; }
   [[nodiscard]] bool fits() const { return !known() || total() <= capacity; }
+  // Fits with the margin still free: what an automatic placement asks of a GPU.
+  [[nodiscard]] bool fits_margin() const { return !known() || total() + margin <= capacity; }
+  [[nodiscard]] Bytes headroom_after_margin() const { return headroom() - margin; }
   [[nodiscard]] bool holds_layer(std::int64_t il) const { return il >= first_layer && il < first_layer + layer_count; }
 };
 
@@ -100,6 +108,9 @@ struct Placement {
   [[nodiscard]] bool experts_on_host(std::int64_t il) const { return il < cpu_moe_layers; }
   [[nodiscard]] bool all_gpus_fit() const {
     return std::all_of(gpus.begin(), gpus.end(), [](const DevicePlan& d) { return d.fits(); });
+  }
+  [[nodiscard]] bool all_gpus_fit_margin() const {
+    return std::all_of(gpus.begin(), gpus.end(), [](const DevicePlan& d) { return d.fits_margin(); });
   }
 };
 
@@ -171,6 +182,7 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
     d.label = t.label;
     d.capacity = t.usable();
     d.capacity_known = t.known();
+    d.margin = t.margin;
     d.bandwidth = t.bandwidth;
     d.overhead = t.overhead;
     d.first_layer = n;
@@ -350,20 +362,35 @@ inline Placement place_tensor_parallel(const ModelSpec& m, const MemoryEstimate&
   return p;
 }
 
+namespace detail {
+
+inline void check_expert_request(const ModelSpec& m, const PlacementRequest& req) {
+  if (!m.moe.present())
+    throw CoreError(ErrorKind::placement, "routed experts in host memory (--cpu-moe, --n-cpu-moe): " + m.id +
+                                              " is a dense model without routed experts");
+  if (req.gpus.empty())
+    throw CoreError(ErrorKind::placement, "routed experts in host memory (--cpu-moe, --n-cpu-moe) need a GPU for the rest of the model");
+  if (req.split == Parallelism::tensor)
+    throw CoreError(ErrorKind::placement,
+                    "routed experts in host memory (--cpu-moe, --n-cpu-moe) are a llama.cpp layer-split option, not tensor parallel");
+}
+
+// The verdict of a layer split: every GPU and the host within capacity (the margin is the search's
+// concern, not the verdict's); zero offloaded layers is a CPU-only run, not a GPU fit; experts in
+// host memory are an offload too.
+inline void set_verdict(Placement& p, const ModelSpec& m, const PlacementRequest& req) {
+  if (!p.all_gpus_fit() || !p.host.fits() || (!req.gpus.empty() && p.gpu_layers == 0)) p.verdict = Verdict::does_not_fit;
+  else if (req.gpus.empty() || (p.gpu_layers == m.layers + 1 && p.host.expert_count == 0)) p.verdict = Verdict::fits;
+  else p.verdict = Verdict::fits_with_offload;
+}
+
+}  // namespace detail
+
 // `sums` = LayerSums(m, e): a caller that places one estimate on many device sets builds it once.
+// With gpu_layers -1 the most -ngl whose GPUs keep their margin free (llama.cpp --fit's dense rule).
 inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req, const LayerSums& sums) {
   const std::int64_t n = m.layers;
-  if (req.cpu_moe_layers > 0) {
-    if (!m.moe.present())
-      throw CoreError(ErrorKind::placement, "routed experts in host memory (--cpu-moe, --n-cpu-moe): " + m.id +
-                                                " is a dense model without routed experts");
-    if (req.gpus.empty())
-      throw CoreError(ErrorKind::placement,
-                      "routed experts in host memory (--cpu-moe, --n-cpu-moe) need a GPU for the rest of the model");
-    if (req.split == Parallelism::tensor)
-      throw CoreError(ErrorKind::placement,
-                      "routed experts in host memory (--cpu-moe, --n-cpu-moe) are a llama.cpp layer-split option, not tensor parallel");
-  }
+  if (req.cpu_moe_layers > 0) detail::check_expert_request(m, req);
   if (req.split == Parallelism::tensor) return place_tensor_parallel(m, e, req);
   if (!req.gpus.empty() && static_cast<std::int64_t>(req.gpus.size()) > n)
     throw CoreError(ErrorKind::placement, std::to_string(req.gpus.size()) + " GPUs for " + std::to_string(n) +
@@ -378,12 +405,12 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
     // placement of the answer is kept from the search rather than computed again.
     std::int64_t lo = 0, hi = n + 1;
     p = place_layers(m, e, req, hi, sums);
-    if (!p.all_gpus_fit()) {
+    if (!p.all_gpus_fit_margin()) {
       bool have_lo = false;
       while (lo < hi) {
         const std::int64_t mid = (lo + hi + 1) / 2;
         Placement probe = place_layers(m, e, req, mid, sums);
-        if (probe.all_gpus_fit()) {
+        if (probe.all_gpus_fit_margin()) {
           lo = mid;
           p = std::move(probe);
           have_lo = true;
@@ -394,11 +421,40 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
       if (!have_lo) p = place_layers(m, e, req, lo, sums);
     }
   }
-  const bool host_ok = p.host.fits();
-  // Zero offloaded layers is a CPU-only run, not a GPU fit; experts in host memory are an offload too.
-  if (!p.all_gpus_fit() || !host_ok || (!req.gpus.empty() && p.gpu_layers == 0)) p.verdict = Verdict::does_not_fit;
-  else if (req.gpus.empty() || (p.gpu_layers == n + 1 && p.host.expert_count == 0)) p.verdict = Verdict::fits;
-  else p.verdict = Verdict::fits_with_offload;
+  detail::set_verdict(p, m, req);
+  return p;
+}
+
+// llama.cpp --fit's rule for a MoE model (methods.md §4.3): every block and the head on the GPUs, and
+// the routed experts of the first N blocks in host memory (-ngl all --n-cpu-moe N), N the fewest that
+// keeps every GPU's margin free. GPU memory only shrinks as N grows, so N is found by bisection. None
+// when the model has no routed experts, there is no GPU, the split is tensor parallel, or even N =
+// n_layer (--cpu-moe) does not fit.
+inline std::optional<Placement> place_experts(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
+                                              const LayerSums& sums) {
+  if (!m.moe.present() || req.gpus.empty() || req.split == Parallelism::tensor) return std::nullopt;
+  const std::int64_t n = m.layers;
+  if (static_cast<std::int64_t>(req.gpus.size()) > n) return std::nullopt;
+  PlacementRequest r = req;
+  auto at = [&](std::int64_t k) {
+    r.cpu_moe_layers = k;
+    return place_layers(m, e, r, n + 1, sums);
+  };
+  Placement p = at(n);
+  if (!p.all_gpus_fit_margin()) return std::nullopt;
+  std::int64_t lo = 0, hi = n;  // at(hi) fits
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    Placement probe = at(mid);
+    if (probe.all_gpus_fit_margin()) {
+      hi = mid;
+      p = std::move(probe);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  r.cpu_moe_layers = hi;
+  detail::set_verdict(p, m, r);
   return p;
 }
 

@@ -2,8 +2,9 @@
 // fewest GPUs of a kind. Memory only grows with context and with sequences, so the first two are
 // bisections over place(); the third tries 1, 2, ... GPUs in turn.
 //
-// "Fits" here: the placement's verdict is not does_not_fit and, unless the request fixes -ngl, every
-// layer is on the GPUs (with automatic -ngl any context would "fit" by offloading more layers).
+// "Fits" here: the placement's verdict is not does_not_fit, every GPU keeps its margin free, and unless
+// the request fixes -ngl every layer is on the GPUs (with automatic -ngl any context would "fit" by
+// offloading more layers).
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,7 @@ struct SolveResult {
 };
 
 inline bool acceptable(const Placement& p, const PlacementRequest& req) {
-  if (p.verdict == Verdict::does_not_fit) return false;
+  if (p.verdict == Verdict::does_not_fit || !p.all_gpus_fit_margin()) return false;
   const bool auto_layers = req.split == Parallelism::layer && req.gpu_layers < 0 && !req.gpus.empty();
   return !auto_layers || p.gpu_layers == p.total_layers;
 }

@@ -62,6 +62,7 @@ void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
       ? "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch (or a CPU-only host: --ram SIZE --ram-bandwidth BW)"
       : "device ID[:SIZE][xN], repeatable: rtx-4090, rtx-3090x2, apple-m4-max-40c:64GB, cpu-ddr5-6000-2ch");
   app.add_option("--reserve", reserve, "memory per GPU held by other processes or the desktop, e.g. 1.5GB");
+  app.add_option("--margin", margin, "memory per GPU an automatic placement keeps free (default: the runtime's, 1 GiB for llama.cpp and Ollama as --fit keeps; 0 to fill the GPUs)");
   app.add_option("--ram", ram, "host RAM available for offloaded layers, e.g. 64GB");
   app.add_option("--ram-bandwidth", ram_bandwidth, "host memory bandwidth for offloaded layers and experts, e.g. 90GB/s");
   app.add_option("--host", host, "host memory preset for offloaded layers (see 'vramfit list devices --filter cpu')");

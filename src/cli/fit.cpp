@@ -11,6 +11,7 @@
 #include "cli/solve.hpp"
 #include "cli/speed_report.hpp"
 #include "engine/fit.hpp"
+#include "engine/placement_search.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -58,6 +59,13 @@ Json fit_json(const FitAnswer& a) {
   j["devices"] = devs;
   j["host"] = plan_json(p.host);
   j["parallelism"] = parallelism_json(p);
+  // The automatic placement's choice: its llama.cpp flags, the runner-up that also fit and why.
+  Json search;
+  search["flags"] = p.split == Parallelism::layer ? Json(placement_flags(p)) : Json(nullptr);
+  search["runner_up_flags"] = a.runner_up ? Json(placement_flags(*a.runner_up)) : Json(nullptr);
+  search["runner_up_decode_tokens_per_second"] = a.runner_up ? Json(a.runner_up_tokens_per_second) : Json(nullptr);
+  search["why"] = a.placement_why.empty() ? Json(nullptr) : Json(a.placement_why);
+  j["placement"] = search;
   if (a.solve.asked()) j["solve"] = solve_json(a.solve);
   j["decode"] = Json::array({decode_json(a.decode_start), decode_json(a.decode_end)});
   j["speed"] = speed_json(a.speed);
@@ -137,6 +145,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   }
   std::string out = wrap(solve_text(a.solve) + verdict, text.columns) + headline(a.query) + "\n\n" + table;
   std::string after = parallelism_text(a.placement);
+  if (!a.placement_why.empty()) after += "placement: " + a.placement_why + "\n";
   for (const std::string& n : a.notes) after += "note: " + n + "\n";
   if (!a.ollama_ps.empty()) after += "ollama ps: " + a.ollama_ps + "\n";
   out += "\n" + wrap(after, text.columns);

@@ -180,6 +180,8 @@ Json plan_json(const DevicePlan& d) {
     j["headroom_bytes"] = nullptr;
   }
   j["fits"] = d.fits();
+  j["margin_bytes"] = d.margin.value();
+  j["headroom_after_margin_bytes"] = d.known() ? Json(d.headroom_after_margin().value()) : Json(nullptr);
   j["bandwidth_bytes_per_second"] = d.bandwidth.value();
   j["expert_first_layer"] = d.expert_first;
   j["expert_layers"] = d.expert_count;

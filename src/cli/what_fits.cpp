@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "cli/report.hpp"
+#include "engine/placement_search.hpp"
 #include "engine/what_fits.hpp"
 
 namespace vramfit::cli {
@@ -32,7 +33,11 @@ Json what_fits_json(const WhatFitsAnswer& a) {
                     {"bits_per_weight", r.bits}, {"quality", r.quality ? r.quality->level : ""},
                     {"quality_note", r.quality ? r.quality->note : ""}, {"memory_bytes", r.memory.value()},
                     {"least_headroom_bytes", r.evaluation.least_headroom.value()},
-                    {"decode_tokens_per_second", r.evaluation.tps > 0 ? Json(r.evaluation.tps) : Json(nullptr)}});
+                    {"decode_tokens_per_second", r.evaluation.tps > 0 ? Json(r.evaluation.tps) : Json(nullptr)},
+                    // Added in issue 21: the llama.cpp flags of the placement, and the routed experts kept in host RAM.
+                    {"placement_flags", placement_flags(r.evaluation.placement)},
+                    {"experts_in_ram_layers", r.evaluation.experts_in_ram ? r.evaluation.placement.host.expert_count : 0},
+                    {"host_bytes", r.evaluation.placement.host.total().value()}});
   }
   j["models"] = list;
   j["does_not_fit"] = a.does_not_fit;
@@ -45,6 +50,12 @@ std::string what_fits_text(const WhatFitsAnswer& a, const std::string& context, 
   Table t;
   t.header = {"#", "model", "params", "quant", "bits/weight", "quality", "memory", "headroom", "decode tok/s"};
   t.right = {true, false, true, false, true, false, true, true, true};
+  // Where a MoE model keeps routed experts in host RAM: a column with the blocks and the RAM they take.
+  const bool experts = std::any_of(a.models.begin(), a.models.end(), [](const FitRow& r) { return r.evaluation.experts_in_ram; });
+  if (experts) {
+    t.header.push_back("experts in RAM");
+    t.right.push_back(false);
+  }
   std::vector<const QualityLevel*> shown;
   for (std::size_t i = 0; i < a.models.size(); ++i) {
     const FitRow& r = a.models[i];
@@ -52,6 +63,10 @@ std::string what_fits_text(const WhatFitsAnswer& a, const std::string& context, 
     t.rows.push_back({std::to_string(i + 1), r.model->spec.id, fmt::format("{:.1f}B", r.params / 1e9), r.quant,
                       fmt::format("{:.2f}", r.bits), r.quality ? r.quality->level : "?", size_str(r.memory),
                       size_str(r.evaluation.least_headroom), tps_str(r.evaluation.tps)});
+    if (experts)
+      t.rows.back().push_back(r.evaluation.experts_in_ram ? fmt::format("{} blocks, {}", r.evaluation.placement.host.expert_count,
+                                                                        size_str(r.evaluation.placement.host.total()))
+                                                          : "-");
   }
   if (format == "csv") return t.csv();  // the bare table
   const std::string ctx_label = context.empty() ? "4096 (or the model maximum)" : context;
@@ -86,7 +101,8 @@ void setup_what_fits(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--min-tps", r.min_tps, "least decode tokens/s (at half the context)");
   sub->add_option("--quants", r.quants, "quantizations to try, most bits first (default F16,Q8_0,Q6_K,Q5_K_M,Q4_K_M,Q3_K_M,Q2_K,IQ2_XXS)");
   sub->add_option("--reserve", r.reserve, "memory per GPU held by other processes or the desktop");
-  sub->add_option("--ram", r.ram, "host RAM (CPU presets: their memory)");
+  sub->add_option("--ram", r.ram, "host RAM (CPU presets: their memory); with it MoE models may keep their routed experts there");
+  sub->add_option("--margin", r.margin, "memory per GPU kept free (default: the runtime's, 1 GiB for llama.cpp)");
   sub->add_option("--filter", r.filter, "only models whose id contains TEXT");
   sub->callback([&ctx, &exit_code, opt] {
     // -q Q asks about one quantization: a ladder of one (it used to be accepted and ignored).

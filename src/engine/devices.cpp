@@ -8,6 +8,7 @@
 
 #include "base/suggest.hpp"
 #include "engine/local.hpp"
+#include "engine/text.hpp"
 #include "formats/parse.hpp"
 #include "vramfit/parallel.hpp"
 
@@ -243,6 +244,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   r.assumptions = local_notes;
   r.request.embeddings_on_host = q.runtime->embeddings_on_host;
   const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
+  const Bytes margin = opt.margin.empty() ? q.runtime->fit_margin : io::parse_size(opt.margin, "--margin", true);
   const DeviceSpec* host_spec = nullptr;
   for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
   std::int64_t total_gpus = 0;
@@ -346,6 +348,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
       t.label = s.count > 1 ? fmt::format("{}#{}", d.id, i) : d.id;
       t.capacity = capacity;
       t.reserve = reserve;
+      t.margin = margin;
       t.overhead = q.runtime->device_overhead(d.backend());
       t.bandwidth = d.bandwidth();
       r.request.gpus.push_back(t);
@@ -363,6 +366,9 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   }
   if (!r.cpu_only && reserve.value() > 0)
     r.assumptions.push_back(fmt::format("{:.2f} GiB per GPU reserved for other processes (--reserve)", to_gib(reserve)));
+  if (!r.cpu_only && !opt.tensor_parallel() && margin.value() > 0)
+    r.assumptions.push_back(fmt::format("margin: the automatic placement keeps {} free on each GPU ({}; --margin)", size_str(margin),
+                                        opt.margin.empty() ? q.runtime->id + "'s default, as llama.cpp --fit keeps (--fit-target)" : "--margin"));
 
   Target& host = r.request.host;
   if (host_spec != nullptr) {

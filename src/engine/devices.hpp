@@ -32,6 +32,7 @@ std::string configuration_note(const DeviceSpec& s);
 struct DeviceRequest {
   std::vector<std::string> devices;  // ID[:SIZE][xN] values; "local" is the machine `detect` finds
   std::string reserve;
+  std::string margin;  // --margin SIZE per GPU kept free by an automatic placement; empty: the runtime's
   std::string ram;
   std::string ram_bandwidth;
   std::string host;

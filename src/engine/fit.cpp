@@ -8,6 +8,7 @@
 
 #include "base/diagnostics.hpp"
 #include "engine/calibrate.hpp"
+#include "engine/placement_search.hpp"
 #include "engine/text.hpp"
 
 namespace vramfit::engine {
@@ -82,13 +83,40 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.cpu = rp.cpu;
   const MemoryEstimate& e = a.estimate;
   const ModelSpec& m = q.model->spec;
-  const Placement& p = a.placement = place(m, e, rp.request);
+  check_backend(opt.backend, rp.specs);
+  const SpeedQuestion question = speed_question(*q.runtime, opt.workload, q.workload);
+  auto speed_of = [&](const Placement& pl) {
+    const SpeedSetup su = speed_setup(ctx.catalog(), rp.specs, pl, opt.backend);
+    SpeedReport r = speed_report(m, e, pl, su, q.workload, question);
+    calibrate(r, ctx.measurements(), calibration_key(q, pl, su), ctx.measurements_file());
+    return r;
+  };
+  auto start_tps = [&](const Placement& pl) {
+    const SpeedReport r = speed_of(pl);
+    return !r.decode.empty() && r.decode[0].known ? r.decode[0].tokens_per_second.value() : 0.0;
+  };
+  // Automatic unless the user fixed -ngl or the experts' place (--cpu-moe / --n-cpu-moe).
+  const bool automatic = rp.request.gpu_layers < 0 && rp.request.cpu_moe_layers == 0 && !opt.placement.cpu_moe && opt.placement.n_cpu_moe.empty();
+  PlacementPick pick = pick_placement(m, e, rp.request, automatic, start_tps);
+  a.runner_up = std::move(pick.runner_up);
+  a.placement_why = pick.why;
+  a.runner_up_tokens_per_second = pick.runner_up_tokens_per_second;
+  const Placement& p = a.placement = std::move(pick.placement);
   a.decode_start = decode_upper_bound(m, e, p, 0);
   a.decode_end = decode_upper_bound(m, e, p, q.workload.context);
-  check_backend(opt.backend, rp.specs);
-  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, opt.backend);
-  a.speed = speed_report(m, e, p, setup, q.workload, speed_question(*q.runtime, opt.workload, q.workload));
-  calibrate(a.speed, ctx.measurements(), calibration_key(q, p, setup), ctx.measurements_file());
+  a.speed = speed_of(p);
+  // A placement the user fixed that does not fit: what the automatic one would do.
+  if (!automatic && p.verdict == Verdict::does_not_fit && rp.request.split == Parallelism::layer && !rp.request.gpus.empty()) {
+    PlacementRequest free_req = rp.request;
+    free_req.gpu_layers = -1;
+    free_req.cpu_moe_layers = 0;
+    const PlacementPick alt = pick_placement(m, e, free_req, true, start_tps);
+    if (alt.placement.verdict != Verdict::does_not_fit)
+      a.notes.push_back(fmt::format("the automatic placement fits: {} ({} of {} layers on the GPU{}{}); drop --gpu-layers / --cpu-moe / --n-cpu-moe",
+                                    placement_flags(alt.placement), alt.placement.gpu_layers, alt.placement.total_layers,
+                                    alt.placement.gpus.size() > 1 ? "s" : "",
+                                    alt.placement.host.expert_count > 0 ? fmt::format(", experts of {} blocks in RAM", alt.placement.host.expert_count) : ""));
+  }
   std::vector<std::string>& assumptions = a.assumptions = q.assumptions;
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
@@ -104,9 +132,10 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
 
   a.reason = verdict_reason(p, m, rp.request.gpu_layers >= 0);
   for (const DevicePlan& d : p.gpus)
-    if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.headroom() < q.runtime->fit_margin)
-      a.notes.push_back(fmt::format("{} has {} free, less than the {} llama.cpp --fit keeps free; it may shorten the context or offload more",
-                                    d.label, size_str(d.headroom()), size_str(q.runtime->fit_margin)));
+    if (p.verdict != Verdict::does_not_fit && d.total().value() > 0 && d.known() && d.headroom() < d.margin)
+      a.notes.push_back(fmt::format("{} has {} free, less than the {} margin (--margin; llama.cpp --fit keeps 1 GiB): tight, it may "
+                                    "run out of memory as other programs or drivers grow",
+                                    d.label, size_str(d.headroom()), size_str(d.margin)));
   if (q.runtime->id == "ollama") a.ollama_ps = ollama_ps(p);
   return a;
 }

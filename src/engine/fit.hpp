@@ -35,6 +35,11 @@ struct FitAnswer {
   MemoryEstimate estimate;     // estimate.repack: the CPU_REPACK copy if every tensor ran on the CPU
   CpuFeatures cpu;             // the host CPU's features the repack rule used
   Placement placement;         // gpus in order, then host; verdict, gpu_layers of total_layers
+  // The automatic placement's search (engine/placement_search.hpp): the other placement that fit, its
+  // decode speed, and why the chosen one wins ("" when nothing was searched).
+  std::optional<Placement> runner_up;
+  double runner_up_tokens_per_second = 0;
+  std::string placement_why;
   DecodeBound decode_start;    // the bandwidth bound at position 0
   DecodeBound decode_end;      // and at the end of the context
   SpeedReport speed;

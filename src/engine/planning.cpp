@@ -10,6 +10,7 @@
 
 #include "catalog/planning_data.hpp"
 #include "engine/calibrate.hpp"
+#include "engine/placement_search.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::engine {
@@ -81,7 +82,15 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
       with_repack = q.estimate;
       with_repack->repack = query_repack(ctx, q.query, rp.cpu);
     }
-    ev.placement = place(q.query.model->spec, with_repack ? *with_repack : q.estimate, rp.request);
+    const MemoryEstimate& est = with_repack ? *with_repack : q.estimate;
+    const bool automatic = rp.request.gpu_layers < 0 && rp.request.cpu_moe_layers == 0 && !opt.cpu_moe && opt.n_cpu_moe.empty();
+    auto start_tps = [&](const Placement& pl) {
+      const Workload& w = q.query.workload;
+      SpeedReport r = speed_report(q.query.model->spec, est, pl, speed_setup(ctx.catalog(), rp.specs, pl, ""), w,
+                                   speed_question(*q.query.runtime, {}, w));
+      return !r.decode.empty() && r.decode[0].known ? r.decode[0].tokens_per_second.value() : 0.0;
+    };
+    ev.placement = pick_placement(q.query.model->spec, est, rp.request, automatic, start_tps).placement;
   } catch (const CoreError& e) {
     if (e.kind() == ErrorKind::placement || e.kind() == ErrorKind::invalid_model) return std::nullopt;
     throw;
@@ -92,6 +101,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   }
   const Placement& p = ev.placement;
   ev.fits = p.verdict == Verdict::fits;
+  ev.experts_in_ram = p.verdict == Verdict::fits_with_offload && p.gpu_layers == p.total_layers && p.host.expert_count > 0;
   ev.assumptions = rp.assumptions;
   const Workload& w = q.query.workload;
   const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, "");

@@ -33,6 +33,9 @@ struct Evaluation {
   SpeedReport speed;
   std::vector<std::string> assumptions;  // of the placement (first evaluation only is printed)
   bool fits = false;                     // everything on the accelerators (or a CPU-only run that fits)
+  // Every block on the GPUs and the routed experts of some in host RAM (-ngl all --n-cpu-moe N), the
+  // automatic placement's choice for a MoE model that does not fit whole (placement_search.hpp).
+  bool experts_in_ram = false;
   double tps = 0;                        // calibrated decode tokens/s at half the context; 0 = unknown
   Bytes least_headroom{0};
   std::vector<std::string> caveats;
@@ -47,7 +50,8 @@ struct Question {
 
 Question make_question(Session& s, const std::string& model, const WorkloadRequest& w, const DeviceRequest& p);
 
-// Places the query on a configuration; a placement error (more GPUs than layers, a tensor-parallel
+// Places the query on a configuration (the automatic placement of `fit`, margin and expert offload
+// included, unless the question fixes -ngl or the experts); a placement error (more GPUs than layers, a tensor-parallel
 // degree the heads do not allow) gives nullopt.
 std::optional<Evaluation> evaluate(Session& s, const Question& q, const Config& c);
 

@@ -43,6 +43,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   p.devices = o.devices;
   p.reserve = o.reserve;
   p.ram = o.ram;
+  p.margin = o.margin;
   std::vector<std::string> local_notes;
   if (names_local(p)) p = expand_local(s, p, &local_notes);
   Config config;
@@ -78,7 +79,9 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
         assumptions.insert(assumptions.begin(), fmt::format("runtime {}; context per model: {}", q.query.runtime->id,
                                                             o.workload.context.empty() ? "4096, capped at the model maximum" : o.workload.context));
       }
-      if (!(ev && ev->fits && (min_tps <= 0 || ev->tps >= min_tps))) {
+      // A MoE model with its routed experts in RAM counts where the RAM is known to hold them.
+      const bool placed = ev && (ev->fits || (ev->experts_in_ram && ev->placement.host.known()));
+      if (!(placed && (min_tps <= 0 || ev->tps >= min_tps))) {
         if (ev && ev->placement.host.repack.value() > 0 && (min_tps <= 0 || ev->tps >= min_tps)) continue;
         break;
       }
@@ -101,7 +104,13 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
                       FitOption{y.quality ? y.quality->rank : 0, y.params, y.evaluation.tps});
   });
   assumptions.push_back("per model: the quantization with the most bits among " + fmt::format("{}", fmt::join(ladder, ", ")) +
-                        " that keeps every layer on the devices" + (min_tps > 0 ? fmt::format(" at {:g} tok/s or more", min_tps) : ""));
+                        " that keeps every layer on the devices" + (min_tps > 0 ? fmt::format(" at {:g} tok/s or more", min_tps) : "") +
+                        ", with each GPU's margin free (--margin)");
+  const bool ram_known = !p.ram.empty() || !p.host.empty();
+  assumptions.push_back(ram_known ? "MoE models: every block on the GPUs with the routed experts of the first N blocks in host RAM counts as a fit "
+                                    "when that is the automatic placement and the RAM holds the experts (llama.cpp -ngl all --n-cpu-moe N)"
+                                  : "MoE models with their routed experts in host RAM (llama.cpp --n-cpu-moe) are considered only when the host RAM "
+                                    "is given (--ram)");
   assumptions.push_back("ranked: quality classes 'no practical loss' and 'moderate loss' (>= 4.2 bits/weight) first, then 3-bit and 2-bit; within a class the larger model first, then the faster (a smaller model at 4-bit usually beats a larger one at 2-bit, seed 002)");
   assumptions.push_back("quality notes: data/planning.yaml (llama.cpp quantize perplexity at Llama-3-8B; seed 002 quality guide)");
   if (!cannot_run.empty())

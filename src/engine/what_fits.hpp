@@ -17,7 +17,7 @@ namespace vramfit::engine {
 struct WhatFitsRequest {
   std::vector<std::string> devices;  // ID[:SIZE][xN]; "local" = the machine `detect` finds
   WorkloadRequest workload;          // its quant is replaced by each step of the ladder
-  std::string reserve, ram;          // --reserve, --ram
+  std::string reserve, ram, margin;  // --reserve, --ram, --margin
   std::string min_tps;               // least decode tok/s; empty: none
   std::string quants;                // the ladder, most bits first, comma-separated; empty: kDefaultLadder
   std::string filter;                // only models whose id contains this (case-insensitive)

@@ -1,0 +1,57 @@
+#include "engine/placement_search.hpp"
+
+#include <fmt/format.h>
+
+namespace vramfit::engine {
+
+std::string placement_flags(const Placement& p) {
+  if (p.host.expert_count > 0 && p.gpu_layers == p.total_layers) return fmt::format("-ngl all --n-cpu-moe {}", p.cpu_moe_layers);
+  std::string s = p.gpu_layers == p.total_layers ? "-ngl all" : fmt::format("-ngl {}", p.gpu_layers);
+  if (p.cpu_moe_layers > 0) s += fmt::format(" --n-cpu-moe {}", p.cpu_moe_layers);
+  return s;
+}
+
+namespace {
+
+// "31 whole blocks in host RAM" / "the routed experts of 20 blocks in host RAM".
+std::string what_stays(const Placement& p) {
+  if (p.host.expert_count > 0 && p.host.layer_count == 0)
+    return fmt::format("the routed experts of {} block{} in host RAM", p.host.expert_count, p.host.expert_count == 1 ? "" : "s");
+  return fmt::format("{} whole block{} in host RAM", p.host.layer_count, p.host.layer_count == 1 ? "" : "s");
+}
+
+}  // namespace
+
+PlacementPick pick_placement(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req, bool automatic,
+                             const std::function<double(const Placement&)>& decode_tps) {
+  const LayerSums sums(m, e);
+  PlacementPick pick;
+  pick.placement = place(m, e, req, sums);
+  if (!automatic || pick.placement.verdict == Verdict::fits) return pick;
+  std::optional<Placement> experts = place_experts(m, e, req, sums);
+  if (!experts) return pick;
+  const bool dense_ok = pick.placement.verdict != Verdict::does_not_fit;
+  const bool experts_ok = experts->verdict != Verdict::does_not_fit;
+  if (!experts_ok) return pick;  // host RAM too small for the experts: the -ngl placement stands
+  if (!dense_ok) {
+    pick.why = fmt::format("{} fits where {} does not", placement_flags(*experts), placement_flags(pick.placement));
+    pick.placement = std::move(*experts);
+    return pick;
+  }
+  const double dense_tps = decode_tps(pick.placement), experts_tps = decode_tps(*experts);
+  Placement dense = std::move(pick.placement);
+  const bool experts_win = experts_tps >= dense_tps;
+  Placement& win = experts_win ? *experts : dense;
+  Placement& lose = experts_win ? dense : *experts;
+  pick.tokens_per_second = experts_win ? experts_tps : dense_tps;
+  pick.runner_up_tokens_per_second = experts_win ? dense_tps : experts_tps;
+  pick.why = fmt::format("{} ({}) decodes at {:.3g} tok/s against {:.3g} for {} ({}): {}", placement_flags(win), what_stays(win),
+                         pick.tokens_per_second, pick.runner_up_tokens_per_second, placement_flags(lose), what_stays(lose),
+                         experts_win ? "a token reads only its active experts from RAM, not every weight of the blocks left there"
+                                     : "the blocks left in RAM read less per token than the experts would");
+  pick.placement = std::move(win);
+  pick.runner_up = std::move(lose);
+  return pick;
+}
+
+}  // namespace vramfit::engine
