@@ -126,8 +126,8 @@ void llama_server(const FitRequest& r, const FitAnswer& a, LaunchCommand& c) {
   const Placement& p = a.placement;
   const Workload& w = q.workload;
   if (p.split == Parallelism::tensor) {
-    c.notes.push_back("the plan is tensor parallel (--split tensor / --tp): llama-server has no such mode (-sm row splits "
-                      "matrices but keeps the KV cache differently); ask with --runtime vllm for a vllm serve -tp command");
+    // -sm row splits the matrices but not the KV cache as vLLM does: no llama-server mode is this plan.
+    c.notes.push_back("tensor parallel: llama-server has no such mode; --runtime vllm gives vllm serve -tp");
     return;
   }
   c.argv.push_back("llama-server");
@@ -187,7 +187,7 @@ void ollama(Session& s, const FitRequest& r, const FitAnswer& a, LaunchCommand& 
   const Placement& p = a.placement;
   const Workload& w = q.workload;
   if (p.split == Parallelism::tensor) {
-    c.notes.push_back("the plan is tensor parallel (--split tensor / --tp): Ollama has no such mode");
+    c.notes.push_back("tensor parallel: Ollama has no such mode; --runtime vllm gives vllm serve -tp");
     return;
   }
   std::string name;
@@ -327,7 +327,7 @@ LaunchCommand launch_command(Session& s, const FitRequest& r, const FitAnswer& a
   } else if (c.runtime == "mlx") {
     mlx(r, a, c);
   } else if (c.runtime == "transformers") {
-    c.notes.push_back("transformers has no server command: the plan is a generate() call in your own Python (torch_dtype bfloat16, device_map \"auto\")");
+    c.notes.push_back("transformers has no server: a generate() call in your own Python, bfloat16, device_map \"auto\"");
   } else {
     c.notes.push_back("no launch command for " + q.runtime->name + " yet");
   }
