@@ -5,6 +5,7 @@
 
 #include "base/diagnostics.hpp"
 #include "cli/commands.hpp"
+#include "cli/launch_report.hpp"
 #include "cli/pool_report.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
@@ -110,17 +111,26 @@ Table fit_table(const Placement& p, bool compact = false, bool narrow = false) {
 }
 
 int run_fit(Context& ctx, const FitOptions& opt) {
-  const FitAnswer a = answer_fit(ctx, {opt.model, opt.workload, opt.placement, opt.backend});
+  const FitRequest request{opt.model, opt.workload, opt.placement, opt.backend};
+  const FitAnswer a = answer_fit(ctx, request);
   const int code = a.fits() ? 0 : 1;
+  // The command that runs this plan (engine/launch.hpp): only for a plan that fits.
+  const std::optional<LaunchCommand> launch = code == 0 ? std::optional(launch_command(ctx, request, a)) : std::nullopt;
+  const Json launch_doc = launch ? launch_json(*launch) : Json(nullptr);
+  const std::string run = launch ? launch_text(*launch, ctx.text_options()) : "";
   if (a.pool) {
-    std::string text = ctx.format() == "json" ? dump(pool_fit_json(*a.pool)) : pool_fit_text(*a.pool, ctx.text_options());
+    Json doc = ctx.format() == "json" ? pool_fit_json(*a.pool) : Json();
+    if (!doc.is_null()) doc["launch"] = launch_doc;
+    std::string text = ctx.format() == "json" ? dump(doc) : pool_fit_text(*a.pool, ctx.text_options(), run);
     if (opt.quiet)  // the text's verdict line alone
       if (const std::size_t v = text.find("verdict: "); v != std::string::npos) text = text.substr(v, text.find('\n', v) + 1 - v);
     ctx.io.out << text;
     return code;
   }
   if (ctx.format() == "json") {
-    ctx.io.out << dump(fit_json(a));
+    Json doc = fit_json(a);
+    doc["launch"] = launch_doc;
+    ctx.io.out << dump(doc);
     return code;
   }
   const TextOptions text = ctx.text_options();
@@ -151,6 +161,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   out += "\n" + wrap(after, text.columns);
   // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
   if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload, text);
+  out += run;
   out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   ctx.io.out << out;
   return code;

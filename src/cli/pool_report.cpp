@@ -67,7 +67,7 @@ Json pool_fit_json(const PoolAnswer& a) {
   return j;
 }
 
-std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t) {
+std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t, const std::string& run) {
   const Query& q = a.query;
   const ModelSpec& m = q.model->spec;
   const Workload& w = q.workload;
@@ -80,6 +80,7 @@ std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t) {
   std::string notes;
   for (const std::string& n : a.notes) notes += "note: " + n + "\n";
   out += wrap(notes, t.columns);
+  out += run;
   out += (t.explain ? "\n" : "") + assumptions_text(a.assumptions, t);
   return out;
 }

@@ -11,6 +11,7 @@
 namespace vramfit::cli {
 
 Json pool_fit_json(const PoolAnswer& a);  // the "fit" document of a pool runtime
-std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t);
+// `run`: the launch command's lines (cli/launch_report.hpp), printed before the assumptions.
+std::string pool_fit_text(const PoolAnswer& a, const TextOptions& t, const std::string& run = {});
 
 }  // namespace vramfit::cli
