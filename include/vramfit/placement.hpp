@@ -21,10 +21,10 @@ struct Target {
   Bytes capacity{0};  // memory the runtime may use (Apple: the GPU wired limit)
   Bytes reserve{0};   // held by other processes / the desktop
   Bytes overhead{0};  // runtime context on this device (CUDA context, Metal ...)
+  BytesPerSecond bandwidth{0.0};
   // Memory an automatic placement keeps free on this device (llama.cpp --fit: 1 GiB, --fit-target);
   // a placement the user fixed may eat into it.
   Bytes margin{0};
-  BytesPerSecond bandwidth{0.0};
   // capacity 0 = not given (host RAM without --ram): such a target is assumed to be large enough.
   [[nodiscard]] bool known() const { return capacity.value() > 0; }
   [[nodiscard]] Bytes usable() const { return capacity > reserve ? capacity - reserve : Bytes{0}; }

@@ -244,7 +244,8 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   r.assumptions = local_notes;
   r.request.embeddings_on_host = q.runtime->embeddings_on_host;
   const Bytes reserve = opt.reserve.empty() ? Bytes{0} : io::parse_size(opt.reserve, "--reserve", true);
-  const Bytes margin = opt.margin.empty() ? q.runtime->fit_margin : io::parse_size(opt.margin, "--margin", true);
+  // --margin 0 needs no unit: nothing kept free.
+  const Bytes margin = opt.margin.empty() ? q.runtime->fit_margin : opt.margin == "0" ? Bytes{0} : io::parse_size(opt.margin, "--margin", true);
   const DeviceSpec* host_spec = nullptr;
   for (const std::string& text : opt.devices) r.specs.push_back(parse_device_spec(cat, text));
   std::int64_t total_gpus = 0;

@@ -95,13 +95,13 @@ TEST(Launch, SingleGpuFullOffload) {
   EXPECT_NE(a.launch.notes[0].find("meta-llama/Llama-3.1-8B"), std::string::npos);
 }
 
-// Llama 3.1 70B on a 24 GiB card with 64 GB of RAM: 45 of the 81 layers on the GPU (the engine test
-// FitWithOffload), so -ngl 45.
+// Llama 3.1 70B on a 24 GiB card with 64 GB of RAM: 43 of the 81 layers on the GPU with the 1 GiB
+// margin kept free (the engine test FitWithOffload), so -ngl 43.
 TEST(Launch, PartialOffload) {
   Session s;
   const Asked a = ask(s, "llama-3.1-70b", {"rtx-4090"}, [](FitRequest& r) { r.placement.ram = "64GB"; });
-  EXPECT_EQ(a.answer.placement.gpu_layers, 45);
-  EXPECT_EQ(a.launch.command(), "llama-server -m <llama-3.1-70b-Q4_K_M.gguf> -c 4096 -ngl 45 -fa on");
+  EXPECT_EQ(a.answer.placement.gpu_layers, 43);
+  EXPECT_EQ(a.launch.command(), "llama-server -m <llama-3.1-70b-Q4_K_M.gguf> -c 4096 -ngl 43 -fa on");
 }
 
 // Qwen3-30B-A3B (48 blocks) with --cpu-moe: every block and the output on the GPU (-ngl 49), the

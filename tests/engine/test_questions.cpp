@@ -26,12 +26,14 @@ constexpr std::int64_t kMiB = 1 << 20;
 // -ngl 45 means the last 45 blocks, 35-79: llama.cpp's first GPU layer is n_layer + 1 - n_gpu_layers
 // counted with the output as layer 80, which reaches the GPU only at -ngl 81 (llama-model.cpp
 // load_tensors, i_gpu_start).
+// With --margin 0 (the GPU filled, as before issue 21); the default margin is checked below.
 TEST(EngineQuestions, FitWithOffload) {
   Session s;
   FitRequest r;
   r.model = "llama-3.1-70b";
   r.placement.devices = {"rtx-4090"};
   r.placement.ram = "64GB";
+  r.placement.margin = "0";
   const FitAnswer a = answer_fit(s, r);
   ASSERT_FALSE(a.pool.has_value());
   EXPECT_EQ(a.placement.verdict, Verdict::fits_with_offload);
@@ -52,6 +54,20 @@ TEST(EngineQuestions, FitWithOffload) {
   EXPECT_TRUE(gpu.fits());
   EXPECT_EQ(gpu.capacity.value(), (gpu.total() + gpu.headroom()).value());
   EXPECT_FALSE(a.reason.empty());
+  // -ngl 45 leaves 297.9 MiB (the golden); each block takes about 489 MiB of Q4_K_M weights + 16 MiB of
+  // KV, so keeping llama.cpp's 1 GiB free takes two blocks back: 297.9 + 2 x 505 = 1308 MiB >= 1024,
+  // where one (803 MiB) is not enough. The default margin gives -ngl 43.
+  r.placement.margin.clear();
+  const FitAnswer b = answer_fit(s, r);
+  EXPECT_EQ(b.placement.gpu_layers, 43);
+  EXPECT_EQ(b.placement.gpus[0].margin.value(), 1024 * kMiB);
+  EXPECT_GE(b.placement.gpus[0].headroom().value(), 1024 * kMiB);
+  EXPECT_GE(b.placement.gpus[0].headroom_after_margin().value(), 0);
+  r.placement.gpu_layers = "44";  // fixed by the user: fits, but eats into the margin
+  const FitAnswer c = answer_fit(s, r);
+  EXPECT_EQ(c.placement.verdict, Verdict::fits_with_offload);
+  EXPECT_LT(c.placement.gpus[0].headroom().value(), 1024 * kMiB);
+  EXPECT_EQ(c.notes.size(), 1u);
 }
 
 // The longest context of Llama 3.1 8B (Q4_K_M) on a 16 GB RTX 4060 Ti with every layer on the GPU.
@@ -71,14 +87,21 @@ TEST(EngineQuestions, MaxContext) {
   EXPECT_EQ(a.query.workload.context, ctx);
   EXPECT_EQ(a.estimate.kv.total.value(), ctx * 32 * kKvPerTokenLayer);
   EXPECT_EQ(a.placement.verdict, Verdict::fits);
-  EXPECT_EQ(ctx, 90112);  // 88k: the answer of the reviewed golden readme_fit_max_context
+  // 80k: 88k (90112, the answer with --margin 0, as before issue 21) less the 1 GiB margin at 128 KiB
+  // per token = 8192 tokens.
+  EXPECT_EQ(ctx, 81920);
+  EXPECT_GE(a.placement.gpus[0].headroom_after_margin().value(), 0);
 
   FitRequest more;
   more.model = "llama-3.1-8b";
   more.placement.devices = {"rtx-4060-ti-16gb"};
   more.placement.gpu_layers = "99";  // all of them, as the question assumes
   more.workload.context = std::to_string(ctx + 256);
-  EXPECT_EQ(answer_fit(s, more).placement.verdict, Verdict::does_not_fit);
+  EXPECT_LT(answer_fit(s, more).placement.gpus[0].headroom_after_margin().value(), 0);
+
+  FitRequest none = r;
+  none.placement.margin = "0";
+  EXPECT_EQ(answer_fit(s, none).solve.result.value, 90112);
 }
 
 // vLLM on one RTX 4090 with Llama 3.1 8B: bf16 weights are 2 B x 8,030,261,248 parameters =
