@@ -16,6 +16,9 @@ struct SupportRule {
   double min_cc = 0, max_cc = 0;  // NVIDIA: 0 = no bound
   std::vector<std::string> gfx;  // AMD: supported gfx targets (empty: any)
   std::string note;
+  // Runtime profiles (runtimes.yaml ids) this rule decides: a GPU outside it cannot run them (`gates`),
+  // or runs them with a caveat (`caveat_for`, e.g. an older wheel or another build).
+  std::vector<std::string> gates, caveat_for;
 };
 
 struct SupportResult {
@@ -23,6 +26,7 @@ struct SupportResult {
   bool supported = true;
   bool known = true;  // false when the GPU's capability / gfx target is not known
   std::string note;
+  std::vector<std::string> gates, caveat_for;  // the rule's (SupportRule)
 };
 
 // "8.6" -> 8.6; "" or garbage -> 0.
@@ -54,7 +58,7 @@ inline std::vector<SupportResult> check_support(const std::vector<SupportRule>& 
   const double cc = parse_compute_capability(compute_capability);
   for (const SupportRule& r : rules) {
     if (r.vendor != vendor) continue;
-    SupportResult s{r.runtime, true, true, r.note};
+    SupportResult s{r.runtime, true, true, r.note, r.gates, r.caveat_for};
     if (vendor == "nvidia") {
       if (cc <= 0) s.known = false;
       // Capabilities compare on one decimal: 8.9 >= 8.6, 12.0 >= 7.5 (a small epsilon for 0.1 steps).

@@ -98,7 +98,7 @@ PlanningData parse_planning(const std::string& text, const std::string& file) {
   d.speed_source = top.strings("speed_source");
   for (const YAML::Node& n : top.child("use_cases")) d.use_cases.push_back(read_use_case(n, file, diag));
   for (const YAML::Node& n : top.child("runtime_support")) {
-    Entry r(n, file, diag, {"runtime", "vendor", "min_cc", "max_cc", "gfx", "note"});
+    Entry r(n, file, diag, {"runtime", "vendor", "min_cc", "max_cc", "gfx", "note", "gates", "caveat_for"});
     SupportRule s;
     s.runtime = r.str("runtime", true);
     s.vendor = r.str("vendor", true);
@@ -106,6 +106,8 @@ PlanningData parse_planning(const std::string& text, const std::string& file) {
     s.max_cc = r.number("max_cc", 0, 100);
     s.gfx = r.strings("gfx");
     s.note = r.str("note");
+    s.gates = r.strings("gates");
+    s.caveat_for = r.strings("caveat_for");
     r.finish();
     d.support.push_back(s);
   }

@@ -8,6 +8,7 @@
 
 #include "base/diagnostics.hpp"
 #include "engine/calibrate.hpp"
+#include "engine/compat.hpp"
 #include "engine/placement_search.hpp"
 #include "engine/text.hpp"
 
@@ -70,6 +71,15 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     if (!opt.backend.empty() || !opt.workload.prompt.empty() || !opt.workload.at.empty())
       throw io::InputError("--backend, --prompt and --at shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
     a.pool = answer_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
+    std::vector<const Device*> gpus;
+    for (const std::string& text : opt.placement.devices)
+      if (text != "local") gpus.push_back(&parse_device_spec(ctx.catalog(), text).device->device);
+    const CompatCheck cc = runtime_compat(opt.workload.runtime, gpus);
+    a.pool->notes.insert(a.pool->notes.end(), cc.caveats.begin(), cc.caveats.end());
+    if (!cc.runs()) {  // a plan that cannot run does not fit, whatever the memory says
+      a.pool->verdict = Verdict::does_not_fit;
+      a.pool->reason = cc.blocks.front();
+    }
     return a;
   }
   opt.placement.cpu_backend = opt.backend == "cpu";
@@ -136,6 +146,18 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
       a.notes.push_back(fmt::format("{} has {} free, less than the {} margin (--margin; llama.cpp --fit keeps 1 GiB): tight, it may "
                                     "run out of memory as other programs or drivers grow",
                                     d.label, size_str(d.headroom()), size_str(d.margin)));
+  // The runtime's kernels and wheels on these GPUs: a plan that cannot run does not fit.
+  if (!opt.placement.cpu_backend) {
+    std::vector<const Device*> gpus;
+    for (const DeviceSpec& s : rp.specs)
+      if (!s.device->device.is_cpu()) gpus.push_back(&s.device->device);
+    const CompatCheck cc = runtime_compat(q.runtime->id, gpus);
+    a.notes.insert(a.notes.end(), cc.caveats.begin(), cc.caveats.end());
+    if (!cc.runs()) {
+      a.placement.verdict = Verdict::does_not_fit;
+      a.reason = cc.blocks.front();
+    }
+  }
   if (q.runtime->id == "ollama") a.ollama_ps = ollama_ps(p);
   return a;
 }

@@ -1,0 +1,21 @@
+// Whether a runtime runs on the GPUs of a plan: data/planning.yaml runtime_support rules checked
+// against each GPU's compute capability or gfx target (vramfit/compat.hpp). A rule that `gates` the
+// runtime makes the plan one that cannot run; one with `caveat_for` adds a note.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "vramfit/hardware.hpp"
+
+namespace vramfit::engine {
+
+struct CompatCheck {
+  std::vector<std::string> blocks;    // why the runtime cannot run on one of the devices
+  std::vector<std::string> caveats;   // how it runs there with a caveat
+  [[nodiscard]] bool runs() const { return blocks.empty(); }
+};
+
+CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<const Device*>& devices);
+
+}  // namespace vramfit::engine
