@@ -16,7 +16,18 @@ std::string price_str(const Config& c) {
     if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
     grouped += digits[i];
   }
-  return (c.price_lower_bound ? ">=$" : "$") + grouped;
+  std::string out = (c.price_lower_bound ? ">=$" : "$") + grouped;
+  if (const std::string tag = price_source_tag(c.price_source); !tag.empty()) out += " " + tag;
+  return out;
+}
+
+std::string price_source_tag(const std::string& source) {
+  if (source == "user") return "yours";
+  if (source == "street_used") return "used";
+  if (source == "street_new") return "new";
+  if (source == "launch") return "launch";
+  if (source == "mixed") return "mixed";
+  return "";
 }
 
 std::string tps_str(double tps) {

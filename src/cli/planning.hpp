@@ -20,8 +20,10 @@ using io::PlanningData;
 using io::UseCase;
 using io::UseCaseTier;
 
-// "$1,599", "≥$1,399", "?"
+// "$800 used", "$1,999 new", ">=$1,399 launch", "$9,000 yours", "?": the price and which one it is.
 std::string price_str(const Config& c);
+// The word for a price source of engine Config::price_source ("street_used" -> "used"); "" for none.
+std::string price_source_tag(const std::string& source);
 std::string tps_str(double tps);
 
 // Caveats as numbered notes below a table: the numbers of `caveats` ("1,3"), each new caveat added to

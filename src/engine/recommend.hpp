@@ -25,6 +25,10 @@ struct RecommendRequest {
   std::string min_tps, budget, max_watts, kwh_price, cloud_price;
   std::string top = "10";  // how many configurations to list
   bool no_mixed = false;   // leave out mixed pairs of different GPUs
+  // Prices (engine/prices.hpp): --price ID[:MEMGB]=USD (repeatable), --prices FILE, --new (no used prices).
+  std::vector<std::string> prices;
+  std::string prices_file;
+  bool new_only = false;
 };
 
 // The limits as numbers; 0 = not given.
@@ -63,9 +67,11 @@ struct RecommendAnswer {
   RecommendLimits limits;
   std::size_t holding = 0;            // configurations that hold the model
   std::size_t matching = 0;           // of them, those that meet the limits
-  std::vector<RankedConfig> configs;  // the `top` cheapest of those, cheapest first
+  std::vector<RankedConfig> configs;  // the `top` cheapest of those with a price, cheapest first
+  std::size_t unpriced_matching = 0;  // of the matching, those without a price (listed apart)
+  std::vector<RankedConfig> unpriced; // the `top` fastest of those
   std::vector<std::string> assumptions;
-  [[nodiscard]] bool found() const { return !configs.empty(); }
+  [[nodiscard]] bool found() const { return !configs.empty() || !unpriced.empty(); }
 };
 
 // Throws io::InputError for a missing MODEL (naming the use cases) and bad limits, as the options name them.
