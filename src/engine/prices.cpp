@@ -38,6 +38,8 @@ UserPrice parse_target(const io::Catalog& cat, const std::string& text) {
     spec += "GB";  // ID:512 means 512 GB, as the configurations are named
   const DeviceSpec s = parse_device_spec(cat, spec);
   if (s.count != 1) throw InputError("a price is for one device (" + io::quote_cut(text) + " names " + std::to_string(s.count) + ")");
+  if (s.memory_gib > 0 && s.device->device.memory_options_gib.empty())
+    throw InputError(s.device->device.id + " is sold in one size: price it without a memory size (" + s.device->device.id + "=USD)");
   return UserPrice{s.device, s.memory_gib, 0};
 }
 
