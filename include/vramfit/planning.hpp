@@ -90,7 +90,7 @@ struct PriceChoice {
 // The price of one unit of a device in a configuration with `memory_gib` (0 for a card sold in one size):
 // the user's figure when given (> 0); else a street quote for that memory (or for any memory), used before
 // new unless `new_only`; else the launch price, a lower bound when the configuration has more memory than
-// the entry one (`entry` false).
+// the entry one (`entry` false), raised to the street price of a smaller option when that is higher.
 inline PriceChoice choose_price(const std::vector<PriceQuote>& street, double launch_usd, double user_usd, double memory_gib,
                                 bool entry, bool new_only) {
   PriceChoice c;
@@ -117,6 +117,15 @@ inline PriceChoice choose_price(const std::vector<PriceQuote>& street, double la
     c.source = PriceSource::launch;
     c.lower_bound = !entry;
   }
+  // A larger option costs at least what a smaller one's street price says (more memory costs more):
+  // the 64 GB M4 Pro is >= the 48 GB one's $2,250, not >= the 24 GB one's $1,399 launch price.
+  if (c.lower_bound)
+    for (const PriceQuote& q : street)
+      if (q.memory_gib > 0 && q.memory_gib < memory_gib && (!new_only || !q.used) && q.usd() > c.usd) {
+        c.usd = q.usd();
+        c.source = q.used ? PriceSource::street_used : PriceSource::street_new;
+        c.quote = nullptr;  // not this configuration's own quote
+      }
   return c;
 }
 

@@ -127,7 +127,9 @@ TEST(Planning, WhichPriceWins) {
       // The 48 GB option has its own price: (2000 + 2500) / 2 = 2250, exact (not a lower bound).
       {"apple option priced", &mac, 1399, 0, 48, false, false, 2250, PriceSource::street_new, false},
       {"apple entry at launch", &mac, 1399, 0, 24, true, false, 1399, PriceSource::launch, false},
-      {"apple larger option unpriced", &mac, 1399, 0, 64, false, false, 1399, PriceSource::launch, true},
+      // 64 GB has no quote: at least the 48 GB option's $2,250 (more memory costs more), not >= $1,399.
+      {"apple larger option unpriced", &mac, 1399, 0, 64, false, false, 2250, PriceSource::street_new, true},
+      {"apple option between entry and quote", &mac, 1399, 0, 36, false, false, 1399, PriceSource::launch, true},
       {"nothing known", &none, 0, 0, 0, true, false, 0, PriceSource::none, false},
   };
   for (const Row& r : rows) {
