@@ -54,4 +54,11 @@ std::string notes_text(const std::vector<std::string>& notes) {
   return out;
 }
 
+std::string energy_text(const FitEnergy& e) {
+  if (e.draw <= 0) return "energy: board power of the devices not in the catalog: no kWh per million tokens\n";
+  if (e.kwh_per_mtok <= 0) return fmt::format("energy: {:.0f} W peak; no decode speed, no kWh per million tokens\n", e.draw);
+  return fmt::format("energy: {:.0f} W peak ({:.0f} W boards + {:.0f} W system) / {} tok/s = {:.2f} kWh per million tokens = ${:.2f} at ${:g}/kWh (an upper bound, as recommend)\n",
+                     e.draw, e.board_w, e.draw - e.board_w, tps_str(e.tps), e.kwh_per_mtok, e.usd_per_mtok, e.kwh_price);
+}
+
 }  // namespace vramfit::cli

@@ -10,6 +10,7 @@
 #include "catalog/planning_data.hpp"
 #include "engine/local.hpp"
 #include "engine/planning.hpp"
+#include "engine/recommend.hpp"
 #include "cli/render.hpp"
 #include "cli/speed_report.hpp"
 
@@ -30,5 +31,8 @@ std::string tps_str(double tps);
 // `notes`; and the "notes:" list itself ("" when there are none).
 std::string note_refs(const std::vector<std::string>& caveats, std::vector<std::string>& notes);
 std::string notes_text(const std::vector<std::string>& notes);
+
+// `fit --kwh-price`: "energy: 600 W peak (450 W boards + 150 W system) / 55.2 tok/s = 3.02 kWh per million tokens = $0.91 at $0.3/kWh ..."
+std::string energy_text(const FitEnergy& e);
 
 }  // namespace vramfit::cli

@@ -86,6 +86,29 @@ std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const P
   return a;
 }
 
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price) {
+  FitEnergy e;
+  e.kwh_price = io::parse_amount(kwh_price, "--kwh-price", true);
+  for (const std::string& d : devices) {
+    double w = 0;
+    try {
+      const DeviceSpec spec = parse_device_spec(s.catalog(), d);
+      w = spec.device->device.tdp_w * double(spec.count);
+    } catch (const io::InputError&) {
+      // --device local and other expansions: the board power is not known here
+    }
+    if (w <= 0) return e;
+    e.board_w += w;
+  }
+  if (e.board_w <= 0) return e;
+  const PowerRules& r = io::planning_data().power;
+  e.draw = peak_draw_w(e.board_w, r);
+  if (speed.decode.size() >= 2 && speed.decode[1].known) e.tps = speed.decode[1].tokens_per_second.value();
+  e.kwh_per_mtok = kwh_per_million_tokens(e.draw, e.tps);
+  e.usd_per_mtok = e.kwh_per_mtok * e.kwh_price;
+  return e;
+}
+
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   if (o.model.empty()) {
     std::string ids;

@@ -74,6 +74,14 @@ struct RecommendAnswer {
   [[nodiscard]] bool found() const { return !configs.empty() || !unpriced.empty(); }
 };
 
+// `fit --kwh-price`: the energy figures recommend prints, for the devices `fit` was given: peak draw
+// (board power of the devices + the system) / decode tok/s at half the context. draw 0: a device's
+// board power is unknown (or --device local); kwh_per_mtok 0: no decode speed.
+struct FitEnergy {
+  double board_w = 0, draw = 0, tps = 0, kwh_per_mtok = 0, kwh_price = 0, usd_per_mtok = 0;
+};
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price);
+
 // Throws io::InputError for a missing MODEL (naming the use cases) and bad limits, as the options name them.
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& r);
 
