@@ -127,7 +127,11 @@ Fields device_fields(const io::CatalogDevice& cd) {
           {"launch price", opt_dbl(d.launch_price_usd, " USD")},
           {"PCIe", d.pcie_gen > 0 ? fmt::format("gen {} x{}", d.pcie_gen, d.pcie_lanes) : ""},
           {"NVLink", opt_dbl(d.nvlink_gbs, " GB/s")}};
-  for (const PriceQuote& q : cd.street_prices) f.push_back({"street price", street_text(q)});
+  // Beside the launch price, one row per quote.
+  auto at = f.begin();
+  while (at != f.end() && at->first != "launch price") ++at;
+  if (at != f.end()) ++at;
+  for (const PriceQuote& q : cd.street_prices) at = f.insert(at, {"street price", street_text(q)}) + 1;
   return f;
 }
 
