@@ -48,6 +48,88 @@ inline std::optional<double> break_even_hours(double price_usd, double cloud_usd
 }
 
 // ---------------------------------------------------------------------------------------------
+// Prices: which figure a configuration is priced at
+// ---------------------------------------------------------------------------------------------
+
+// Where a price came from, in the order one wins over the next: the user's own figure (--price,
+// --prices), a dated street price (used, then new), the launch price (MSRP of the entry configuration).
+enum class PriceSource { none, user, street_used, street_new, launch };
+
+inline const char* to_string(PriceSource s) {
+  switch (s) {
+    case PriceSource::user: return "user";
+    case PriceSource::street_used: return "street_used";
+    case PriceSource::street_new: return "street_new";
+    case PriceSource::launch: return "launch";
+    case PriceSource::none: break;
+  }
+  return "none";
+}
+
+// A dated street price of data/devices.yaml `street_price`: one figure or a range (low..high), for the
+// device as a whole or, for a machine sold with several memory sizes (Apple), for one memory option.
+struct PriceQuote {
+  bool used = false;      // condition: used (else new)
+  double low_usd = 0;     // the figure, or the low end of a range
+  double high_usd = 0;    // == low_usd for a single figure
+  double memory_gib = 0;  // the configuration it prices; 0 = any
+  std::string product;    // what one buys at that price ("MacBook Pro 14-inch"); empty for a card
+  std::string date;       // "2025", "2025-06" or "2025-06-30"
+  std::string source;
+  // A range is priced at its midpoint ($700-900 -> $800): no end of it is more likely than the other.
+  [[nodiscard]] double usd() const { return (low_usd + high_usd) / 2; }
+};
+
+struct PriceChoice {
+  double usd = 0;  // 0 = unknown
+  PriceSource source = PriceSource::none;
+  bool lower_bound = false;                 // the entry configuration's launch price for a larger option
+  const PriceQuote* quote = nullptr;        // the street quote used, if any
+};
+
+// The price of one unit of a device in a configuration with `memory_gib` (0 for a card sold in one size):
+// the user's figure when given (> 0); else a street quote for that memory (or for any memory), used before
+// new unless `new_only`; else the launch price, a lower bound when the configuration has more memory than
+// the entry one (`entry` false), raised to the street price of a smaller option when that is higher.
+inline PriceChoice choose_price(const std::vector<PriceQuote>& street, double launch_usd, double user_usd, double memory_gib,
+                                bool entry, bool new_only) {
+  PriceChoice c;
+  if (user_usd > 0) {
+    c.usd = user_usd;
+    c.source = PriceSource::user;
+    return c;
+  }
+  auto applies = [&](const PriceQuote& q) {
+    return q.memory_gib <= 0 || (memory_gib > 0 && std::abs(q.memory_gib - memory_gib) < 0.01);
+  };
+  for (bool used : {true, false}) {
+    if (used && new_only) continue;
+    for (const PriceQuote& q : street)
+      if (q.used == used && applies(q) && q.usd() > 0) {
+        c.usd = q.usd();
+        c.source = used ? PriceSource::street_used : PriceSource::street_new;
+        c.quote = &q;
+        return c;
+      }
+  }
+  if (launch_usd > 0) {
+    c.usd = launch_usd;
+    c.source = PriceSource::launch;
+    c.lower_bound = !entry;
+  }
+  // A larger option costs at least what a smaller one's street price says (more memory costs more):
+  // the 64 GB M4 Pro is >= the 48 GB one's $2,250, not >= the 24 GB one's $1,399 launch price.
+  if (c.lower_bound)
+    for (const PriceQuote& q : street)
+      if (q.memory_gib > 0 && q.memory_gib < memory_gib && (!new_only || !q.used) && q.usd() > c.usd) {
+        c.usd = q.usd();
+        c.source = q.used ? PriceSource::street_used : PriceSource::street_new;
+        c.quote = nullptr;  // not this configuration's own quote
+      }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Quality of a quantization level
 // ---------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include "vramfit/hardware.hpp"
 #include "vramfit/model.hpp"
 #include "vramfit/parallel.hpp"
+#include "vramfit/planning.hpp"
 #include "vramfit/quant.hpp"
 #include "vramfit/runtime.hpp"
 #include "vramfit/speed.hpp"
@@ -23,6 +24,10 @@ namespace vramfit::io {
 struct CatalogDevice {
   Device device;
   EntryMeta meta;
+  // `street_price`: dated new/used prices (docs/catalog-format.md), with where each quote stands for
+  // `catalog check` (street_where[i] locates street_prices[i]).
+  std::vector<PriceQuote> street_prices;
+  std::vector<Location> street_where;
 };
 struct CatalogMix {
   QuantMix mix;
@@ -69,6 +74,7 @@ struct OllamaMatch {
 
 // The keys of a devices.yaml entry (load_devices.cpp), for the loader and catalog check.
 const std::vector<std::string>& device_keys();
+const std::vector<std::string>& street_price_keys();  // the keys of one devices.yaml street_price quote
 
 struct Catalog {
   std::vector<CatalogModel> models;

@@ -105,6 +105,13 @@ void device(std::ostream& o, const CatalogDevice& cd) {
     << ";\n  v.tdp_w = " << d(v.tdp_w) << "; v.pcie_gen = " << v.pcie_gen << "; v.pcie_lanes = " << v.pcie_lanes
     << "; v.nvlink_gbs = " << d(v.nvlink_gbs) << "; v.channels = " << v.channels << "; v.gpu_cores = " << v.gpu_cores
     << "; v.memory_platform = " << q(v.memory_platform) << ";\n";
+  for (std::size_t i = 0; i < cd.street_prices.size(); ++i) {
+    const PriceQuote& p = cd.street_prices[i];
+    const Location& w = cd.street_where[i];
+    o << "  x.street_prices.push_back(PriceQuote{" << (p.used ? "true" : "false") << "," << d(p.low_usd) << "," << d(p.high_usd) << ","
+      << d(p.memory_gib) << "," << q(p.product) << "," << q(p.date) << "," << q(p.source) << "});\n"
+      << "  x.street_where.push_back(Location{" << q(w.file) << "," << w.line << "," << w.column << "});\n";
+  }
   meta(o, cd.meta);
   o << "  c.devices.push_back(std::move(x));\n";
 }

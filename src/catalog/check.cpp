@@ -84,6 +84,51 @@ void check_models(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt
   }
 }
 
+// "2025", "2025-06" or "2025-06-30": when a street price was seen (prices move; an undated one cannot age).
+bool valid_price_date(const std::string& s) {
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (s.size() < at + n) return false;
+    for (std::size_t i = at; i < at + n; ++i)
+      if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+  };
+  if (!digits(0, 4) || s.compare(0, 4, "1990") < 0 || s.compare(0, 4, "2100") > 0) return false;
+  if (s.size() == 4) return true;
+  if (s[4] != '-' || !digits(5, 2) || s.compare(5, 2, "01") < 0 || s.compare(5, 2, "12") > 0) return false;
+  if (s.size() == 7) return true;
+  return s.size() == 10 && s[7] == '-' && digits(8, 2) && s.compare(8, 2, "01") >= 0 && s.compare(8, 2, "31") <= 0;
+}
+
+// devices.yaml street_price (docs/catalog-format.md): positive figures, low <= high, a date, a source,
+// a memory size the device is sold with, and one quote per condition and memory size.
+void check_street_prices(const CatalogDevice& cd, Diagnostics& diag) {
+  const Device& d = cd.device;
+  for (std::size_t i = 0; i < cd.street_prices.size(); ++i) {
+    const PriceQuote& q = cd.street_prices[i];
+    const Location& at = i < cd.street_where.size() ? cd.street_where[i] : cd.meta.where;
+    const std::string who = "device '" + d.id + "': street_price " + (q.used ? "used" : "new");
+    if (q.low_usd <= 0 || q.high_usd <= 0) diag.report(at, who + ": usd must be positive");
+    else if (q.low_usd > q.high_usd) diag.report(at, who + ": range [low, high] with low above high");
+    if (!valid_price_date(q.date)) diag.report(at, who + ": date '" + q.date + "' is not YYYY, YYYY-MM or YYYY-MM-DD");
+    if (q.source.find_first_not_of(" \t") == std::string::npos) diag.report(at, who + ": missing source");
+    if (q.memory_gib > 0) {
+      const std::vector<double>& opts = d.memory_options_gib;
+      const bool listed = opts.empty() ? std::abs(q.memory_gib - d.memory_gib) < 0.01
+                                       : std::any_of(opts.begin(), opts.end(), [&](double o) { return std::abs(o - q.memory_gib) < 0.01; });
+      if (!listed) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g", q.memory_gib);
+        diag.report(at, who + ": memory_gib " + buf + " is not a memory size of the device (memory_options_gib)");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const PriceQuote& o = cd.street_prices[j];
+      if (o.used == q.used && std::abs(o.memory_gib - q.memory_gib) < 0.01)
+        diag.report(at, who + ": a second quote for the same condition and memory (one per condition; keep the newest)");
+    }
+  }
+}
+
 void check_devices(const Catalog& cat, Diagnostics& diag, const CheckOptions& opt) {
   check_names(cat.devices, [](const CatalogDevice& d) { return d.device.id; }, "device", diag);
   for (const CatalogDevice& cd : cat.devices) {
@@ -116,6 +161,7 @@ void check_devices(const Catalog& cat, Diagnostics& diag, const CheckOptions& op
     }
     if (!d.unified_memory() && !d.memory_platform.empty())
       diag.report(cd.meta.where, "device '" + d.id + "': memory_platform is for unified-memory devices (kind apple, igpu, soc)");
+    check_street_prices(cd, diag);
     for (const std::string& u : cd.meta.unconfirmed)
       if (std::find(device_keys().begin(), device_keys().end(), u) == device_keys().end())
         diag.report(cd.meta.where, "device '" + d.id + "': unconfirmed '" + u + "' is not a devices.yaml key" + did_you_mean(u, device_keys()));

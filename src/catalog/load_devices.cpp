@@ -9,9 +9,52 @@ const std::vector<std::string>& device_keys() {
       "launch_price_usd", "memory_gib", "memory_reported_mib", "memory_options_gib", "memory_platform", "memory_type",
       "memory_bus_bits", "memory_data_rate_gbps", "memory_bandwidth_gbs", "fp16_tflops", "fp16acc_tflops",
       "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops", "fp32_tflops", "tdp_w", "pcie_gen", "pcie_lanes",
-      "nvlink_gbs", "interconnect", "channels", "gpu_cores", "notes", "unconfirmed", "source"};
+      "nvlink_gbs", "interconnect", "channels", "gpu_cores", "street_price", "notes", "unconfirmed", "source"};
   return keys;
 }
+
+const std::vector<std::string>& street_price_keys() {
+  static const std::vector<std::string> keys = {"condition", "usd", "memory_gib", "product", "date", "source", "note"};
+  return keys;
+}
+
+namespace {
+
+// `street_price`: a list of quotes, each {condition: new|used, usd: N or [LOW, HIGH], memory_gib, product,
+// date, source, note}. Types and ranges are checked here; dates, sources and memory options by `catalog check`.
+void read_street_prices(CatalogDevice& cd, const YAML::Node& list, const std::string& file, Diagnostics& diag) {
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    diag.report(location_of(list, file), "'street_price' must be a list of quotes");
+    return;
+  }
+  for (const YAML::Node& item : list) {
+    Entry q(item, file, diag, street_price_keys());
+    if (!item.IsMap()) {
+      diag.report(location_of(item, file), "'street_price': each quote is a map (condition, usd, date, source)");
+      continue;
+    }
+    PriceQuote p;
+    const std::string condition = q.str("condition", true);
+    if (condition == "used") p.used = true;
+    else if (condition != "new" && !condition.empty()) q.problem("condition", "unknown condition '" + condition + "' (new, used)");
+    const std::vector<double> usd = q.numbers("usd", 0, 1e8);
+    if (!q.has("usd")) q.problem("usd", "missing key 'usd'");
+    else if (usd.size() == 1) p.low_usd = p.high_usd = usd[0];
+    else if (usd.size() == 2) p.low_usd = usd[0], p.high_usd = usd[1];
+    else if (!usd.empty()) q.problem("usd", "expected one figure or a range [LOW, HIGH]");
+    p.memory_gib = q.number("memory_gib", 0.001, 1 << 20);
+    p.product = q.str("product");
+    p.date = q.str("date", true);
+    p.source = q.str("source", true);
+    q.str("note");
+    q.finish();
+    cd.street_prices.push_back(std::move(p));
+    cd.street_where.push_back(q.loc());
+  }
+}
+
+}  // namespace
 
 void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file, Diagnostics& diag) {
   std::map<std::string, int> seen;
@@ -60,6 +103,7 @@ void load_devices(Catalog& cat, const YAML::Node& root, const std::string& file,
     e.str("interconnect");
     d.channels = e.integer("channels", 1, 64);
     d.gpu_cores = e.integer("gpu_cores", 1, 1 << 20);
+    if (e.has("street_price")) read_street_prices(cd, e.child("street_price"), file, diag);
     cd.meta = read_meta(e);
     e.finish();
     if (d.id.empty()) return;

@@ -6,6 +6,7 @@
 #include "base/diagnostics.hpp"
 #include "cli/commands.hpp"
 #include "cli/launch_report.hpp"
+#include "cli/planning.hpp"
 #include "cli/pool_report.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
@@ -23,6 +24,7 @@ struct FitOptions {
   PlacementOptions placement;
   std::string backend;  // --backend: llama.cpp backend of the GPUs for the speed estimate
   bool quiet = false;   // --quiet: the verdict line only
+  std::string kwh_price;  // --kwh-price: the energy line of recommend (engine/recommend.hpp fit_energy)
 };
 
 std::string verdict_text(Verdict v, const Style& s) {
@@ -161,6 +163,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   out += "\n" + wrap(after, text.columns);
   // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
   if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload, text);
+  if (!opt.kwh_price.empty() && a.placement.verdict != Verdict::does_not_fit) out += energy_text(fit_energy(ctx, opt.placement.devices, a.speed, opt.kwh_price));
   out += run;
   out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   ctx.io.out << out;
@@ -179,6 +182,7 @@ void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--prompt", opt->workload.prompt, "prompt tokens for prefill speed and time to first token (default 512, at most the context)");
   sub->add_option("--at", opt->workload.at, "also the decode speed at this context position, 0 to the context (e.g. 3000, 16k)");
   sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (everything on the CPU, in host RAM)");
+  sub->add_option("--kwh-price", opt->kwh_price, "electricity price in USD per kWh: adds recommend's energy line (kWh and $ per million tokens)");
   sub->add_flag("--quiet", opt->quiet, "print the verdict line only (the exit code: 0 fits, 1 does not)");
   sub->callback([&ctx, &exit_code, opt] {
     if (opt->quiet && ctx.format() != "table")

@@ -16,7 +16,18 @@ std::string price_str(const Config& c) {
     if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
     grouped += digits[i];
   }
-  return (c.price_lower_bound ? ">=$" : "$") + grouped;
+  std::string out = (c.price_lower_bound ? ">=$" : "$") + grouped;
+  if (const std::string tag = price_source_tag(c.price_source); !tag.empty()) out += " " + tag;
+  return out;
+}
+
+std::string price_source_tag(const std::string& source) {
+  if (source == "user") return "yours";
+  if (source == "street_used") return "used";
+  if (source == "street_new") return "new";
+  if (source == "launch") return "launch";
+  if (source == "mixed") return "mixed";
+  return "";
 }
 
 std::string tps_str(double tps) {
@@ -41,6 +52,13 @@ std::string notes_text(const std::vector<std::string>& notes) {
   std::string out = "\nnotes:\n";
   for (std::size_t i = 0; i < notes.size(); ++i) out += fmt::format("  [{}] {}\n", i + 1, notes[i]);
   return out;
+}
+
+std::string energy_text(const FitEnergy& e) {
+  if (e.draw <= 0) return "energy: board power of the devices not in the catalog: no kWh per million tokens\n";
+  if (e.kwh_per_mtok <= 0) return fmt::format("energy: {:.0f} W peak; no decode speed, no kWh per million tokens\n", e.draw);
+  return fmt::format("energy: {:.0f} W peak ({:.0f} W boards + {:.0f} W system) / {} tok/s = {:.2f} kWh per million tokens = ${:.2f} at ${:g}/kWh (an upper bound, as recommend)\n",
+                     e.draw, e.board_w, e.draw - e.board_w, tps_str(e.tps), e.kwh_per_mtok, e.usd_per_mtok, e.kwh_price);
 }
 
 }  // namespace vramfit::cli

@@ -34,6 +34,7 @@ Json config_json(const RankedConfig& c) {
   j["verdict"] = to_string(e.placement.verdict);
   j["price_usd"] = or_null(e.config.price_usd);
   j["price_lower_bound"] = e.config.price_lower_bound;
+  j["price_source"] = e.config.price_source.empty() ? Json(nullptr) : Json(e.config.price_source);
   j["decode_tokens_per_second"] = or_null(e.tps);
   j["calibration"] = calibration_json(e.speed.calibration);
   j["usd_per_token_per_second"] = or_null(c.usd_per_tps);
@@ -56,16 +57,21 @@ std::string limits_text(const RecommendLimits& l) {
   return s;
 }
 
-// The table of configurations with a numbered list of their caveats below it.
-std::string configs_text(const std::vector<RankedConfig>& list, const RecommendLimits& l, const std::string& format) {
+// The table of configurations; their caveats are numbered into `notes`. `priced` false: the list without
+// a price (no price and $/(tok/s) columns).
+std::string configs_table(const std::vector<RankedConfig>& list, const RecommendLimits& l, const std::string& format,
+                          std::vector<std::string>& notes, bool priced = true) {
   Table t;
   t.header = {"#", "configuration", "price", "$/(tok/s)", "decode tok/s", "headroom", "peak W", "PSU W", "kWh/Mtok"};
   t.right = {true, false, true, true, true, true, true, true, true};
+  if (!priced) {
+    t.header.erase(t.header.begin() + 2, t.header.begin() + 4);
+    t.right.erase(t.right.begin() + 2, t.right.begin() + 4);
+  }
   if (l.kwh_price > 0) t.header.push_back("$/Mtok"), t.right.push_back(true);
   if (l.cloud_price > 0) t.header.push_back("break-even h"), t.right.push_back(true);
   t.header.push_back("notes");
   t.right.push_back(false);
-  std::vector<std::string> notes;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Evaluation& e = list[i].evaluation;
     const PowerFigures& f = list[i].power;
@@ -75,13 +81,20 @@ std::string configs_text(const std::vector<RankedConfig>& list, const RecommendL
                                     f.draw > 0 ? fmt::format("{:.0f}", f.draw) : "?",
                                     f.psu ? fmt::format("{:.0f}", *f.psu) : "?",
                                     f.kwh_per_mtok > 0 ? fmt::format("{:.2f}", f.kwh_per_mtok) : "?"};
+    if (!priced) row.erase(row.begin() + 2, row.begin() + 4);
     if (l.kwh_price > 0) row.push_back(f.energy_usd_per_mtok ? fmt::format("{:.2f}", *f.energy_usd_per_mtok) : "?");
     if (l.cloud_price > 0) row.push_back(f.break_even ? fmt::format("{:.0f}", *f.break_even) : e.config.price_usd > 0 ? "never" : "?");
     const std::string refs = note_refs(e.caveats, notes);
     row.push_back(refs.empty() ? "-" : "[" + refs + "]");
     t.rows.push_back(row);
   }
-  std::string out = t.render(format);
+  return t.render(format);
+}
+
+// The table of configurations with a numbered list of their caveats below it.
+std::string configs_text(const std::vector<RankedConfig>& list, const RecommendLimits& l, const std::string& format) {
+  std::vector<std::string> notes;
+  std::string out = configs_table(list, l, format, notes);
   if (format == "table") out += notes_text(notes);
   return out;
 }
@@ -105,6 +118,14 @@ Json recommend_json(const RecommendAnswer& a) {
     list.push_back(c);
   }
   j["configurations"] = list;
+  j["unpriced_matching"] = a.unpriced_matching;
+  Json unpriced = Json::array();
+  for (std::size_t i = 0; i < a.unpriced.size(); ++i) {
+    Json c = config_json(a.unpriced[i]);
+    c["rank"] = i + 1;
+    unpriced.push_back(c);
+  }
+  j["unpriced_configurations"] = unpriced;
   j["assumptions"] = a.assumptions;
   return j;
 }
@@ -113,13 +134,23 @@ std::string recommend_text(const RecommendAnswer& a, const std::string& format, 
   if (format == "csv") return configs_text(a.configs, a.limits, "csv");  // the bare table, for spreadsheets and scripts
   std::string out = "recommend: " + headline(a.query) + limits_text(a.limits) + "\n";
   out += fmt::format("{} configurations hold the model, {} meet the requirements", a.holding, a.matching);
-  if (a.configs.empty()) {
+  const std::size_t priced = a.matching - a.unpriced_matching;
+  std::vector<std::string> notes;
+  if (a.matching == 0) {
     out += ": none\n";
+  } else if (priced == 0) {
+    out += ", none with a price\n";
   } else {
-    out += a.configs.size() < a.matching ? fmt::format("; the {} cheapest:\n\n", a.configs.size()) : ":\n\n";
-    out += configs_text(a.configs, a.limits, format);
+    if (a.unpriced_matching > 0) out += fmt::format(", {} with a price", priced);
+    out += a.configs.size() < priced ? fmt::format("; the {} cheapest:\n\n", a.configs.size()) : ":\n\n";
+    out += configs_table(a.configs, a.limits, format, notes);
   }
-  if (format == "table") out += "\n" + assumptions_text(a.assumptions, text);
+  if (!a.unpriced.empty()) {
+    out += fmt::format("\nno price in the catalog for {} (give one: --price ID=USD, --prices FILE){}:\n\n", a.unpriced_matching,
+                       a.unpriced.size() < a.unpriced_matching ? fmt::format("; the {} fastest", a.unpriced.size()) : ", fastest first");
+    out += configs_table(a.unpriced, a.limits, format, notes, false);
+  }
+  if (format == "table") out += notes_text(notes) + "\n" + assumptions_text(a.assumptions, text);
   return out;
 }
 
@@ -129,16 +160,17 @@ std::string recommend_text(const RecommendAnswer& a, const std::string& format, 
 
 std::string tokens_label(std::int64_t c) { return c % 1024 == 0 ? fmt::format("{}k", c / 1024) : std::to_string(c); }
 
-// "$1,999", as the inference tiers print it.
-std::string device_price(const Device& d) {
+// "$1,999 launch", as the fine-tuning tiers print it.
+std::string device_price(const TierGpu& g) {
   Config c;
-  c.price_usd = d.launch_price_usd;
+  c.price_usd = g.price.usd;
+  c.price_source = to_string(g.price.source);
   return price_str(c);
 }
 
 Json gpu_json(const TierGpu& g) {
-  return Json{{"device", g.device->id}, {"price_usd", g.device->launch_price_usd}, {"capacity_bytes", g.capacity.value()},
-              {"headroom_bytes", g.headroom.value()}};
+  return Json{{"device", g.device->id}, {"price_usd", g.price.usd}, {"price_source", to_string(g.price.source)},
+              {"capacity_bytes", g.capacity.value()}, {"headroom_bytes", g.headroom.value()}};
 }
 
 // One tier: its JSON object and its table row; the caveats of inference answers are numbered in `notes`.
@@ -160,11 +192,11 @@ Json tier_row(const io::UseCase& u, const TierAnswer& ta, Table& t, std::vector<
     std::string next;
     for (std::size_t i = 1; i < ta.gpus.size(); ++i) {
       alts.push_back(gpu_json(ta.gpus[i]));
-      next += fmt::format("{}{} ({})", next.empty() ? "" : "; ", ta.gpus[i].device->id, device_price(*ta.gpus[i].device));
+      next += fmt::format("{}{} ({})", next.empty() ? "" : "; ", ta.gpus[i].device->id, device_price(ta.gpus[i]));
     }
     jt["alternatives"] = alts;
     const TierGpu& best = ta.gpus.front();
-    t.rows.push_back({tier.tier, what, best.device->id, device_price(*best.device), "-", size_str(best.headroom),
+    t.rows.push_back({tier.tier, what, best.device->id, device_price(best), "-", size_str(best.headroom),
                       best.device->tdp_w > 0 ? fmt::format("{:.0f}", best.device->tdp_w) : "?", next.empty() ? "-" : next});
     return jt;
   }
@@ -243,7 +275,11 @@ void setup_recommend(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--use-case", r.use_case, "a use case of data/planning.yaml: minimum / recommended / best configurations");
   opt->workload.add_to(*sub);
   sub->add_option("--min-tps", r.min_tps, "least decode tokens/s (at half the context)");
-  sub->add_option("--budget", r.budget, "most US dollars for the accelerators (configurations without a price are left out)");
+  sub->add_option("--budget", r.budget, "most US dollars for the accelerators, at the price used (yours, street, launch); configurations without a price are left out");
+  sub->add_option("--price", r.prices, "your price for a device: ID=USD or ID:MEMGB=USD for one memory option (repeatable; wins over the catalog)")
+      ->allow_extra_args(false);
+  sub->add_option("--prices", r.prices_file, "a YAML file of your prices: 'ID: USD' per line (ID or ID:MEMGB), or a list of them");
+  sub->add_flag("--new", r.new_only, "price new hardware: ignore used street prices (street new, then launch)");
   sub->add_option("--max-watts", r.max_watts, "most peak draw in watts, accelerators + system (unknown power is left out)");
   sub->add_option("--kwh-price", r.kwh_price, "electricity price in USD per kWh: adds energy cost per million tokens");
   sub->add_option("--cloud-price", r.cloud_price, "rental price in USD per hour: adds the break-even hours of owning vs renting");

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/planning.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "engine/show.hpp"
@@ -91,10 +92,22 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string
   return f;
 }
 
-Fields device_fields(const Device& d) {
+// "$700-900 used (2025; SOURCE)", "$2,000-2,500 new, 48 GB MacBook Pro 14-inch (2025; SOURCE)"
+std::string street_text(const PriceQuote& q) {
+  Config lo, hi;
+  lo.price_usd = q.low_usd;
+  hi.price_usd = q.high_usd;
+  std::string s = price_str(lo) + (q.high_usd != q.low_usd ? "-" + price_str(hi).substr(1) : "") + (q.used ? " used" : " new");
+  if (q.memory_gib > 0) s += fmt::format(", {:g} GB", q.memory_gib);
+  if (!q.product.empty()) s += " " + q.product;
+  return s + " (" + q.date + "; " + q.source + ")";
+}
+
+Fields device_fields(const io::CatalogDevice& cd) {
+  const Device& d = cd.device;
   std::string options;
   for (double o : d.memory_options_gib) options += (options.empty() ? "" : ", ") + fmt::format("{:g}", o);
-  return {{"name", d.name},
+  Fields f = {{"name", d.name},
           {"vendor / kind", fmt::format("{} / {}", d.vendor, to_string(d.kind))},
           {"architecture", d.architecture},
           {"compute capability", d.compute_capability},
@@ -114,6 +127,12 @@ Fields device_fields(const Device& d) {
           {"launch price", opt_dbl(d.launch_price_usd, " USD")},
           {"PCIe", d.pcie_gen > 0 ? fmt::format("gen {} x{}", d.pcie_gen, d.pcie_lanes) : ""},
           {"NVLink", opt_dbl(d.nvlink_gbs, " GB/s")}};
+  // Beside the launch price, one row per quote.
+  auto at = f.begin();
+  while (at != f.end() && at->first != "launch price") ++at;
+  if (at != f.end()) ++at;
+  for (const PriceQuote& q : cd.street_prices) at = f.insert(at, {"street price", street_text(q)}) + 1;
+  return f;
 }
 
 Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
@@ -200,6 +219,12 @@ Json device_json_full(const io::CatalogDevice& cd) {
   j["tdp_watts"] = or_null(d.tdp_w);
   j["launch_price_usd"] = or_null(d.launch_price_usd);
   j["launch_year"] = d.launch_year > 0 ? Json(d.launch_year) : Json(nullptr);
+  Json street = Json::array();
+  for (const PriceQuote& q : cd.street_prices)
+    street.push_back({{"condition", q.used ? "used" : "new"}, {"usd", q.usd()}, {"low_usd", q.low_usd}, {"high_usd", q.high_usd},
+                      {"memory_bytes", q.memory_gib > 0 ? Json(std::int64_t(std::llround(q.memory_gib * 1073741824.0))) : Json(nullptr)},
+                      {"product", q.product.empty() ? Json(nullptr) : Json(q.product)}, {"date", q.date}, {"source", q.source}});
+  j["street_prices"] = street;
   j["pcie_gen"] = d.pcie_gen > 0 ? Json(d.pcie_gen) : Json(nullptr);
   j["pcie_lanes"] = d.pcie_lanes > 0 ? Json(d.pcie_lanes) : Json(nullptr);
   j["nvlink_bytes_per_second"] = or_null(d.nvlink_gbs * 1e9);
@@ -322,7 +347,7 @@ int run_show(Context& ctx, const ShowOptions& opt) {
     case ShowAnswer::Kind::device: {
       const io::CatalogDevice* d = a.device;
       if (json) ctx.io.out << dump(device_json_full(*d));
-      else ctx.io.out << render_fields(fmt::format("device {}", d->device.id), device_fields(d->device), d->meta);
+      else ctx.io.out << render_fields(fmt::format("device {}", d->device.id), device_fields(*d), d->meta);
       return 0;
     }
     case ShowAnswer::Kind::quant: return show_quant(ctx, *a.mix);

@@ -62,6 +62,7 @@ void add_caveats(const Question& q, Evaluation& ev) {
     if (std::string w = compat_caveat(*d); !w.empty()) cv.push_back(w);
   }
   if (c.price_lower_bound) cv.push_back("price of the entry configuration: more memory costs more");
+  if (!c.price_note.empty()) cv.push_back(c.price_note);
   if (c.kind == "cpu") cv.push_back("CPU only: prompt processing is slow; memory bandwidth sets the decode speed");
   if (!ev.speed.unknown_why.empty()) cv.push_back("speed: " + ev.speed.unknown_why);
   (void)q;
@@ -125,10 +126,33 @@ bool kind_allowed(const CandidateFilter& f, const Device& d) {
 
 std::string gib_option(double g) { return fmt::format("{:g}GB", g); }
 
+// "$5,000-7,000"
+std::string usd_range(const PriceQuote& q) {
+  auto usd = [](double v) {
+    std::string digits = std::to_string(static_cast<long long>(std::llround(v))), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) out += (i > 0 && (digits.size() - i) % 3 == 0 ? "," : "") + std::string(1, digits[i]);
+    return "$" + out;
+  };
+  return q.low_usd == q.high_usd ? usd(q.low_usd) : usd(q.low_usd) + "-" + usd(q.high_usd).substr(1);
+}
+
+// Prices `c` at `n` units of one device, from the price book.
+void set_price(Config& c, const PriceChoice& p, double n) {
+  c.price_usd = p.usd * n;
+  c.price_lower_bound = p.lower_bound;
+  c.price_source = p.source == PriceSource::none ? "" : to_string(p.source);
+  // A machine bought as a product (Apple): say which, and the range the midpoint comes from.
+  if (p.quote != nullptr && !p.quote->product.empty())
+    c.price_note = fmt::format("priced as {} with {:g} GB: {} {} ({}), the midpoint", p.quote->product, p.quote->memory_gib,
+                               usd_range(*p.quote), p.quote->used ? "used" : "new", p.quote->date);
+}
+
 }  // namespace
 
 std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const CandidateFilter& f) {
   const io::Catalog& cat = ctx.catalog();
+  static const PriceBook catalog_prices;
+  const PriceBook& prices = f.prices != nullptr ? *f.prices : catalog_prices;
   std::vector<Evaluation> out;
   const bool tensor = q.placement.tensor_parallel();
   // What one GPU of unlimited size would hold: a lower bound for the memory a configuration needs.
@@ -142,7 +166,8 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
     }
     return false;
   };
-  std::vector<const Device*> fits_alone, priced_gpus;
+  std::vector<const Device*> fits_alone;
+  std::vector<const io::CatalogDevice*> priced_gpus;
   for (const io::CatalogDevice& cd : cat.devices) {
     const Device& d = cd.device;
     if (!kind_allowed(f, d) || d.kind == DeviceKind::accelerator || default_backend(d).empty()) continue;
@@ -151,7 +176,8 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
       // The smallest memory option that holds it: larger options cost more and run no faster.
       for (double g : d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib) {
         if (gib(g).value() < need * 0.9) continue;
-        Config c{d.id + ":" + gib_option(g), {d.id + ":" + gib_option(g)}, {}, 0, false, 0, "cpu"};
+        Config c{d.id + ":" + gib_option(g), {d.id + ":" + gib_option(g)}, {}, 0, false, "", 0, "cpu"};
+        set_price(c, prices.unit_price(cd, g, true), 1);  // CPU presets carry no catalog price: only the user's
         if (keep(evaluate(ctx, q, c))) break;
       }
       continue;
@@ -167,8 +193,8 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
         // APU whose sizes the catalog does not list is shown at the size it was evaluated with.
         const bool one_size = d.memory_options_gib.size() == 1 || (d.memory_options_gib.empty() && d.kind == DeviceKind::soc);
         const std::string spec = one_size ? d.id : d.id + ":" + gib_option(g);
-        Config c{spec, {spec}, {&d}, d.launch_price_usd, d.launch_price_usd > 0 && g > smallest, d.tdp_w,
-                 d.kind == DeviceKind::apple ? "apple" : "soc"};
+        Config c{spec, {spec}, {&d}, 0, false, "", d.tdp_w, d.kind == DeviceKind::apple ? "apple" : "soc"};
+        set_price(c, prices.unit_price(cd, g, g <= smallest), 1);
         if (keep(evaluate(ctx, q, c))) break;  // more memory costs more and is not faster
       }
       continue;
@@ -178,33 +204,35 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
     for (std::int64_t n = 1; n <= f.max_gpus; ++n) {
       if (double(n) * (cap - overhead - reserve) < need * 0.98) continue;  // cannot hold the weights
       const std::string spec = n == 1 ? d.id : fmt::format("{}x{}", d.id, n);
-      Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), d.launch_price_usd * double(n), false,
+      Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), 0, false, "",
                d.tdp_w * double(n), n == 1 ? "gpu" : "multi-gpu"};
+      set_price(c, prices.unit_price(cd, 0, true), double(n));
       if (keep(evaluate(ctx, q, c))) {
         if (n == 1) fits_alone.push_back(&d);
         break;
       }
     }
-    if (d.launch_price_usd > 0 && d.kind == DeviceKind::gpu) priced_gpus.push_back(&d);
+    if (d.kind == DeviceKind::gpu && prices.unit_price(cd, 0, true).usd > 0) priced_gpus.push_back(&cd);
   }
   // Mixed pairs (llama.cpp's layer split in proportion to memory) of one vendor's priced cards, where
   // neither card alone holds the model (else that card alone is cheaper and as fast).
   if (f.mixed_pairs && !tensor) {
-    std::sort(priced_gpus.begin(), priced_gpus.end(), [](const Device* a, const Device* b) {
-      return a->memory_gib != b->memory_gib ? a->memory_gib > b->memory_gib : a->id < b->id;
+    std::sort(priced_gpus.begin(), priced_gpus.end(), [](const io::CatalogDevice* a, const io::CatalogDevice* b) {
+      return a->device.memory_gib != b->device.memory_gib ? a->device.memory_gib > b->device.memory_gib : a->device.id < b->device.id;
     });
     for (std::size_t i = 0; i < priced_gpus.size(); ++i)
       for (std::size_t j = i + 1; j < priced_gpus.size(); ++j) {
-        const Device* a = priced_gpus[i];
-        const Device* b = priced_gpus[j];
+        const Device* a = &priced_gpus[i]->device;
+        const Device* b = &priced_gpus[j]->device;
         if (a->vendor != b->vendor) continue;
         if (std::find(fits_alone.begin(), fits_alone.end(), a) != fits_alone.end() ||
             std::find(fits_alone.begin(), fits_alone.end(), b) != fits_alone.end())
           continue;
         const double overhead = double(q.query.runtime->device_overhead(a->backend()).value());
         if (double(a->capacity().value() + b->capacity().value()) - 2 * overhead < need * 0.98) continue;
-        Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, a->launch_price_usd + b->launch_price_usd, false,
-                 a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
+        const PriceChoice pa = prices.unit_price(*priced_gpus[i], 0, true), pb = prices.unit_price(*priced_gpus[j], 0, true);
+        Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, pa.usd + pb.usd, false,
+                 pa.source == pb.source ? to_string(pa.source) : "mixed", a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
         keep(evaluate(ctx, q, c));
       }
   }

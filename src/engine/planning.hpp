@@ -9,6 +9,7 @@
 
 #include "engine/devices.hpp"
 #include "engine/memory.hpp"
+#include "engine/prices.hpp"
 #include "engine/query.hpp"
 #include "engine/session.hpp"
 #include "engine/speed.hpp"
@@ -22,9 +23,11 @@ struct Config {
   std::vector<std::string> devices;  // --device values
   std::vector<const Device*> parts;  // one per physical device (x2 -> twice)
   double price_usd = 0;              // 0 = unknown
-  bool price_lower_bound = false;    // Apple: the entry configuration's price
+  bool price_lower_bound = false;    // Apple: the entry configuration's launch price
+  std::string price_source;          // user | street_used | street_new | launch | mixed (a pair priced two ways); "" = unknown
   double tdp_w = 0;                  // accelerators' board power; 0 = unknown
   std::string kind;                  // gpu | multi-gpu | mixed | apple | soc | cpu | local
+  std::string price_note;            // which machine a street price buys ("priced as Mac Studio / Mac Pro with 192 GB ...")
 };
 
 struct Evaluation {
@@ -61,6 +64,7 @@ struct CandidateFilter {
   bool laptop = false;             // CPU presets: dual-channel only
   std::int64_t max_gpus = 8;
   bool mixed_pairs = true;
+  const PriceBook* prices = nullptr;  // the user's prices and --new; nullptr: the catalog's (street, then launch)
 };
 
 // Every configuration that holds the query: per GPU kind the fewest (1..max) that fit, mixed pairs of

@@ -78,12 +78,35 @@ std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const P
   std::vector<std::string> a = {
       "candidates: 1-8 GPUs of each catalog kind (the fewest that hold the model), mixed pairs of one vendor's priced cards where neither alone holds it, Apple chips and other unified-memory systems with each memory option, CPU presets (the smallest memory option that holds it); only configurations that keep every layer on the accelerators (or a CPU-only run that fits)",
       "decode tok/s: the calibrated llama.cpp estimate at half the context (as `fit` prints it)",
-      "price: catalog launch price (launch_price_usd) of the cards; Apple and other systems: the entry configuration ('>=' for larger memory options); '?' = not in the catalog, listed after priced ones",
+      "price: your --price/--prices figure ('user'), else the catalog's dated street price (street_price: 'used' before 'new', --new for new only; a range is priced at its midpoint), else the launch price ('launch': launch_price_usd; Apple and other systems the entry configuration, '>=' for larger memory options); configurations with no price are listed apart, fastest first",
       power_assumption(r)};
   if (l.cloud_price > 0)
     a.push_back(fmt::format("break-even: hours of use after which owning (price + energy at ${:g}/kWh) costs less than renting at ${:g}/h (--cloud-price; the catalog has no sourced cloud prices)",
                             l.kwh_price, l.cloud_price));
   return a;
+}
+
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price) {
+  FitEnergy e;
+  e.kwh_price = io::parse_amount(kwh_price, "--kwh-price", true);
+  for (const std::string& d : devices) {
+    double w = 0;
+    try {
+      const DeviceSpec spec = parse_device_spec(s.catalog(), d);
+      w = spec.device->device.tdp_w * double(spec.count);
+    } catch (const io::InputError&) {
+      // --device local and other expansions: the board power is not known here
+    }
+    if (w <= 0) return e;
+    e.board_w += w;
+  }
+  if (e.board_w <= 0) return e;
+  const PowerRules& r = io::planning_data().power;
+  e.draw = peak_draw_w(e.board_w, r);
+  if (speed.decode.size() >= 2 && speed.decode[1].known) e.tps = speed.decode[1].tokens_per_second.value();
+  e.kwh_per_mtok = kwh_per_million_tokens(e.draw, e.tps);
+  e.usd_per_mtok = e.kwh_per_mtok * e.kwh_price;
+  return e;
 }
 
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
@@ -97,17 +120,24 @@ RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   const std::int64_t top = io::parse_count(o.top, "--top", 1, 100000);
   const io::PlanningData& pd = io::planning_data();
   Question q = make_question(s, o.model, o.workload, recommend_placement(o));
+  const PriceBook prices = read_prices(s.catalog(), o.prices, o.prices_file, o.new_only);
   CandidateFilter f;
   f.mixed_pairs = !o.no_mixed;
+  f.prices = &prices;
   std::vector<Evaluation> all = fitting_configs(s, q, f);
   a.holding = all.size();
-  a.configs = rank_configs(std::move(all), a.limits, pd.power);
-  a.matching = a.configs.size();
+  // Ranked priced first (cheapest first), then the unpriced (fastest first): the two lists apart.
+  std::vector<RankedConfig> ranked = rank_configs(std::move(all), a.limits, pd.power);
+  a.matching = ranked.size();
+  for (RankedConfig& c : ranked) (c.evaluation.config.price_usd > 0 ? a.configs : a.unpriced).push_back(std::move(c));
+  a.unpriced_matching = a.unpriced.size();
   if (a.configs.size() > std::size_t(top)) a.configs.resize(std::size_t(top));
+  if (a.unpriced.size() > std::size_t(top)) a.unpriced.resize(std::size_t(top));
   a.assumptions = q.query.assumptions;
   for (const std::string& x : recommend_assumptions(a.limits, pd.power)) a.assumptions.push_back(x);
   // The user's own runs (engine/calibrate.hpp) that moved a configuration's speed, once each.
-  for (const RankedConfig& c : a.configs)
+  for (const std::vector<RankedConfig>* list : {&a.configs, &a.unpriced})
+    for (const RankedConfig& c : *list)
     for (const std::string& x : c.evaluation.speed.assumptions)
       if (x.rfind("speed calibrated by your own runs", 0) == 0 &&
           std::find(a.assumptions.begin(), a.assumptions.end(), x) == a.assumptions.end())

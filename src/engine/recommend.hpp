@@ -25,6 +25,10 @@ struct RecommendRequest {
   std::string min_tps, budget, max_watts, kwh_price, cloud_price;
   std::string top = "10";  // how many configurations to list
   bool no_mixed = false;   // leave out mixed pairs of different GPUs
+  // Prices (engine/prices.hpp): --price ID[:MEMGB]=USD (repeatable), --prices FILE, --new (no used prices).
+  std::vector<std::string> prices;
+  std::string prices_file;
+  bool new_only = false;
 };
 
 // The limits as numbers; 0 = not given.
@@ -63,10 +67,20 @@ struct RecommendAnswer {
   RecommendLimits limits;
   std::size_t holding = 0;            // configurations that hold the model
   std::size_t matching = 0;           // of them, those that meet the limits
-  std::vector<RankedConfig> configs;  // the `top` cheapest of those, cheapest first
+  std::vector<RankedConfig> configs;  // the `top` cheapest of those with a price, cheapest first
+  std::size_t unpriced_matching = 0;  // of the matching, those without a price (listed apart)
+  std::vector<RankedConfig> unpriced; // the `top` fastest of those
   std::vector<std::string> assumptions;
-  [[nodiscard]] bool found() const { return !configs.empty(); }
+  [[nodiscard]] bool found() const { return !configs.empty() || !unpriced.empty(); }
 };
+
+// `fit --kwh-price`: the energy figures recommend prints, for the devices `fit` was given: peak draw
+// (board power of the devices + the system) / decode tok/s at half the context. draw 0: a device's
+// board power is unknown (or --device local); kwh_per_mtok 0: no decode speed.
+struct FitEnergy {
+  double board_w = 0, draw = 0, tps = 0, kwh_per_mtok = 0, kwh_price = 0, usd_per_mtok = 0;
+};
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price);
 
 // Throws io::InputError for a missing MODEL (naming the use cases) and bad limits, as the options name them.
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& r);

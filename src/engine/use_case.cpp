@@ -20,7 +20,7 @@ constexpr std::size_t kTierChoices = 3;
 // defaults (rank 16 on every linear layer, AdamW, micro-batch 1) and gradient checkpointing, as the
 // QLoRA recipe trains (Dettmers et al. 2023, arXiv 2305.14314 §4), over the tier's context; the
 // priced discrete GPUs that hold it, cheapest first.
-TierAnswer finetune_tier(Session& s, const io::UseCase& u, const io::UseCaseTier& tier, std::string& note) {
+TierAnswer finetune_tier(Session& s, const io::UseCase& u, const io::UseCaseTier& tier, const PriceBook& prices, std::string& note) {
   FinetuneSetup setup;
   setup.method = u.finetune == "qlora" ? FtMethod::qlora : FtMethod::lora;
   setup.seq = tier.context;
@@ -32,18 +32,17 @@ TierAnswer finetune_tier(Session& s, const io::UseCase& u, const io::UseCaseTier
   t.tier = &tier;
   t.finetune = true;
   t.training = finetune_memory(q.model->spec, weight_bytes(q.model->spec, q.mix->mix, s.types(), true), setup, s.catalog().finetune);
-  std::vector<const Device*> ranked;
-  for (const io::CatalogDevice& d : s.catalog().devices)
-    if (d.device.kind == DeviceKind::gpu && !d.device.unified_memory() && d.device.launch_price_usd > 0 &&
-        finetune_verdict(t.training, d.device.capacity(0)) == FtVerdict::fits)
-      ranked.push_back(&d.device);
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Device* a, const Device* b) { return a->launch_price_usd < b->launch_price_usd; });
-  for (std::size_t i = 0; i < ranked.size() && i < kTierChoices; ++i) {
-    const Bytes cap = ranked[i]->capacity(0);
-    t.gpus.push_back({ranked[i], cap, cap - t.training.total()});
+  std::vector<TierGpu> ranked;
+  for (const io::CatalogDevice& d : s.catalog().devices) {
+    if (d.device.kind != DeviceKind::gpu || d.device.unified_memory()) continue;
+    const PriceChoice p = prices.unit_price(d, 0, true);
+    const Bytes cap = d.device.capacity(0);
+    if (p.usd > 0 && finetune_verdict(t.training, cap) == FtVerdict::fits) ranked.push_back({&d.device, p, cap, cap - t.training.total()});
   }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const TierGpu& a, const TierGpu& b) { return a.price.usd < b.price.usd; });
+  for (std::size_t i = 0; i < ranked.size() && i < kTierChoices; ++i) t.gpus.push_back(ranked[i]);
   const FinetuneMemory& mm = t.training;
-  note = fmt::format("fine-tuning tiers: training memory of `vramfit finetune {} --method {} --seq {} --grad-ckpt`: {} = weights {} + adapters, gradients and optimizer {} + activations, logits and loss {} + CUDA context, workspaces and fragmentation {}; on one GPU at its launch price. `vramfit finetune` shows the options (checkpointing, 8-bit optimizers, several GPUs)",
+  note = fmt::format("fine-tuning tiers: training memory of `vramfit finetune {} --method {} --seq {} --grad-ckpt`: {} = weights {} + adapters, gradients and optimizer {} + activations, logits and loss {} + CUDA context, workspaces and fragmentation {}; on one GPU at the price recommend uses (yours, street, launch). `vramfit finetune` shows the options (checkpointing, 8-bit optimizers, several GPUs)",
                      tier.model, u.finetune, tier.context, size_str(mm.total()), size_str(mm.frozen_weights),
                      size_str(mm.model_states() - mm.frozen_weights + mm.dequant), size_str(mm.activations.total()),
                      size_str(mm.context + mm.fragmentation + mm.gathered + mm.ddp_buckets));
@@ -64,11 +63,12 @@ UseCaseAnswer answer_use_case(Session& s, const RecommendRequest& o) {
     throw io::InputError("--use-case sets the model, quantization, context and speed of each tier: drop MODEL, -q, -c and --min-tps");
   UseCaseAnswer a;
   a.use_case = &u;
+  const PriceBook prices = read_prices(s.catalog(), o.prices, o.prices_file, o.new_only);
   for (const io::UseCaseTier& tier : u.tiers) {
     if (!u.finetune.empty()) {
       // Training memory from the fine-tuning estimator (finetune.hpp, as `vramfit finetune`), on the
       // cheapest single GPU of the catalog that holds it.
-      a.tiers.push_back(finetune_tier(s, u, tier, a.finetune_note));
+      a.tiers.push_back(finetune_tier(s, u, tier, prices, a.finetune_note));
       continue;
     }
     WorkloadRequest w = o.workload;
@@ -81,6 +81,7 @@ UseCaseAnswer answer_use_case(Session& s, const RecommendRequest& o) {
     f.kinds = u.kinds;
     f.laptop = u.laptop;
     f.mixed_pairs = !o.no_mixed;
+    f.prices = &prices;
     RecommendLimits tl = l;
     tl.min_tps = tier.min_tps;
     TierAnswer t;

@@ -17,6 +17,7 @@ namespace vramfit::engine {
 // A priced discrete GPU that holds a fine-tuning tier.
 struct TierGpu {
   const Device* device = nullptr;
+  PriceChoice price;  // the price book's (engine/prices.hpp): user, street or launch
   Bytes capacity{0};
   Bytes headroom{0};  // capacity - training memory
 };

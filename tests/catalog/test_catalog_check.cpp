@@ -73,6 +73,10 @@ Catalog fixture_catalog() {
 
 CatalogModel& model(Catalog& c, const std::string& id) { return const_cast<CatalogModel&>(c.model(id)); }
 CatalogDevice& device(Catalog& c, const std::string& id) { return const_cast<CatalogDevice&>(c.device(id)); }
+void add_quote(Catalog& c, const std::string& id, PriceQuote q) {
+  device(c, id).street_prices.push_back(std::move(q));
+  device(c, id).street_where.push_back(Location{kDevices, 3, 5});
+}
 
 TEST(CatalogCheck, FixtureCatalogPassesEveryRule) {
   const Catalog cat = fixture_catalog();
@@ -129,6 +133,24 @@ TEST(CatalogCheck, EachBrokenRuleIsReportedExactlyOnce) {
        "tensor type 'q4_K': unknown fallback 'q5_9'", kQuants},
       {"memory_gib not an option", [](Catalog& c) { device(c, "mac-a").device.memory_gib = 12; },
        "device 'mac-a': memory_gib is not one of memory_options_gib", kDevices},
+      // street_price (docs/catalog-format.md): dated, positive, low <= high, sourced, a size the device is sold in.
+      {"street price with a bad date", [](Catalog& c) { add_quote(c, "gpu-a", PriceQuote{true, 700, 900, 0, "", "2025/06", "seed"}); },
+       "device 'gpu-a': street_price used: date '2025/06' is not YYYY, YYYY-MM or YYYY-MM-DD", kDevices},
+      {"street price in month 13", [](Catalog& c) { add_quote(c, "gpu-a", PriceQuote{true, 800, 800, 0, "", "2025-13", "seed"}); },
+       "date '2025-13' is not YYYY", kDevices},
+      {"street price not positive", [](Catalog& c) { add_quote(c, "gpu-a", PriceQuote{false, 0, 0, 0, "", "2025", "seed"}); },
+       "device 'gpu-a': street_price new: usd must be positive", kDevices},
+      {"street price range upside down", [](Catalog& c) { add_quote(c, "gpu-a", PriceQuote{false, 900, 700, 0, "", "2025", "seed"}); },
+       "range [low, high] with low above high", kDevices},
+      {"street price without source", [](Catalog& c) { add_quote(c, "gpu-a", PriceQuote{false, 800, 800, 0, "", "2025-06-30", " "}); },
+       "device 'gpu-a': street_price new: missing source", kDevices},
+      {"street price for a size not sold", [](Catalog& c) { add_quote(c, "mac-a", PriceQuote{false, 2000, 2500, 12, "Mac", "2025", "seed"}); },
+       "device 'mac-a': street_price new: memory_gib 12 is not a memory size of the device", kDevices},
+      {"two quotes for one condition", [](Catalog& c) {
+         add_quote(c, "mac-a", PriceQuote{false, 2000, 2000, 16, "Mac", "2025", "seed"});
+         add_quote(c, "mac-a", PriceQuote{false, 2100, 2100, 16, "Mac", "2025-06", "seed"});
+       },
+       "a second quote for the same condition and memory", kDevices},
       // 24 GiB = 24576 MiB; 5 % above is 25804.8 MiB.
       {"reported memory above capacity", [](Catalog& c) { device(c, "gpu-a").device.memory_reported_mib = 25805; },
        "device 'gpu-a': memory_reported_mib exceeds memory_gib", kDevices},

@@ -115,6 +115,10 @@ void SameDevice(const Device& a, const Device& b) {
   SAME(gpu_cores); SAME(memory_platform);
 }
 
+void SameQuote(const PriceQuote& a, const PriceQuote& b) {
+  SAME(used); SAME(low_usd); SAME(high_usd); SAME(memory_gib); SAME(product); SAME(date); SAME(source);
+}
+
 void SameType(const TensorType& a, const TensorType& b) {
   SAME(id); SAME(block_size); SAME(block_bytes); SAME(row_bytes); SAME(kv); SAME(quantized); SAME(fallback);
 }
@@ -194,6 +198,11 @@ TEST(CatalogCompiled, EqualsTheYamlParsedCatalogFieldByField) {
   for (std::size_t i = 0; i < y.devices.size(); ++i) {
     SCOPED_TRACE("device " + y.devices[i].device.id);
     SameDevice(y.devices[i].device, c.devices[i].device);
+    ASSERT_EQ(y.devices[i].street_prices.size(), c.devices[i].street_prices.size()) << y.devices[i].device.id;
+    for (std::size_t k = 0; k < y.devices[i].street_prices.size(); ++k) {
+      SameQuote(y.devices[i].street_prices[k], c.devices[i].street_prices[k]);
+      EXPECT_EQ(y.devices[i].street_where[k].line, c.devices[i].street_where[k].line);
+    }
     SameMeta(y.devices[i].meta, c.devices[i].meta);
   }
   ASSERT_EQ(y.types.size(), c.types.size());

@@ -100,4 +100,45 @@ TEST(Planning, SmallModelAtFourBitsBeatsLargeModelAtTwo) {
 }
 
 }  // namespace
+// choose_price: the user's figure, else street (used before new, new only with --new), else launch.
+// Quotes as data/devices.yaml has them for rtx-3090 (used $700-900, launch $1,499) and apple-m4-pro
+// (new $2,000-2,500 for 48 GB, launch $1,399 for the entry 24 GB).
+TEST(Planning, WhichPriceWins) {
+  const std::vector<PriceQuote> card = {PriceQuote{true, 700, 900, 0, "", "2025", "seed 002"},
+                                        PriceQuote{false, 999, 1100, 0, "", "2025", "made-up new quote"}};
+  const std::vector<PriceQuote> mac = {PriceQuote{false, 2000, 2500, 48, "MacBook Pro 14-inch", "2025", "seed 002"}};
+  struct Row {
+    const char* name;
+    const std::vector<PriceQuote>* street;
+    double launch, user, memory;
+    bool entry, new_only;
+    double usd;
+    PriceSource source;
+    bool lower_bound;
+  };
+  const std::vector<PriceQuote> none;
+  const Row rows[] = {
+      // (700 + 900) / 2 = 800: the used range's midpoint beats the $1,499 launch price.
+      {"used street", &card, 1499, 0, 0, true, false, 800, PriceSource::street_used, false},
+      {"user beats street", &card, 1499, 650, 0, true, false, 650, PriceSource::user, false},
+      // --new skips the used quote: (999 + 1100) / 2 = 1049.5.
+      {"new only", &card, 1499, 0, 0, true, true, 1049.5, PriceSource::street_new, false},
+      {"new only, no new quote", &none, 1499, 0, 0, true, true, 1499, PriceSource::launch, false},
+      // The 48 GB option has its own price: (2000 + 2500) / 2 = 2250, exact (not a lower bound).
+      {"apple option priced", &mac, 1399, 0, 48, false, false, 2250, PriceSource::street_new, false},
+      {"apple entry at launch", &mac, 1399, 0, 24, true, false, 1399, PriceSource::launch, false},
+      // 64 GB has no quote: at least the 48 GB option's $2,250 (more memory costs more), not >= $1,399.
+      {"apple larger option unpriced", &mac, 1399, 0, 64, false, false, 2250, PriceSource::street_new, true},
+      {"apple option between entry and quote", &mac, 1399, 0, 36, false, false, 1399, PriceSource::launch, true},
+      {"nothing known", &none, 0, 0, 0, true, false, 0, PriceSource::none, false},
+  };
+  for (const Row& r : rows) {
+    const PriceChoice c = choose_price(*r.street, r.launch, r.user, r.memory, r.entry, r.new_only);
+    EXPECT_DOUBLE_EQ(c.usd, r.usd) << r.name;
+    EXPECT_EQ(c.source, r.source) << r.name;
+    EXPECT_EQ(c.lower_bound, r.lower_bound) << r.name;
+  }
+  EXPECT_STREQ(to_string(PriceSource::street_used), "street_used");
+}
+
 }  // namespace vramfit

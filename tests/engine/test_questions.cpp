@@ -169,10 +169,10 @@ TEST(EngineQuestions, PoolRuntimeSettings) {
 }
 
 // recommend llama-3.1-70b --min-tps 10: the cheapest configurations that hold the model and decode at
-// least 10 tokens/s, cheapest first (vramfit/planning.hpp `cheaper`): an RX 7900 XTX ($999 launch price)
-// with an RX 7900 XT ($899; data/devices.yaml) = $1,898, 44 GB for the 42.5 GB Q4_K_M file and its KV;
-// ROCm's eta 0.595 (data/speed.yaml) decodes it at 12.3 tok/s (the layer split reads the two cards' layers
-// one after the other, each at 0.595 of its bandwidth). Two RX 7900 XTX ($1,998) come second.
+// least 10 tokens/s, cheapest first (vramfit/planning.hpp `cheaper`): two RTX 3090 at their used street
+// price (data/devices.yaml street_price, seed 002 "$700-900 used": midpoint $800) = $1,600, 48 GB for the
+// 42.5 GB Q4_K_M file and its KV, 20.2 tok/s under the layer split. An RX 7900 XTX ($950 new street
+// price, ($900 + $1,000) / 2) with an RX 7900 XT ($899 launch) = $1,849 comes second.
 TEST(EngineQuestions, Recommend) {
   Session s;
   RecommendRequest r;
@@ -183,8 +183,12 @@ TEST(EngineQuestions, Recommend) {
   EXPECT_LE(a.matching, a.holding);
   EXPECT_EQ(a.configs.size(), std::min<std::size_t>(a.matching, 10));  // --top 10
   const Evaluation& first = a.configs.front().evaluation;
-  EXPECT_EQ(first.config.label, "rx-7900-xtx + rx-7900-xt");
-  EXPECT_DOUBLE_EQ(first.config.price_usd, 999.0 + 899.0);
+  EXPECT_EQ(first.config.label, "2 x rtx-3090");
+  EXPECT_DOUBLE_EQ(first.config.price_usd, 2 * (700.0 + 900.0) / 2);
+  EXPECT_EQ(first.config.price_source, "street_used");
+  EXPECT_EQ(a.configs[1].evaluation.config.label, "rx-7900-xtx + rx-7900-xt");
+  EXPECT_DOUBLE_EQ(a.configs[1].evaluation.config.price_usd, (900.0 + 1000.0) / 2 + 899.0);
+  EXPECT_EQ(a.configs[1].evaluation.config.price_source, "mixed");
   EXPECT_TRUE(first.fits);
   EXPECT_GE(first.tps, 10.0);
   for (const RankedConfig& c : a.configs) {
