@@ -285,6 +285,7 @@ void setup_recommend(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--cloud-price", r.cloud_price, "rental price in USD per hour: adds the break-even hours of owning vs renting");
   sub->add_option("--top", r.top, "how many configurations to list (default 10)");
   sub->add_option("--reserve", r.reserve, "memory per GPU held by other processes or the desktop");
+  sub->add_option("--margin", r.margin, "memory per GPU a configuration keeps free (default: the runtime's, 1 GiB for llama.cpp)");
   sub->add_option("--split", r.split, "layer (default, llama.cpp) or tensor (vLLM-style tensor parallel over identical GPUs)");
   sub->add_flag("--no-mixed", r.no_mixed, "leave out mixed pairs of different GPUs");
   sub->callback([&ctx, &exit_code, opt] {

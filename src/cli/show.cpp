@@ -5,7 +5,9 @@
 #include "cli/planning.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
+#include "catalog/planning_data.hpp"
 #include "engine/show.hpp"
+#include "vramfit/compat.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -132,6 +134,14 @@ Fields device_fields(const io::CatalogDevice& cd) {
   while (at != f.end() && at->first != "launch price") ++at;
   if (at != f.end()) ++at;
   for (const PriceQuote& q : cd.street_prices) at = f.insert(at, {"street price", street_text(q)}) + 1;
+  // Which runtimes build for it (data/planning.yaml runtime_support), as fit and recommend apply them.
+  std::vector<std::string> runs, not_runs;
+  for (const SupportResult& s : check_support(io::planning_data().support, d.vendor, d.compute_capability, d.gfx_target)) {
+    if (!s.known) continue;
+    (s.supported ? runs : not_runs).push_back(s.supported || s.note.empty() ? s.runtime : s.runtime + " (" + s.note + ")");
+  }
+  f.push_back({"runtime support", runs.empty() ? "" : fmt::format("{}", fmt::join(runs, ", "))});
+  f.push_back({"not supported by", not_runs.empty() ? "" : fmt::format("{}", fmt::join(not_runs, "; "))});
   return f;
 }
 
@@ -225,6 +235,12 @@ Json device_json_full(const io::CatalogDevice& cd) {
                       {"memory_bytes", q.memory_gib > 0 ? Json(std::int64_t(std::llround(q.memory_gib * 1073741824.0))) : Json(nullptr)},
                       {"product", q.product.empty() ? Json(nullptr) : Json(q.product)}, {"date", q.date}, {"source", q.source}});
   j["street_prices"] = street;
+  // data/planning.yaml runtime_support checked against the capability / gfx target (added in issue 21).
+  Json support = Json::array();
+  for (const SupportResult& s : check_support(io::planning_data().support, d.vendor, d.compute_capability, d.gfx_target))
+    support.push_back({{"runtime", s.runtime}, {"supported", s.known ? Json(s.supported) : Json(nullptr)},
+                       {"note", s.note.empty() ? Json(nullptr) : Json(s.note)}, {"gates", s.gates}, {"caveat_for", s.caveat_for}});
+  j["runtime_support"] = support;
   j["pcie_gen"] = d.pcie_gen > 0 ? Json(d.pcie_gen) : Json(nullptr);
   j["pcie_lanes"] = d.pcie_lanes > 0 ? Json(d.pcie_lanes) : Json(nullptr);
   j["nvlink_bytes_per_second"] = or_null(d.nvlink_gbs * 1e9);

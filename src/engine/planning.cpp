@@ -10,6 +10,7 @@
 
 #include "catalog/planning_data.hpp"
 #include "engine/calibrate.hpp"
+#include "engine/compat.hpp"
 #include "engine/placement_search.hpp"
 #include "formats/parse.hpp"
 
@@ -100,6 +101,11 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
     if (opt.tensor_parallel()) return std::nullopt;
     throw;
   }
+  // A configuration the runtime cannot run on (kernels, wheels: engine/compat.hpp) is no candidate.
+  std::vector<const Device*> gpus;
+  for (const DeviceSpec& s : rp.specs)
+    if (!s.device->device.is_cpu()) gpus.push_back(&s.device->device);
+  if (!runtime_compat(q.query.runtime->id, gpus).runs()) return std::nullopt;
   const Placement& p = ev.placement;
   ev.fits = p.verdict == Verdict::fits;
   ev.experts_in_ram = p.verdict == Verdict::fits_with_offload && p.gpu_layers == p.total_layers && p.host.expert_count > 0;

@@ -46,6 +46,7 @@ DeviceRequest recommend_placement(const RecommendRequest& o) {
   DeviceRequest p;
   p.reserve = o.reserve;
   p.split = o.split;
+  p.margin = o.margin;
   return p;
 }
 
@@ -76,7 +77,7 @@ std::vector<RankedConfig> rank_configs(std::vector<Evaluation> all, const Recomm
 
 std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const PowerRules& r) {
   std::vector<std::string> a = {
-      "candidates: 1-8 GPUs of each catalog kind (the fewest that hold the model), mixed pairs of one vendor's priced cards where neither alone holds it, Apple chips and other unified-memory systems with each memory option, CPU presets (the smallest memory option that holds it); only configurations that keep every layer on the accelerators (or a CPU-only run that fits)",
+      "candidates: 1-8 GPUs of each catalog kind (the fewest that hold the model), mixed pairs of one vendor's priced cards where neither alone holds it, Apple chips and other unified-memory systems with each memory option, CPU presets (the smallest memory option that holds it); only configurations that keep every layer on the accelerators (or a CPU-only run that fits) with each GPU's margin free (--margin), on GPUs the runtime's kernels and wheels support (data/planning.yaml runtime_support)",
       "decode tok/s: the calibrated llama.cpp estimate at half the context (as `fit` prints it)",
       "price: your --price/--prices figure ('user'), else the catalog's dated street price (street_price: 'used' before 'new', --new for new only; a range is priced at its midpoint), else the launch price ('launch': launch_price_usd; Apple and other systems the entry configuration, '>=' for larger memory options); configurations with no price are listed apart, fastest first",
       power_assumption(r)};

@@ -21,6 +21,7 @@ struct RecommendRequest {
   std::string use_case;  // a use case of data/planning.yaml (answer_use_case, use_case.hpp)
   WorkloadRequest workload;
   std::string reserve, split;  // --reserve, --split layer|tensor
+  std::string margin;          // --margin: memory per GPU kept free; empty: the runtime's
   // Limits; empty: none.
   std::string min_tps, budget, max_watts, kwh_price, cloud_price;
   std::string top = "10";  // how many configurations to list

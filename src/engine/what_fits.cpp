@@ -10,6 +10,7 @@
 
 #include "base/suggest.hpp"
 #include "catalog/planning_data.hpp"
+#include "engine/compat.hpp"
 #include "engine/local.hpp"
 #include "formats/parse.hpp"
 
@@ -56,6 +57,14 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   a.label = config.label;
   std::vector<std::string>& assumptions = a.assumptions;
   const RuntimeProfile& runtime = cat.runtime(o.workload.runtime);
+  {  // GPUs the runtime cannot run on: nothing fits, and the note says why.
+    std::vector<const Device*> gpus;
+    for (const std::string& text : p.devices)
+      if (const Device& d = parse_device_spec(cat, text).device->device; !d.is_cpu()) gpus.push_back(&d);
+    const CompatCheck cc = runtime_compat(runtime.id, gpus);
+    for (const std::string& b : cc.blocks) local_notes.push_back("note: " + b);
+    for (const std::string& c : cc.caveats) local_notes.push_back("note: " + c);
+  }
   std::vector<std::string> cannot_run;
   for (const io::CatalogModel& cm : cat.models) {
     if (!o.filter.empty() && io::to_lower(cm.spec.id).find(io::to_lower(o.filter)) == std::string::npos) continue;
