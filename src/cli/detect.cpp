@@ -88,8 +88,9 @@ int run_detect(Context& ctx, const DetectOptions& o) {
                                  : Json(nullptr);
     j["host"] = {{"cpu", m.cpu.model.empty() ? Json(nullptr) : Json(m.cpu.model)}, {"logical_cpus", m.cpu.logical},
                  {"cores", m.cpu.cores}, {"cpu_features", m.cpu.features.empty() ? Json(nullptr) : Json(m.cpu.features)},
-                 {"memory_total_bytes", m.memory.total_bytes},
-                 {"memory_available_bytes", m.memory.available_bytes},
+                 // 0 when /proc/meminfo (or sysctl) could not be read: not known, so null.
+                 {"memory_total_bytes", m.memory.total_bytes > 0 ? Json(m.memory.total_bytes) : Json(nullptr)},
+                 {"memory_available_bytes", m.memory.available_bytes > 0 ? Json(m.memory.available_bytes) : Json(nullptr)},
                  {"measured_bandwidth_bytes_per_second", m.bandwidth_gbs ? Json(*m.bandwidth_gbs * 1e9) : Json(nullptr)}};
     j["cpu_only"] = m.gpus.empty() && !m.apple.present;
     j["local_device_args"] = local_line.empty() ? Json(nullptr) : Json(local_line.substr(1));

@@ -90,19 +90,21 @@ Json finetune_json(const FinetuneAnswer& ans) {
   j["device"] = dj;
   j["verdict"] = to_string(ans.verdict);
   Json sp;
+  // A speed that is not known (no tensor rate for the device) is null, as everywhere else, not 0.
+  const auto known = [&](double v) { return speed.known ? Json(v) : Json(nullptr); };
   sp["known"] = speed.known;
   sp["model_flops_per_token"] = speed.flops.model;
   sp["hardware_flops_per_token"] = speed.flops.hardware;
-  sp["achieved_flops_per_second"] = speed.achieved.value();
-  sp["micro_batch_seconds"] = speed.compute.value() + speed.dequant.value();
-  sp["dequant_seconds"] = speed.dequant.value();
-  sp["allreduce_seconds"] = speed.comm.value();
-  sp["step_seconds"] = speed.step.value();
-  sp["tokens_per_second_per_gpu"] = speed.per_gpu.value();
-  sp["tokens_per_second"] = speed.job.value();
+  sp["achieved_flops_per_second"] = known(speed.achieved.value());
+  sp["micro_batch_seconds"] = known(speed.compute.value() + speed.dequant.value());
+  sp["dequant_seconds"] = known(speed.dequant.value());
+  sp["allreduce_seconds"] = known(speed.comm.value());
+  sp["step_seconds"] = known(speed.step.value());
+  sp["tokens_per_second_per_gpu"] = known(speed.per_gpu.value());
+  sp["tokens_per_second"] = known(speed.job.value());
   if (ans.tokens > 0) {
     sp["tokens"] = ans.tokens;
-    sp["seconds"] = ans.seconds;
+    sp["seconds"] = known(ans.seconds);
   }
   j["speed"] = sp;
   j["assumptions"] = ans.assumptions;

@@ -24,7 +24,7 @@ Json validate_json(const ValidateAnswer& a) {
   Json doc = json_document("validate");
   doc["log"] = {{"file", a.log_name}, {"kind", io::to_string(a.log_kind)}};
   doc["model"] = a.query ? model_json(*a.query->model) : Json(nullptr);
-  doc["quant"] = a.query ? a.query->mix->mix.id : std::string();
+  doc["quant"] = a.query ? Json(a.query->mix->mix.id) : Json(nullptr);
   doc["workload"] = a.query ? workload_json(a.query->workload) : Json(nullptr);
   Json terms = Json::array();
   for (const ValidationTerm& t : a.terms) {

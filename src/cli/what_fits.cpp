@@ -29,7 +29,7 @@ Json what_fits_json(const WhatFitsAnswer& a) {
   Json list = Json::array();
   for (std::size_t i = 0; i < a.models.size(); ++i) {
     const FitRow& r = a.models[i];
-    list.push_back({{"rank", i + 1}, {"model", r.model->spec.id}, {"params", r.params}, {"quant", r.quant},
+    list.push_back({{"rank", i + 1}, {"model", r.model->spec.id}, {"params", static_cast<std::int64_t>(r.params)}, {"quant", r.quant},
                     {"bits_per_weight", r.bits}, {"quality", r.quality ? r.quality->level : ""},
                     {"quality_note", r.quality ? r.quality->note : ""}, {"memory_bytes", r.memory.value()},
                     {"least_headroom_bytes", r.evaluation.least_headroom.value()},
