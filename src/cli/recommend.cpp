@@ -111,21 +111,18 @@ Json recommend_json(const RecommendAnswer& a) {
                        {"cloud_usd_per_hour", or_null(l.cloud_price)}};
   j["holding"] = a.holding;
   j["matching"] = a.matching;
-  Json list = Json::array();
-  for (std::size_t i = 0; i < a.configs.size(); ++i) {
-    Json c = config_json(a.configs[i]);
-    c["rank"] = i + 1;
-    list.push_back(c);
-  }
-  j["configurations"] = list;
+  const auto ranked = [](const auto& configs) {
+    Json list = Json::array();
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      Json c = config_json(configs[i]);
+      c["rank"] = i + 1;
+      list.push_back(c);
+    }
+    return list;
+  };
+  j["configurations"] = ranked(a.configs);
   j["unpriced_matching"] = a.unpriced_matching;
-  Json unpriced = Json::array();
-  for (std::size_t i = 0; i < a.unpriced.size(); ++i) {
-    Json c = config_json(a.unpriced[i]);
-    c["rank"] = i + 1;
-    unpriced.push_back(c);
-  }
-  j["unpriced_configurations"] = unpriced;
+  j["unpriced_configurations"] = ranked(a.unpriced);
   j["assumptions"] = a.assumptions;
   return j;
 }
