@@ -37,4 +37,11 @@ CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<cons
   return c;
 }
 
+CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<DeviceSpec>& specs) {
+  std::vector<const Device*> gpus;
+  for (const DeviceSpec& s : specs)
+    if (!s.device->device.is_cpu()) gpus.push_back(&s.device->device);
+  return runtime_compat(runtime_id, gpus);
+}
+
 }  // namespace vramfit::engine

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/devices.hpp"
 #include "vramfit/hardware.hpp"
 
 namespace vramfit::engine {
@@ -17,5 +18,7 @@ struct CompatCheck {
 };
 
 CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<const Device*>& devices);
+// The GPUs among the devices of a question (CPU presets run every runtime).
+CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<DeviceSpec>& specs);
 
 }  // namespace vramfit::engine

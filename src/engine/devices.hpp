@@ -59,6 +59,8 @@ struct DeviceRequest {
   // Reverse questions of fit (solve.hpp).
   bool max_context = false, max_parallel = false, min_devices = false;
   [[nodiscard]] bool tensor_parallel() const { return split == "tensor" || !tp.empty(); }
+  // The user fixed -ngl or the experts' place: no automatic placement (placement_search.hpp).
+  [[nodiscard]] bool fixes_placement() const { return gpu_layers != "auto" || cpu_moe || !n_cpu_moe.empty(); }
 };
 
 struct ResolvedPlacement {

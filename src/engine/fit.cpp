@@ -71,10 +71,10 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     if (!opt.backend.empty() || !opt.workload.prompt.empty() || !opt.workload.at.empty())
       throw io::InputError("--backend, --prompt and --at shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
     a.pool = answer_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
-    std::vector<const Device*> gpus;
+    std::vector<DeviceSpec> specs;
     for (const std::string& text : opt.placement.devices)
-      if (text != "local") gpus.push_back(&parse_device_spec(ctx.catalog(), text).device->device);
-    const CompatCheck cc = runtime_compat(opt.workload.runtime, gpus);
+      if (text != "local") specs.push_back(parse_device_spec(ctx.catalog(), text));
+    const CompatCheck cc = runtime_compat(opt.workload.runtime, specs);
     a.pool->notes.insert(a.pool->notes.end(), cc.caveats.begin(), cc.caveats.end());
     if (!cc.runs()) {  // a plan that cannot run does not fit, whatever the memory says
       a.pool->verdict = Verdict::does_not_fit;
@@ -106,7 +106,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     return !r.decode.empty() && r.decode[0].known ? r.decode[0].tokens_per_second.value() : 0.0;
   };
   // Automatic unless the user fixed -ngl or the experts' place (--cpu-moe / --n-cpu-moe).
-  const bool automatic = rp.request.gpu_layers < 0 && rp.request.cpu_moe_layers == 0 && !opt.placement.cpu_moe && opt.placement.n_cpu_moe.empty();
+  const bool automatic = !opt.placement.fixes_placement();
   PlacementPick pick = pick_placement(m, e, rp.request, automatic, start_tps);
   a.runner_up = std::move(pick.runner_up);
   a.placement_why = pick.why;
@@ -148,10 +148,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
                                     d.label, size_str(d.headroom()), size_str(d.margin)));
   // The runtime's kernels and wheels on these GPUs: a plan that cannot run does not fit.
   if (!opt.placement.cpu_backend) {
-    std::vector<const Device*> gpus;
-    for (const DeviceSpec& s : rp.specs)
-      if (!s.device->device.is_cpu()) gpus.push_back(&s.device->device);
-    const CompatCheck cc = runtime_compat(q.runtime->id, gpus);
+    const CompatCheck cc = runtime_compat(q.runtime->id, rp.specs);
     a.notes.insert(a.notes.end(), cc.caveats.begin(), cc.caveats.end());
     if (!cc.runs()) {
       a.placement.verdict = Verdict::does_not_fit;

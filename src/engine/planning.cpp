@@ -85,7 +85,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
       with_repack->repack = query_repack(ctx, q.query, rp.cpu);
     }
     const MemoryEstimate& est = with_repack ? *with_repack : q.estimate;
-    const bool automatic = rp.request.gpu_layers < 0 && rp.request.cpu_moe_layers == 0 && !opt.cpu_moe && opt.n_cpu_moe.empty();
+    const bool automatic = !opt.fixes_placement();
     auto start_tps = [&](const Placement& pl) {
       const Workload& w = q.query.workload;
       SpeedReport r = speed_report(q.query.model->spec, est, pl, speed_setup(ctx.catalog(), rp.specs, pl, ""), w,
@@ -102,10 +102,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
     throw;
   }
   // A configuration the runtime cannot run on (kernels, wheels: engine/compat.hpp) is no candidate.
-  std::vector<const Device*> gpus;
-  for (const DeviceSpec& s : rp.specs)
-    if (!s.device->device.is_cpu()) gpus.push_back(&s.device->device);
-  if (!runtime_compat(q.query.runtime->id, gpus).runs()) return std::nullopt;
+  if (!runtime_compat(q.query.runtime->id, rp.specs).runs()) return std::nullopt;
   const Placement& p = ev.placement;
   ev.fits = p.verdict == Verdict::fits;
   ev.experts_in_ram = p.verdict == Verdict::fits_with_offload && p.gpu_layers == p.total_layers && p.host.expert_count > 0;

@@ -58,10 +58,9 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
   std::vector<std::string>& assumptions = a.assumptions;
   const RuntimeProfile& runtime = cat.runtime(o.workload.runtime);
   {  // GPUs the runtime cannot run on: nothing fits, and the note says why.
-    std::vector<const Device*> gpus;
-    for (const std::string& text : p.devices)
-      if (const Device& d = parse_device_spec(cat, text).device->device; !d.is_cpu()) gpus.push_back(&d);
-    const CompatCheck cc = runtime_compat(runtime.id, gpus);
+    std::vector<DeviceSpec> specs;
+    for (const std::string& text : p.devices) specs.push_back(parse_device_spec(cat, text));
+    const CompatCheck cc = runtime_compat(runtime.id, specs);
     for (const std::string& b : cc.blocks) local_notes.push_back("note: " + b);
     for (const std::string& c : cc.caveats) local_notes.push_back("note: " + c);
   }
