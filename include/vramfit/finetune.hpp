@@ -11,7 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vramfit/weights.hpp"
@@ -21,6 +24,9 @@ namespace vramfit {
 enum class FtMethod { full, lora, qlora };
 enum class Optimizer { adamw, adamw_8bit, paged_adamw, paged_adamw_8bit, sgd, adafactor };
 enum class TrainPrecision { bf16, fp16, fp32 };
+// Who trains: PyTorch (transformers + PEFT / bitsandbytes / DeepSpeed) on CUDA or ROCm, or MLX-LM
+// (mlx_lm.lora) on Apple silicon. docs/finetune.md "Apple silicon: MLX-LM".
+enum class TrainFramework { pytorch, mlx };
 
 inline const char* to_string(FtMethod m) {
   switch (m) {
@@ -41,6 +47,7 @@ inline const char* to_string(Optimizer o) {
   }
   return "?";
 }
+inline const char* to_string(TrainFramework f) { return f == TrainFramework::mlx ? "mlx-lm" : "pytorch"; }
 inline const char* to_string(TrainPrecision p) {
   switch (p) {
     case TrainPrecision::bf16: return "bf16";
@@ -85,9 +92,19 @@ struct FinetuneSetup {
   bool flash_attention = true;    // SDPA / FlashAttention: no score matrix kept
   int zero = 0;                   // ZeRO stage 0-3 (FSDP FULL_SHARD = 3)
   std::int64_t gpus = 1;          // data-parallel GPUs
+  std::int64_t adapted_layers = 0;  // LoRA: adapters on the last N blocks only (mlx_lm --num-layers); 0 = all
+  TrainFramework framework = TrainFramework::pytorch;
 };
 
 inline bool lora_like(FtMethod m) { return m != FtMethod::full; }
+
+// The first block the backward pass reaches: LoRA on the last N blocks leaves the blocks below with no
+// trainable parameter and no input that needs a gradient, so autograd (PyTorch's and MLX's alike)
+// records nothing there. Full fine-tuning and LoRA on every block: 0.
+inline std::int64_t first_trained_layer(const ModelSpec& m, const FinetuneSetup& s) {
+  if (!lora_like(s.method) || s.adapted_layers <= 0 || s.adapted_layers >= m.layers) return 0;
+  return m.layers - s.adapted_layers;
+}
 inline bool mixed_precision(TrainPrecision p) { return p != TrainPrecision::fp32; }
 inline std::int64_t element_bytes(TrainPrecision p) { return p == TrainPrecision::fp32 ? 4 : 2; }
 
@@ -129,20 +146,38 @@ struct AdapterCount {
   std::int64_t token_matrices = 0;  // adapted matrices one token passes through (experts_per_token of E)
   std::int64_t factored = 0;        // Adafactor: sum of (rows + cols) over the A and B matrices
   double active_params = 0;         // per token: routed-expert adapters x experts_per_token / experts
+  std::int64_t token_inputs = 0;    // sum of d_in over the distinct inputs the adapted matrices read
 };
 
-inline AdapterCount count_adapters(const ModelSpec& m, const LoraTargets& t, std::int64_t r) {
+namespace detail {
+
+// The input a matrix reads: q, k and v (MLA: q_a and kv_a) read the attention norm's output, gate and
+// up the FFN's input (routed experts and shared experts apart); any other matrix its own.
+inline std::string adapter_input(std::string_view name) {
+  if (name == "attn_q" || name == "attn_k" || name == "attn_v" || name == "attn_q_a" || name == "attn_kv_a_mqa") return "attn_in";
+  if (name.rfind("ffn_gate", 0) == 0) return "ffn_in" + std::string(name.substr(8));
+  if (name.rfind("ffn_up", 0) == 0) return "ffn_in" + std::string(name.substr(6));
+  return std::string(name);
+}
+
+}  // namespace detail
+
+// `first_layer`: blocks below it get no adapters (LoRA on the last N blocks).
+inline AdapterCount count_adapters(const ModelSpec& m, const LoraTargets& t, std::int64_t r, std::int64_t first_layer = 0) {
   AdapterCount c;
   if (r <= 0) return c;
   const double share = m.moe.present() ? double(m.moe.experts_per_token) / double(m.moe.experts) : 1.0;
+  std::set<std::pair<std::int64_t, std::string>> inputs;
   for (const TensorInfo& x : tensor_inventory(m)) {
-    if (x.layer < 0 || !x.matrix || !detail::targeted(x.name, t)) continue;
+    if (x.layer < first_layer || !x.matrix || !detail::targeted(x.name, t)) continue;
     const std::int64_t n = x.group == TensorGroup::experts ? m.moe.experts : 1;
     const std::int64_t d_in = x.ne0, d_out = x.rows / n;
     const std::int64_t p = detail::ft_mul(detail::ft_mul(r, d_in + d_out), n);
     c.params = detail::ft_add(c.params, p);
     c.matrices += n;
-    c.token_matrices += x.group == TensorGroup::experts ? m.moe.experts_per_token : 1;
+    const std::int64_t through = x.group == TensorGroup::experts ? m.moe.experts_per_token : 1;
+    c.token_matrices += through;
+    if (inputs.emplace(x.layer, detail::adapter_input(x.name)).second) c.token_inputs = detail::ft_add(c.token_inputs, d_in);
     c.factored = detail::ft_add(c.factored, detail::ft_mul(2 * r + d_in + d_out, n));
     c.active_params += double(p) * (x.group == TensorGroup::experts ? share : 1.0);
   }
@@ -221,13 +256,21 @@ inline std::int64_t activation_bytes_per_token(const ModelSpec& m, std::int64_t 
 }
 
 struct ActivationMemory {
-  Bytes layers{0};      // every layer's kept activations (no checkpointing), or the layer inputs (with)
+  Bytes layers{0};      // every trained layer's kept activations (no checkpointing), or the layer inputs (with)
   Bytes recompute{0};   // checkpointing: the largest layer's activations, rebuilt during its backward
-  Bytes adapters{0};    // LoRA: the r-wide A output of every adapted matrix
+  Bytes adapters{0};    // LoRA: the r-wide A output of every adapted matrix (MLX: and its fp32 input)
+  Bytes attention_backward{0};  // MLX: one block's s x s attention arrays during its backward
   Bytes head{0};        // final norm input and output
   Bytes logits{0};      // logits, log-softmax and their gradient (docs/finetune.md)
-  [[nodiscard]] Bytes total() const { return layers + recompute + adapters + head + logits; }
+  std::int64_t trained_layers = 0;  // blocks the backward pass runs through (keeping activations)
+  [[nodiscard]] Bytes total() const { return layers + recompute + adapters + attention_backward + head + logits; }
 };
+
+// MLX-LM: mx.fast.scaled_dot_product_attention keeps no score matrix in the forward pass, but its
+// gradient is the gradient of its unfused fallback (mlx/fast.cpp: the fast primitives' vjp runs the
+// fallback), so the backward of each block rebuilds the s x s probabilities and holds them with their
+// gradient and the scores' gradient, one block at a time: 3 arrays of heads x s x s per sequence.
+inline constexpr std::int64_t kMlxAttentionBackwardArrays = 3;
 
 inline ActivationMemory activation_memory(const ModelSpec& m, const FinetuneSetup& s, const AdapterCount& adapters,
                                           const FinetuneProfile& prof) {
@@ -236,25 +279,40 @@ inline ActivationMemory activation_memory(const ModelSpec& m, const FinetuneSetu
   o.flash_attention = s.flash_attention;
   o.element_bytes = element_bytes(s.precision);
   const std::int64_t tokens = detail::ft_mul(s.seq, s.micro_batch);
+  const std::int64_t first = first_trained_layer(m, s);
+  a.trained_layers = m.layers - first;
   std::int64_t sum = 0, largest = 0;
-  for (std::int64_t il = 0; il < m.layers; ++il) {
+  bool attention = false;
+  for (std::int64_t il = first; il < m.layers; ++il) {
     const std::int64_t b = activation_bytes_per_token(m, il, s.seq, o);
     sum = detail::ft_add(sum, b);
     largest = std::max(largest, b);
+    const LayerKind kind = m.layer_kind(il);
+    attention = attention || (!ModelSpec::is_recurrent(kind) && kind != LayerKind::ffn);
   }
   if (s.grad_ckpt) {
     // Korthikanti §5 "full recomputation": the input of every layer, plus one layer rebuilt at a time.
-    a.layers = Bytes(detail::ft_mul(detail::ft_mul(m.layers, m.hidden * o.element_bytes), tokens));
+    a.layers = Bytes(detail::ft_mul(detail::ft_mul(a.trained_layers, m.hidden * o.element_bytes), tokens));
     a.recompute = Bytes(detail::ft_mul(largest, tokens));
   } else {
     a.layers = Bytes(detail::ft_mul(sum, tokens));
   }
   if (lora_like(s.method)) {
     // r outputs of each A a token passes through, kept for B's weight gradient; a checkpointed model
-    // keeps them only for the layer being rebuilt.
-    const std::int64_t per_layer_matrices = m.layers > 0 ? (adapters.token_matrices + m.layers - 1) / m.layers : 0;
-    const std::int64_t kept = s.grad_ckpt ? per_layer_matrices : adapters.token_matrices;
-    a.adapters = Bytes(detail::ft_mul(detail::ft_mul(kept, s.rank * o.element_bytes), tokens));
+    // keeps them only for the layer being rebuilt. MLX-LM's adapters are float32 (mlx_lm tuner
+    // LoRALinear), so x @ lora_a promotes the 16-bit input: an fp32 copy of each adapted input, kept
+    // for lora_a's gradient (matrices that read the same input share it: mlx_lm compiles the step and
+    // mx.compile merges identical operations), and an fp32 r-wide output per adapted matrix.
+    const std::int64_t n = a.trained_layers;
+    const auto kept = [&](std::int64_t all) { return s.grad_ckpt && n > 0 ? (all + n - 1) / n : all; };
+    const std::int64_t per_token = s.framework == TrainFramework::mlx
+                                       ? detail::ft_add(detail::ft_mul(kept(adapters.token_inputs), 4), detail::ft_mul(kept(adapters.token_matrices), s.rank * 4))
+                                       : detail::ft_mul(kept(adapters.token_matrices), s.rank * o.element_bytes);
+    a.adapters = Bytes(detail::ft_mul(per_token, tokens));
+  }
+  if (s.framework == TrainFramework::mlx && attention) {
+    const std::int64_t scores = detail::ft_mul(detail::ft_mul(m.heads, s.seq), detail::ft_mul(s.seq, s.micro_batch));
+    a.attention_backward = Bytes(detail::ft_mul(scores, kMlxAttentionBackwardArrays * o.element_bytes));
   }
   a.head = Bytes(detail::ft_mul(2 * m.hidden * o.element_bytes, tokens));
   a.logits = Bytes(detail::ft_mul(detail::ft_mul(m.vocab, prof.logits_bytes), tokens));
@@ -320,7 +378,7 @@ inline FinetuneMemory finetune_memory(const ModelSpec& m, const WeightBreakdown&
     opt_bytes = s.optimizer == Optimizer::adafactor ? ft_mul(adafactor_elements(m), 4)
                                                     : ft_mul(pc.text, optimizer_bytes_per_param(s.optimizer, prof));
   } else {
-    r.adapters = count_adapters(m, s.targets, s.rank);
+    r.adapters = count_adapters(m, s.targets, s.rank, first_trained_layer(m, s));
     r.params_trainable = r.adapters.params;
     r.frozen_weights = base.total;
     // PEFT keeps adapters in fp32 (autocast_adapter_dtype), so no separate master copy; fp32 gradients.
@@ -328,7 +386,9 @@ inline FinetuneMemory finetune_memory(const ModelSpec& m, const WeightBreakdown&
     r.gradients = Bytes(ft_mul(r.adapters.params, 4));
     opt_bytes = s.optimizer == Optimizer::adafactor ? ft_mul(r.adapters.factored, 4)
                                                     : ft_mul(r.adapters.params, optimizer_bytes_per_param(s.optimizer, prof));
-    if (s.method == FtMethod::qlora) {
+    // bitsandbytes dequantizes an NF4 matrix to bf16 before its matmul; MLX's quantized_matmul reads
+    // the 4-bit weights directly.
+    if (s.method == FtMethod::qlora && s.framework == TrainFramework::pytorch) {
       std::int64_t largest = 0;
       for (const TensorInfo& x : tensor_inventory(m))
         if (x.layer >= 0 && x.matrix) largest = std::max(largest, x.group == TensorGroup::experts ? x.elements() / m.moe.experts : x.elements());

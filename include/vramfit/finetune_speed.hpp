@@ -3,7 +3,8 @@
 //   full fine-tuning  6N per token (forward 2N, backward 4N: Kaplan et al. 2020 §2.1; PaLM 2204.02311 App. B),
 //                     8N with full recomputation (Korthikanti et al. 2022 §6, "hardware FLOPs")
 //   LoRA / QLoRA      forward 2(N + N_a), backward 2(N + N_a) for the activation gradients through the
-//                     frozen weights + 2 N_a for the adapter weight gradients = 4N + 6 N_a
+//                     frozen weights + 2 N_a for the adapter weight gradients = 4N + 6 N_a; with adapters
+//                     on the last blocks only, the backward covers those blocks and the head
 #pragma once
 
 #include <algorithm>
@@ -23,11 +24,15 @@ struct TrainingFlops {
 
 inline TrainingFlops training_flops(const ModelSpec& m, const FinetuneSetup& s, double adapter_active) {
   TrainingFlops f;
-  double blocks = 0, attn = 0;
+  // LoRA on the last blocks only: the backward pass stops at the first adapted block (first_trained_layer).
+  const std::int64_t first = first_trained_layer(m, s);
+  double blocks = 0, attn = 0, blocks_trained = 0, attn_trained = 0;
   const std::vector<double> per_layer = active_params_per_layer(m);
   for (std::int64_t il = 0; il < m.layers; ++il) {
+    const double a = attention_flops(m, il, s.seq) / double(s.seq);
     blocks += per_layer[std::size_t(il)];
-    attn += attention_flops(m, il, s.seq) / double(s.seq);
+    attn += a;
+    if (il >= first) blocks_trained += per_layer[std::size_t(il)], attn_trained += a;
   }
   const double head = double(m.hidden) * double(m.vocab);  // the input embedding is a lookup, no FLOPs
   f.matmul_params = blocks + head;
@@ -37,9 +42,11 @@ inline TrainingFlops training_flops(const ModelSpec& m, const FinetuneSetup& s, 
     f.model = 6 * n + 3 * attn;
     f.hardware = f.model + (s.grad_ckpt ? 2 * blocks + attn : 0.0);
   } else {
+    // forward 2(N + N_a) over every block; backward 2 x (trained blocks + head) for the activation
+    // gradients, 2 N_a through the adapters and 2 N_a for their weight gradients.
     const double na = adapter_active;
-    f.model = 4 * n + 6 * na + 3 * attn;
-    f.hardware = f.model + (s.grad_ckpt ? 2 * (blocks + na) + attn : 0.0);
+    f.model = 2 * n + 2 * (blocks_trained + head) + 6 * na + attn + 2 * attn_trained;
+    f.hardware = f.model + (s.grad_ckpt ? 2 * (blocks_trained + na) + attn_trained : 0.0);
   }
   return f;
 }
@@ -70,7 +77,7 @@ inline FinetuneSpeed finetune_speed(const ModelSpec& m, const WeightBreakdown& b
   r.achieved = FlopsPerSecond(peak.value() * prof.efficiency);
   const double tokens = double(s.seq * s.micro_batch);
   r.compute = Flops(r.flops.hardware * tokens) / r.achieved;
-  if (s.method == FtMethod::qlora) {
+  if (s.method == FtMethod::qlora && s.framework == TrainFramework::pytorch) {
     // bitsandbytes dequantizes each NF4 matrix to bf16 before its matmul, in the forward, again for the
     // backward, and once more in a recomputed forward: read the 4-bit bytes, write 2 bytes per weight.
     // MoE: only the experts the micro-batch's tokens reach (prefill.hpp experts_touched).

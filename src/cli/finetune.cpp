@@ -40,6 +40,7 @@ Json finetune_json(const FinetuneAnswer& ans) {
   j["optimizer"] = to_string(s.optimizer);
   j["precision"] = to_string(s.precision);
   j["base_weights"] = q.mix->mix.id;
+  j["framework"] = to_string(s.framework);
   if (lora) {
     Json l;
     l["rank"] = s.rank;
@@ -47,6 +48,7 @@ Json finetune_json(const FinetuneAnswer& ans) {
     l["targets"] = targets_text(s.targets);
     l["params"] = mem.adapters.params;
     l["matrices"] = mem.adapters.matrices;
+    l["layers"] = mem.activations.trained_layers;
     j["lora"] = l;
   } else {
     j["lora"] = nullptr;
@@ -76,6 +78,7 @@ Json finetune_json(const FinetuneAnswer& ans) {
   mj["dequant_buffer"] = mem.dequant.value();
   mj["ddp_buckets"] = mem.ddp_buckets.value();
   mj["activations"] = (mem.activations.layers + mem.activations.recompute + mem.activations.adapters + mem.activations.head).value();
+  mj["attention_backward"] = mem.activations.attention_backward.value();
   mj["logits"] = mem.activations.logits.value();
   mj["cuda_context"] = mem.context.value();
   mj["fragmentation"] = mem.fragmentation.value();
@@ -118,7 +121,7 @@ std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, 
   const ModelSpec& m = q.model->spec;
   const FinetuneMemory& mem = ans.memory;
   const FinetuneSpeed& speed = ans.speed;
-  const FinetuneProfile& prof = *ans.profile;
+  const FinetuneProfile& prof = ans.profile;
   const ParamCounts& pc = ans.params;
   const DeviceSpec& ds = ans.device;
   const Device& d = ds.device->device;
@@ -150,8 +153,9 @@ std::string finetune_text(const FinetuneAnswer& ans, const std::string& format, 
   const ActivationMemory& am = mem.activations;
   const std::int64_t toks = s.seq * s.micro_batch;
   row("activations", am.layers + am.recompute + am.adapters + am.head,
-      s.grad_ckpt ? fmt::format("checkpointed: {} layer inputs + one layer {}", m.layers, size_str(am.recompute))
-                  : fmt::format("{} tokens x {:.0f} KiB/token over {} layers", toks, double(am.layers.value()) / double(toks) / 1024.0, m.layers));
+      s.grad_ckpt ? fmt::format("checkpointed: {} layer inputs + one layer {}", am.trained_layers, size_str(am.recompute))
+                  : fmt::format("{} tokens x {:.0f} KiB/token over {} layers", toks, double(am.layers.value()) / double(toks) / 1024.0, am.trained_layers));
+  row("attention backward", am.attention_backward, fmt::format("one block's {} x {} x {} scores x 3 at a time (MLX)", s.micro_batch, m.heads, s.seq));
   row("logits + loss", am.logits, fmt::format("{} tokens x {} vocab x {} B", toks, m.vocab, prof.logits_bytes));
   row("CUDA context", mem.context, "PyTorch context, kernels, workspaces");
   row("fragmentation", mem.fragmentation, fmt::format("{:.0f} % allocator slack", prof.fragmentation * 100));
@@ -203,11 +207,12 @@ void setup_finetune(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("model", opt->model, "model id, alias, Ollama tag or Hugging Face directory")->required();
   sub->add_option("--method", opt->method, "full, lora or qlora (default lora)");
   sub->add_option("--optimizer", opt->optimizer, "adamw (default), adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor");
-  sub->add_option("--rank,-r", opt->rank, "LoRA rank r (default 16)");
+  sub->add_option("--rank,-r", opt->rank, "LoRA rank r (default 16; MLX-LM on Apple silicon: 8)");
   sub->add_option("--alpha", opt->alpha, "LoRA alpha (default 2r; scales the update, no memory effect)");
   sub->add_option("--targets", opt->targets, "LoRA targets: attn, mlp, all-linear (default), or q,k,v,o,gate,up,down");
   sub->add_option("--seq", opt->seq, "tokens per sequence: 2048 (default), 4k, 8k");
-  sub->add_option("--micro-batch,-b", opt->micro_batch, "sequences per forward/backward on each GPU (default 1)");
+  sub->add_option("--micro-batch,-b", opt->micro_batch, "sequences per forward/backward on each GPU (default 1; MLX-LM: 4)");
+  sub->add_option("--lora-layers", opt->lora_layers, "LoRA on the last N blocks only (default all; MLX-LM: 16, as mlx_lm.lora --num-layers)");
   sub->add_option("--grad-accum", opt->grad_accum, "micro-batches per optimizer step (default 1)");
   sub->add_flag("--grad-ckpt", opt->grad_ckpt, "gradient checkpointing: keep layer inputs, recompute in backward (QLoRA: on by default)");
   sub->add_flag("--no-grad-ckpt", opt->no_grad_ckpt, "no gradient checkpointing, also for QLoRA (whose default, as in PEFT and Unsloth, is on)");
@@ -215,7 +220,8 @@ void setup_finetune(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--precision", opt->precision, "bf16 (default), fp16 (mixed precision) or fp32");
   sub->add_option("--zero", opt->zero, "DeepSpeed ZeRO stage 0-3 over the GPUs of --device ID xN");
   sub->add_flag("--fsdp", opt->fsdp, "PyTorch FSDP FULL_SHARD (= ZeRO-3)");
-  sub->add_option("-d,--device", opt->device, "GPU ID[xN]: N identical data-parallel GPUs, e.g. rtx-4090, a100-80gb-sxmx8");
+  sub->add_option("-d,--device", opt->device, "GPU ID[xN]: N identical data-parallel GPUs, e.g. rtx-4090, a100-80gb-sxmx8; an Apple chip (m4-max:64GB) trains with MLX-LM");
+  sub->add_option("--wired-limit", opt->wired_limit, "unified memory: what the GPU may use instead of the platform's default share (as in fit)");
   sub->add_option("--reserve", opt->reserve, "memory per GPU held by other processes or the desktop (as in fit)");
   sub->add_option("--tokens", opt->tokens, "training tokens for a time estimate: 50M, 1B (decimal)");
   sub->callback([&ctx, &exit_code, opt] { exit_code = run_finetune(ctx, *opt); });

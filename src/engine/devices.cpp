@@ -232,6 +232,28 @@ CpuFeatures host_cpu_features(const std::vector<DeviceSpec>& specs, const std::s
   return parse_cpu_features("avx2");
 }
 
+UnifiedShare unified_share(const io::Catalog& cat, const DeviceSpec& s, const std::string& wired_limit) {
+  const Device& d = s.device->device;
+  const UnifiedMemoryPlatform* p = cat.platform_of(d);
+  if (p == nullptr)
+    throw InputError(d.id + ": no platform rule for its unified memory in runtimes.yaml (memory_platform '" + d.memory_platform +
+                     "'; see 'vramfit catalog check')");
+  UnifiedShare u;
+  if (!wired_limit.empty()) {
+    const Bytes wl = io::parse_size(wired_limit, "--wired-limit");
+    if (wl > d.capacity(s.memory_gib)) throw InputError("--wired-limit " + wired_limit + " exceeds the unified memory of " + d.id);
+    u.capacity = wl;
+    u.assumption = fmt::format("{}: {} set to {:.2f} GiB (--wired-limit)", d.id,
+                               d.kind == DeviceKind::apple ? "GPU wired limit" : "GPU share of unified memory", to_gib(wl));
+    return u;
+  }
+  const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
+  u.capacity = unified_gpu_share(*p, mem_gib);
+  u.assumption = fmt::format("{} with {:g} GB unified memory: {} lets the GPU use {} = {:.2f} GiB by default ({}, or --wired-limit)",
+                             d.id, mem_gib, p->name, share_words(*p, mem_gib), to_gib(u.capacity), p->how);
+  return u;
+}
+
 ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRequest& given) {
   // --device local: the devices `vramfit detect` finds (src/cli/detect.cpp), as ordinary options.
   std::vector<std::string> local_notes;
@@ -325,24 +347,11 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     const Device& d = s.device->device;
     if (d.is_cpu() || opt.cpu_backend) continue;
     Bytes capacity = d.capacity(s.memory_gib);
-    const double mem_gib = s.memory_gib > 0 ? s.memory_gib : d.memory_gib;
     if (d.unified_memory()) {
       if (const std::string note = configuration_note(s); !note.empty()) r.assumptions.push_back("note: " + note);
-      const UnifiedMemoryPlatform* p = cat.platform_of(d);
-      if (p == nullptr)
-        throw InputError(d.id + ": no platform rule for its unified memory in runtimes.yaml (memory_platform '" + d.memory_platform +
-                         "'; see 'vramfit catalog check')");
-      if (!opt.wired_limit.empty()) {
-        const Bytes wl = io::parse_size(opt.wired_limit, "--wired-limit");
-        if (wl > capacity) throw InputError("--wired-limit " + opt.wired_limit + " exceeds the unified memory of " + d.id);
-        capacity = wl;
-        r.assumptions.push_back(fmt::format("{}: {} set to {:.2f} GiB (--wired-limit)", d.id,
-                                            d.kind == DeviceKind::apple ? "GPU wired limit" : "GPU share of unified memory", to_gib(wl)));
-      } else {
-        capacity = unified_gpu_share(*p, mem_gib);
-        r.assumptions.push_back(fmt::format("{} with {:g} GB unified memory: {} lets the GPU use {} = {:.2f} GiB by default ({}, or --wired-limit)",
-                                            d.id, mem_gib, p->name, share_words(*p, mem_gib), to_gib(capacity), p->how));
-      }
+      const UnifiedShare share = unified_share(cat, s, opt.wired_limit);
+      capacity = share.capacity;
+      r.assumptions.push_back(share.assumption);
     }
     for (std::int64_t i = 0; i < s.count; ++i) {
       Target t;

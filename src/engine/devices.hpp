@@ -28,6 +28,14 @@ DeviceSpec parse_device_spec(const io::Catalog& cat, const std::string& text);
 // was taken, in words ("" when the size was given or there is only one).
 std::string configuration_note(const DeviceSpec& s);
 
+// What a unified-memory device's GPU may use: the platform's default share (runtimes.yaml platforms:
+// macOS's wired limit, an APU's carve-out) or the --wired-limit given, with the assumption line.
+struct UnifiedShare {
+  Bytes capacity{0};
+  std::string assumption;
+};
+UnifiedShare unified_share(const io::Catalog& cat, const DeviceSpec& s, const std::string& wired_limit);
+
 // The devices and memory as given; empty text means "not given".
 struct DeviceRequest {
   std::vector<std::string> devices;  // ID[:SIZE][xN] values; "local" is the machine `detect` finds

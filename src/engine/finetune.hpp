@@ -28,6 +28,8 @@ struct FinetuneRequest {
   std::string device;  // GPU ID[xN]: N identical data-parallel GPUs
   std::string tokens;  // training tokens for a time estimate (50M, 1B: decimal); empty: none
   std::string reserve;  // memory per GPU held by other processes or the desktop; empty: none
+  std::string lora_layers;  // LoRA on the last N blocks (mlx_lm --num-layers); empty: all (MLX-LM: 16)
+  std::string wired_limit;  // unified memory: the GPU's limit instead of the platform's default share
 };
 
 struct FinetuneAnswer {
@@ -46,7 +48,13 @@ struct FinetuneAnswer {
   std::int64_t tokens = 0;            // --tokens; 0 = not given
   double seconds = 0;                 // time for `tokens` at the job's rate; 0 = unknown or not asked
   std::int64_t tokens_per_step = 0;   // over all GPUs
-  const FinetuneProfile* profile = nullptr;  // runtimes.yaml finetune: the constants behind the terms
+  // runtimes.yaml finetune: the constants behind the terms (MLX-LM: no CUDA context, and the rate is the
+  // Metal prefill rate, so efficiency 1 of `peak_flops`).
+  FinetuneProfile profile;
+  double peak_flops = 0;      // FLOP/s the training efficiency applies to (0: unknown)
+  std::string peak_source;    // where peak_flops comes from, for the assumption line
+  std::string capacity_note;  // unified memory: the platform's share (or --wired-limit), in words
+  std::string configuration_note;  // a unified-memory chip named without its memory size: which one
   std::vector<std::string> assumptions;
   [[nodiscard]] Bytes total() const { return memory.total(); }
   [[nodiscard]] bool lora() const { return lora_like(setup.method); }

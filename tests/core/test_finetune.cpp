@@ -375,5 +375,98 @@ TEST(FinetuneSpeed, QloraPaysForDequantization) {
   EXPECT_NEAR(r.dequant.value(), 2 * pass / (1000e9 * 0.7), 1e-12);
 }
 
+// MLX-LM (mlx_lm.lora defaults): LoRA r=8 on every linear of the last 16 of Llama-3.1-8B's 32 blocks,
+// 4 sequences of 2048 tokens, bf16 base, fp32 adapters.
+FinetuneSetup mlx_setup() {
+  FinetuneSetup s;
+  s.framework = TrainFramework::mlx;
+  s.rank = 8;
+  s.adapted_layers = 16;
+  s.micro_batch = 4;
+  return s;
+}
+
+TEST(FinetuneMlx, AdaptersOnTheLastBlocksOnly) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const FinetuneSetup s = mlx_setup();
+  EXPECT_EQ(first_trained_layer(m, s), 16);
+  // Per block at r = 8: q 8 x (4096 + 4096) = 65,536, k and v 8 x (4096 + 1024) = 40,960 each, o 65,536,
+  // gate, up and down 8 x (4096 + 14336) = 147,456 each: 655,360; x 16 blocks = 10,485,760.
+  const AdapterCount c = count_adapters(m, s.targets, s.rank, first_trained_layer(m, s));
+  EXPECT_EQ(c.params, 10485760);
+  EXPECT_EQ(c.matrices, 7 * 16);
+  EXPECT_EQ(c.token_matrices, 7 * 16);
+  // Distinct inputs per block: q/k/v share the norm output (4096), o reads 4096, gate/up share 4096,
+  // down reads 14336: 26,624; x 16 = 425,984.
+  EXPECT_EQ(c.token_inputs, 425984);
+  // Full fine-tuning and LoRA on every block start the backward at block 0.
+  FinetuneSetup all = s;
+  all.adapted_layers = 0;
+  EXPECT_EQ(first_trained_layer(m, all), 0);
+  all.adapted_layers = 32;
+  EXPECT_EQ(first_trained_layer(m, all), 0);
+  FinetuneSetup full = s;
+  full.method = FtMethod::full;
+  EXPECT_EQ(first_trained_layer(m, full), 0);
+}
+
+TEST(FinetuneMlx, ActivationsOfTheTrainedBlocksFp32AdapterInputsAndAttentionBackward) {
+  const ModelSpec m = test::llama_3_1_8b();
+  const FinetuneSetup s = mlx_setup();
+  const AdapterCount c = count_adapters(m, s.targets, s.rank, 16);
+  const ActivationMemory a = activation_memory(m, s, c, profile());
+  const std::int64_t tokens = 4 * 2048;
+  EXPECT_EQ(a.trained_layers, 16);
+  // 168,064 B per token per block (CheckpointingKeepsLayerInputsAndOneLayer) x 16 blocks x 8192 tokens.
+  EXPECT_EQ(a.layers.value(), 22028484608);
+  // fp32 inputs 425,984 x 4 B + 112 r-wide fp32 outputs 8 x 4 B = 1,707,520 B per token.
+  EXPECT_EQ(a.adapters.value(), 1707520 * tokens);
+  EXPECT_EQ(a.adapters.value(), 13988003840);
+  // One block's backward: 4 sequences x 32 heads x 2048 x 2048 scores x 3 arrays x 2 B = 3 GiB.
+  EXPECT_EQ(a.attention_backward.value(), 3221225472);
+  EXPECT_EQ(a.logits.value(), 10506731520);  // 8192 x 128256 x 10 B
+  // Checkpointed: 16 block inputs (4096 x 2 B), one block rebuilt, one block's adapter share.
+  FinetuneSetup ck = s;
+  ck.grad_ckpt = true;
+  const ActivationMemory b = activation_memory(m, ck, c, profile());
+  EXPECT_EQ(b.layers.value(), 16LL * 4096 * 2 * tokens);
+  EXPECT_EQ(b.recompute.value(), 168064LL * tokens);
+  EXPECT_EQ(b.adapters.value(), (26624LL * 4 + 7 * 8 * 4) * tokens);
+  // PyTorch keeps no score matrix with SDPA and 16-bit r-wide outputs only.
+  FinetuneSetup pt = s;
+  pt.framework = TrainFramework::pytorch;
+  const ActivationMemory p = activation_memory(m, pt, c, profile());
+  EXPECT_EQ(p.attention_backward.value(), 0);
+  EXPECT_EQ(p.adapters.value(), 112LL * 8 * 2 * tokens);
+}
+
+TEST(FinetuneMlx, QloraReadsFourBitWeightsInPlace) {
+  const ModelSpec m = test::llama_3_1_8b();
+  FinetuneSetup s = mlx_setup();
+  s.method = FtMethod::qlora;
+  FinetuneProfile prof = profile();
+  prof.cuda_context = Bytes{0};
+  const FinetuneMemory r = finetune_memory(m, weight_bytes(m, nf4_dq(), types()), s, prof);
+  EXPECT_EQ(r.dequant.value(), 0);  // quantized_matmul: no bf16 copy of the largest matrix
+  EXPECT_EQ(r.context.value(), 0);
+  EXPECT_EQ(r.trainable_weights.value(), 10485760LL * 4);
+  EXPECT_EQ(r.optimizer.value(), 10485760LL * 8);
+  s.framework = TrainFramework::pytorch;  // bitsandbytes: 14336 x 4096 in bf16
+  EXPECT_EQ(finetune_memory(m, weight_bytes(m, nf4_dq(), types()), s, profile()).dequant.value(), 14336LL * 4096 * 2);
+}
+
+TEST(FinetuneMlx, BackwardFlopsOverTheTrainedBlocksOnly) {
+  // Llama-2-7B, LoRA on the last 16 of 32 blocks, N_a = 2,097,152 active adapter parameters:
+  // forward 2N = 13,214,679,040; backward 2 x (16 x 202,383,360 + 131,072,000) = 6,738,411,520;
+  // adapters 6 x 2,097,152 = 12,582,912; attention forward 537,133,056 + backward 2 x 268,566,528.
+  const ModelSpec m = llama_2_7b();
+  FinetuneSetup s = mlx_setup();
+  const TrainingFlops f = training_flops(m, s, 2097152);
+  EXPECT_DOUBLE_EQ(f.model, 21039939584.0);
+  // Checkpointing recomputes the trained blocks' forward: 2 x (3,238,133,760 + 2,097,152) + 268,566,528.
+  s.grad_ckpt = true;
+  EXPECT_DOUBLE_EQ(training_flops(m, s, 2097152).hardware, 21039939584.0 + 6480461824.0 + 268566528.0);
+}
+
 }  // namespace
 }  // namespace vramfit
