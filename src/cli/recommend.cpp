@@ -85,7 +85,9 @@ std::string configs_table(const std::vector<RankedConfig>& list, const Recommend
                                     f.kwh_per_mtok > 0 ? fmt::format("{:.2f}", f.kwh_per_mtok) : "?"};
     if (!priced) row.erase(row.begin() + 2, row.begin() + 4);
     if (l.kwh_price > 0) row.push_back(f.energy_usd_per_mtok ? fmt::format("{:.2f}", *f.energy_usd_per_mtok) : "?");
-    if (l.cloud_price > 0) row.push_back(f.break_even ? fmt::format("{:.0f}", *f.break_even) : e.config.price_usd > 0 ? "never" : "?");
+    // "never" only where the energy is known to cost more than renting; no price or no board power: "?".
+    if (l.cloud_price > 0)
+      row.push_back(f.break_even ? fmt::format("{:.0f}", *f.break_even) : e.config.price_usd > 0 && f.draw > 0 ? "never" : "?");
     if (experts)
       row.push_back(e.experts_in_ram ? fmt::format("{}, {}", placement_flags(e.placement), size_str(e.placement.host.total())) : "-");
     const std::string refs = note_refs(e.caveats, notes);
