@@ -120,10 +120,13 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   const bool costed = !opt.kwh_price.empty() || !opt.cloud_price.empty();
   const FitAnswer a = answer_fit(ctx, request);
   const int code = a.fits() ? 0 : 1;
-  // recommend's figures for these devices (engine/recommend.hpp fit_energy), for a plan that fits.
-  const std::optional<FitEnergy> cost = costed && a.placement.verdict != Verdict::does_not_fit
-                                            ? std::optional(fit_energy(ctx, opt.placement.devices, a.speed, prices))
-                                            : std::nullopt;
+  // recommend's figures for these devices (engine/recommend.hpp fit_energy), for a plan that fits (a
+  // pool runtime has no decode speed: its energy line says so, its break-even needs none).
+  const bool runs = a.pool ? a.fits() : a.placement.verdict != Verdict::does_not_fit;
+  const std::optional<FitEnergy> cost = costed && runs ? std::optional(fit_energy(ctx, a.devices, a.speed, prices)) : std::nullopt;
+  std::string cost_text;
+  if (cost && !opt.kwh_price.empty()) cost_text += energy_text(*cost);
+  if (cost && !opt.cloud_price.empty()) cost_text += break_even_text(*cost);
   // The command that runs this plan (engine/launch.hpp): only for a plan that fits.
   const std::optional<LaunchCommand> launch = code == 0 ? std::optional(launch_command(ctx, request, a)) : std::nullopt;
   const Json launch_doc = launch ? launch_json(*launch) : Json(nullptr);
@@ -131,7 +134,8 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   if (a.pool) {
     Json doc = ctx.format() == "json" ? pool_fit_json(*a.pool) : Json();
     if (!doc.is_null()) doc["launch"] = launch_doc;
-    std::string text = ctx.format() == "json" ? dump(doc) : pool_fit_text(*a.pool, ctx.text_options(), run);
+    if (!doc.is_null() && costed) doc["cost"] = cost ? cost_json(*cost) : Json(nullptr);
+    std::string text = ctx.format() == "json" ? dump(doc) : pool_fit_text(*a.pool, ctx.text_options(), cost_text + run);
     if (opt.quiet)  // the text's verdict line alone
       if (const std::size_t v = text.find("verdict: "); v != std::string::npos) text = text.substr(v, text.find('\n', v) + 1 - v);
     ctx.io.out << text;
@@ -172,8 +176,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   out += "\n" + wrap(after, text.columns);
   // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
   if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload, text);
-  if (cost && !opt.kwh_price.empty()) out += energy_text(*cost);
-  if (cost && !opt.cloud_price.empty()) out += break_even_text(*cost);
+  out += cost_text;
   out += run;
   out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   ctx.io.out << out;

@@ -79,8 +79,8 @@ std::string break_even_text(const FitEnergy& e) {
   const PowerFigures& f = e.power;
   const RecommendLimits& l = e.limits;
   if (c.price_usd <= 0) return "break-even: no price in the catalog for " + c.label + ": unknown (recommend --price ID=USD ranks with yours)\n";
-  if (f.draw <= 0) return "break-even: board power of the devices not in the catalog: unknown\n";
   const double kw = f.draw / 1000;
+  if (!f.break_even && f.draw <= 0) return "break-even: board power of the devices not in the catalog: unknown (the energy at --kwh-price needs it)\n";
   if (!f.break_even)
     return fmt::format("break-even: never: renting at ${:g}/h costs less than the energy alone ({:g} kW x ${:g}/kWh = ${:.2f}/h)\n", l.cloud_price,
                        kw, l.kwh_price, kw * l.kwh_price);

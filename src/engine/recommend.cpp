@@ -29,11 +29,12 @@ RecommendLimits read_limits(const RecommendRequest& o) {
 PowerFigures power_figures(const Config& c, double tps, const RecommendLimits& l, const PowerRules& r) {
   PowerFigures f;
   f.draw = config_draw_w(c, r);
+  // Without an electricity price the energy is not counted: the break-even needs no board power.
+  if (l.cloud_price > 0 && (f.draw > 0 || l.kwh_price <= 0)) f.break_even = break_even_hours(c.price_usd, l.cloud_price, f.draw, l.kwh_price);
   if (f.draw <= 0) return f;
   f.psu = psu_size_w(f.draw, r);
   f.kwh_per_mtok = kwh_per_million_tokens(f.draw, tps);
   if (l.kwh_price > 0 && f.kwh_per_mtok > 0) f.energy_usd_per_mtok = f.kwh_per_mtok * l.kwh_price;
-  if (l.cloud_price > 0) f.break_even = break_even_hours(c.price_usd, l.cloud_price, f.draw, l.kwh_price);
   return f;
 }
 

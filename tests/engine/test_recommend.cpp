@@ -155,6 +155,15 @@ TEST(FitEnergy, UnknownPriceIsUnknownNotZeroHours) {
   const FitEnergy e = fit_energy(s, {"mi355x"}, decoding_at(500), read_prices_per_use("", "2"));
   EXPECT_DOUBLE_EQ(e.config.price_usd, 0);
   EXPECT_FALSE(e.power.break_even);
+  // The 48 GB M4 Pro (a MacBook Pro 14-inch, $2,000-2,500 new -> $2,250) has no board power in the
+  // catalog: without --kwh-price the energy is not counted and 2250 / 1.00 = 2250 hours; with it, unknown.
+  const FitEnergy mac = fit_energy(s, {"apple-m4-pro:48GB"}, decoding_at(50), read_prices_per_use("", "1"));
+  EXPECT_DOUBLE_EQ(mac.config.price_usd, 2250);
+  EXPECT_EQ(mac.config.price_source, "street_new");
+  EXPECT_DOUBLE_EQ(mac.power.draw, 0);
+  ASSERT_TRUE(mac.power.break_even);
+  EXPECT_NEAR(*mac.power.break_even, 2250, 1e-9);
+  EXPECT_FALSE(fit_energy(s, {"apple-m4-pro:48GB"}, decoding_at(50), read_prices_per_use("0.3", "1")).power.break_even);
   // --device local is no catalog spec: neither price nor board power.
   const FitEnergy local = fit_energy(s, {"local"}, decoding_at(100), read_prices_per_use("0.3", "2"));
   EXPECT_DOUBLE_EQ(local.config.price_usd, 0);
