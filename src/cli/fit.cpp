@@ -24,7 +24,8 @@ struct FitOptions {
   PlacementOptions placement;
   std::string backend;  // --backend: llama.cpp backend of the GPUs for the speed estimate
   bool quiet = false;   // --quiet: the verdict line only
-  std::string kwh_price;  // --kwh-price: the energy line of recommend (engine/recommend.hpp fit_energy)
+  std::string kwh_price;    // --kwh-price: the energy line of recommend (engine/recommend.hpp fit_energy)
+  std::string cloud_price;  // --cloud-price: recommend's break-even hours of owning vs renting
 };
 
 std::string verdict_text(Verdict v, const Style& s) {
@@ -114,8 +115,18 @@ Table fit_table(const Placement& p, bool compact = false, bool narrow = false) {
 
 int run_fit(Context& ctx, const FitOptions& opt) {
   const FitRequest request{opt.model, opt.workload, opt.placement, opt.backend};
+  // Parsed first: a bad price is a usage error whatever the verdict.
+  const RecommendLimits prices = read_prices_per_use(opt.kwh_price, opt.cloud_price);
+  const bool costed = !opt.kwh_price.empty() || !opt.cloud_price.empty();
   const FitAnswer a = answer_fit(ctx, request);
   const int code = a.fits() ? 0 : 1;
+  // recommend's figures for these devices (engine/recommend.hpp fit_energy), for a plan that fits (a
+  // pool runtime has no decode speed: its energy line says so, its break-even needs none).
+  const bool runs = a.pool ? a.fits() : a.placement.verdict != Verdict::does_not_fit;
+  const std::optional<FitEnergy> cost = costed && runs ? std::optional(fit_energy(ctx, a.devices, a.speed, prices)) : std::nullopt;
+  std::string cost_text;
+  if (cost && !opt.kwh_price.empty()) cost_text += energy_text(*cost);
+  if (cost && !opt.cloud_price.empty()) cost_text += break_even_text(*cost);
   // The command that runs this plan (engine/launch.hpp): only for a plan that fits.
   const std::optional<LaunchCommand> launch = code == 0 ? std::optional(launch_command(ctx, request, a)) : std::nullopt;
   const Json launch_doc = launch ? launch_json(*launch) : Json(nullptr);
@@ -123,7 +134,8 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   if (a.pool) {
     Json doc = ctx.format() == "json" ? pool_fit_json(*a.pool) : Json();
     if (!doc.is_null()) doc["launch"] = launch_doc;
-    std::string text = ctx.format() == "json" ? dump(doc) : pool_fit_text(*a.pool, ctx.text_options(), run);
+    if (!doc.is_null() && costed) doc["cost"] = cost ? cost_json(*cost) : Json(nullptr);
+    std::string text = ctx.format() == "json" ? dump(doc) : pool_fit_text(*a.pool, ctx.text_options(), cost_text + run);
     if (opt.quiet)  // the text's verdict line alone
       if (const std::size_t v = text.find("verdict: "); v != std::string::npos) text = text.substr(v, text.find('\n', v) + 1 - v);
     ctx.io.out << text;
@@ -132,6 +144,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   if (ctx.format() == "json") {
     Json doc = fit_json(a);
     doc["launch"] = launch_doc;
+    if (costed) doc["cost"] = cost ? cost_json(*cost) : Json(nullptr);  // added in issue 21
     ctx.io.out << dump(doc);
     return code;
   }
@@ -163,7 +176,7 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   out += "\n" + wrap(after, text.columns);
   // A plan that does not fit has no speed to report (JSON keeps the figures of the placement tried).
   if (a.placement.verdict != Verdict::does_not_fit) out += speed_text(a.speed, a.query.workload, text);
-  if (!opt.kwh_price.empty() && a.placement.verdict != Verdict::does_not_fit) out += energy_text(fit_energy(ctx, opt.placement.devices, a.speed, opt.kwh_price));
+  out += cost_text;
   out += run;
   out += (text.explain ? "\n" : "") + assumptions_text(a.assumptions, text);
   ctx.io.out << out;
@@ -183,6 +196,7 @@ void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--at", opt->workload.at, "also the decode speed at this context position, 0 to the context (e.g. 3000, 16k)");
   sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (everything on the CPU, in host RAM)");
   sub->add_option("--kwh-price", opt->kwh_price, "electricity price in USD per kWh: adds recommend's energy line (kWh and $ per million tokens)");
+  sub->add_option("--cloud-price", opt->cloud_price, "rental price in USD per hour: adds recommend's break-even hours of owning the devices vs renting");
   sub->add_flag("--quiet", opt->quiet, "print the verdict line only (the exit code: 0 fits, 1 does not)");
   sub->callback([&ctx, &exit_code, opt] {
     if (opt->quiet && ctx.format() != "table")

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "cli/report.hpp"
+#include "engine/placement_search.hpp"
 #include "engine/recommend.hpp"
 #include "engine/use_case.hpp"
 
@@ -20,9 +21,6 @@ struct RecommendOptions {
   RecommendRequest request;
   WorkloadOptions workload;  // -q, -c ...: copied into request.workload when the command runs
 };
-
-Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
-Json or_null(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
 Json config_json(const RankedConfig& c) {
   const Evaluation& e = c.evaluation;
@@ -49,8 +47,9 @@ Json config_json(const RankedConfig& c) {
   return j;
 }
 
-std::string limits_text(const RecommendLimits& l) {
+std::string limits_text(const RecommendLimits& l, const std::string& ram) {
   std::string s;
+  if (!ram.empty()) s += " · " + ram + " host RAM for MoE experts";
   if (l.min_tps > 0) s += fmt::format(" · at least {:g} tok/s", l.min_tps);
   if (l.budget > 0) s += fmt::format(" · at most ${:g}", l.budget);
   if (l.max_watts > 0) s += fmt::format(" · at most {:g} W", l.max_watts);
@@ -58,9 +57,11 @@ std::string limits_text(const RecommendLimits& l) {
 }
 
 // The table of configurations; their caveats are numbered into `notes`. `priced` false: the list without
-// a price (no price and $/(tok/s) columns).
+// a price (no price and $/(tok/s) columns). Where a MoE model keeps routed experts in host RAM (--ram), a
+// column with the llama.cpp flags and the host memory of that plan.
 std::string configs_table(const std::vector<RankedConfig>& list, const RecommendLimits& l, const std::string& format,
                           std::vector<std::string>& notes, bool priced = true) {
+  const bool experts = std::any_of(list.begin(), list.end(), [](const RankedConfig& c) { return c.evaluation.experts_in_ram; });
   Table t;
   t.header = {"#", "configuration", "price", "$/(tok/s)", "decode tok/s", "headroom", "peak W", "PSU W", "kWh/Mtok"};
   t.right = {true, false, true, true, true, true, true, true, true};
@@ -70,6 +71,7 @@ std::string configs_table(const std::vector<RankedConfig>& list, const Recommend
   }
   if (l.kwh_price > 0) t.header.push_back("$/Mtok"), t.right.push_back(true);
   if (l.cloud_price > 0) t.header.push_back("break-even h"), t.right.push_back(true);
+  if (experts) t.header.push_back("experts in RAM"), t.right.push_back(false);
   t.header.push_back("notes");
   t.right.push_back(false);
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -83,7 +85,11 @@ std::string configs_table(const std::vector<RankedConfig>& list, const Recommend
                                     f.kwh_per_mtok > 0 ? fmt::format("{:.2f}", f.kwh_per_mtok) : "?"};
     if (!priced) row.erase(row.begin() + 2, row.begin() + 4);
     if (l.kwh_price > 0) row.push_back(f.energy_usd_per_mtok ? fmt::format("{:.2f}", *f.energy_usd_per_mtok) : "?");
-    if (l.cloud_price > 0) row.push_back(f.break_even ? fmt::format("{:.0f}", *f.break_even) : e.config.price_usd > 0 ? "never" : "?");
+    // "never" only where the energy is known to cost more than renting; no price or no board power: "?".
+    if (l.cloud_price > 0)
+      row.push_back(f.break_even ? fmt::format("{:.0f}", *f.break_even) : e.config.price_usd > 0 && f.draw > 0 ? "never" : "?");
+    if (experts)
+      row.push_back(e.experts_in_ram ? fmt::format("{}, {}", placement_flags(e.placement), size_str(e.placement.host.total())) : "-");
     const std::string refs = note_refs(e.caveats, notes);
     row.push_back(refs.empty() ? "-" : "[" + refs + "]");
     t.rows.push_back(row);
@@ -111,10 +117,13 @@ Json recommend_json(const RecommendAnswer& a) {
                        {"cloud_usd_per_hour", or_null(l.cloud_price)}};
   j["holding"] = a.holding;
   j["matching"] = a.matching;
-  const auto ranked = [](const auto& configs) {
+  // With --ram (issue 21): the RAM, and where each configuration keeps the model, as what-fits writes it.
+  if (!a.ram.empty()) j["requirements"]["host_ram_bytes"] = a.ram_bytes.value();
+  const auto ranked = [&a](const auto& configs) {
     Json list = Json::array();
     for (std::size_t i = 0; i < configs.size(); ++i) {
       Json c = config_json(configs[i]);
+      if (!a.ram.empty()) add_placement_json(c, configs[i].evaluation);
       c["rank"] = i + 1;
       list.push_back(c);
     }
@@ -129,7 +138,7 @@ Json recommend_json(const RecommendAnswer& a) {
 
 std::string recommend_text(const RecommendAnswer& a, const std::string& format, const TextOptions& text) {
   if (format == "csv") return configs_text(a.configs, a.limits, "csv");  // the bare table, for spreadsheets and scripts
-  std::string out = "recommend: " + headline(a.query) + limits_text(a.limits) + "\n";
+  std::string out = "recommend: " + headline(a.query) + limits_text(a.limits, a.ram) + "\n";
   out += fmt::format("{} configurations hold the model, {} meet the requirements", a.holding, a.matching);
   const std::size_t priced = a.matching - a.unpriced_matching;
   std::vector<std::string> notes;
@@ -283,6 +292,7 @@ void setup_recommend(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--top", r.top, "how many configurations to list (default 10)");
   sub->add_option("--reserve", r.reserve, "memory per GPU held by other processes or the desktop");
   sub->add_option("--margin", r.margin, "memory per GPU a configuration keeps free (default: the runtime's, 1 GiB for llama.cpp)");
+  sub->add_option("--ram", r.ram, "host RAM beside the GPUs: a MoE model may keep its routed experts there (-ngl all --n-cpu-moe N) on fewer GPUs");
   sub->add_option("--split", r.split, "layer (default, llama.cpp) or tensor (vLLM-style tensor parallel over identical GPUs)");
   sub->add_flag("--no-mixed", r.no_mixed, "leave out mixed pairs of different GPUs");
   sub->callback([&ctx, &exit_code, opt] {

@@ -29,15 +29,13 @@ Json what_fits_json(const WhatFitsAnswer& a) {
   Json list = Json::array();
   for (std::size_t i = 0; i < a.models.size(); ++i) {
     const FitRow& r = a.models[i];
-    list.push_back({{"rank", i + 1}, {"model", r.model->spec.id}, {"params", static_cast<std::int64_t>(r.params)}, {"quant", r.quant},
-                    {"bits_per_weight", r.bits}, {"quality", r.quality ? r.quality->level : ""},
-                    {"quality_note", r.quality ? r.quality->note : ""}, {"memory_bytes", r.memory.value()},
-                    {"least_headroom_bytes", r.evaluation.least_headroom.value()},
-                    {"decode_tokens_per_second", r.evaluation.tps > 0 ? Json(r.evaluation.tps) : Json(nullptr)},
-                    // Added in issue 21: the llama.cpp flags of the placement, and the routed experts kept in host RAM.
-                    {"placement_flags", placement_flags(r.evaluation.placement)},
-                    {"experts_in_ram_layers", r.evaluation.experts_in_ram ? r.evaluation.placement.host.expert_count : 0},
-                    {"host_bytes", r.evaluation.placement.host.total().value()}});
+    Json m = {{"rank", i + 1}, {"model", r.model->spec.id}, {"params", static_cast<std::int64_t>(r.params)}, {"quant", r.quant},
+              {"bits_per_weight", r.bits}, {"quality", r.quality ? r.quality->level : ""},
+              {"quality_note", r.quality ? r.quality->note : ""}, {"memory_bytes", r.memory.value()},
+              {"least_headroom_bytes", r.evaluation.least_headroom.value()}, {"decode_tokens_per_second", or_null(r.evaluation.tps)}};
+    // Added in issue 21: the llama.cpp flags of the placement, and the routed experts kept in host RAM.
+    add_placement_json(m, r.evaluation);
+    list.push_back(m);
   }
   j["models"] = list;
   j["does_not_fit"] = a.does_not_fit;

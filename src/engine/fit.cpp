@@ -71,6 +71,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     if (!opt.backend.empty() || !opt.workload.prompt.empty() || !opt.workload.at.empty())
       throw io::InputError("--backend, --prompt and --at shape the llama.cpp speed estimate: drop them with --runtime " + opt.workload.runtime);
     a.pool = answer_pool(ctx, resolve_query(ctx, opt.model, opt.workload), opt.placement);
+    a.devices = {a.pool->gpus > 1 ? fmt::format("{}x{}", a.pool->device, a.pool->gpus) : a.pool->device};
     std::vector<DeviceSpec> specs;
     for (const std::string& text : opt.placement.devices)
       if (text != "local") specs.push_back(parse_device_spec(ctx.catalog(), text));
@@ -88,6 +89,9 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   a.solve = solve_question(ctx, opt.model, opt.workload, opt.placement);
   const Query& q = a.query = resolve_query(ctx, opt.model, opt.workload);
   const ResolvedPlacement rp = resolve_placement(ctx, q, opt.placement);
+  for (const DeviceSpec& d : rp.specs)
+    a.devices.push_back(d.device->device.id + (d.memory_gib > 0 ? fmt::format(":{:g}GB", d.memory_gib) : "") +
+                        (d.count > 1 ? fmt::format("x{}", d.count) : ""));
   a.estimate = estimate(ctx, q);
   a.estimate.repack = query_repack(ctx, q, rp.cpu);
   a.cpu = rp.cpu;

@@ -48,6 +48,10 @@ struct FitAnswer {
   // What `ollama ps` would print (SIZE ..., PROCESSOR ...) when the runtime is ollama, else "".
   std::string ollama_ps;
   std::vector<std::string> assumptions;
+  // The devices placed, as --device values (ID[:SIZE][xN]): those given with --tp N (one GPU named
+  // without a count is N of them), --min-devices' answer and --device local applied. What
+  // `fit --kwh-price --cloud-price` powers and prices (engine/recommend.hpp fit_energy).
+  std::vector<std::string> devices;
 
   // Fits (perhaps with offload) and the question, if any, has an answer: the CLI's exit 0.
   [[nodiscard]] bool fits() const;

@@ -139,18 +139,53 @@ std::string usd_range(const PriceQuote& q) {
   return q.low_usd == q.high_usd ? usd(q.low_usd) : usd(q.low_usd) + "-" + usd(q.high_usd).substr(1);
 }
 
-// Prices `c` at `n` units of one device, from the price book.
-void set_price(Config& c, const PriceChoice& p, double n) {
-  c.price_usd = p.usd * n;
-  c.price_lower_bound = p.lower_bound;
-  c.price_source = p.source == PriceSource::none ? "" : to_string(p.source);
-  // A machine bought as a product (Apple): say which, and the range the midpoint comes from.
-  if (p.quote != nullptr && !p.quote->product.empty())
-    c.price_note = fmt::format("priced as {} with {:g} GB: {} {} ({}), the midpoint", p.quote->product, p.quote->memory_gib,
-                               usd_range(*p.quote), p.quote->used ? "used" : "new", p.quote->date);
+// One unit of a device as recommend prices it: a GPU sold in one size; an Apple chip, SoC or CPU preset
+// at its memory option (a launch price is a lower bound above the smallest option; CPU presets carry no
+// catalog price, only the user's).
+PriceChoice device_unit_price(const PriceBook& prices, const io::CatalogDevice& cd, double memory_gib) {
+  const Device& d = cd.device;
+  if (d.is_cpu()) return prices.unit_price(cd, memory_gib, true);
+  if (!d.unified_memory()) return prices.unit_price(cd, 0, true);
+  const std::vector<double> options = d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib;
+  return prices.unit_price(cd, memory_gib, memory_gib <= *std::min_element(options.begin(), options.end()));
 }
 
 }  // namespace
+
+void price_config(Config& c, const io::Catalog& cat, const PriceBook& prices) {
+  c.price_usd = 0;
+  c.price_lower_bound = false;
+  c.price_source.clear();
+  c.price_note.clear();
+  double usd = 0;
+  bool lower_bound = false;
+  std::string source;
+  const PriceQuote* quote = nullptr;
+  for (const std::string& text : c.devices) {
+    DeviceSpec s;
+    try {
+      s = parse_device_spec(cat, text);
+    } catch (const io::InputError&) {
+      return;  // --device local and other expansions: no catalog price
+    }
+    const Device& d = s.device->device;
+    const PriceChoice p = device_unit_price(prices, *s.device, s.memory_gib > 0 ? s.memory_gib : d.memory_gib);
+    if (p.usd <= 0) return;
+    usd += p.usd * double(s.count);
+    lower_bound = lower_bound || p.lower_bound;
+    const std::string src = to_string(p.source);
+    source = source.empty() || source == src ? src : "mixed";
+    quote = c.devices.size() == 1 ? p.quote : nullptr;
+  }
+  if (usd <= 0) return;
+  c.price_usd = usd;
+  c.price_lower_bound = lower_bound;
+  c.price_source = source;
+  // A machine bought as a product (Apple): say which, and the range the midpoint comes from.
+  if (quote != nullptr && !quote->product.empty())
+    c.price_note = fmt::format("priced as {} with {:g} GB: {} {} ({}), the midpoint", quote->product, quote->memory_gib, usd_range(*quote),
+                               quote->used ? "used" : "new", quote->date);
+}
 
 std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const CandidateFilter& f) {
   const io::Catalog& cat = ctx.catalog();
@@ -162,6 +197,19 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
   const Placement full = full_offload(q.query, q.estimate);
   const double need = double((full.gpus.front().total() - full.gpus.front().overhead).value());
   const double reserve = 0;  // --reserve is applied by resolve_placement
+  // With host RAM beside discrete GPUs (--ram), a MoE model may keep its routed experts there: the same
+  // question with the RAM known, so that the automatic placement may choose -ngl all --n-cpu-moe N. The
+  // GPUs then hold at least what is left with every routed expert in RAM.
+  const bool experts = !f.host_ram.empty() && q.query.model->spec.moe.present() && !tensor;
+  Question with_ram;
+  double need_experts = need;
+  if (experts) {
+    with_ram = q;
+    with_ram.placement.ram = f.host_ram;
+    Bytes routed{0};
+    for (const Bytes& x : q.estimate.weights.per_layer_experts) routed += x;
+    need_experts = need - double(routed.value());
+  }
   auto keep = [&](std::optional<Evaluation> ev) {
     if (ev && ev->fits) {
       out.push_back(std::move(*ev));
@@ -180,7 +228,7 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
       for (double g : d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib) {
         if (gib(g).value() < need * 0.9) continue;
         Config c{d.id + ":" + gib_option(g), {d.id + ":" + gib_option(g)}, {}, 0, false, "", 0, "cpu"};
-        set_price(c, prices.unit_price(cd, g, true), 1);  // CPU presets carry no catalog price: only the user's
+        price_config(c, cat, prices);  // CPU presets carry no catalog price: only the user's
         if (keep(evaluate(ctx, q, c))) break;
       }
       continue;
@@ -189,7 +237,6 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
       // Ultra chips ship only in desktops (Mac Studio, Mac Pro); Jetson and DGX Spark are not laptops.
       if (tensor || (f.laptop && (d.id.find("ultra") != std::string::npos || d.kind != DeviceKind::apple))) continue;
       const std::vector<double> options = d.memory_options_gib.empty() ? std::vector<double>{d.memory_gib} : d.memory_options_gib;
-      const double smallest = *std::min_element(options.begin(), options.end());
       for (double g : options) {
         if (gib(g).value() < need) continue;
         // Named with its memory unless it is sold in one size only (docs/unified-memory.md): an Apple chip or
@@ -197,22 +244,32 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
         const bool one_size = d.memory_options_gib.size() == 1 || (d.memory_options_gib.empty() && d.kind == DeviceKind::soc);
         const std::string spec = one_size ? d.id : d.id + ":" + gib_option(g);
         Config c{spec, {spec}, {&d}, 0, false, "", d.tdp_w, d.kind == DeviceKind::apple ? "apple" : "soc"};
-        set_price(c, prices.unit_price(cd, g, g <= smallest), 1);
+        price_config(c, cat, prices);
         if (keep(evaluate(ctx, q, c))) break;  // more memory costs more and is not faster
       }
       continue;
     }
     const double cap = double(d.capacity().value());
     const double overhead = double(q.query.runtime->device_overhead(d.backend()).value());
+    // The fewest that hold the model whole; with --ram also the fewest, when fewer, that hold it with
+    // routed experts in RAM (cheaper, slower: both are ranked).
+    bool experts_kept = false;
     for (std::int64_t n = 1; n <= f.max_gpus; ++n) {
-      if (double(n) * (cap - overhead - reserve) < need * 0.98) continue;  // cannot hold the weights
+      const bool look_experts = experts && !experts_kept;
+      if (double(n) * (cap - overhead - reserve) < (look_experts ? need_experts : need) * 0.98) continue;  // cannot hold the weights
       const std::string spec = n == 1 ? d.id : fmt::format("{}x{}", d.id, n);
       Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), 0, false, "",
                d.tdp_w * double(n), n == 1 ? "gpu" : "multi-gpu"};
-      set_price(c, prices.unit_price(cd, 0, true), double(n));
-      if (keep(evaluate(ctx, q, c))) {
+      price_config(c, cat, prices);
+      std::optional<Evaluation> ev = evaluate(ctx, experts ? with_ram : q, c);
+      if (ev && ev->fits) {
+        out.push_back(std::move(*ev));
         if (n == 1) fits_alone.push_back(&d);
         break;
+      }
+      if (look_experts && ev && ev->experts_in_ram && ev->placed()) {
+        out.push_back(std::move(*ev));
+        experts_kept = true;
       }
     }
     if (d.kind == DeviceKind::gpu && prices.unit_price(cd, 0, true).usd > 0) priced_gpus.push_back(&cd);
@@ -233,9 +290,8 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
           continue;
         const double overhead = double(q.query.runtime->device_overhead(a->backend()).value());
         if (double(a->capacity().value() + b->capacity().value()) - 2 * overhead < need * 0.98) continue;
-        const PriceChoice pa = prices.unit_price(*priced_gpus[i], 0, true), pb = prices.unit_price(*priced_gpus[j], 0, true);
-        Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, pa.usd + pb.usd, false,
-                 pa.source == pb.source ? to_string(pa.source) : "mixed", a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
+        Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, 0, false, "", a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
+        price_config(c, cat, prices);
         keep(evaluate(ctx, q, c));
       }
   }

@@ -42,6 +42,9 @@ struct Evaluation {
   double tps = 0;                        // calibrated decode tokens/s at half the context; 0 = unknown
   Bytes least_headroom{0};
   std::vector<std::string> caveats;
+  // Holds the query: everything on the accelerators, or every block on the GPUs with the routed experts
+  // in a host RAM known to hold them (what-fits, and recommend with --ram).
+  [[nodiscard]] bool placed() const { return fits || (experts_in_ram && placement.host.known()); }
 };
 
 // The question every evaluation shares: query, estimate (computed once) and placement options.
@@ -65,11 +68,22 @@ struct CandidateFilter {
   std::int64_t max_gpus = 8;
   bool mixed_pairs = true;
   const PriceBook* prices = nullptr;  // the user's prices and --new; nullptr: the catalog's (street, then launch)
+  // --ram: host RAM beside discrete GPUs. With it a MoE model that no count of a GPU kind holds whole at
+  // a given count may keep its routed experts there (-ngl all --n-cpu-moe N); empty: none of that.
+  std::string host_ram;
 };
 
 // Every configuration that holds the query: per GPU kind the fewest (1..max) that fit, mixed pairs of
-// one vendor where neither card alone fits, Apple chips and CPU presets with each memory option.
+// one vendor where neither card alone fits, Apple chips and CPU presets with each memory option; with
+// `host_ram`, for a MoE model also per GPU kind the fewest that hold it with routed experts in that RAM,
+// when that is fewer than hold it whole.
 std::vector<Evaluation> fitting_configs(Session& s, const Question& q, const CandidateFilter& f);
+
+// Prices `c` from its --device values as recommend prices its candidates: each device's unit price
+// (PriceBook::unit_price; an Apple chip or SoC at its memory option, the smallest one the entry
+// configuration) times its count, summed; "mixed" when the sources differ; 0 (unknown) when a device
+// has no price or a value is not a catalog device spec (--device local).
+void price_config(Config& c, const io::Catalog& cat, const PriceBook& prices);
 
 // Peak draw (accelerators + system) when the accelerators' power is known, else 0.
 double config_draw_w(const Config& c, const PowerRules& r);

@@ -11,28 +11,34 @@
 
 namespace vramfit::engine {
 
-RecommendLimits read_limits(const RecommendRequest& o) {
+RecommendLimits read_prices_per_use(const std::string& kwh_price, const std::string& cloud_price) {
   RecommendLimits l;
-  if (!o.min_tps.empty()) l.min_tps = io::parse_amount(o.min_tps, "--min-tps", true);
-  if (!o.budget.empty()) l.budget = io::parse_amount(o.budget, "--budget");
-  if (!o.max_watts.empty()) l.max_watts = io::parse_amount(o.max_watts, "--max-watts");
-  if (!o.kwh_price.empty()) l.kwh_price = io::parse_amount(o.kwh_price, "--kwh-price", true);
-  if (!o.cloud_price.empty()) l.cloud_price = io::parse_amount(o.cloud_price, "--cloud-price");
+  if (!kwh_price.empty()) l.kwh_price = io::parse_amount(kwh_price, "--kwh-price", true);
+  if (!cloud_price.empty()) l.cloud_price = io::parse_amount(cloud_price, "--cloud-price");
   return l;
 }
 
-namespace {
+RecommendLimits read_limits(const RecommendRequest& o) {
+  RecommendLimits l = read_prices_per_use(o.kwh_price, o.cloud_price);
+  if (!o.min_tps.empty()) l.min_tps = io::parse_amount(o.min_tps, "--min-tps", true);
+  if (!o.budget.empty()) l.budget = io::parse_amount(o.budget, "--budget");
+  if (!o.max_watts.empty()) l.max_watts = io::parse_amount(o.max_watts, "--max-watts");
+  return l;
+}
 
-PowerFigures power_of(const Evaluation& e, const RecommendLimits& l, const PowerRules& r) {
+PowerFigures power_figures(const Config& c, double tps, const RecommendLimits& l, const PowerRules& r) {
   PowerFigures f;
-  f.draw = config_draw_w(e.config, r);
+  f.draw = config_draw_w(c, r);
+  // Without an electricity price the energy is not counted: the break-even needs no board power.
+  if (l.cloud_price > 0 && (f.draw > 0 || l.kwh_price <= 0)) f.break_even = break_even_hours(c.price_usd, l.cloud_price, f.draw, l.kwh_price);
   if (f.draw <= 0) return f;
   f.psu = psu_size_w(f.draw, r);
-  f.kwh_per_mtok = kwh_per_million_tokens(f.draw, e.tps);
+  f.kwh_per_mtok = kwh_per_million_tokens(f.draw, tps);
   if (l.kwh_price > 0 && f.kwh_per_mtok > 0) f.energy_usd_per_mtok = f.kwh_per_mtok * l.kwh_price;
-  if (l.cloud_price > 0) f.break_even = break_even_hours(e.config.price_usd, l.cloud_price, f.draw, l.kwh_price);
   return f;
 }
+
+namespace {
 
 std::string power_assumption(const PowerRules& r) {
   return fmt::format(
@@ -68,7 +74,7 @@ std::vector<RankedConfig> rank_configs(std::vector<Evaluation> all, const Recomm
   for (Evaluation& e : all) {
     RankedConfig c;
     c.usd_per_tps = PricedOption{e.config.price_usd, false, e.tps}.usd_per_token_per_second();
-    c.power = power_of(e, l, power);
+    c.power = power_figures(e.config, e.tps, l, power);
     c.evaluation = std::move(e);
     out.push_back(std::move(c));
   }
@@ -87,9 +93,13 @@ std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const P
   return a;
 }
 
-FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price) {
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l) {
   FitEnergy e;
-  e.kwh_price = io::parse_amount(kwh_price, "--kwh-price", true);
+  e.limits = l;
+  e.config.devices = devices;
+  e.config.kind = "given";
+  for (const std::string& d : devices) e.config.label += (e.config.label.empty() ? "" : " + ") + d;
+  // The board power of every device, or unknown (0) when one has none.
   for (const std::string& d : devices) {
     double w = 0;
     try {
@@ -98,15 +108,16 @@ FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const 
     } catch (const io::InputError&) {
       // --device local and other expansions: the board power is not known here
     }
-    if (w <= 0) return e;
-    e.board_w += w;
+    if (w <= 0) {
+      e.config.tdp_w = 0;
+      break;
+    }
+    e.config.tdp_w += w;
   }
-  if (e.board_w <= 0) return e;
-  const PowerRules& r = io::planning_data().power;
-  e.draw = peak_draw_w(e.board_w, r);
+  // The catalog's prices (street used, then new, then launch), as recommend ranks without --price.
+  price_config(e.config, s.catalog(), PriceBook{});
   if (speed.decode.size() >= 2 && speed.decode[1].known) e.tps = speed.decode[1].tokens_per_second.value();
-  e.kwh_per_mtok = kwh_per_million_tokens(e.draw, e.tps);
-  e.usd_per_mtok = e.kwh_per_mtok * e.kwh_price;
+  e.power = power_figures(e.config, e.tps, l, io::planning_data().power);
   return e;
 }
 
@@ -118,6 +129,8 @@ RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   }
   RecommendAnswer a;
   a.limits = read_limits(o);
+  if (!o.ram.empty()) a.ram_bytes = io::parse_size(o.ram, "--ram");  // a bad size fails before any work, naming the option
+  a.ram = o.ram;
   const std::int64_t top = io::parse_count(o.top, "--top", 1, 100000);
   const io::PlanningData& pd = io::planning_data();
   Question q = make_question(s, o.model, o.workload, recommend_placement(o));
@@ -125,6 +138,7 @@ RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   CandidateFilter f;
   f.mixed_pairs = !o.no_mixed;
   f.prices = &prices;
+  f.host_ram = o.ram;
   std::vector<Evaluation> all = fitting_configs(s, q, f);
   a.holding = all.size();
   // Ranked priced first (cheapest first), then the unpriced (fastest first): the two lists apart.
@@ -136,6 +150,12 @@ RecommendAnswer answer_recommend(Session& s, const RecommendRequest& o) {
   if (a.unpriced.size() > std::size_t(top)) a.unpriced.resize(std::size_t(top));
   a.assumptions = q.query.assumptions;
   for (const std::string& x : recommend_assumptions(a.limits, pd.power)) a.assumptions.push_back(x);
+  if (!o.ram.empty()) {
+    const io::CatalogDevice* ddr5 = s.catalog().find_device("cpu-ddr5-6000-2ch");
+    a.assumptions.push_back(fmt::format(
+        "experts in RAM (--ram {}): a MoE model also gets, per GPU kind, the fewest GPUs that hold every block with the routed experts of the first N blocks in host RAM (llama.cpp -ngl all --n-cpu-moe N, the automatic placement's choice, as fit makes it) when fewer than hold it whole; a token reads its active experts from RAM at {}",
+        o.ram, ddr5 != nullptr ? fmt::format("{:g} GB/s (dual-channel DDR5-6000 assumed; fit --host or --ram-bandwidth for another)", ddr5->device.bandwidth_gbs) : "an assumed bandwidth"));
+  }
   // The user's own runs (engine/calibrate.hpp) that moved a configuration's speed, once each.
   for (const std::vector<RankedConfig>* list : {&a.configs, &a.unpriced})
     for (const RankedConfig& c : *list)

@@ -22,6 +22,7 @@ struct RecommendRequest {
   WorkloadRequest workload;
   std::string reserve, split;  // --reserve, --split layer|tensor
   std::string margin;          // --margin: memory per GPU kept free; empty: the runtime's
+  std::string ram;             // --ram: host RAM beside the GPUs, for a MoE model's routed experts; empty: none
   // Limits; empty: none.
   std::string min_tps, budget, max_watts, kwh_price, cloud_price;
   std::string top = "10";  // how many configurations to list
@@ -54,6 +55,11 @@ struct RankedConfig {
   PowerFigures power;
 };
 
+// recommend's figures for a configuration decoding at `tps`: peak draw, PSU, kWh per million tokens, and
+// with the limits' prices the energy cost and the break-even hours (vramfit/planning.hpp break_even_hours).
+// `fit --kwh-price --cloud-price` prints the same for its devices.
+PowerFigures power_figures(const Config& c, double tps, const RecommendLimits& l, const PowerRules& r);
+
 // Configurations that meet the limits, cheapest first (vramfit/planning.hpp `cheaper`), with their numbers.
 std::vector<RankedConfig> rank_configs(std::vector<Evaluation> all, const RecommendLimits& l, const PowerRules& power);
 
@@ -66,6 +72,8 @@ std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const P
 struct RecommendAnswer {
   Query query;  // model, quantization, runtime, workload
   RecommendLimits limits;
+  std::string ram;                    // --ram as given; "" = not given (no experts in RAM)
+  Bytes ram_bytes{0};
   std::size_t holding = 0;            // configurations that hold the model
   std::size_t matching = 0;           // of them, those that meet the limits
   std::vector<RankedConfig> configs;  // the `top` cheapest of those with a price, cheapest first
@@ -75,13 +83,19 @@ struct RecommendAnswer {
   [[nodiscard]] bool found() const { return !configs.empty() || !unpriced.empty(); }
 };
 
-// `fit --kwh-price`: the energy figures recommend prints, for the devices `fit` was given: peak draw
-// (board power of the devices + the system) / decode tok/s at half the context. draw 0: a device's
-// board power is unknown (or --device local); kwh_per_mtok 0: no decode speed.
+// `fit --kwh-price --cloud-price`: the figures recommend prints, for the devices `fit` was given, from
+// the same functions: the devices priced as recommend prices them (price_config, catalog prices), peak
+// draw (board power + the system) / decode tok/s at half the context, and the break-even hours.
+// config.tdp_w 0: a device's board power is unknown (or --device local); config.price_usd 0: no price.
 struct FitEnergy {
-  double board_w = 0, draw = 0, tps = 0, kwh_per_mtok = 0, kwh_price = 0, usd_per_mtok = 0;
+  Config config;  // the devices as --device values, with their board power and price
+  double tps = 0;  // decode tok/s at half the context; 0 = unknown
+  RecommendLimits limits;  // kwh_price, cloud_price
+  PowerFigures power;
 };
-FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const std::string& kwh_price);
+// `kwh_price` and `cloud_price` as the options give them ("" = not given); errors name the option.
+RecommendLimits read_prices_per_use(const std::string& kwh_price, const std::string& cloud_price);
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l);
 
 // Throws io::InputError for a missing MODEL (naming the use cases) and bad limits, as the options name them.
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& r);

@@ -61,6 +61,8 @@ UseCaseAnswer answer_use_case(Session& s, const RecommendRequest& o) {
   const RecommendLimits l = read_limits(o);
   if (!o.model.empty() || !o.min_tps.empty() || !o.workload.quant.empty() || !o.workload.context.empty())
     throw io::InputError("--use-case sets the model, quantization, context and speed of each tier: drop MODEL, -q, -c and --min-tps");
+  if (!o.ram.empty())
+    throw io::InputError("--ram (routed experts of a MoE model in host RAM) applies to recommend MODEL: the use cases' tiers keep every layer on the accelerators");
   UseCaseAnswer a;
   a.use_case = &u;
   const PriceBook prices = read_prices(s.catalog(), o.prices, o.prices_file, o.new_only);

@@ -88,7 +88,7 @@ WhatFitsAnswer answer_what_fits(Session& s, const WhatFitsRequest& o) {
                                                             o.workload.context.empty() ? "4096, capped at the model maximum" : o.workload.context));
       }
       // A MoE model with its routed experts in RAM counts where the RAM is known to hold them.
-      const bool placed = ev && (ev->fits || (ev->experts_in_ram && ev->placement.host.known()));
+      const bool placed = ev && ev->placed();
       if (!(placed && (min_tps <= 0 || ev->tps >= min_tps))) {
         if (ev && ev->placement.host.repack.value() > 0 && (min_tps <= 0 || ev->tps >= min_tps)) continue;
         break;
