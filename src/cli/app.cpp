@@ -47,7 +47,8 @@ void add_examples(CLI::App& app) {
       {"fit", "  vramfit fit llama-3.1-8b --device rtx-4090\n  vramfit fit llama-3.1-70b --device rtx-3090x2 -c 16k --kv-type q8_0\n"
               "  vramfit fit qwen3-30b-a3b --device apple-m4-pro:48GB --quiet"},
       {"finetune", "  vramfit finetune llama-3.1-8b --method qlora --device rtx-4090\n"
-                   "  vramfit finetune llama-3.1-8b --method full --device h100-sxmx8 --zero 3"},
+                   "  vramfit finetune llama-3.1-8b --method full --device h100-sxmx8 --zero 3\n"
+                   "  vramfit finetune llama-3.1-8b --method qlora --device m4-max:64GB --seq 512   (MLX-LM)"},
       {"table", "  vramfit table gemma-3-27b\n  vramfit table --device rtx-4090 --quants Q4_K_M,Q8_0"},
       {"list", "  vramfit list models --filter qwen\n  vramfit list devices --json"},
       {"show", "  vramfit show rtx-4090\n  vramfit show Q4_K_M"},

@@ -214,7 +214,7 @@ void setup_finetune(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--micro-batch,-b", opt->micro_batch, "sequences per forward/backward on each GPU (default 1; MLX-LM: 4)");
   sub->add_option("--lora-layers", opt->lora_layers, "LoRA on the last N blocks only (default all; MLX-LM: 16, as mlx_lm.lora --num-layers)");
   sub->add_option("--grad-accum", opt->grad_accum, "micro-batches per optimizer step (default 1)");
-  sub->add_flag("--grad-ckpt", opt->grad_ckpt, "gradient checkpointing: keep layer inputs, recompute in backward (QLoRA: on by default)");
+  sub->add_flag("--grad-ckpt", opt->grad_ckpt, "gradient checkpointing: keep layer inputs, recompute in backward (PyTorch QLoRA: on by default)");
   sub->add_flag("--no-grad-ckpt", opt->no_grad_ckpt, "no gradient checkpointing, also for QLoRA (whose default, as in PEFT and Unsloth, is on)");
   sub->add_flag("--no-flash-attn", opt->no_flash_attention, "eager attention: every score kept for the backward pass");
   sub->add_option("--precision", opt->precision, "bf16 (default), fp16 (mixed precision) or fp32");
