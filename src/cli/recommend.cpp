@@ -175,7 +175,9 @@ std::string device_price(const TierGpu& g) {
 }
 
 Json gpu_json(const TierGpu& g) {
-  return Json{{"device", g.device->id}, {"price_usd", g.price.usd}, {"price_source", to_string(g.price.source)},
+  // An unpriced GPU has a null price (as in every other document), not 0.
+  return Json{{"device", g.device->id}, {"price_usd", g.price.usd > 0 ? Json(g.price.usd) : Json(nullptr)},
+              {"price_source", g.price.usd > 0 ? Json(to_string(g.price.source)) : Json(nullptr)},
               {"capacity_bytes", g.capacity.value()}, {"headroom_bytes", g.headroom.value()}};
 }
 

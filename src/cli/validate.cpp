@@ -31,8 +31,10 @@ Json validate_json(const ValidateAnswer& a) {
     Json tj;
     tj["term"] = t.name.substr(t.name.find_first_not_of(' '));  // indented rows are parts of the row above
     tj["unit"] = t.unit;
-    tj["measured"] = t.unit == "bytes" ? Json(std::llround(t.measured)) : Json(t.measured);
-    tj["estimate"] = t.estimate ? (t.unit == "bytes" ? Json(std::llround(*t.estimate)) : Json(*t.estimate)) : Json(nullptr);
+    // Bytes and token counts are integers; other units (tokens/s, ratios) stay numbers.
+    const bool whole = t.unit == "bytes" || t.unit == "tokens";
+    tj["measured"] = whole ? Json(std::llround(t.measured)) : Json(t.measured);
+    tj["estimate"] = t.estimate ? (whole ? Json(std::llround(*t.estimate)) : Json(*t.estimate)) : Json(nullptr);
     const auto err = t.error_percent();
     tj["error_percent"] = err ? Json(std::round(*err * 100) / 100) : Json(nullptr);
     tj["within_tolerance"] = err ? Json(t.within_tolerance) : Json(nullptr);
