@@ -19,6 +19,9 @@ struct SupportRule {
   // Runtime profiles (runtimes.yaml ids) this rule decides: a GPU outside it cannot run them (`gates`),
   // or runs them with a caveat (`caveat_for`, e.g. an older wheel or another build).
   std::vector<std::string> gates, caveat_for;
+  // Weight formats (quants.yaml mix ids) whose kernels the rule is about: it applies only to a plan
+  // that loads one of them (FP8 GEMMs, FP4 tensor cores, MXFP4 MoE kernels); empty: every plan.
+  std::vector<std::string> weights;
 };
 
 struct SupportResult {
@@ -27,6 +30,7 @@ struct SupportResult {
   bool known = true;  // false when the GPU's capability / gfx target is not known
   std::string note;
   std::vector<std::string> gates, caveat_for;  // the rule's (SupportRule)
+  std::vector<std::string> weights;            // the rule's: the weight formats it is about
 };
 
 // "8.6" -> 8.6; "" or garbage -> 0.
@@ -58,7 +62,7 @@ inline std::vector<SupportResult> check_support(const std::vector<SupportRule>& 
   const double cc = parse_compute_capability(compute_capability);
   for (const SupportRule& r : rules) {
     if (r.vendor != vendor) continue;
-    SupportResult s{r.runtime, true, true, r.note, r.gates, r.caveat_for};
+    SupportResult s{r.runtime, true, true, r.note, r.gates, r.caveat_for, r.weights};
     if (vendor == "nvidia") {
       if (cc <= 0) s.known = false;
       // Capabilities compare on one decimal: 8.9 >= 8.6, 12.0 >= 7.5 (a small epsilon for 0.1 steps).

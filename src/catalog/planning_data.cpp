@@ -98,7 +98,7 @@ PlanningData parse_planning(const std::string& text, const std::string& file) {
   d.speed_source = top.strings("speed_source");
   for (const YAML::Node& n : top.child("use_cases")) d.use_cases.push_back(read_use_case(n, file, diag));
   for (const YAML::Node& n : top.child("runtime_support")) {
-    Entry r(n, file, diag, {"runtime", "vendor", "min_cc", "max_cc", "gfx", "note", "gates", "caveat_for"});
+    Entry r(n, file, diag, {"runtime", "vendor", "min_cc", "max_cc", "gfx", "note", "gates", "caveat_for", "weights"});
     SupportRule s;
     s.runtime = r.str("runtime", true);
     s.vendor = r.str("vendor", true);
@@ -108,6 +108,7 @@ PlanningData parse_planning(const std::string& text, const std::string& file) {
     s.note = r.str("note");
     s.gates = r.strings("gates");
     s.caveat_for = r.strings("caveat_for");
+    s.weights = r.strings("weights");
     r.finish();
     d.support.push_back(s);
   }

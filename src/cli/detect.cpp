@@ -24,7 +24,7 @@ std::string mib_str(std::int64_t n) { return size_str(mib(n)); }
 std::string support_line(const DetectedGpu& g) {
   std::vector<std::string> yes, no;
   for (const SupportResult& s : g.support) {
-    if (!s.known) continue;
+    if (!s.known || !s.weights.empty()) continue;  // weight-format rules: fit and show say them
     (s.supported ? yes : no).push_back(s.supported || s.note.empty() ? s.runtime : s.runtime + " (" + s.note + ")");
   }
   std::string out;
@@ -47,7 +47,8 @@ Json gpu_json(const DetectedGpu& g) {
   j["driver"] = g.reading.driver.empty() ? Json(nullptr) : Json(g.reading.driver);
   Json s = Json::array();
   for (const SupportResult& r : g.support)
-    s.push_back({{"runtime", r.runtime}, {"supported", r.known ? Json(r.supported) : Json(nullptr)}, {"note", r.note}});
+    if (r.weights.empty())  // runtimes, not the weight-format rules
+      s.push_back({{"runtime", r.runtime}, {"supported", r.known ? Json(r.supported) : Json(nullptr)}, {"note", r.note}});
   j["runtimes"] = s;
   j["warning"] = g.warning.empty() ? Json(nullptr) : Json(g.warning);
   return j;

@@ -135,13 +135,19 @@ Fields device_fields(const io::CatalogDevice& cd) {
   if (at != f.end()) ++at;
   for (const PriceQuote& q : cd.street_prices) at = f.insert(at, {"street price", street_text(q)}) + 1;
   // Which runtimes build for it (data/planning.yaml runtime_support), as fit and recommend apply them.
-  std::vector<std::string> runs, not_runs;
+  // Rules about one weight format (FP8, FP4, MXFP4 kernels) by name only: their notes are in fit's.
+  std::vector<std::string> runs, not_runs, weights_not;
   for (const SupportResult& s : check_support(io::planning_data().support, d.vendor, d.compute_capability, d.gfx_target)) {
     if (!s.known) continue;
+    if (!s.weights.empty()) {
+      if (!s.supported) weights_not.push_back(s.runtime);
+      continue;
+    }
     (s.supported ? runs : not_runs).push_back(s.supported || s.note.empty() ? s.runtime : s.runtime + " (" + s.note + ")");
   }
   f.push_back({"runtime support", runs.empty() ? "" : fmt::format("{}", fmt::join(runs, ", "))});
   f.push_back({"not supported by", not_runs.empty() ? "" : fmt::format("{}", fmt::join(not_runs, "; "))});
+  f.push_back({"no native kernels", weights_not.empty() ? "" : fmt::format("{}", fmt::join(weights_not, ", "))});
   return f;
 }
 
@@ -239,7 +245,8 @@ Json device_json_full(const io::CatalogDevice& cd) {
   Json support = Json::array();
   for (const SupportResult& s : check_support(io::planning_data().support, d.vendor, d.compute_capability, d.gfx_target))
     support.push_back({{"runtime", s.runtime}, {"supported", s.known ? Json(s.supported) : Json(nullptr)},
-                       {"note", s.note.empty() ? Json(nullptr) : Json(s.note)}, {"gates", s.gates}, {"caveat_for", s.caveat_for}});
+                       {"note", s.note.empty() ? Json(nullptr) : Json(s.note)}, {"gates", s.gates}, {"caveat_for", s.caveat_for},
+                       {"weights", s.weights}});
   j["runtime_support"] = support;
   j["pcie_gen"] = d.pcie_gen > 0 ? Json(d.pcie_gen) : Json(nullptr);
   j["pcie_lanes"] = d.pcie_lanes > 0 ? Json(d.pcie_lanes) : Json(nullptr);

@@ -17,8 +17,10 @@ struct CompatCheck {
   [[nodiscard]] bool runs() const { return blocks.empty(); }
 };
 
-CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<const Device*>& devices);
+// `quant`: the plan's weight format (quants.yaml mix id), for the rules about weight kernels (FP8, FP4,
+// MXFP4); empty: those rules are not checked.
+CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<const Device*>& devices, const std::string& quant = {});
 // The GPUs among the devices of a question (CPU presets run every runtime).
-CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<DeviceSpec>& specs);
+CompatCheck runtime_compat(const std::string& runtime_id, const std::vector<DeviceSpec>& specs, const std::string& quant = {});
 
 }  // namespace vramfit::engine

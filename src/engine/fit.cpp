@@ -75,7 +75,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
     std::vector<DeviceSpec> specs;
     for (const std::string& text : opt.placement.devices)
       if (text != "local") specs.push_back(parse_device_spec(ctx.catalog(), text));
-    const CompatCheck cc = runtime_compat(opt.workload.runtime, specs);
+    const CompatCheck cc = runtime_compat(opt.workload.runtime, specs, a.pool->query.mix->mix.id);
     a.pool->notes.insert(a.pool->notes.end(), cc.caveats.begin(), cc.caveats.end());
     if (!cc.runs()) {  // a plan that cannot run does not fit, whatever the memory says
       a.pool->verdict = Verdict::does_not_fit;
@@ -152,7 +152,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
                                     d.label, size_str(d.headroom()), size_str(d.margin)));
   // The runtime's kernels and wheels on these GPUs: a plan that cannot run does not fit.
   if (!opt.placement.cpu_backend) {
-    const CompatCheck cc = runtime_compat(q.runtime->id, rp.specs);
+    const CompatCheck cc = runtime_compat(q.runtime->id, rp.specs, q.mix->mix.id);
     a.notes.insert(a.notes.end(), cc.caveats.begin(), cc.caveats.end());
     if (!cc.runs()) {
       a.placement.verdict = Verdict::does_not_fit;

@@ -102,7 +102,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
     throw;
   }
   // A configuration the runtime cannot run on (kernels, wheels: engine/compat.hpp) is no candidate.
-  if (!runtime_compat(q.query.runtime->id, rp.specs).runs()) return std::nullopt;
+  if (!runtime_compat(q.query.runtime->id, rp.specs, q.query.mix->mix.id).runs()) return std::nullopt;
   const Placement& p = ev.placement;
   ev.fits = p.verdict == Verdict::fits;
   ev.experts_in_ram = p.verdict == Verdict::fits_with_offload && p.gpu_layers == p.total_layers && p.host.expert_count > 0;
