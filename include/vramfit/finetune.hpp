@@ -131,6 +131,8 @@ inline bool targeted(std::string_view name, const LoraTargets& t) {
   if (name.rfind("ffn_up", 0) == 0) return t.up;
   if (name.rfind("ffn_down", 0) == 0) return t.down;
   if (name.rfind("ssm_", 0) == 0) return t.ssm && name != "ssm_vec";
+  // The inventory's only attn_qkv / attn_gate are a delta net's input projection (tensors.hpp add_ssm).
+  if (name == "attn_qkv" || name == "attn_gate") return t.ssm;
   return false;
 }
 

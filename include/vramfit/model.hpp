@@ -194,6 +194,10 @@ struct ModelSpec {
       if (k == LayerKind::cross) return true;
     return false;
   }
+  // Phi-3-architecture GGUF files (Phi-3, Phi-3.5-mini, Phi-4, Phi-4-mini) hold q, k and v as one
+  // attn_qkv tensor {hidden, q + k + v} (convert_hf_to_gguf.py Phi3MiniModel keeps qkv_proj whole;
+  // src/models/phi3.cpp), which llama-quant.cpp types by its own attn_qkv rule, not the attn_v one.
+  [[nodiscard]] bool fused_qkv() const { return architecture == "phi3"; }
   [[nodiscard]] std::int64_t count_layers(bool (*pred)(LayerKind)) const {
     std::int64_t n = 0;
     for (std::int64_t i = 0; i < layers; ++i) n += pred(layer_kind(i)) ? 1 : 0;

@@ -114,7 +114,10 @@ inline void add_ssm(std::vector<TensorInfo>& v, const ModelSpec& m, std::int64_t
     }
     case SsmKind::gated_deltanet: {
       const std::int64_t key_dim = s.n_groups * s.d_state;
-      add(v, "ssm_in", S, il, d, 2 * key_dim + 2 * di);
+      // The input projection as llama.cpp's converter writes it: attn_qkv (q, k, v) and attn_gate (z),
+      // typed apart (conversion/qwen.py; llama-quant.cpp gives attn_qkv its own rule).
+      add(v, "attn_qkv", S, il, d, 2 * key_dim + di);
+      add(v, "attn_gate", S, il, d, di);
       add(v, "ssm_ba", S, il, d, 2 * s.n_heads);
       add(v, "ssm_out", S, il, di, d);
       add(v, "ssm_vec", S, il, (2 * key_dim + di) * s.d_conv + 2 * s.n_heads + (s.n_heads ? di / s.n_heads : 0), 1,

@@ -100,8 +100,14 @@ inline const TensorType& tensor_type_for(const TensorInfo& t, const ModelSpec& m
     id = m.tied_embeddings ? (mix.output.empty() ? &mix.base : &mix.output) : (mix.embeddings.empty() ? &mix.base : &mix.embeddings);
   else if (t.name == "output") id = mix.output.empty() ? &mix.base : &mix.output;
   else if (t.group == TensorGroup::experts && !mix.experts.empty()) id = &mix.experts;
+  // A fused-QKV model (ModelSpec::fused_qkv) keeps q, k and v apart in the inventory (LoRA targets them
+  // apart) but its file holds one attn_qkv tensor: each of the three takes that tensor's type, which is
+  // exact because they share its row length (llama-quant.cpp: Q4_K_M -> Q5_K on every layer, not attn_v's
+  // use_more_bits Q6_K).
+  const bool in_qkv = m.fused_qkv() && (t.name == "attn_q" || t.name == "attn_k" || t.name == "attn_v");
+  const std::string_view rule_name = in_qkv ? std::string_view("attn_qkv") : t.name;
   for (const MixRule& r : mix.rules) {
-    if (!detail::rule_matches_name(r, t.name) || !detail::rule_conditions(r, m)) continue;
+    if (!detail::rule_matches_name(r, rule_name) || !detail::rule_conditions(r, m)) continue;
     if (t.layer >= 0 && !layer_selected(r, ordinal, count)) continue;
     id = &r.type;
   }

@@ -99,7 +99,8 @@ inline QuantMix mix_q4_0() {
   return m;
 }
 // Q4_K_M: default Q4_K; output Q6_K; attn_v Q5_K on 70B (80-layer) models; attn_v and ffn_down Q6_K on
-// use_more_bits layers; 8-expert MoE: attn_output Q5_K, attn_k/attn_v Q8_0. A later rule wins.
+// use_more_bits layers; fused attn_qkv Q5_K; 8-expert MoE: attn_output Q5_K, attn_k/attn_v Q8_0. A later
+// rule wins.
 inline QuantMix mix_q4_k_m() {
   QuantMix m;
   m.id = "Q4_K_M";
@@ -108,6 +109,7 @@ inline QuantMix mix_q4_k_m() {
   m.rules = {
       MixRule{.tensors = {"attn_v"}, .type = "q5_K", .when_layers = 80},
       MixRule{.tensors = {"attn_v", "ffn_down"}, .type = "q6_K", .select = LayerSelect::use_more_bits},
+      MixRule{.tensors = {"attn_qkv"}, .type = "q5_K"},
       MixRule{.tensors = {"attn_output"}, .type = "q5_K", .when_experts = 8},
       MixRule{.tensors = {"attn_k", "attn_v"}, .type = "q8_0", .when_experts = 8},
   };
@@ -153,6 +155,22 @@ inline ModelSpec llama_3_1_8b() {
   m.ffn = 14336;
   m.vocab = 128256;
   m.max_context = 131072;
+  return m;
+}
+
+// "Phi-3-mini": hidden 3072, ffn 8192, 32 layers, 32 heads = 32 KV heads x 96, vocab 32064, untied;
+// fused qkv_proj and gate_up_proj (architecture phi3). computed_params_exact 3821079552.
+inline ModelSpec phi_3_mini() {
+  ModelSpec m;
+  m.id = "phi-3-mini";
+  m.architecture = "phi3";
+  m.layers = 32;
+  m.hidden = 3072;
+  m.heads = m.kv_heads = 32;
+  m.head_dim_k = m.head_dim_v = 96;
+  m.ffn = 8192;
+  m.vocab = 32064;
+  m.max_context = 4096;
   return m;
 }
 

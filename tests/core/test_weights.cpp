@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fixtures.hpp"
 #include "vramfit/weights.hpp"
@@ -247,6 +248,113 @@ TEST(Weights, TiedEmbeddingsAreDuplicatedOnTheOutputDevice) {
   EXPECT_EQ((w.total - no_vision.total).value(), 846120672);
   // The tied matrix is read whole as the output head: read = total - vision + one row (21 x 210 = 4410).
   EXPECT_EQ(active_weight_bytes(m, w), w.total - w.vision + Bytes(4410));
+}
+
+// Fused q/k/v (methods.md §1.2, llama-quant.cpp llama_tensor_get_type): attn_qkv Q3_K_M/Q3_K_L -> Q4_K,
+// Q4_K_M -> Q5_K, Q5_K_M -> Q6_K on every layer; the attn_v / attn_q / attn_k rules do not apply to it.
+QuantMix mix_q3_k_m() {
+  QuantMix m;
+  m.id = "Q3_K_M";
+  m.base = "q3_K";
+  m.output = "q6_K";
+  m.rules = {
+      MixRule{.tensors = {"attn_v"}, .type = "q4_K"},
+      MixRule{.tensors = {"attn_v"}, .type = "q5_K", .select = LayerSelect::first, .select_n = 2},
+      MixRule{.tensors = {"ffn_down"}, .type = "q4_K"},
+      MixRule{.tensors = {"ffn_down"}, .type = "q5_K", .select = LayerSelect::first_fraction, .select_n = 16},
+      MixRule{.tensors = {"attn_output"}, .type = "q4_K"},
+      MixRule{.tensors = {"attn_qkv"}, .type = "q4_K"},
+  };
+  return m;
+}
+QuantMix mix_q5_k_m() {
+  QuantMix m;
+  m.id = "Q5_K_M";
+  m.base = "q5_K";
+  m.output = "q6_K";
+  m.rules = {
+      MixRule{.tensors = {"attn_v", "ffn_down"}, .type = "q6_K", .select = LayerSelect::use_more_bits},
+      MixRule{.tensors = {"attn_qkv"}, .type = "q6_K"},
+  };
+  return m;
+}
+
+TEST(Weights, FusedQkvTakesTheAttnQkvRule) {
+  // Phi-3 files hold one attn_qkv {3072, 3 x 3072}; the inventory's attn_q / attn_k / attn_v take its type.
+  // The same shapes under a llama architecture keep the separate rules. 32 layers: use_more_bits(0,32) yes,
+  // (4-4) % 3 = 0 no.
+  const ModelSpec phi = test::phi_3_mini();
+  ModelSpec split = phi;
+  split.architecture = "llama";
+  struct Row {
+    const char* mix;
+    QuantMix q;
+    std::string_view tensor;
+    std::int64_t layer;
+    const char* fused;
+    const char* separate;
+  };
+  const Row rows[] = {
+      {"Q4_K_M", test::mix_q4_k_m(), "attn_v", 0, "q5_K", "q6_K"},   // separate: use_more_bits Q6_K
+      {"Q4_K_M", test::mix_q4_k_m(), "attn_v", 4, "q5_K", "q4_K"},
+      {"Q4_K_M", test::mix_q4_k_m(), "attn_q", 4, "q5_K", "q4_K"},
+      {"Q4_K_M", test::mix_q4_k_m(), "attn_k", 4, "q5_K", "q4_K"},
+      {"Q4_K_M", test::mix_q4_k_m(), "attn_output", 0, "q4_K", "q4_K"},
+      {"Q4_K_M", test::mix_q4_k_m(), "ffn_down", 0, "q6_K", "q6_K"},  // not fused: its own rule
+      {"Q3_K_M", mix_q3_k_m(), "attn_v", 0, "q4_K", "q5_K"},          // separate: first 2 layers Q5_K
+      {"Q3_K_M", mix_q3_k_m(), "attn_v", 5, "q4_K", "q4_K"},
+      {"Q3_K_M", mix_q3_k_m(), "attn_q", 5, "q4_K", "q3_K"},
+      {"Q5_K_M", mix_q5_k_m(), "attn_k", 4, "q6_K", "q5_K"},
+      {"Q5_K_M", mix_q5_k_m(), "attn_v", 4, "q6_K", "q5_K"},
+      {"Q8_0", test::mix_q8_0(), "attn_q", 4, "q8_0", "q8_0"},       // no attn_qkv rule: the base type
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(std::string(r.mix) + " " + std::string(r.tensor) + " " + std::to_string(r.layer));
+    EXPECT_EQ(type_of(phi, r.q, r.tensor, r.layer), r.fused);
+    EXPECT_EQ(type_of(split, r.q, r.tensor, r.layer), r.separate);
+  }
+}
+
+TEST(Weights, Phi3MiniQ4KmBytesByHand) {
+  // token_embd Q4_K: 32064 x 3072 = 98,500,608 x 144/256 = 55,406,592
+  // output Q6_K: 98,500,608 x 210/256 = 80,801,280; output_norm 3072 x 4 = 12,288
+  // Each block: norms 2 x 3072 x 4 = 24,576; attn_qkv Q5_K 3072 x 9216 = 28,311,552 x 176/256 = 19,464,192;
+  //   attn_output Q4_K 9,437,184 x 144/256 = 5,308,416; ffn gate+up Q4_K 50,331,648 x 144/256 = 28,311,552;
+  //   ffn_down 25,165,824 x 144/256 = 14,155,776 (Q4_K), x 210/256 = 20,643,840 (Q6_K, use_more_bits)
+  //   -> 67,264,512 on 16 blocks, 73,752,576 on the 16 use_more_bits blocks: 2,256,273,408
+  // Total 2,256,273,408 + 55,406,592 + 80,801,280 + 12,288 = 2,392,493,568 B.
+  const ModelSpec m = test::phi_3_mini();
+  const WeightBreakdown w = weight_bytes(m, test::mix_q4_k_m(), test::ggml_types());
+  EXPECT_EQ(w.total.value(), 2392493568);
+  EXPECT_EQ(w.per_layer[0].value(), 73752576);
+  EXPECT_EQ(w.per_layer[4].value(), 67264512);
+  // attention = 32 x (19,464,192 + 5,308,416) = 792,723,456
+  EXPECT_EQ(w.group(TensorGroup::attention).value(), 792723456);
+  EXPECT_EQ(w.params, 3821079552);
+  // As separate tensors: q, k Q4_K 2 x 5,308,416 on 32 blocks = 339,738,624, v Q4_K 5,308,416 on 16 and
+  // Q6_K 9,437,184 x 210/256 = 7,741,440 on 16 = 208,797,696, + attn_output 169,869,312 = 718,405,632:
+  // 74,317,824 B less than the fused tensor.
+  ModelSpec split = m;
+  split.architecture = "llama";
+  const WeightBreakdown s = weight_bytes(split, test::mix_q4_k_m(), test::ggml_types());
+  EXPECT_EQ(s.group(TensorGroup::attention).value(), 718405632);
+  EXPECT_EQ((w.total - s.total).value(), 74317824);
+}
+
+TEST(Weights, DeltaNetInputProjectionIsAttnQkvAndGate) {
+  // Qwen3.5-9B linear blocks: attn_qkv {4096, 2 x 16 x 128 + 4096 = 8192} takes the attn_qkv rule,
+  // attn_gate {4096, 4096} the base type (llama-quant.cpp matches the name, whatever the block).
+  const ModelSpec m = test::qwen3_5_9b();
+  EXPECT_EQ(type_of(m, test::mix_q4_k_m(), "attn_qkv", 0), "q5_K");
+  EXPECT_EQ(type_of(m, test::mix_q4_k_m(), "attn_gate", 0), "q4_K");
+  EXPECT_EQ(type_of(m, mix_q3_k_m(), "attn_qkv", 1), "q4_K");
+  EXPECT_EQ(type_of(m, mix_q5_k_m(), "attn_qkv", 2), "q6_K");
+  // 24 linear blocks x 4096 x 8192 = 33,554,432 weights x (176 - 144)/256 = 4,194,304 B each:
+  // 100,663,296 B more than with attn_qkv at the base Q4_K.
+  QuantMix base_qkv = test::mix_q4_k_m();
+  std::erase_if(base_qkv.rules, [](const MixRule& r) { return r.tensors.front() == "attn_qkv"; });
+  const TypeTable types = test::ggml_types();
+  EXPECT_EQ((weight_bytes(m, test::mix_q4_k_m(), types).total - weight_bytes(m, base_qkv, types).total).value(), 100663296);
 }
 
 TEST(Weights, UnknownTypeInMixIsAnError) {

@@ -4,9 +4,9 @@
 // Most inventory entries map onto real tensors 1:1 or split without changing bytes ("norms" is
 // attn_norm + ffn_norm ..., "attn_vec" the QKV biases, QK norms and sinks, "ssm_vec" the conv, dt,
 // A, D and norm vectors, "exps_bias" the three expert biases). Where the file holds other tensors
-// (phi3's fused attn_qkv and gate+up, deepseek2's attn_k_b/attn_v_b instead of attn_kv_b, the delta
-// nets' attn_qkv + attn_gate instead of ssm_in), the real tensor's type is what the mix gives that
-// tensor's own name and row length, and any byte difference is reported as a Deviation.
+// (phi3's fused attn_qkv and gate+up, deepseek2's attn_k_b/attn_v_b instead of attn_kv_b), the real
+// tensor's type is what the mix gives that tensor's own name and row length, and any byte difference
+// is reported as a Deviation.
 //
 // Sources: src/llama-arch.cpp (LLM_TENSOR_NAMES), src/models/<arch>.cpp load_arch_tensors (shapes),
 // src/llama-model.cpp create_tensor_qkv / create_tensor_gate_up_exps, conversion/deepseek.py.
@@ -191,16 +191,6 @@ inline void emit_block(Emitter& out, const ModelSpec& m, const std::string& arch
       out.own(e, "attn_k_b", blk + "attn_k_b.weight", {a.qk_nope_head_dim, a.kv_lora_rank, h});
       out.own(e, "attn_v_b", blk + "attn_v_b.weight", {a.kv_lora_rank, a.v_head_dim, h});
       out.settle("attn_k_b + attn_v_b", "deepseek2 files hold attn_kv_b split per head; attn_k_b rows are qk_nope_head_dim long",
-                 e.bytes());
-      continue;
-    } else if (n == "ssm_in" && s.kind == SsmKind::gated_deltanet) {
-      // convert writes the delta-net input projection as attn_qkv (q, k, v) + attn_gate (z); the
-      // legacy single ssm_in also loads (models/qwen3next.cpp).
-      const std::int64_t key_dim = s.n_groups * s.d_state, value_dim = s.d_inner;
-      out.own(e, "attn_qkv", blk + "attn_qkv.weight", {d, 2 * key_dim + value_dim});
-      out.own(e, "attn_gate", blk + "attn_gate.weight", {d, value_dim});
-      out.settle("attn_qkv + attn_gate (linear attention)",
-                 "delta-net files (qwen3next, qwen35) split ssm_in into attn_qkv and attn_gate, each typed by its own name",
                  e.bytes());
       continue;
     } else if (n == "ssm_ba" && (arch == "qwen35" || arch == "qwen35moe")) {
