@@ -159,6 +159,7 @@ inline std::string adapter_input(std::string_view name) {
   if (name == "attn_q" || name == "attn_k" || name == "attn_v" || name == "attn_q_a" || name == "attn_kv_a_mqa") return "attn_in";
   if (name.rfind("ffn_gate", 0) == 0) return "ffn_in" + std::string(name.substr(8));
   if (name.rfind("ffn_up", 0) == 0) return "ffn_in" + std::string(name.substr(6));
+  if (name == "attn_qkv" || name == "attn_gate") return "ssm_in";  // a delta net's input projections
   return std::string(name);
 }
 
