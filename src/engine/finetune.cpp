@@ -109,11 +109,11 @@ std::vector<std::string> finetune_assumptions(const FinetuneAnswer& ans, const s
                                   to_string(s.precision), 2 + 2 + 4 + prof.adamw_bytes)
                     : fmt::format("full fine-tuning in fp32: weights and gradients 4 B each, no master copy ({} B/param with AdamW)", 4 + 4 + prof.adamw_bytes));
   else if (mlx)
-    a.push_back(fmt::format("LoRA r={} on {} of {}: r x (d_in + d_out) per adapted matrix; adapters, their gradients and Adam states in fp32 (mlx_lm LoRALinear creates lora_a and lora_b in float32), so x @ lora_a keeps an fp32 copy of each adapted matrix's input; the scale (default 20) replaces alpha and costs no memory; older mlx-lm releases adapted q and v only (--targets q,v)",
-                            s.rank, targets_text(s.targets), blocks_text(ans.query.model->spec, s)));
+    a.push_back(fmt::format("LoRA r={} on {} of {}: r x (d_in + d_out) per adapted matrix; adapters, their gradients and optimizer states in fp32 (mlx_lm LoRALinear creates lora_a and lora_b in float32), so x @ lora_a keeps an fp32 copy of each adapted matrix's input; the scale (default 20) replaces alpha and costs no memory; older mlx-lm releases adapted q and v only (--targets q,v)",
+                            s.rank, targets_text(s.targets), blocks_text(m, s)));
   else
     a.push_back(fmt::format("LoRA r={} alpha={} on {}{}: r x (d_in + d_out) per adapted matrix, routed experts adapted one by one; adapters, their gradients and optimizer states in fp32 (PEFT autocast_adapter_dtype); base frozen, no gradients; router, embeddings and output head not adapted",
-                            s.rank, alpha, targets_text(s.targets), s.adapted_layers > 0 ? " of " + blocks_text(ans.query.model->spec, s) : ""));
+                            s.rank, alpha, targets_text(s.targets), s.adapted_layers > 0 ? " of " + blocks_text(m, s) : ""));
   if (first_trained_layer(m, s) > 0)
     a.push_back(fmt::format("the backward pass stops at block {}, the first adapted one: blocks 0-{} keep no activations and get no backward FLOPs",
                             first_trained_layer(m, s), first_trained_layer(m, s) - 1));
