@@ -47,9 +47,10 @@ Json config_json(const RankedConfig& c) {
   return j;
 }
 
-std::string limits_text(const RecommendLimits& l, const std::string& ram) {
+std::string limits_text(const RecommendLimits& l, const std::string& ram, bool moe) {
   std::string s;
-  if (!ram.empty()) s += " · " + ram + " host RAM for MoE experts";
+  // --ram only places a MoE model's routed experts; a dense model keeps every block on the GPUs.
+  if (!ram.empty()) s += " · " + ram + (moe ? " host RAM for MoE experts" : " host RAM (unused: a dense model keeps every block on the GPUs)");
   if (l.min_tps > 0) s += fmt::format(" · at least {:g} tok/s", l.min_tps);
   if (l.budget > 0) s += fmt::format(" · at most ${:g}", l.budget);
   if (l.max_watts > 0) s += fmt::format(" · at most {:g} W", l.max_watts);
@@ -138,7 +139,7 @@ Json recommend_json(const RecommendAnswer& a) {
 
 std::string recommend_text(const RecommendAnswer& a, const std::string& format, const TextOptions& text) {
   if (format == "csv") return configs_text(a.configs, a.limits, "csv");  // the bare table, for spreadsheets and scripts
-  std::string out = "recommend: " + headline(a.query) + limits_text(a.limits, a.ram) + "\n";
+  std::string out = "recommend: " + headline(a.query) + limits_text(a.limits, a.ram, a.query.model->spec.moe.present()) + "\n";
   out += fmt::format("{} configurations hold the model, {} meet the requirements", a.holding, a.matching);
   const std::size_t priced = a.matching - a.unpriced_matching;
   std::vector<std::string> notes;
