@@ -26,6 +26,9 @@ struct FitOptions {
   bool quiet = false;   // --quiet: the verdict line only
   std::string kwh_price;    // --kwh-price: the energy line of recommend (engine/recommend.hpp fit_energy)
   std::string cloud_price;  // --cloud-price: recommend's break-even hours of owning vs renting
+  std::vector<std::string> prices;  // --price ID[:MEMGB]=USD: the devices' price for the break-even (as recommend)
+  std::string prices_file;          // --prices FILE
+  bool new_only = false;            // --new: no used street prices
 };
 
 std::string verdict_text(Verdict v, const Style& s) {
@@ -118,12 +121,16 @@ int run_fit(Context& ctx, const FitOptions& opt) {
   // Parsed first: a bad price is a usage error whatever the verdict.
   const RecommendLimits prices = read_prices_per_use(opt.kwh_price, opt.cloud_price);
   const bool costed = !opt.kwh_price.empty() || !opt.cloud_price.empty();
+  const bool priced = !opt.prices.empty() || !opt.prices_file.empty() || opt.new_only;
+  if (priced && opt.cloud_price.empty())
+    throw io::InputError("--price, --prices and --new price the devices for the break-even hours: add --cloud-price USD_PER_HOUR");
+  const PriceBook book = priced ? read_prices(ctx.catalog(), opt.prices, opt.prices_file, opt.new_only) : PriceBook{};
   const FitAnswer a = answer_fit(ctx, request);
   const int code = a.fits() ? 0 : 1;
   // recommend's figures for these devices (engine/recommend.hpp fit_energy), for a plan that fits (a
   // pool runtime has no decode speed: its energy line says so, its break-even needs none).
   const bool runs = a.pool ? a.fits() : a.placement.verdict != Verdict::does_not_fit;
-  const std::optional<FitEnergy> cost = costed && runs ? std::optional(fit_energy(ctx, a.devices, a.speed, prices)) : std::nullopt;
+  const std::optional<FitEnergy> cost = costed && runs ? std::optional(fit_energy(ctx, a.devices, a.speed, prices, book)) : std::nullopt;
   std::string cost_text;
   if (cost && !opt.kwh_price.empty()) cost_text += energy_text(*cost);
   if (cost && !opt.cloud_price.empty()) cost_text += break_even_text(*cost);
@@ -197,6 +204,10 @@ void setup_fit(CLI::App& app, Context& ctx, int& exit_code) {
   sub->add_option("--backend", opt->backend, "llama.cpp backend of the GPUs for the speed estimate: cuda, rocm, vulkan, metal, sycl (default: by vendor), or cpu (everything on the CPU, in host RAM)");
   sub->add_option("--kwh-price", opt->kwh_price, "electricity price in USD per kWh: adds recommend's energy line (kWh and $ per million tokens)");
   sub->add_option("--cloud-price", opt->cloud_price, "rental price in USD per hour: adds recommend's break-even hours of owning the devices vs renting");
+  sub->add_option("--price", opt->prices, "with --cloud-price: your price for a device, ID=USD or ID:MEMGB=USD (repeatable; as recommend)")
+      ->allow_extra_args(false);
+  sub->add_option("--prices", opt->prices_file, "with --cloud-price: a YAML file of your prices (as recommend)");
+  sub->add_flag("--new", opt->new_only, "with --cloud-price: price new hardware, no used street prices (as recommend)");
   sub->add_flag("--quiet", opt->quiet, "print the verdict line only (the exit code: 0 fits, 1 does not)");
   sub->callback([&ctx, &exit_code, opt] {
     if (opt->quiet && ctx.format() != "table")

@@ -93,7 +93,8 @@ std::vector<std::string> recommend_assumptions(const RecommendLimits& l, const P
   return a;
 }
 
-FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l) {
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l,
+                     const PriceBook& prices) {
   FitEnergy e;
   e.limits = l;
   e.config.devices = devices;
@@ -114,8 +115,8 @@ FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const 
     }
     e.config.tdp_w += w;
   }
-  // The catalog's prices (street used, then new, then launch), as recommend ranks without --price.
-  price_config(e.config, s.catalog(), PriceBook{});
+  // The user's prices, else the catalog's (street used, then new, then launch), as recommend ranks.
+  price_config(e.config, s.catalog(), prices);
   if (speed.decode.size() >= 2 && speed.decode[1].known) e.tps = speed.decode[1].tokens_per_second.value();
   e.power = power_figures(e.config, e.tps, l, io::planning_data().power);
   return e;

@@ -95,7 +95,10 @@ struct FitEnergy {
 };
 // `kwh_price` and `cloud_price` as the options give them ("" = not given); errors name the option.
 RecommendLimits read_prices_per_use(const std::string& kwh_price, const std::string& cloud_price);
-FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l);
+// `prices`: fit's --price / --prices / --new (engine/prices.hpp), as recommend takes them; empty: the
+// catalog's prices.
+FitEnergy fit_energy(Session& s, const std::vector<std::string>& devices, const SpeedReport& speed, const RecommendLimits& l,
+                     const PriceBook& prices = {});
 
 // Throws io::InputError for a missing MODEL (naming the use cases) and bad limits, as the options name them.
 RecommendAnswer answer_recommend(Session& s, const RecommendRequest& r);

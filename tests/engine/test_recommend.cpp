@@ -149,6 +149,21 @@ TEST(FitEnergy, BreakEvenHoursAsRecommend) {
   EXPECT_EQ(pair.config.price_source, "street_used");
 }
 
+TEST(FitEnergy, UserPricesAsRecommendTakesThem) {
+  Session s;
+  // --price rtx-4090=1000 wins over the street price: 1000 / (0.50 - 0.6 x 0.30) = 3125 hours.
+  const PriceBook mine = read_prices(s.catalog(), {"rtx-4090=1000"}, "", false);
+  const FitEnergy e = fit_energy(s, {"rtx-4090"}, decoding_at(150), read_prices_per_use("0.30", "0.50"), mine);
+  EXPECT_DOUBLE_EQ(e.config.price_usd, 1000);
+  EXPECT_EQ(e.config.price_source, "user");
+  ASSERT_TRUE(e.power.break_even);
+  EXPECT_NEAR(*e.power.break_even, 3125, 1e-9);
+  // --new ignores the used quotes ($1,300); the rtx-3090's price is then what recommend --new takes.
+  const PriceBook fresh = read_prices(s.catalog(), {}, "", true);
+  const FitEnergy n = fit_energy(s, {"rtx-4090"}, decoding_at(150), read_prices_per_use("", "1"), fresh);
+  EXPECT_NE(n.config.price_source, "street_used");
+}
+
 TEST(FitEnergy, UnknownPriceIsUnknownNotZeroHours) {
   Session s;
   // The MI355X has no price in the catalog: no break-even hours (null in JSON, "unknown" in text).
