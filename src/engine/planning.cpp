@@ -183,8 +183,8 @@ void price_config(Config& c, const io::Catalog& cat, const PriceBook& prices) {
   c.price_source = source;
   // A machine bought as a product (Apple): say which, and the range the midpoint comes from.
   if (quote != nullptr && !quote->product.empty())
-    c.price_note = fmt::format("priced as {} with {:g} GB: {} {} ({}), the midpoint", quote->product, quote->memory_gib, usd_range(*quote),
-                               quote->used ? "used" : "new", quote->date);
+    c.price_note = fmt::format("priced as {} with {:g} GB: {} {} ({}){}", quote->product, quote->memory_gib, usd_range(*quote),
+                               quote->used ? "used" : "new", quote->date, quote->low_usd < quote->high_usd ? ", the midpoint" : "");
 }
 
 std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const CandidateFilter& f) {

@@ -34,9 +34,11 @@ TEST(Prices, UserFiguresWinOverStreetAndLaunch) {
   const PriceBook both = read_prices(cat, {"rtx-3090=600"}, kFixtures + "prices.yaml", false);
   EXPECT_DOUBLE_EQ(both.unit_price(cat.device("rtx-3090"), 0, true).usd, 600);
   EXPECT_EQ(both.unit_price(cat.device("rtx-3090"), 0, true).source, PriceSource::user);
-  // The 512 GB M3 Ultra is priced by the file only; its 256 GB option stays unpriced (no catalog price).
+  // The file prices the 512 GB M3 Ultra only; its 256 GB option keeps the catalog's Mac Studio price
+  // ($3,999 base + $1,600 for 256 GB).
   EXPECT_DOUBLE_EQ(file.unit_price(cat.device("apple-m3-ultra"), 512, false).usd, 9000);
-  EXPECT_DOUBLE_EQ(file.unit_price(cat.device("apple-m3-ultra"), 256, false).usd, 0);
+  EXPECT_DOUBLE_EQ(file.unit_price(cat.device("apple-m3-ultra"), 256, false).usd, 5599);
+  EXPECT_EQ(file.unit_price(cat.device("apple-m3-ultra"), 256, false).source, PriceSource::street_new);
   // No user figure: the catalog's street price, and with --new the launch price ($1,499).
   const PriceBook none = read_prices(cat, {}, "", false), fresh = read_prices(cat, {}, "", true);
   EXPECT_DOUBLE_EQ(none.unit_price(cat.device("rtx-3090"), 0, true).usd, 800);
@@ -45,6 +47,28 @@ TEST(Prices, UserFiguresWinOverStreetAndLaunch) {
   // An alias and ID:MEM without a unit: "m3-ultra:512" is the 512 GB option.
   const PriceBook alias = read_prices(cat, {"m3-ultra:512=9499"}, "", false);
   EXPECT_DOUBLE_EQ(alias.unit_price(cat.device("apple-m3-ultra"), 512, false).usd, 9499);
+}
+
+// Apple machines are priced as the machine one buys at each memory option (devices.yaml street_price
+// quotes with memory_gib and product): Mac mini M4 $599 / $799 / $999 for 16 / 24 / 32 GB; Mac Studio
+// M3 Ultra $3,999 / $5,599 / $9,499 for 96 / 256 / 512 GB; the M4 Max 36 GB as the $1,999 Mac Studio,
+// not the $3,199 MacBook Pro of its launch price. Apple list prices are new, so --new keeps them.
+TEST(Prices, AppleMachinesByMemoryOption) {
+  Session s;
+  const io::Catalog& cat = s.catalog();
+  for (bool fresh : {false, true}) {
+    const PriceBook book = read_prices(cat, {}, "", fresh);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m4"), 16, true).usd, 599);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m4"), 24, false).usd, 799);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m4"), 32, false).usd, 999);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m3-ultra"), 96, true).usd, 3999);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m3-ultra"), 512, false).usd, 9499);
+    EXPECT_DOUBLE_EQ(book.unit_price(cat.device("apple-m4-max-32c"), 36, true).usd, 1999);
+    const PriceChoice ultra = book.unit_price(cat.device("apple-m3-ultra"), 512, false);
+    ASSERT_NE(ultra.quote, nullptr);
+    EXPECT_EQ(ultra.quote->product, "Mac Studio (2025; 80-core GPU; 1 TB SSD)");
+    EXPECT_FALSE(ultra.lower_bound);
+  }
 }
 
 TEST(Prices, BadFileEntriesNameFileLineAndColumn) {
