@@ -74,5 +74,27 @@ TEST(RuntimeCompat, Mxfp4MoeKernelsFromHopper) {
   EXPECT_FALSE(mentions(runtime_compat("vllm", {&ampere}).caveats, "MXFP4"));
 }
 
+// AMD: vLLM's ROCm platform reports FP8 for gfx94x, gfx95x and gfx12xx only (vllm/platforms/rocm.py
+// supports_fp8) and has no FP8 Marlin fallback: FP8 checkpoints are gated on MI250X (gfx90a) and RDNA3
+// (gfx1100), load on MI300X (gfx942) and RDNA4 (gfx1201); bf16 on the same RDNA3 card is not gated.
+TEST(RuntimeCompat, Fp8UnderVllmOnRocmByGfxTarget) {
+  auto amd = [](const std::string& gfx) {
+    Device d;
+    d.id = gfx;
+    d.vendor = "amd";
+    d.kind = DeviceKind::gpu;
+    d.gfx_target = gfx;
+    return d;
+  };
+  const Device mi250 = amd("gfx90a"), rdna3 = amd("gfx1100"), mi300 = amd("gfx942"), rdna4 = amd("gfx1201");
+  EXPECT_FALSE(runtime_compat("vllm", {&mi250}, "fp8").runs());
+  EXPECT_FALSE(runtime_compat("vllm", {&rdna3}, "fp8-block").runs());
+  EXPECT_TRUE(runtime_compat("vllm", {&mi300}, "fp8").runs());
+  EXPECT_TRUE(runtime_compat("vllm", {&rdna4}, "fp8").runs());
+  EXPECT_TRUE(runtime_compat("vllm", {&rdna3}, "hf-bf16").runs());
+  // The rule gates vLLM only: llama.cpp's ROCm build does not read it.
+  EXPECT_TRUE(runtime_compat("llama.cpp", {&rdna3}, "fp8").runs());
+}
+
 }  // namespace
 }  // namespace vramfit::engine
