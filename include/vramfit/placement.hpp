@@ -52,6 +52,10 @@ struct PlacementRequest {
   // llama.cpp skips them where a GPU backend offers a host buffer type (CUDA, ROCm, SYCL, Vulkan) and
   // under -nr / --no-repack; the caller decides.
   bool cpu_repack = false;
+  // llama.cpp -ts: the share of the offloaded layers each GPU takes (empty: each GPU's free memory,
+  // llama.cpp's default). The automatic placement sets it to layer counts where the default split
+  // leaves layers in host RAM that another split keeps on the GPUs (place(), fill_split()).
+  std::vector<double> tensor_split;
 };
 
 struct DevicePlan {
@@ -104,6 +108,11 @@ struct Placement {
   // The speed model adds it to the time per token.
   Seconds tp_comm_per_token{0.0};
   std::int64_t cpu_moe_layers = 0;  // blocks 0..N-1 keep their routed experts in host memory
+  // The automatic placement chose the layers per GPU (-ts as counts) because llama.cpp's default split
+  // by free memory holds fewer: what -ngl (or, for experts in RAM, which --n-cpu-moe) the default reached.
+  bool split_searched = false;
+  std::int64_t default_split_gpu_layers = 0;
+  std::int64_t default_split_cpu_moe_layers = 0;
   // Whether block il reads its routed experts from host memory (--cpu-moe / --n-cpu-moe).
   [[nodiscard]] bool experts_on_host(std::int64_t il) const { return il < cpu_moe_layers; }
   [[nodiscard]] bool all_gpus_fit() const {
@@ -163,10 +172,14 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   // cell of a whole-catalog table).
   std::vector<double> cum;
   if (req.gpus.size() > 1) {
+    std::vector<double> share;
+    if (req.tensor_split.size() == req.gpus.size()) share = req.tensor_split;
+    else
+      for (const Target& t : req.gpus) share.push_back(double(std::max<std::int64_t>(t.usable().value(), 1)));
     double sum = 0;
-    for (const Target& t : req.gpus) sum += double(std::max<std::int64_t>(t.usable().value(), 1));
+    for (double w : share) sum += w;
     double acc = 0;
-    for (const Target& t : req.gpus) cum.push_back((acc += double(std::max<std::int64_t>(t.usable().value(), 1))) / sum);
+    for (double w : share) cum.push_back((acc += w) / sum);
   }
   // The GPU of offloaded block il (the output layer is il = n), clamped to the last GPU.
   auto gpu_of = [&](std::int64_t il) -> std::size_t {
@@ -384,6 +397,79 @@ inline void set_verdict(Placement& p, const ModelSpec& m, const PlacementRequest
   else p.verdict = Verdict::fits_with_offload;
 }
 
+// The layers each GPU of a layer split takes when every GPU, from the last down, takes as many as keep
+// its margin free (llama.cpp --fit fills the devices the same way and hands llama.cpp the counts as
+// -ts). Blocks go to the GPUs as contiguous runs, the highest on the last GPU, so filling from the top
+// holds the most. `with_output`: the output layer is offloaded too (-ngl n_layer + 1, counted on the
+// last GPU) and every layer must find a GPU, else none; without it, the counts of the most blocks the
+// GPUs hold (-ngl their sum, the output head in host RAM). Each count is found by bisection, checking
+// only the GPU being filled: the GPUs below it get the rest of the layers in the probe.
+inline std::optional<std::vector<std::int64_t>> fill_split(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
+                                                           const LayerSums& sums, bool with_output) {
+  const std::int64_t n = m.layers;
+  const std::size_t g_count = req.gpus.size();
+  if (g_count < 2) return std::nullopt;
+  const std::int64_t all = with_output ? n + 1 : n;
+  std::vector<std::int64_t> counts(g_count, 0);
+  PlacementRequest r = req;
+  std::int64_t top = all;  // layers not yet on a GPU, counted from the bottom
+  for (std::size_t g = g_count; g-- > 0 && top > 0;) {
+    auto fits_with = [&](std::int64_t c) {
+      counts[g] = c;
+      std::int64_t ngl = all;
+      if (g > 0) {
+        std::fill(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(g), 0);
+        counts[g - 1] = top - c;  // the GPUs below take the rest
+      } else if (!with_output) {
+        ngl = all - (top - c);  // the first GPU is filled last: the rest stays in host memory
+      }
+      r.tensor_split.assign(counts.begin(), counts.end());
+      if (ngl == 0) return true;
+      return place_layers(m, e, r, ngl, sums).gpus[g].fits_margin();
+    };
+    std::int64_t lo = 0, hi = top;
+    if (g == 0 && with_output) {
+      if (!fits_with(top)) return std::nullopt;  // the first GPU must take every layer left
+      lo = top;
+    } else {
+      while (lo < hi) {
+        const std::int64_t mid = (lo + hi + 1) / 2;
+        if (fits_with(mid)) lo = mid;
+        else hi = mid - 1;
+      }
+    }
+    counts[g] = lo;
+    if (g > 0) counts[g - 1] = 0;
+    top -= lo;
+  }
+  if (with_output && top > 0) return std::nullopt;
+  return counts;
+}
+
+// A layer split with the layers per GPU of fill_split, when it holds more than the default split
+// (`dflt`, placed with the same request): every layer with the output, else the most blocks.
+inline std::optional<Placement> place_filled(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
+                                             const LayerSums& sums, const Placement& dflt) {
+  if (req.gpus.size() < 2 || req.split == Parallelism::tensor || !req.tensor_split.empty()) return std::nullopt;
+  const std::int64_t n = m.layers;
+  std::optional<std::vector<std::int64_t>> counts = fill_split(m, e, req, sums, true);
+  std::int64_t ngl = n + 1;
+  if (!counts) {
+    counts = fill_split(m, e, req, sums, false);
+    ngl = 0;
+    for (std::int64_t c : *counts) ngl += c;
+  }
+  if (ngl == 0 || ngl < dflt.gpu_layers || (ngl == dflt.gpu_layers && dflt.all_gpus_fit_margin())) return std::nullopt;
+  PlacementRequest r = req;
+  r.tensor_split.assign(counts->begin(), counts->end());
+  Placement p = place_layers(m, e, r, ngl, sums);
+  if (!p.all_gpus_fit_margin()) return std::nullopt;
+  p.split_searched = true;
+  p.default_split_gpu_layers = dflt.gpu_layers;
+  p.default_split_cpu_moe_layers = dflt.cpu_moe_layers;
+  return p;
+}
+
 }  // namespace detail
 
 // `sums` = LayerSums(m, e): a caller that places one estimate on many device sets builds it once.
@@ -419,6 +505,9 @@ inline Placement place(const ModelSpec& m, const MemoryEstimate& e, const Placem
         }
       }
       if (!have_lo) p = place_layers(m, e, req, lo, sums);
+      // Several GPUs: llama.cpp's default split by free memory may leave one GPU's room unused while
+      // another is full; the split that fills each GPU holds more (llama.cpp --fit sets -ts so).
+      if (std::optional<Placement> filled = detail::place_filled(m, e, req, sums, p)) p = std::move(*filled);
     }
   }
   detail::set_verdict(p, m, req);
@@ -436,25 +525,40 @@ inline std::optional<Placement> place_experts(const ModelSpec& m, const MemoryEs
   const std::int64_t n = m.layers;
   if (static_cast<std::int64_t>(req.gpus.size()) > n) return std::nullopt;
   PlacementRequest r = req;
-  auto at = [&](std::int64_t k) {
+  // With the default split by free memory, or (filled) also with the split that fills each GPU.
+  auto at = [&](std::int64_t k, bool filled) {
     r.cpu_moe_layers = k;
-    return place_layers(m, e, r, n + 1, sums);
+    Placement dflt = place_layers(m, e, r, n + 1, sums);
+    if (!filled || dflt.all_gpus_fit_margin()) return dflt;
+    std::optional<Placement> f = detail::place_filled(m, e, r, sums, dflt);
+    return f && f->gpu_layers == n + 1 ? std::move(*f) : dflt;
   };
-  Placement p = at(n);
-  if (!p.all_gpus_fit_margin()) return std::nullopt;
-  std::int64_t lo = 0, hi = n;  // at(hi) fits
-  while (lo < hi) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    Placement probe = at(mid);
-    if (probe.all_gpus_fit_margin()) {
-      hi = mid;
-      p = std::move(probe);
-    } else {
-      lo = mid + 1;
+  // The fewest N that keeps every margin free (GPU memory only shrinks as N grows), or none.
+  auto fewest = [&](bool filled) -> std::optional<Placement> {
+    Placement p = at(n, filled);
+    if (!p.all_gpus_fit_margin()) return std::nullopt;
+    std::int64_t lo = 0, hi = n;  // at(hi) fits
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      Placement probe = at(mid, filled);
+      if (probe.all_gpus_fit_margin()) {
+        hi = mid;
+        p = std::move(probe);
+      } else {
+        lo = mid + 1;
+      }
     }
+    r.cpu_moe_layers = hi;
+    detail::set_verdict(p, m, r);
+    return p;
+  };
+  std::optional<Placement> p = fewest(true);
+  if (p && p->split_searched) {
+    // What the default split needs: a larger N, or no N at all (-1).
+    const std::optional<Placement> dflt = fewest(false);
+    p->default_split_gpu_layers = n + 1;
+    p->default_split_cpu_moe_layers = dflt ? dflt->cpu_moe_layers : -1;
   }
-  r.cpu_moe_layers = hi;
-  detail::set_verdict(p, m, r);
   return p;
 }
 

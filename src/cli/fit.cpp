@@ -72,6 +72,15 @@ Json fit_json(const FitAnswer& a) {
   search["runner_up_flags"] = a.runner_up ? Json(placement_flags(*a.runner_up)) : Json(nullptr);
   search["runner_up_decode_tokens_per_second"] = a.runner_up ? Json(a.runner_up_tokens_per_second) : Json(nullptr);
   search["why"] = a.placement_why.empty() ? Json(nullptr) : Json(a.placement_why);
+  // Layers per GPU as llama.cpp -ts counts them (several GPUs, layer split), and whether the search
+  // chose them over llama.cpp's default split by free memory.
+  Json split = nullptr;
+  if (p.split == Parallelism::layer && p.gpus.size() > 1) {
+    split = Json::array();
+    for (const DevicePlan& d : p.gpus) split.push_back(d.layer_count + (d.output ? 1 : 0));
+  }
+  search["tensor_split"] = split;
+  search["split_searched"] = p.split_searched;
   j["placement"] = search;
   if (a.solve.asked()) j["solve"] = solve_json(a.solve);
   j["decode"] = Json::array({decode_json(a.decode_start), decode_json(a.decode_end)});

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/placement_search.hpp"
 #include "formats/remote_model.hpp"
 
 namespace vramfit::engine {
@@ -162,15 +163,8 @@ void llama_server(const FitRequest& r, const FitAnswer& a, LaunchCommand& c) {
     else b.flag("--n-cpu-moe", p.cpu_moe_layers, "routed experts of the first N blocks in host RAM");
   }
   if (p.gpus.size() > 1) {
-    // Each GPU's share of the offloaded layers (the output layer counts on the GPU that holds it):
-    // llama.cpp puts layer i_gpu_start + k on the first GPU whose cumulative share exceeds k / ngl,
-    // so these counts come back exactly (llama-model.cpp load_tensors, methods.md §4.1).
-    std::string ts;
-    for (const DevicePlan& d : p.gpus) {
-      if (!ts.empty()) ts += ',';
-      ts += std::to_string(d.layer_count + (d.output ? 1 : 0));
-    }
-    b.flag("-ts", ts, "split of the offloaded layers over the GPUs");
+    // Each GPU's share as counts (split_counts; methods.md §4.1).
+    b.flag("-ts", split_counts(p), "split of the offloaded layers over the GPUs");
   }
   if (w.kv_type_k != "f16") b.flag("-ctk", w.kv_type_k, "KV cache type of K");
   if (w.kv_type_v != "f16") b.flag("-ctv", w.kv_type_v, "KV cache type of V");

@@ -73,7 +73,7 @@ const Device* match_device(const io::Catalog& cat, const std::string& vendor, co
 std::string support_warning(const Device* dev, const io::GpuReading& g, const std::vector<SupportResult>& support) {
   std::vector<std::string> missing;
   for (const SupportResult& s : support)
-    if (s.known && !s.supported && (s.runtime.rfind("PyTorch", 0) == 0 || s.runtime == "vLLM" || s.runtime.rfind("vLLM", 0) == 0 ||
+    if (s.known && !s.supported && s.weights.empty() && (s.runtime.rfind("PyTorch", 0) == 0 || s.runtime == "vLLM" || s.runtime.rfind("vLLM", 0) == 0 ||
                                     s.runtime.rfind("ROCm", 0) == 0))
       missing.push_back(s.runtime);
   if (missing.empty()) return "";

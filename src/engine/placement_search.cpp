@@ -11,6 +11,29 @@ std::string placement_flags(const Placement& p) {
   return s;
 }
 
+std::string split_counts(const Placement& p) {
+  std::string ts;
+  for (const DevicePlan& d : p.gpus) {
+    if (!ts.empty()) ts += ',';
+    ts += std::to_string(d.layer_count + (d.output ? 1 : 0));
+  }
+  return ts;
+}
+
+std::string split_why(const Placement& p) {
+  if (!p.split_searched) return "";
+  const std::string fill = fmt::format("-ts {} (each GPU, from the last, filled to its margin)", split_counts(p));
+  if (p.host.expert_count > 0 && p.gpu_layers == p.total_layers) {
+    const std::string dflt = p.default_split_cpu_moe_layers < 0
+                                 ? "does not fit even with every block's experts in RAM"
+                                 : fmt::format("needs --n-cpu-moe {}", p.default_split_cpu_moe_layers);
+    return fmt::format("{} keeps the experts of {} blocks in host RAM; llama.cpp's default split by free memory {}", fill,
+                       p.cpu_moe_layers, dflt);
+  }
+  return fmt::format("{} holds {} of {} layers on the GPUs; llama.cpp's default split by free memory holds {}", fill, p.gpu_layers,
+                     p.total_layers, p.default_split_gpu_layers);
+}
+
 namespace {
 
 // "31 whole blocks in host RAM" / "the routed experts of 20 blocks in host RAM".
@@ -27,6 +50,7 @@ PlacementPick pick_placement(const ModelSpec& m, const MemoryEstimate& e, const 
   const LayerSums sums(m, e);
   PlacementPick pick;
   pick.placement = place(m, e, req, sums);
+  pick.why = split_why(pick.placement);
   if (!automatic || pick.placement.verdict == Verdict::fits) return pick;
   std::optional<Placement> experts = place_experts(m, e, req, sums);
   if (!experts) return pick;
@@ -35,6 +59,7 @@ PlacementPick pick_placement(const ModelSpec& m, const MemoryEstimate& e, const 
   if (!experts_ok) return pick;  // host RAM too small for the experts: the -ngl placement stands
   if (!dense_ok) {
     pick.why = fmt::format("{} fits where {} does not", placement_flags(*experts), placement_flags(pick.placement));
+    if (experts->split_searched) pick.why += "; " + split_why(*experts);
     pick.placement = std::move(*experts);
     return pick;
   }
@@ -49,6 +74,7 @@ PlacementPick pick_placement(const ModelSpec& m, const MemoryEstimate& e, const 
                          pick.tokens_per_second, pick.runner_up_tokens_per_second, placement_flags(lose), what_stays(lose),
                          experts_win ? "a token reads only its active experts from RAM, not every weight of the blocks left there"
                                      : "the blocks left in RAM read less per token than the experts would");
+  if (win.split_searched) pick.why += "; " + split_why(win);
   pick.placement = std::move(win);
   pick.runner_up = std::move(lose);
   return pick;

@@ -29,4 +29,12 @@ PlacementPick pick_placement(const ModelSpec& m, const MemoryEstimate& e, const 
 // The llama.cpp flags of a layer-split placement: "-ngl 45", "-ngl all --n-cpu-moe 20".
 std::string placement_flags(const Placement& p);
 
+// Each GPU's share of the offloaded layers as llama.cpp -ts takes it, as counts ("40,18"; the output
+// layer counts on the GPU that holds it): llama.cpp puts layer i_gpu_start + k on the first GPU whose
+// cumulative share exceeds k / ngl, so the counts come back exactly (llama-model.cpp load_tensors).
+std::string split_counts(const Placement& p);
+
+// Why a searched split (Placement::split_searched) was chosen over llama.cpp's default; "" otherwise.
+std::string split_why(const Placement& p);
+
 }  // namespace vramfit::engine

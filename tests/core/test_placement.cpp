@@ -225,6 +225,58 @@ TEST(Placement, UnequalGpusSplitByFreeMemory) {
   EXPECT_TRUE(p.gpus[1].output);
 }
 
+TEST(Placement, DefaultSplitThatOffloadsIsFilledFromTheLastGpu) {
+  // 2 GiB + 1 GiB (2048 + 1024 MiB) with 500 MiB of runtime overhead each, the synthetic 32 blocks of
+  // 108 MiB. Neither holds the output head (400 + 258 MiB on top of the overhead), so blocks only.
+  // llama.cpp's default split by free memory, cum [2/3, 1]: of act offloaded blocks GPU1 takes those
+  // with k / act >= 2/3, act - ceil(2 act / 3) of them, and holds 108 c + 65 + 500 <= 1024 -> c <= 4:
+  // act = 14 (ceil 9.33 = 10 on GPU0, 4 on GPU1); act = 15 puts 5 there. -ngl 14.
+  // Filled from the last GPU: GPU1 takes 4 blocks, GPU0 108 c + 565 <= 2048 -> 13: -ngl 17, -ts 13,4.
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{2}), Bytes{0}, mib(500)), gpu("CUDA1", gib(std::int64_t{1}), Bytes{0}, mib(500))};
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_TRUE(p.split_searched);
+  EXPECT_EQ(p.gpu_layers, 17);
+  EXPECT_EQ(p.default_split_gpu_layers, 14);
+  EXPECT_EQ(p.verdict, Verdict::fits_with_offload);
+  EXPECT_EQ(p.gpus[0].first_layer, 15);
+  EXPECT_EQ(p.gpus[0].layer_count, 13);
+  EXPECT_EQ(p.gpus[1].first_layer, 28);
+  EXPECT_EQ(p.gpus[1].layer_count, 4);
+  EXPECT_FALSE(p.gpus[1].output);
+  EXPECT_TRUE(p.host.output);
+  EXPECT_EQ(p.gpus[0].total(), mib(1300 + 104 + 65 + 500));  // 1969 MiB
+  EXPECT_EQ(p.gpus[1].total(), mib(400 + 32 + 65 + 500));    // 997 MiB
+  // A placement that fits with the default split is left as llama.cpp makes it.
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{24})), gpu("CUDA1", gib(std::int64_t{8}))};
+  EXPECT_FALSE(place(blocks(), synthetic(), req).split_searched);
+  // The user's -ngl is placed as given, with the default split.
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{2}), Bytes{0}, mib(500)), gpu("CUDA1", gib(std::int64_t{1}), Bytes{0}, mib(500))};
+  req.gpu_layers = 14;
+  EXPECT_FALSE(place(blocks(), synthetic(), req).split_searched);
+}
+
+TEST(Placement, FilledSplitHoldsEveryLayerWhereTheDefaultCannot) {
+  // 1 GiB + 4 GiB: the default gives the 4 GiB card 4/5 of the layers; at -ngl 33 GPU0 (1 GiB) takes
+  // il / 33 < 0.2, il <= 6: 7 blocks + scratch = 821 MiB, GPU1 25 blocks + output = 2700 + 658 = 3358:
+  // both fit, so nothing is searched. Swap the order (4 GiB first): GPU1 (1 GiB) would take il/33 >=
+  // 0.8, il >= 27: 5 blocks + output = 1198 MiB > 1024. Filled: GPU1 takes 3 blocks + output (982 MiB),
+  // GPU0 the other 29 + scratch = 3197 MiB <= 4096: every layer on the GPUs, -ts 29,4.
+  PlacementRequest req;
+  req.gpus = {gpu("CUDA0", gib(std::int64_t{1})), gpu("CUDA1", gib(std::int64_t{4}))};
+  EXPECT_FALSE(place(blocks(), synthetic(), req).split_searched);
+  std::swap(req.gpus[0], req.gpus[1]);
+  const Placement p = place(blocks(), synthetic(), req);
+  EXPECT_TRUE(p.split_searched);
+  EXPECT_EQ(p.verdict, Verdict::fits);
+  EXPECT_EQ(p.gpu_layers, 33);
+  EXPECT_EQ(p.gpus[0].layer_count, 29);
+  EXPECT_EQ(p.gpus[1].layer_count, 3);
+  EXPECT_TRUE(p.gpus[1].output);
+  EXPECT_EQ(p.gpus[1].total(), mib(300 + 24 + 400 + 258));
+  EXPECT_EQ(p.gpus[0].total(), mib(2900 + 232 + 65));
+}
+
 TEST(Placement, MoreGpusThanLayersThrows) {
   PlacementRequest req;
   req.gpus = {gpu("a", gib(std::int64_t{8})), gpu("b", gib(std::int64_t{8})), gpu("c", gib(std::int64_t{8}))};
