@@ -251,11 +251,11 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
     }
     const double cap = double(d.capacity().value());
     const double overhead = double(q.query.runtime->device_overhead(d.backend()).value());
-    // The fewest that hold the model whole; with --ram also the fewest, when fewer, that hold it with
-    // routed experts in RAM (cheaper, slower: both are ranked).
-    bool experts_kept = false;
+    // The fewest that hold the model whole; with --ram also every smaller count that holds it with
+    // routed experts in RAM (cheaper, slower, each card fewer experts in RAM: all are ranked, so that
+    // --min-tps finds the cheapest count fast enough).
     for (std::int64_t n = 1; n <= f.max_gpus; ++n) {
-      const bool look_experts = experts && !experts_kept;
+      const bool look_experts = experts;
       if (double(n) * (cap - overhead - reserve) < (look_experts ? need_experts : need) * 0.98) continue;  // cannot hold the weights
       const std::string spec = n == 1 ? d.id : fmt::format("{}x{}", d.id, n);
       Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), 0, false, "",
@@ -267,10 +267,7 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
         if (n == 1) fits_alone.push_back(&d);
         break;
       }
-      if (look_experts && ev && ev->experts_in_ram && ev->placed()) {
-        out.push_back(std::move(*ev));
-        experts_kept = true;
-      }
+      if (look_experts && ev && ev->experts_in_ram && ev->placed()) out.push_back(std::move(*ev));
     }
     if (d.kind == DeviceKind::gpu && prices.unit_price(cd, 0, true).usd > 0) priced_gpus.push_back(&cd);
   }
@@ -289,10 +286,12 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
             std::find(fits_alone.begin(), fits_alone.end(), b) != fits_alone.end())
           continue;
         const double overhead = double(q.query.runtime->device_overhead(a->backend()).value());
-        if (double(a->capacity().value() + b->capacity().value()) - 2 * overhead < need * 0.98) continue;
+        // With --ram a MoE pair may hold the model with routed experts in RAM, as one kind's cards do.
+        if (double(a->capacity().value() + b->capacity().value()) - 2 * overhead < (experts ? need_experts : need) * 0.98) continue;
         Config c{a->id + " + " + b->id, {a->id, b->id}, {a, b}, 0, false, "", a->tdp_w > 0 && b->tdp_w > 0 ? a->tdp_w + b->tdp_w : 0, "mixed"};
         price_config(c, cat, prices);
-        keep(evaluate(ctx, q, c));
+        std::optional<Evaluation> ev = evaluate(ctx, experts ? with_ram : q, c);
+        if (ev && (ev->fits || (experts && ev->experts_in_ram && ev->placed()))) out.push_back(std::move(*ev));
       }
   }
   return out;
