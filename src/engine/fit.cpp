@@ -136,6 +136,16 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
     assumptions.push_back(std::move(r));
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
+  // PyTorch runtimes: what torch.cuda.max_memory_allocated() reports is the caching allocator's peak,
+  // without the CUDA context that nvidia-smi also counts (methods.md §3.3).
+  if (q.runtime->kind == RuntimeKind::direct && !p.gpus.empty() && p.gpus.front().overhead.value() > 0) {
+    const DevicePlan& g = p.gpus.front();
+    const bool mlx = q.runtime->id == "mlx";
+    assumptions.push_back(fmt::format("{} reads {} on {}: the total less the {} of {} it leaves out ({} counts it)",
+                                      mlx ? "mx.get_peak_memory()" : "torch.cuda.max_memory_allocated()", size_str(g.total() - g.overhead),
+                                      g.label, size_str(g.overhead), mlx ? "Metal process overhead" : "CUDA context",
+                                      mlx ? "Activity Monitor" : "nvidia-smi"));
+  }
 
   // A device named without its memory size changes the answer: a note in front, not an assumption.
   for (const DeviceSpec& s : rp.specs)

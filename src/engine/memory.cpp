@@ -65,7 +65,8 @@ MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
     e.compute = forward_compute(q.model->spec, c.max_batched_tokens, c.max_seqs, true, 1, c.activation_bytes);
   } else if (q.runtime->kind == RuntimeKind::direct) {
     const Workload& w = q.workload;
-    const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, w.context) : w.context;
+    const std::int64_t prompt = q.prompt > 0 ? std::min(q.prompt, w.context) : w.context;  // --prompt N, else all of -c
+    const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, prompt) : prompt;
     e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel, false);
   }
   return e;

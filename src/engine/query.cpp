@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/suggest.hpp"
+#include "engine/speed.hpp"
 #include "formats/parse.hpp"
 
 namespace vramfit::engine {
@@ -171,6 +172,7 @@ Query resolve_query(Session& ctx, const std::string& model_id, const WorkloadReq
   kv_type_of(cat, w.kv_type_k);
   if (vt.quantized && !w.flash_attention)
     throw InputError("--kv-type " + w.kv_type_v + " for V needs flash attention; drop --no-flash-attn (llama.cpp refuses a quantized V cache without it)");
+  if (!opt.prompt.empty()) q.prompt = prompt_tokens(opt.prompt, w);
   q.assumptions = workload_assumptions(q);
   if (!model_note.empty()) q.assumptions.insert(q.assumptions.begin(), model_note);
   if (!q.runtime->notes.empty()) q.assumptions.push_back("runtime " + q.runtime->id + ": " + q.runtime->notes);
@@ -259,10 +261,15 @@ std::vector<std::string> workload_assumptions(const Query& q) {
   if (rt.kind == RuntimeKind::llamacpp) {
     a.push_back("compute buffer: llama.cpp worst-case graph for n_ubatch tokens, max(logits + inputs, inputs + mask + max(attention, FFN)), reference/methods.md §3.1, docs/llamacpp-oracle.md");
     a.push_back("host RAM also holds llama.cpp's output buffer (n_vocab x 4 B of logits per sequence) and, where the host runs the output head, one more hidden state for the embedding lookup; under partial offload the first GPU copies in each host weight it multiplies (op offload): its compute buffer adds the output matrix or the largest block tensor (docs/runtimes.md)");
-  } else if (rt.kind == RuntimeKind::direct)
-    a.push_back(rt.prefill_chunk > 0
-                    ? fmt::format("activations: one forward pass over a {}-token prefill chunk per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk)
-                    : std::string("activations: one forward pass over the whole prompt of each sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position"));
+  } else if (rt.kind == RuntimeKind::direct) {
+    // The prompt the forward pass is sized for: --prompt N, else the whole context (the worst case).
+    const std::int64_t prompt = q.prompt > 0 ? q.prompt : w.context;
+    const std::string of_prompt = q.prompt > 0 ? fmt::format("the {}-token prompt (--prompt)", prompt)
+                                               : fmt::format("a prompt of the whole context ({} tokens; --prompt N sizes it for N)", prompt);
+    a.push_back(rt.prefill_chunk > 0 && rt.prefill_chunk < prompt
+                    ? fmt::format("activations: one forward pass over a {}-token prefill chunk of {} per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk, of_prompt)
+                    : fmt::format("activations: one forward pass over {} per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", of_prompt));
+  }
   return a;
 }
 

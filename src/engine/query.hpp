@@ -40,6 +40,9 @@ struct Query {
   bool file_weights = false;
   const RuntimeProfile* runtime = nullptr;
   Workload workload;
+  // --prompt N as given (0: not given). A direct runtime (transformers, MLX) sizes its forward pass for
+  // it; without it, for a prompt of the whole context (the worst case).
+  std::int64_t prompt = 0;
   std::vector<std::string> assumptions;
 };
 
