@@ -38,10 +38,15 @@ struct ComputeTerms {
   Bytes mask_host{0};      // the mask as the host builds it (f32; + f16 copy with flash attention)
   Bytes mask_input{0};     // the f32 mask alone, the input llama.cpp fills in host memory
   Bytes output_buffer{0};  // llama.cpp only: logits rows in host memory
-  [[nodiscard]] Bytes layers() const { return inputs + mask + std::max(attention, ffn); }
-  [[nodiscard]] Bytes head() const { return logits + inputs; }
+  // PyTorch quantized-linear kernels: a block matrix dequantized to fp16 beside the block's activations
+  // (AWQ's GEMM for long inputs, one layer at a time), or a buffer allocated once at load for it
+  // (workspace_fixed: GPTQ's ExLlamaV2 temp_dq), then present during the output head too.
+  Bytes workspace{0};
+  bool workspace_fixed = false;
+  [[nodiscard]] Bytes layers() const { return inputs + mask + std::max(attention, ffn) + workspace; }
+  [[nodiscard]] Bytes head() const { return logits + inputs + (workspace_fixed ? workspace : Bytes{0}); }
   [[nodiscard]] Bytes total() const {
-    return summed ? inputs + mask + attention + ffn + logits : std::max(head(), layers());
+    return summed ? inputs + mask + attention + ffn + logits + workspace : std::max(head(), layers());
   }
   [[nodiscard]] Bytes host_total() const { return std::max(head() + inputs, layers()); }
   [[nodiscard]] Bytes host_streaming() const { return inputs + inputs + mask_host; }

@@ -142,6 +142,7 @@ Json compute_json(const ComputeTerms& c) {
   j["attention_bytes"] = c.attention.value();
   j["ffn_bytes"] = c.ffn.value();
   j["output_buffer_bytes"] = c.output_buffer.value();
+  j["kernel_workspace_bytes"] = c.workspace.value();
   return j;
 }
 

@@ -53,6 +53,37 @@ std::string repack_assumption(const Placement& p, const RepackBreakdown& r, cons
   return out;
 }
 
+namespace {
+
+// The most elements of one quantizable block matrix.
+std::int64_t largest_block_matrix(const ModelSpec& m) {
+  std::int64_t most = 0;
+  for (const TensorInfo& t : tensor_inventory(m)) {
+    if (t.layer < 0 || !t.matrix || t.group == TensorGroup::vision) continue;
+    // An expert stack holds one matrix per expert; the kernels dequantize one expert's at a time.
+    const std::int64_t per = t.group == TensorGroup::experts && m.moe.experts > 0 ? t.elements() / m.moe.experts : t.elements();
+    most = std::max(most, per);
+  }
+  return most;
+}
+
+void add_kernel_workspace(ComputeTerms& c, const Query& q, std::int64_t pass_tokens) {
+  if (q.runtime->id != "transformers" || q.mix == nullptr) return;
+  const std::string& id = q.mix->mix.id;
+  const bool awq = id.rfind("awq", 0) == 0, gptq = id.rfind("gptq", 0) == 0;
+  // AutoAWQ's WQLinear_GEMM: from 1024 input tokens on, dequantize the weight to fp16 and torch.matmul
+  // (awq/modules/linear/gemm.py, FP16_MATMUL_HEURISTIC_CONDITION); below, the fused kernel needs none.
+  // GPTQ through ExLlamaV2 (transformers -> optimum / gptqmodel): temp_dq, the largest layer in fp16,
+  // allocated once at load (exllamav2 post_init). Both recalled from the sources: unconfirmed.
+  if (awq && pass_tokens >= 1024) c.workspace = Bytes(2 * largest_block_matrix(q.model->spec));
+  if (gptq) {
+    c.workspace = Bytes(2 * largest_block_matrix(q.model->spec));
+    c.workspace_fixed = true;
+  }
+}
+
+}  // namespace
+
 MemoryEstimate estimate(Session& ctx, const Query& q) { return estimate(ctx, q, query_weights(ctx, q)); }
 
 MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
@@ -68,6 +99,7 @@ MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
     const std::int64_t prompt = q.prompt > 0 ? std::min(q.prompt, w.context) : w.context;  // --prompt N, else all of -c
     const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, prompt) : prompt;
     e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel, false);
+    add_kernel_workspace(e.compute, q, chunk * w.parallel);
   }
   return e;
 }
@@ -97,6 +129,5 @@ const char* group_name(TensorGroup g) {
   }
   return "?";
 }
-
 
 }  // namespace vramfit::engine

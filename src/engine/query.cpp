@@ -269,6 +269,11 @@ std::vector<std::string> workload_assumptions(const Query& q) {
     a.push_back(rt.prefill_chunk > 0 && rt.prefill_chunk < prompt
                     ? fmt::format("activations: one forward pass over a {}-token prefill chunk of {} per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", rt.prefill_chunk, of_prompt)
                     : fmt::format("activations: one forward pass over {} per sequence (residual stream + max(Q/K/V/output, FFN gate+up)), logits of the last position", of_prompt));
+    const std::string mix = q.mix != nullptr ? q.mix->mix.id : "";
+    if (rt.id == "transformers" && mix.rfind("awq", 0) == 0)
+      a.push_back("AWQ kernel workspace: AutoAWQ's GEMM dequantizes a layer's weight to fp16 for inputs of 1024 tokens and more (the largest block matrix, one at a time); shorter passes use the fused kernel (recalled from awq/modules/linear/gemm.py, unconfirmed)");
+    else if (rt.id == "transformers" && mix.rfind("gptq", 0) == 0)
+      a.push_back("GPTQ kernel workspace: ExLlamaV2's temp_dq buffer, the largest block matrix in fp16, allocated once at load (recalled from the exllamav2 kernels of optimum / gptqmodel, unconfirmed)");
   }
   return a;
 }
