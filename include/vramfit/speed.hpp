@@ -127,7 +127,15 @@ inline std::string default_backend(const Device& d) {
 }
 
 // Peaks from the catalog: FP16 with FP16 accumulate where it is faster (GeForce), else FP16/BF16;
-// int8 tensor ops, else the FP16 rate (GPUs without int8 tensor cores run MMQ on dp4a).
+// int8 tensor ops, else the FP16 rate (GPUs without int8 tensor cores run MMQ on dp4a). AMD GPUs
+// without matrix cores whose ISA has a 4-way int8 dot (Vega 20 gfx906, RDNA 2 gfx103x) run ggml's
+// dp4a as v_dot4_i32_i8 (ggml-cuda common.cuh ggml_cuda_dp4a: __builtin_amdgcn_sdot4), 4 int8 MACs
+// per lane and clock where packed FP16 does 2: twice the catalog's FP16 rate.
+inline bool amd_sdot4_without_matrix_cores(const Device& d) {
+  if (d.vendor != "amd" || d.int8_tops > 0) return false;
+  return d.gfx_target == "gfx906" || d.gfx_target.rfind("gfx103", 0) == 0;
+}
+
 inline SpeedDevice speed_device(const Device& d, std::string backend = {}) {
   SpeedDevice s;
   s.backend = backend.empty() ? default_backend(d) : std::move(backend);
@@ -140,7 +148,7 @@ inline SpeedDevice speed_device(const Device& d, std::string backend = {}) {
   s.bandwidth = d.bandwidth();
   const double f16 = std::max({d.fp16acc_tflops, d.fp16_tflops, d.bf16_tflops});
   s.f16_peak = tflops(f16);
-  s.int8_peak = tflops(d.int8_tops > 0 ? d.int8_tops : f16);
+  s.int8_peak = tflops(d.int8_tops > 0 ? d.int8_tops : amd_sdot4_without_matrix_cores(d) ? 2 * f16 : f16);
   return s;
 }
 

@@ -162,6 +162,37 @@ TEST(SpeedProfiles, DeviceClassFirstThenTheBackendThenNothing) {
   EXPECT_EQ(find_profile(ps, d), nullptr);
 }
 
+TEST(SpeedDevice, Int8PeakOfAmdGpusWithoutMatrixCores) {
+  // MI50 (gfx906, Vega 20): packed FP16 26.8 TFLOPS, no int8 matrix figure; its v_dot4_i32_i8 does 4
+  // int8 MACs per lane-clock where packed FP16 does 2: 53.6 TOPS. RDNA 2 (gfx1030, V620 40.55 TFLOPS)
+  // the same: 81.1. MI100 (gfx908) has matrix cores: the catalog's FP16 rate stands, as for NVIDIA
+  // without an int8 figure. A card with an int8 figure (RX 7900 XTX, 122.8) keeps it.
+  Device mi50;
+  mi50.vendor = "amd";
+  mi50.kind = DeviceKind::datacenter;
+  mi50.gfx_target = "gfx906";
+  mi50.fp16_tflops = 26.8;
+  EXPECT_NEAR(speed_device(mi50).int8_peak.value(), 53.6e12, 1e6);
+  EXPECT_NEAR(speed_device(mi50).f16_peak.value(), 26.8e12, 1e6);
+  Device v620 = mi50;
+  v620.gfx_target = "gfx1030";
+  v620.fp16_tflops = 40.55;
+  EXPECT_NEAR(speed_device(v620).int8_peak.value(), 81.1e12, 1e6);
+  Device mi100 = mi50;
+  mi100.gfx_target = "gfx908";
+  mi100.fp16_tflops = 184.6;
+  EXPECT_NEAR(speed_device(mi100).int8_peak.value(), 184.6e12, 1e6);
+  Device xtx = mi50;
+  xtx.gfx_target = "gfx1100";
+  xtx.fp16_tflops = 122.8;
+  xtx.int8_tops = 122.8;
+  EXPECT_NEAR(speed_device(xtx).int8_peak.value(), 122.8e12, 1e6);
+  Device p40;  // NVIDIA without an int8 figure: the FP16 rate, unchanged
+  p40.vendor = "nvidia";
+  p40.fp16_tflops = 0.18;
+  EXPECT_NEAR(speed_device(p40).int8_peak.value(), 0.18e12, 1e6);
+}
+
 TEST(SpeedProfiles, ClassesAreKindVendorAndGenerationFirstMatchInFileOrder) {
   // data/speed.yaml order decides between two classes a device has: pre-volta before datacenter.
   const std::vector<SpeedProfile> ps = {profile("cuda", 0.9, 0, 0), profile("cuda", 0.5, 0, 0, "pre-volta"),
