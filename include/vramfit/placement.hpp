@@ -56,6 +56,9 @@ struct PlacementRequest {
   // llama.cpp's default). The automatic placement sets it to layer counts where the default split
   // leaves layers in host RAM that another split keeps on the GPUs (place(), fill_split()).
   std::vector<double> tensor_split;
+  // Whether the automatic placement may set tensor_split (llama.cpp --fit does; PyTorch's device_map
+  // and a log being checked keep the split they have).
+  bool fill_split = false;
 };
 
 struct DevicePlan {
@@ -450,7 +453,7 @@ inline std::optional<std::vector<std::int64_t>> fill_split(const ModelSpec& m, c
 // (`dflt`, placed with the same request): every layer with the output, else the most blocks.
 inline std::optional<Placement> place_filled(const ModelSpec& m, const MemoryEstimate& e, const PlacementRequest& req,
                                              const LayerSums& sums, const Placement& dflt) {
-  if (req.gpus.size() < 2 || req.split == Parallelism::tensor || !req.tensor_split.empty()) return std::nullopt;
+  if (!req.fill_split || req.gpus.size() < 2 || req.split == Parallelism::tensor || !req.tensor_split.empty()) return std::nullopt;
   const std::int64_t n = m.layers;
   std::optional<std::vector<std::int64_t>> counts = fill_split(m, e, req, sums, true);
   std::int64_t ngl = n + 1;

@@ -317,6 +317,7 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
   // llama.cpp's op offload (placement.hpp): discrete GPUs with a reserve graph of >= 32 tokens; Metal
   // shares the host's memory and offloads nothing.
   r.request.op_offload = q.runtime->kind == RuntimeKind::llamacpp && q.workload.ubatch >= 32;
+  r.request.fill_split = q.runtime->kind == RuntimeKind::llamacpp;  // llama.cpp --fit sets -ts
 
   // Unified memory (docs/unified-memory.md): the GPU gets the share its platform allows; the rest is the
   // CPU side of the same memory, at the same bandwidth, when one such device is the whole machine's memory.

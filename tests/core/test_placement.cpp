@@ -233,6 +233,7 @@ TEST(Placement, DefaultSplitThatOffloadsIsFilledFromTheLastGpu) {
   // act = 14 (ceil 9.33 = 10 on GPU0, 4 on GPU1); act = 15 puts 5 there. -ngl 14.
   // Filled from the last GPU: GPU1 takes 4 blocks, GPU0 108 c + 565 <= 2048 -> 13: -ngl 17, -ts 13,4.
   PlacementRequest req;
+  req.fill_split = true;
   req.gpus = {gpu("CUDA0", gib(std::int64_t{2}), Bytes{0}, mib(500)), gpu("CUDA1", gib(std::int64_t{1}), Bytes{0}, mib(500))};
   const Placement p = place(blocks(), synthetic(), req);
   EXPECT_TRUE(p.split_searched);
@@ -254,6 +255,10 @@ TEST(Placement, DefaultSplitThatOffloadsIsFilledFromTheLastGpu) {
   req.gpus = {gpu("CUDA0", gib(std::int64_t{2}), Bytes{0}, mib(500)), gpu("CUDA1", gib(std::int64_t{1}), Bytes{0}, mib(500))};
   req.gpu_layers = 14;
   EXPECT_FALSE(place(blocks(), synthetic(), req).split_searched);
+  // A runtime that does not set -ts (PyTorch's device_map; a log being checked) keeps the default split.
+  req.gpu_layers = -1;
+  req.fill_split = false;
+  EXPECT_EQ(place(blocks(), synthetic(), req).gpu_layers, 14);
 }
 
 TEST(Placement, FilledSplitHoldsEveryLayerWhereTheDefaultCannot) {
@@ -263,6 +268,7 @@ TEST(Placement, FilledSplitHoldsEveryLayerWhereTheDefaultCannot) {
   // 0.8, il >= 27: 5 blocks + output = 1198 MiB > 1024. Filled: GPU1 takes 3 blocks + output (982 MiB),
   // GPU0 the other 29 + scratch = 3197 MiB <= 4096: every layer on the GPUs, -ts 29,4.
   PlacementRequest req;
+  req.fill_split = true;
   req.gpus = {gpu("CUDA0", gib(std::int64_t{1})), gpu("CUDA1", gib(std::int64_t{4}))};
   EXPECT_FALSE(place(blocks(), synthetic(), req).split_searched);
   std::swap(req.gpus[0], req.gpus[1]);

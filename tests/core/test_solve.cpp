@@ -94,8 +94,12 @@ TEST(Solve, MinDevicesLayerSplitByHand) {
   // with 4 GPUs 3 + 24 = 27 < 32.
   const ModelSpec m = test::llama_3_1_8b();
   PlacementRequest req;
+  req.fill_split = true;
   const SolveResult s = min_devices(m, synthetic(), req, gpu("card", gib(std::int64_t{1})));
   EXPECT_EQ(s.value, 5);
+  req.fill_split = false;  // llama.cpp's default split by free memory
+  EXPECT_EQ(min_devices(m, synthetic(), req, gpu("card", gib(std::int64_t{1}))).value, 7);
+  req.fill_split = true;
   EXPECT_EQ(s.limit, SolveLimit::memory);
   EXPECT_EQ(s.highest, 32);  // a layer split stops at one block per GPU
   // 100 MiB GPUs never hold a block (108 MiB): none within the search.
