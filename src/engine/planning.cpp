@@ -255,8 +255,7 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
     // routed experts in RAM (cheaper, slower, each card fewer experts in RAM: all are ranked, so that
     // --min-tps finds the cheapest count fast enough).
     for (std::int64_t n = 1; n <= f.max_gpus; ++n) {
-      const bool look_experts = experts;
-      if (double(n) * (cap - overhead - reserve) < (look_experts ? need_experts : need) * 0.98) continue;  // cannot hold the weights
+      if (double(n) * (cap - overhead - reserve) < (experts ? need_experts : need) * 0.98) continue;  // cannot hold the weights
       const std::string spec = n == 1 ? d.id : fmt::format("{}x{}", d.id, n);
       Config c{n == 1 ? d.id : fmt::format("{} x {}", n, d.id), {spec}, std::vector<const Device*>(std::size_t(n), &d), 0, false, "",
                d.tdp_w * double(n), n == 1 ? "gpu" : "multi-gpu"};
@@ -267,7 +266,7 @@ std::vector<Evaluation> fitting_configs(Session& ctx, const Question& q, const C
         if (n == 1) fits_alone.push_back(&d);
         break;
       }
-      if (look_experts && ev && ev->experts_in_ram && ev->placed()) out.push_back(std::move(*ev));
+      if (experts && ev && ev->experts_in_ram && ev->placed()) out.push_back(std::move(*ev));
     }
     if (d.kind == DeviceKind::gpu && prices.unit_price(cd, 0, true).usd > 0) priced_gpus.push_back(&cd);
   }

@@ -12,14 +12,18 @@
 namespace vramfit::engine {
 namespace {
 
-Device nvidia(const std::string& id, const std::string& cc) {
+// A GPU of a vendor with its compute capability (NVIDIA) or gfx target (AMD).
+Device gpu(const std::string& vendor, const std::string& id, const std::string& cc, const std::string& gfx = "") {
   Device d;
   d.id = id;
-  d.vendor = "nvidia";
+  d.vendor = vendor;
   d.kind = DeviceKind::gpu;
   d.compute_capability = cc;
+  d.gfx_target = gfx;
   return d;
 }
+
+Device nvidia(const std::string& id, const std::string& cc) { return gpu("nvidia", id, cc); }
 
 bool mentions(const std::vector<std::string>& lines, const std::string& text) {
   for (const std::string& l : lines)
@@ -78,14 +82,7 @@ TEST(RuntimeCompat, Mxfp4MoeKernelsFromHopper) {
 // supports_fp8) and has no FP8 Marlin fallback: FP8 checkpoints are gated on MI250X (gfx90a) and RDNA3
 // (gfx1100), load on MI300X (gfx942) and RDNA4 (gfx1201); bf16 on the same RDNA3 card is not gated.
 TEST(RuntimeCompat, Fp8UnderVllmOnRocmByGfxTarget) {
-  auto amd = [](const std::string& gfx) {
-    Device d;
-    d.id = gfx;
-    d.vendor = "amd";
-    d.kind = DeviceKind::gpu;
-    d.gfx_target = gfx;
-    return d;
-  };
+  auto amd = [](const std::string& gfx) { return gpu("amd", gfx, "", gfx); };
   const Device mi250 = amd("gfx90a"), rdna3 = amd("gfx1100"), mi300 = amd("gfx942"), rdna4 = amd("gfx1201");
   EXPECT_FALSE(runtime_compat("vllm", {&mi250}, "fp8").runs());
   EXPECT_FALSE(runtime_compat("vllm", {&rdna3}, "fp8-block").runs());
