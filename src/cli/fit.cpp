@@ -74,12 +74,7 @@ Json fit_json(const FitAnswer& a) {
   search["why"] = a.placement_why.empty() ? Json(nullptr) : Json(a.placement_why);
   // Layers per GPU as llama.cpp -ts counts them (several GPUs, layer split), and whether the search
   // chose them over llama.cpp's default split by free memory.
-  Json split = nullptr;
-  if (p.split == Parallelism::layer && p.gpus.size() > 1) {
-    split = Json::array();
-    for (const DevicePlan& d : p.gpus) split.push_back(d.layer_count + (d.output ? 1 : 0));
-  }
-  search["tensor_split"] = split;
+  search["tensor_split"] = p.split == Parallelism::layer && p.gpus.size() > 1 ? Json(split_layers(p)) : Json(nullptr);
   search["split_searched"] = p.split_searched;
   j["placement"] = search;
   if (a.solve.asked()) j["solve"] = solve_json(a.solve);

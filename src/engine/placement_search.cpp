@@ -1,6 +1,7 @@
 #include "engine/placement_search.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace vramfit::engine {
 
@@ -11,14 +12,13 @@ std::string placement_flags(const Placement& p) {
   return s;
 }
 
-std::string split_counts(const Placement& p) {
-  std::string ts;
-  for (const DevicePlan& d : p.gpus) {
-    if (!ts.empty()) ts += ',';
-    ts += std::to_string(d.layer_count + (d.output ? 1 : 0));
-  }
-  return ts;
+std::vector<std::int64_t> split_layers(const Placement& p) {
+  std::vector<std::int64_t> out;
+  for (const DevicePlan& d : p.gpus) out.push_back(d.layer_count + (d.output ? 1 : 0));
+  return out;
 }
+
+std::string split_counts(const Placement& p) { return fmt::format("{}", fmt::join(split_layers(p), ",")); }
 
 std::string split_why(const Placement& p) {
   if (!p.split_searched) return "";

@@ -5,9 +5,11 @@
 // runner-up with the reason in words.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "vramfit/placement.hpp"
 
@@ -32,7 +34,8 @@ std::string placement_flags(const Placement& p);
 // Each GPU's share of the offloaded layers as llama.cpp -ts takes it, as counts ("40,18"; the output
 // layer counts on the GPU that holds it): llama.cpp puts layer i_gpu_start + k on the first GPU whose
 // cumulative share exceeds k / ngl, so the counts come back exactly (llama-model.cpp load_tensors).
-std::string split_counts(const Placement& p);
+std::vector<std::int64_t> split_layers(const Placement& p);
+std::string split_counts(const Placement& p);  // the same joined with commas: "40,18"
 
 // Why a searched split (Placement::split_searched) was chosen over llama.cpp's default; "" otherwise.
 std::string split_why(const Placement& p);
