@@ -1,9 +1,12 @@
-// llama.cpp's CPU_REPACK buffer: on a CPU with the right features the CPU backend copies a weight matrix
-// into an interleaved layout in a buffer of its own (ggml/src/ggml-cpu/repack.cpp). The copy has the
-// byte size of the tensor (only the order of the blocks changes); the file's pages of that tensor are
-// then no longer read. Which tensors are copied follows ggml_repack_get_optimal_repack_type() and the
+// llama.cpp's extra CPU buffers. CPU_REPACK: on a CPU with the right features the CPU backend copies a
+// weight matrix into an interleaved layout in a buffer of its own (ggml/src/ggml-cpu/repack.cpp). The copy
+// has the byte size of the tensor (only the order of the blocks changes); the file's pages of that tensor
+// are then no longer read. Which tensors are copied follows ggml_repack_get_optimal_repack_type() and the
 // extra buffer type's supports_op(): a 2-D matrix of a MUL_MAT or a 3-D expert stack of a MUL_MAT_ID
 // whose type and row count (ne[1], rows of one expert for a stack) match the CPU's kernels.
+// AMX: on a Xeon with AMX-INT8 the AMX buffer comes first in the CPU's list (ggml-cpu.cpp
+// ggml_backend_cpu_device_get_extra_buffers_type) and takes the MUL_MAT matrices its tiles can run, packed
+// to VNNI tiles with a size of their own (ggml-cpu/amx/, amx_takes() below). Both are anonymous memory.
 #pragma once
 
 #include <algorithm>
@@ -34,7 +37,7 @@ struct CpuFeatures {
 
   [[nodiscard]] bool any() const { return avx2 || avx512 || avx512_vnni || amx || neon || dotprod || i8mm || sve || sve256; }
   // The AMX buffer comes before CPU_REPACK in llama.cpp's list and takes other types with its own
-  // packed sizes; vramfit does not model it (docs/llamacpp-cpu.md).
+  // packed sizes (amx_takes(), amx_bytes()).
   [[nodiscard]] bool amx_buffer() const { return amx && avx512_vnni; }
   friend bool operator==(const CpuFeatures&, const CpuFeatures&) = default;
 };
@@ -76,7 +79,8 @@ inline std::vector<std::string> cpu_feature_names() {
 }
 
 // Parses "avx2,avx512" (commas or spaces; "none" or "" for none). Implied features are added: AVX-512
-// CPUs have AVX2, dotprod and i8mm CPUs NEON, sve256 is SVE. An unknown name is an error naming it.
+// CPUs have AVX2, AMX CPUs (Sapphire Rapids and later) AVX-512 VNNI, dotprod and i8mm CPUs NEON, sve256
+// is SVE. An unknown name is an error naming it.
 inline CpuFeatures parse_cpu_features(std::string_view list) {
   CpuFeatures f;
   std::size_t i = 0;
@@ -96,7 +100,8 @@ inline CpuFeatures parse_cpu_features(std::string_view list) {
       if (n.name == word) f.*n.flag = found = true;
     if (!found) throw CoreError(ErrorKind::unknown_type, "unknown CPU feature '" + word + "'");
   }
-  if (f.avx512 || f.avx512_vnni || f.amx) f.avx2 = true;
+  if (f.amx) f.avx512_vnni = true;
+  if (f.avx512 || f.avx512_vnni) f.avx2 = true;
   if (f.avx512_vnni) f.avx512 = true;
   if (f.dotprod || f.i8mm || f.sve || f.sve256) f.neon = true;
   if (f.sve256) f.sve = true;
@@ -120,17 +125,76 @@ inline bool repacks(std::string_view type, std::int64_t rows, const CpuFeatures&
   return false;
 }
 
-// The bytes of the CPU_REPACK buffer if every tensor ran on the CPU, split so that a placement can count
-// only what stays in host memory.
+namespace detail {
+
+// The AMX buffer's types (ggml-cpu/amx/common.h qtype_has_amx_kernels, plus F16 that supports_op()
+// accepts and stores unpacked): weights per block, bytes per block in the file, and what the packed
+// layout adds per block (mmq.cpp get_row_size: int32 compensation for Q8_0, 4 B of unpacked scales for
+// Q4_K / Q5_K, 2 B for IQ4_XS). `align` is the ne[0] multiple supports_op() asks for (amx.cpp).
+struct AmxType {
+  std::string_view id;
+  std::int64_t block_size, block_bytes, extra, align;
+};
+
+inline constexpr std::array<AmxType, 8> kAmxTypes{{
+    {"q4_0", 32, 18, 0, 32},
+    {"q4_1", 32, 20, 0, 32},
+    {"q8_0", 32, 34, 4, 32},
+    {"q4_K", 256, 144, 4, 256},
+    {"q5_K", 256, 176, 4, 256},
+    {"q6_K", 256, 210, 0, 256},
+    {"iq4_xs", 256, 136, 2, 256},
+    {"f16", 1, 2, 0, 16},
+}};
+
+inline const AmxType* amx_type(std::string_view type) {
+  for (const AmxType& t : kAmxTypes)
+    if (iequals(type, t.id)) return &t;
+  return nullptr;
+}
+
+}  // namespace detail
+
+// Whether the AMX buffer takes a 2-D MUL_MAT weight of this type with ne[0] = `row_len` and ne[1] =
+// `rows` (ggml-cpu/amx/amx.cpp extra_buffer_type::supports_op, asked by llama-model-loader.cpp
+// weight_buft_supported with a 512-token F32 input): the result's ne[0], the weight's rows, a multiple of
+// 2 x TILE_N = 32 and the row length a multiple of the type's alignment. Expert stacks are MUL_MAT_ID,
+// which it does not run; they go on to CPU_REPACK.
+inline bool amx_takes(std::string_view type, std::int64_t row_len, std::int64_t rows, const CpuFeatures& f) {
+  const detail::AmxType* t = f.amx_buffer() ? detail::amx_type(type) : nullptr;
+  return t != nullptr && rows % 32 == 0 && row_len % t->align == 0;
+}
+
+// The AMX buffer's size of such a tensor whose file bytes are `bytes` (ggml_backend_amx_get_alloc_size:
+// N x get_row_size(K); F16 keeps ggml_nbytes).
+inline Bytes amx_bytes(std::string_view type, std::int64_t row_len, std::int64_t rows, Bytes bytes) {
+  const detail::AmxType* t = detail::amx_type(type);
+  if (t == nullptr || t->extra == 0) return bytes;
+  return bytes + Bytes(rows * (row_len / t->block_size) * t->extra);
+}
+
+// The bytes of llama.cpp's extra CPU buffers (AMX and CPU_REPACK) if every tensor ran on the CPU, split so
+// that a placement can count only what stays in host memory.
 struct RepackBreakdown {
-  Bytes total{0};
+  Bytes total{0};                        // both buffers
   std::array<Bytes, kGroupCount> by_group{};
   std::vector<Bytes> per_layer;          // block tensors of each layer
   std::vector<Bytes> per_layer_experts;  // routed-expert part of per_layer
   Bytes output{0};                       // the output head (the tied token_embd's MUL_MAT copy)
-  std::int64_t tensors = 0;              // tensors copied
+  Bytes source{0};                       // the file bytes of the copied tensors (page cache no longer read)
+  std::int64_t tensors = 0;              // tensors in CPU_REPACK
   std::vector<std::string> types;        // their types, in the order met ("q4_K")
+  Bytes amx{0};                          // the part of total in the AMX buffer
+  std::int64_t amx_tensors = 0;          // tensors in the AMX buffer
+  std::vector<std::string> amx_types;    // their types
   [[nodiscard]] Bytes group(TensorGroup g) const { return by_group[static_cast<std::size_t>(g)]; }
+  // The page cache a placement's `copied` bytes of these buffers leave reclaimable: the file bytes behind
+  // them (equal for CPU_REPACK; the AMX tiles of Q8_0, Q4_K, Q5_K and IQ4_XS are larger than the file's).
+  [[nodiscard]] Bytes source_of(Bytes copied) const {
+    if (total.value() == 0 || copied == total) return copied == total ? source : Bytes{0};
+    return Bytes(static_cast<std::int64_t>(static_cast<double>(copied.value()) * static_cast<double>(source.value()) /
+                                           static_cast<double>(total.value())));
+  }
 };
 
 namespace detail {
@@ -140,12 +204,21 @@ namespace detail {
 // type's alignment is TENSOR_ALIGNMENT, 32 bytes (ggml-impl.h).
 inline constexpr std::int64_t kRepackAlignment = 32;
 
-inline void add_repacked(RepackBreakdown& r, TensorGroup g, std::int32_t layer, Bytes b, const std::string& type) {
-  if (std::find(r.types.begin(), r.types.end(), type) == r.types.end()) r.types.push_back(type);
+// `b` is the copy's size, `file` the tensor's bytes in the file. The AMX buffer's alignment is
+// TENSOR_ALIGNMENT too (amx.cpp get_alignment).
+inline void add_repacked(RepackBreakdown& r, TensorGroup g, std::int32_t layer, Bytes b, Bytes file, const std::string& type, bool amx) {
+  std::vector<std::string>& types = amx ? r.amx_types : r.types;
+  if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
   const Bytes padded((b.value() + kRepackAlignment - 1) / kRepackAlignment * kRepackAlignment);
   r.total += padded;
+  r.source += file;
   r.by_group[static_cast<std::size_t>(g)] += padded;
-  ++r.tensors;
+  if (amx) {
+    r.amx += padded;
+    ++r.amx_tensors;
+  } else {
+    ++r.tensors;
+  }
   if (layer >= 0) {
     r.per_layer[static_cast<std::size_t>(layer)] += padded;
     if (g == TensorGroup::experts) r.per_layer_experts[static_cast<std::size_t>(layer)] += padded;
@@ -182,9 +255,14 @@ inline RepackBreakdown repack_bytes(const ModelSpec& m, const QuantMix& mix, con
     const bool tied_head = t.group == TensorGroup::embeddings && m.tied_embeddings;
     if (!detail::matmul_weight(t.group, t.matrix) && !tied_head) continue;
     // A routed-expert stack is 3-D: ne[1] is the rows of one expert.
-    const std::int64_t rows = t.group == TensorGroup::experts && m.moe.experts > 0 ? t.rows / m.moe.experts : t.rows;
-    if (!repacks(ty.id, rows, f)) continue;
-    detail::add_repacked(r, tied_head ? TensorGroup::output : t.group, t.layer, ty.bytes(t.ne0, t.rows), ty.id);
+    const bool stack = t.group == TensorGroup::experts && m.moe.experts > 0;
+    const std::int64_t rows = stack ? t.rows / m.moe.experts : t.rows;
+    const Bytes file = ty.bytes(t.ne0, t.rows);
+    const TensorGroup g = tied_head ? TensorGroup::output : t.group;
+    if (!stack && amx_takes(ty.id, t.ne0, rows, f))
+      detail::add_repacked(r, g, t.layer, amx_bytes(ty.id, t.ne0, rows, file), file, ty.id, true);
+    else if (repacks(ty.id, rows, f))
+      detail::add_repacked(r, g, t.layer, file, file, ty.id, false);
   }
   return r;
 }
@@ -203,8 +281,12 @@ inline RepackBreakdown repack_bytes_from_file(const ModelSpec& m, const std::vec
     const bool tied_head = t.group == TensorGroup::embeddings && m.tied_embeddings && !has_output;
     const bool matrix = t.dims >= 2 && t.elements > t.ne1;
     if (!detail::matmul_weight(t.group, matrix) && !tied_head) continue;
-    if (!repacks(t.type, t.ne1, f)) continue;
-    detail::add_repacked(r, tied_head ? TensorGroup::output : t.group, t.layer, t.bytes, t.type);
+    const TensorGroup g = tied_head ? TensorGroup::output : t.group;
+    const std::int64_t row_len = t.elements / t.ne1;
+    if (t.dims == 2 && amx_takes(t.type, row_len, t.ne1, f))
+      detail::add_repacked(r, g, t.layer, amx_bytes(t.type, row_len, t.ne1, t.bytes), t.bytes, t.type, true);
+    else if (repacks(t.type, t.ne1, f))
+      detail::add_repacked(r, g, t.layer, t.bytes, t.bytes, t.type, false);
   }
   return r;
 }

@@ -7,6 +7,7 @@
 #include "cli/report.hpp"
 #include "cli/speed_report.hpp"
 #include "engine/estimate.hpp"
+#include "engine/memory.hpp"
 
 namespace vramfit::cli {
 namespace {
@@ -76,8 +77,9 @@ Table estimate_table(const EstimateAnswer& a) {
   if (llamacpp || host.total().value() > 0)
     t.rows.push_back({"host RAM", size_str(host.total()), "token embeddings + host compute buffer + output buffer"});
   if (a.repack.total.value() > 0)
-    t.rows.push_back({"CPU_REPACK copy", size_str(a.repack.total),
-                      fmt::format("CPU-only run ({}): {} tensors repacked for the CPU's kernels, beside the mmap'd file", to_string(a.cpu), a.repack.tensors)});
+    t.rows.push_back({repack_buffers(a.repack) + " copy", size_str(a.repack.total),
+                      fmt::format("CPU-only run ({}): {} tensors repacked for the CPU's kernels, beside the mmap'd file", to_string(a.cpu),
+                                  a.repack.tensors + a.repack.amx_tensors)});
   return t;
 }
 

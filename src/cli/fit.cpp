@@ -13,6 +13,7 @@
 #include "cli/solve.hpp"
 #include "cli/speed_report.hpp"
 #include "engine/fit.hpp"
+#include "engine/memory.hpp"
 #include "engine/placement_search.hpp"
 
 namespace vramfit::cli {
@@ -92,7 +93,8 @@ Json fit_json(const FitAnswer& a) {
 // The memory table. `compact`: host RAM only where it is known or holds blocks (otherwise its
 // figures are a few hundred MiB against an unknown size: --explain shows them); `narrow`: compute
 // and overhead as one "buffers" column and no "usable" column, for a terminal under the full width.
-Table fit_table(const Placement& p, bool compact = false, bool narrow = false) {
+// `copies` names llama.cpp's extra CPU buffers the host's copy goes to ("CPU_REPACK", "AMX" ...).
+Table fit_table(const Placement& p, const std::string& copies, bool compact = false, bool narrow = false) {
   Table t;
   // The CPU_REPACK column only where llama.cpp makes the copy (a CPU that repacks what the host runs).
   const bool repack = p.host.repack.value() > 0;
@@ -101,7 +103,7 @@ Table fit_table(const Placement& p, bool compact = false, bool narrow = false) {
   t.right.assign(t.header.size(), true);
   t.right[0] = t.right[1] = false;
   if (repack) {
-    t.header.insert(t.header.begin() + 3, "CPU_REPACK");
+    t.header.insert(t.header.begin() + 3, copies);
     t.right.insert(t.right.begin() + 3, true);
   }
   auto row = [&](const DevicePlan& d) {
@@ -166,18 +168,18 @@ int run_fit(Context& ctx, const FitOptions& opt) {
     return code;
   }
   if (ctx.format() == "csv") {  // the whole table, for spreadsheets and scripts
-    ctx.io.out << fit_table(a.placement).csv();
+    ctx.io.out << fit_table(a.placement, repack_buffers(a.estimate.repack)).csv();
     return code;
   }
   // Verdict first, then what was asked, the table, notes and one speed line; --explain adds the
   // detail lines and the assumptions. Prose wraps to the terminal; the table drops to its narrow
   // columns where the full ones would not fit (markdown keeps every column and row).
   const bool compact = !text.explain;
-  std::string table = fit_table(a.placement).markdown();
+  std::string table = fit_table(a.placement, repack_buffers(a.estimate.repack)).markdown();
   if (ctx.format() == "table") {
-    table = fit_table(a.placement, compact).text();
+    table = fit_table(a.placement, repack_buffers(a.estimate.repack), compact).text();
     if (text.columns > 0 && display_width(table.substr(0, table.find('\n'))) > static_cast<std::size_t>(text.columns))
-      table = fit_table(a.placement, compact, true).text();
+      table = fit_table(a.placement, repack_buffers(a.estimate.repack), compact, true).text();
   }
   std::string out = wrap(solve_text(a.solve) + verdict, text.columns) + headline(a.query) + "\n\n" + table;
   std::string after = parallelism_text(a.placement);

@@ -151,11 +151,14 @@ Json repack_json(const RepackBreakdown& r, const CpuFeatures& cpu, std::optional
   j["cpu_features"] = to_string(cpu);
   if (host) {
     j["bytes"] = host->value();
-    j["reclaimable_page_cache_bytes"] = host->value();
+    j["reclaimable_page_cache_bytes"] = r.source_of(*host).value();
   }
   j["cpu_only_bytes"] = r.total.value();
   j["tensors"] = r.tensors;
   j["types"] = r.types;
+  j["amx_cpu_only_bytes"] = r.amx.value();
+  j["amx_tensors"] = r.amx_tensors;
+  j["amx_types"] = r.amx_types;
   return j;
 }
 

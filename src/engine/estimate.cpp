@@ -63,10 +63,10 @@ EstimateAnswer answer_estimate(Session& ctx, const EstimateRequest& opt) {
     a.cpu = host_cpu_features(specs, opt.cpu_features, "", a.cpu_source);
     a.repack = query_repack(ctx, q, a.cpu);
     if (a.repack.total.value() > 0)
-      assumptions.push_back(fmt::format("CPU_REPACK (CPU-only run, CPU {}; {}): llama.cpp copies the {} matrices into an interleaved layout in "
+      assumptions.push_back(fmt::format("{} (CPU-only run, CPU {}; {}): llama.cpp copies {} in "
                                         "anonymous memory beside the mmap'd file, whose pages of those tensors become reclaimable page cache; "
                                         "none on a full GPU offload (fit counts what the host runs)",
-                                        to_string(a.cpu), a.cpu_source, fmt::join(a.repack.types, ", ")));
+                                        repack_buffers(a.repack), to_string(a.cpu), a.cpu_source, repack_what(a.repack)));
   }
   if (a.speed) {
     if (opt.backend == "cpu" && !a.speed->spec.device->device.is_cpu())

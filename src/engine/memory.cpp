@@ -36,20 +36,33 @@ RepackBreakdown query_repack(Session& ctx, const Query& q, const CpuFeatures& cp
   return repack_bytes(q.model->spec, q.mix->mix, ctx.types(), cpu);
 }
 
+std::string repack_buffers(const RepackBreakdown& r) {
+  if (r.amx.value() == 0) return "CPU_REPACK";
+  return r.tensors > 0 ? "AMX + CPU_REPACK" : "AMX";
+}
+
+std::string repack_what(const RepackBreakdown& r, std::string_view which) {
+  const std::string interleaved =
+      fmt::format("the {} matrices{} into an interleaved layout", fmt::join(r.types, ", "), r.amx.value() == 0 ? which : "");
+  if (r.amx.value() == 0) return interleaved;
+  // ggml-cpu/amx/mmq.cpp get_row_size: Q8_0 tiles add 4 B per 32 weights, Q4_K / Q5_K 4 B and IQ4_XS 2 B per 256.
+  const std::string amx = fmt::format("the {} matrices{} into the AMX buffer's VNNI tiles (Q8_0, Q4_K, Q5_K and IQ4_XS tiles are larger "
+                                      "than the file's rows)",
+                                      fmt::join(r.amx_types, ", "), which);
+  return r.tensors > 0 ? amx + " and " + interleaved + " (CPU_REPACK: expert stacks and types the AMX kernels lack)" : amx;
+}
+
 std::string repack_assumption(const Placement& p, const RepackBreakdown& r, const CpuFeatures& cpu, const std::string& cpu_source,
                               const std::string& no_repack_reason) {
   std::string out;
   if (p.host.repack.value() > 0) {
     out = fmt::format(
-        "CPU_REPACK: on this CPU ({}; {}) llama.cpp copies the {} matrices it runs on the CPU into an interleaved layout, {} of anonymous memory "
-        "counted in host RAM; the mmap'd file pages of the same tensors stay as clean page cache the kernel can drop, so {} of the host weights "
-        "is reclaimable (llama.cpp -nr / --no-repack: no copy)",
-        to_string(cpu), cpu_source, fmt::join(r.types, ", "), size_str(p.host.repack), size_str(p.host.repack));
+        "{}: on this CPU ({}; {}) llama.cpp copies {}, {} of anonymous memory counted in host RAM; the mmap'd file pages of the same "
+        "tensors stay as clean page cache the kernel can drop, so {} of the host weights is reclaimable (llama.cpp -nr / --no-repack: no copy)",
+        repack_buffers(r), to_string(cpu), cpu_source, repack_what(r, " it runs on the CPU"), size_str(p.host.repack), size_str(r.source_of(p.host.repack)));
   } else if (!no_repack_reason.empty() && r.total.value() > 0 && (p.host.layer_count > 0 || p.host.output || p.host.expert_count > 0)) {
-    out = "no CPU_REPACK copy: " + no_repack_reason;
+    out = fmt::format("no {} copy: {}", repack_buffers(r), no_repack_reason);
   }
-  if (cpu.amx_buffer() && p.host.repack.value() > 0)
-    out += "; the AMX buffer that llama.cpp tries first on AMX CPUs (Q4_0, Q4_1, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_XS) is not modelled";
   return out;
 }
 

@@ -22,6 +22,10 @@ ParamCounts query_params(const Query& q);
 // llama.cpp's CPU_REPACK copy on a CPU with these features if every tensor ran there (vramfit/repack.hpp):
 // from the file's tensors, or the mix's rules; empty for a runtime other than llama.cpp.
 RepackBreakdown query_repack(Session& s, const Query& q, const CpuFeatures& cpu);
+// "CPU_REPACK", "AMX" or "AMX + CPU_REPACK": the extra CPU buffers the copy goes to, as llama.cpp names them.
+std::string repack_buffers(const RepackBreakdown& r);
+// "the q4_K matrices<which> into an interleaved layout": what is copied where, for assumption lines.
+std::string repack_what(const RepackBreakdown& r, std::string_view which = "");
 // The assumption line of a placement's CPU_REPACK copy ("" when the host holds none and none was skipped).
 std::string repack_assumption(const Placement& p, const RepackBreakdown& r, const CpuFeatures& cpu, const std::string& cpu_source,
                               const std::string& no_repack_reason);

@@ -34,11 +34,16 @@ std::string lower_alnum(const std::string& s) {
   return out;
 }
 
-// llama.cpp buffer names: host memory is CPU*, *_Host; everything else is a device (CUDA0, ROCm1,
+// llama.cpp buffer names: host memory is CPU*, *_Host, AMX (the Xeon tiles); everything else is a device (CUDA0, ROCm1,
 // Metal, Metal_Mapped, Vulkan0, SYCL0 ...). *_Mapped is the mmap'd part of the same device.
-bool host_buffer(const std::string& dev) { return dev.rfind("CPU", 0) == 0 || dev.find("_Host") != std::string::npos || dev == "Host"; }
-// A repacked copy for the CPU's kernels (CPU_REPACK): beside the mapped file, not part of it.
-bool repack_buffer(const std::string& dev) { return dev.find("REPACK") != std::string::npos; }
+bool host_buffer(const std::string& dev) {
+  return dev.rfind("CPU", 0) == 0 || dev.find("_Host") != std::string::npos || dev == "Host" || dev == "AMX";
+}
+// A repacked copy for the CPU's kernels (CPU_REPACK, or AMX on Xeons with AMX-INT8): beside the mapped
+// file, not part of it.
+bool repack_buffer(const std::string& dev) { return dev.find("REPACK") != std::string::npos || dev == "AMX"; }
+// The judged term of those copies.
+bool repack_term(const std::string& name) { return name == "weights, CPU_REPACK" || name == "weights, AMX" || name == "weights, AMX + CPU_REPACK"; }
 // Apple GPUs: Metal (MTL0 in newer builds), which has no host buffer type.
 bool metal_device(const std::string& dev) { return dev.rfind("Metal", 0) == 0 || dev.rfind("MTL", 0) == 0; }
 std::string device_of(const std::string& dev) {
@@ -175,7 +180,7 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
       } else {
         why = "not traced: vramfit's cache holds the layout the log's K and V types give";
       }
-    } else if (name.rfind("weights", 0) == 0 && name != "weights, CPU_REPACK") {
+    } else if (name.rfind("weights", 0) == 0 && !repack_term(name)) {
       why = !recipe.empty() ? recipe
             : c.experts_on_host ? "which tensors the run kept in host memory (-ot, --n-cpu-moe) is not in the log; vramfit puts every routed expert there"
             : c.gpus > 1 ? "the split between GPUs follows free memory, which the log does not print"
@@ -400,12 +405,12 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
       add("  compute, all devices", {gpu_c.first + host_c.first, std::min(gpu_c.second, host_c.second)}, est_gpu_c + est_host_c);
     add("output buffer", out, double(p.host.output_buffer.value()), "logits of one row per sequence");
     if (repack_line > 0)
-      add("weights, CPU_REPACK", {repack * kMiB, repack_line}, double(p.host.repack.value()),
+      add("weights, " + repack_buffers(e.repack), {repack * kMiB, repack_line}, double(p.host.repack.value()),
           fmt::format("repacked copy for the CPU's matrix kernels ({}; {})", to_string(cpu), cpu_source));
     else if (p.host.repack.value() > 0)
-      j.assumptions.push_back(fmt::format("no CPU_REPACK buffer in the log where vramfit expects {} on a CPU with {} ({}): a build without "
+      j.assumptions.push_back(fmt::format("no {} buffer in the log where vramfit expects {} on a CPU with {} ({}): a build without "
                                           "REPACK, --no-repack, or a CPU without those features (--cpu-features)",
-                                          size_str(p.host.repack), to_string(cpu), cpu_source));
+                                          repack_buffers(e.repack), size_str(p.host.repack), to_string(cpu), cpu_source));
     // The total of what was measured, against the estimate of the same terms.
     double meas_total = 0, est_total = 0;
     int first = 0;

@@ -52,6 +52,10 @@ TEST(CpuFeatures, ParsesListsAndAddsImpliedFeatures) {
   EXPECT_EQ(to_string(parse_cpu_features("asimd,asimddp")), "neon,dotprod");  // Linux's ARM names
   EXPECT_EQ(to_string(CpuFeatures{}), "none");
   EXPECT_TRUE(parse_cpu_features("amx,avx512_vnni").amx_buffer());
+  // Every AMX-INT8 CPU (Sapphire Rapids and later) has AVX-512 VNNI: "amx" alone builds the AMX buffer.
+  EXPECT_EQ(to_string(parse_cpu_features("amx")), "avx2,avx512,avx512_vnni,amx");
+  EXPECT_TRUE(parse_cpu_features("amx").amx_buffer());
+  EXPECT_FALSE(parse_cpu_features("avx512_vnni").amx_buffer());
   EXPECT_THROW(parse_cpu_features("avx3"), CoreError);
 }
 
@@ -227,6 +231,98 @@ TEST(Repack, ExpertsKeptInHostMemory) {
   const Placement p = place_layers(m, e, req, m.layers + 1);
   EXPECT_EQ(p.host.expert_count, 4);
   EXPECT_EQ(p.host.repack, Bytes(423014400LL * 4));
+}
+
+const CpuFeatures kAmx = parse_cpu_features("amx");
+
+// The AMX buffer's rule (ggml-cpu/amx/amx.cpp supports_op, common.h qtype_has_amx_kernels): a 2-D matrix
+// whose rows are a multiple of 32 and whose row length is a multiple of 32 (Q4_0, Q4_1, Q8_0), 256
+// (K-quants, IQ4_XS) or 16 (F16); only on a CPU with AMX.
+TEST(Amx, RuleFollowsAmxCpp) {
+  struct Row {
+    const char* type;
+    std::int64_t row_len, rows;
+    bool taken;
+  };
+  const Row rows[] = {
+      {"q4_0", 4096, 4096, true}, {"q4_1", 4096, 4096, true},  {"q8_0", 4096, 1024, true},  {"q4_K", 4096, 14336, true},
+      {"q5_K", 4096, 4096, true}, {"q6_K", 14336, 4096, true}, {"iq4_xs", 4096, 4096, true}, {"f16", 4096, 4096, true},
+      {"q4_0", 4096, 40, false},  {"q4_K", 2880, 4096, false},  // rows % 32; row length % 256
+      {"q8_0", 2880, 2880, true}, {"f16", 72, 64, false},       // 2880 = 90 x 32; 72 % 16 != 0
+      {"iq4_nl", 4096, 4096, false}, {"mxfp4", 2880, 2880, false}, {"bf16", 4096, 4096, false}, {"q2_K", 4096, 4096, false},
+  };
+  for (const Row& r : rows) EXPECT_EQ(amx_takes(r.type, r.row_len, r.rows, kAmx), r.taken) << r.type << " " << r.row_len << " x " << r.rows;
+  EXPECT_FALSE(amx_takes("q4_0", 4096, 4096, kAvx512));  // AVX-512 VNNI without AMX
+  // Packed sizes (mmq.cpp get_row_size): Q8_0 34 + 4 B per 32 weights, Q4_K 144 + 4 and Q5_K 176 + 4 per
+  // 256, IQ4_XS 136 + 2; Q4_0, Q4_1, Q6_K and F16 keep their size.
+  EXPECT_EQ(amx_bytes("q8_0", 4096, 1024, Bytes(4096LL * 1024 * 34 / 32)), Bytes(4096LL * 1024 * 38 / 32));
+  EXPECT_EQ(amx_bytes("q4_K", 4096, 4096, Bytes(4096LL * 4096 * 144 / 256)), Bytes(4096LL * 4096 * 148 / 256));
+  EXPECT_EQ(amx_bytes("q5_K", 4096, 4096, Bytes(4096LL * 4096 * 176 / 256)), Bytes(4096LL * 4096 * 180 / 256));
+  EXPECT_EQ(amx_bytes("iq4_xs", 4096, 4096, Bytes(4096LL * 4096 * 136 / 256)), Bytes(4096LL * 4096 * 138 / 256));
+  EXPECT_EQ(amx_bytes("q6_K", 4096, 4096, Bytes(4096LL * 4096 * 210 / 256)), Bytes(4096LL * 4096 * 210 / 256));
+}
+
+// Llama 3.1 8B Q8_0 on a Xeon with AMX: x86 CPU_REPACK takes no Q8_0, the AMX buffer takes every block
+// matrix and the Q8_0 head (128256 rows = 4008 x 32), 38 B per 32 weights; token_embd stays mapped.
+TEST(Amx, Q8_0LlamaGoesToTheAmxBuffer) {
+  const RepackBreakdown r = repack_bytes(test::llama_3_1_8b(), test::mix_q8_0(), types(), kAmx);
+  EXPECT_EQ(r.per_layer[0], Bytes(218103808LL / 32 * 38));  // 258,998,272 B
+  EXPECT_EQ(r.output, Bytes(4096LL * 128256 / 32 * 38));    // 623,837,184 B
+  EXPECT_EQ(r.total, Bytes(258998272LL * 32 + 623837184LL));  // 8,911,781,888 B
+  EXPECT_EQ(r.amx, r.total);
+  EXPECT_EQ(r.source, Bytes(218103808LL / 32 * 34 * 32 + 4096LL * 128256 / 32 * 34));  // the file's bytes of them
+  EXPECT_EQ(r.amx_tensors, 32 * 7 + 1);
+  EXPECT_EQ(r.amx_types, std::vector<std::string>{"q8_0"});
+  EXPECT_EQ(r.tensors, 0);
+  EXPECT_EQ(r.group(TensorGroup::embeddings), Bytes{0});
+  // What a host holding half of it leaves reclaimable: the same share of the file's bytes.
+  EXPECT_EQ(r.source_of(r.total), r.source);
+  EXPECT_EQ(r.source_of(Bytes(r.total.value() / 2)), Bytes(r.source.value() / 2));
+}
+
+// Q4_K_M: the Q4_K matrices (5,972,688,896 weights: the 3204 MiB CPU_REPACK copies on AVX2) at 148 B per 256,
+// and the Q6_K ones CPU_REPACK leaves on x86: attn_v + ffn_down of 16 layers (62,914,560 weights each) and
+// the 4096 x 128256 head.
+TEST(Amx, Q4_K_MLlamaTakesTheQ6_KTensorsToo) {
+  const RepackBreakdown r = repack_bytes(test::llama_3_1_8b(), test::mix_q4_k_m(), types(), kAmx);
+  const std::int64_t q4k = 5972688896LL, q6k = 62914560LL * 16 + 4096LL * 128256;
+  EXPECT_EQ(Bytes(q4k * 144 / 256), mib(3204));
+  EXPECT_EQ(r.total, Bytes(q4k / 256 * 148 + q6k / 256 * 210));  // 4,709,654,528 B
+  EXPECT_EQ(r.total, Bytes(4709654528LL));
+  EXPECT_EQ(r.source, Bytes(q4k / 256 * 144 + q6k / 256 * 210));
+  EXPECT_EQ(r.output, Bytes(4096LL * 128256 / 256 * 210));  // 410.98 MiB
+  EXPECT_EQ(r.amx_types, (std::vector<std::string>{"q4_K", "q6_K"}));
+}
+
+// gpt-oss-20b on AMX: the MXFP4 expert stacks are MUL_MAT_ID, which the AMX buffer does not run: they go
+// to CPU_REPACK as on AVX2; the Q8_0 attention (q, o 2880 x 4096; k, v 2880 x 512) and head (2880 x 201088)
+// go to AMX.
+TEST(Amx, ExpertStacksStayInCpuRepack) {
+  const RepackBreakdown r = repack_bytes(test::gpt_oss_20b(), test::mix_mxfp4_moe(), types(), kAmx);
+  EXPECT_EQ(r.group(TensorGroup::experts), Bytes(423014400LL * 24));
+  EXPECT_EQ(r.tensors, 3 * 24);
+  EXPECT_EQ(r.types, std::vector<std::string>{"mxfp4"});
+  const std::int64_t attn = 2LL * 2880 * 4096 + 2LL * 2880 * 512;  // 26,542,080 weights a block
+  EXPECT_EQ(r.amx, Bytes(attn / 32 * 38 * 24 + 2880LL * 201088 / 32 * 38));
+  EXPECT_EQ(r.amx, Bytes(1444170240LL));
+  EXPECT_EQ(r.total, r.amx + Bytes(423014400LL * 24));
+  EXPECT_EQ(r.per_layer_experts[3], Bytes(423014400LL));
+}
+
+// From a file: a 2-D Q4_0 matrix of 40 rows is not AMX's (40 % 32) but CPU_REPACK's (40 % 8).
+TEST(Amx, FileTensorOutsideTheTilesFallsToCpuRepack) {
+  ModelSpec m = test::llama_3_1_8b();
+  std::vector<FileTensor> t(2);
+  t[0].name = "blk.0.attn_q.weight", t[0].type = "q4_0", t[0].group = TensorGroup::attention, t[0].layer = 0;
+  t[0].elements = 4096LL * 40, t[0].ne1 = 40, t[0].dims = 2, t[0].bytes = Bytes(4096LL * 40 * 18 / 32);
+  t[1] = t[0];
+  t[1].name = "blk.0.ffn_up.weight", t[1].type = "q8_0", t[1].group = TensorGroup::ffn;
+  t[1].elements = 4096LL * 14336, t[1].ne1 = 14336, t[1].bytes = Bytes(4096LL * 14336 * 34 / 32);
+  const RepackBreakdown r = repack_bytes_from_file(m, t, kAmx);
+  EXPECT_EQ(r.tensors, 1);
+  EXPECT_EQ(r.amx_tensors, 1);
+  EXPECT_EQ(r.per_layer[0], Bytes(4096LL * 40 * 18 / 32 + 4096LL * 14336 / 32 * 38));
+  EXPECT_EQ(r.amx, Bytes(4096LL * 14336 / 32 * 38));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // validate term against the recorded CPU log.
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -143,6 +145,37 @@ TEST(EngineRepack, ValidateJudgesTheRepackLine) {
     EXPECT_DOUBLE_EQ(t.measured, 3204.0 * kMiB);
     ASSERT_TRUE(t.estimate.has_value());
     EXPECT_DOUBLE_EQ(*t.estimate, 3204.0 * kMiB);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(a.ok());
+}
+
+// The same run as an AMX Xeon would log it: the recorded log with its CPU_REPACK line replaced by the AMX
+// buffer the rule gives (docs/llamacpp-cpu.md "AMX": the Q4_K matrices at 148 B per 256 weights and the
+// Q6_K ones as they are, 4,709,654,528 B = 4491.50 MiB). No real AMX log was available; this checks that
+// validate reads the `AMX` buffer as the host's copy and names the term after it.
+TEST(EngineRepack, ValidateReadsAnAmxBuffer) {
+  std::ifstream in(kSource + "/tests/logs/fixtures/llamacpp_cpu_node_llama_cpp.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string log = text.str();
+  const std::string line = "  CPU_REPACK model buffer size =  3204.00 MiB";
+  ASSERT_NE(log.find(line), std::string::npos);
+  log.replace(log.find(line), line.size(), "         AMX model buffer size =  4491.50 MiB");
+  const std::string path = ::testing::TempDir() + "/amx_cpu.log";
+  std::ofstream(path) << log;
+  Session s;
+  ValidateRequest r;
+  r.log = path;
+  r.cpu_features = "amx";
+  const ValidateAnswer a = answer_validate(s, r);
+  bool found = false;
+  for (const ValidationTerm& t : a.terms) {
+    if (t.name != "weights, AMX") continue;
+    found = true;
+    EXPECT_DOUBLE_EQ(t.measured, 4491.5 * kMiB);
+    ASSERT_TRUE(t.estimate.has_value());
+    EXPECT_DOUBLE_EQ(*t.estimate, 4709654528.0);
   }
   EXPECT_TRUE(found);
   EXPECT_TRUE(a.ok());
