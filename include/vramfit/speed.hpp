@@ -136,19 +136,42 @@ inline bool amd_sdot4_without_matrix_cores(const Device& d) {
   return d.gfx_target == "gfx906" || d.gfx_target.rfind("gfx103", 0) == 0;
 }
 
+// NVIDIA GPUs below compute capability 7.0 have no tensor cores; what ggml-cuda runs a prefill GEMM on
+// follows the compute capability (ggml-cuda mmq.cu ggml_cuda_should_use_mmq, common.cuh
+// GGML_CUDA_CC_DP4A and fast_fp16_hardware_available):
+//  * 6.1 / 6.2 (GP102-GP108: GTX 10, P40): quantized weights through MMQ on __dp4a, 4 int8 MACs per FP32
+//    lane and clock: 4 x the FP32 rate; FP16 runs at 1/64, so F16 weights go to cuBLAS in FP32;
+//  * 6.0 (GP100: P100): no dp4a, MMQ is off for dense models: cuBLAS in packed FP16 (2 x FP32) for both;
+//  * 5.x and 3.x (Maxwell, Kepler): cuBLAS in FP32.
+// `f16` and `int8` are left alone without an FP32 figure in the catalog.
+inline void nvidia_pre_volta_peaks(const Device& d, double cc, double& f16, double& int8) {
+  if (d.fp32_tflops <= 0) return;
+  if (cc >= 6.1) {
+    f16 = d.fp32_tflops;
+    int8 = 4 * d.fp32_tflops;
+  } else if (cc >= 6.0) {
+    f16 = int8 = std::max(f16, d.fp32_tflops);
+  } else {
+    f16 = int8 = d.fp32_tflops;
+  }
+}
+
 inline SpeedDevice speed_device(const Device& d, std::string backend = {}) {
   SpeedDevice s;
   s.backend = backend.empty() ? default_backend(d) : std::move(backend);
   s.device_class = to_string(d.kind);
   if (!d.vendor.empty()) s.tags.push_back(d.vendor);
   // Kepler, Maxwell and Pascal: no tensor cores, MMQ on dp4a or plain FP32 (ggml-cuda's cc < 7.0 paths).
-  if (d.vendor == "nvidia" && !d.compute_capability.empty() && std::atof(d.compute_capability.c_str()) < 7.0)
-    s.tags.push_back("pre-volta");
+  const double cc = d.compute_capability.empty() ? 0.0 : std::atof(d.compute_capability.c_str());
+  const bool pre_volta = d.vendor == "nvidia" && cc > 0 && cc < 7.0;
+  if (pre_volta) s.tags.push_back("pre-volta");
   s.gpu_cores = d.gpu_cores;
   s.bandwidth = d.bandwidth();
-  const double f16 = std::max({d.fp16acc_tflops, d.fp16_tflops, d.bf16_tflops});
+  double f16 = std::max({d.fp16acc_tflops, d.fp16_tflops, d.bf16_tflops});
+  double int8 = d.int8_tops > 0 ? d.int8_tops : amd_sdot4_without_matrix_cores(d) ? 2 * f16 : f16;
+  if (pre_volta) nvidia_pre_volta_peaks(d, cc, f16, int8);
   s.f16_peak = tflops(f16);
-  s.int8_peak = tflops(d.int8_tops > 0 ? d.int8_tops : amd_sdot4_without_matrix_cores(d) ? 2 * f16 : f16);
+  s.int8_peak = tflops(int8);
   return s;
 }
 

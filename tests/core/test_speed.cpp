@@ -187,10 +187,43 @@ TEST(SpeedDevice, Int8PeakOfAmdGpusWithoutMatrixCores) {
   xtx.fp16_tflops = 122.8;
   xtx.int8_tops = 122.8;
   EXPECT_NEAR(speed_device(xtx).int8_peak.value(), 122.8e12, 1e6);
-  Device p40;  // NVIDIA without an int8 figure: the FP16 rate, unchanged
+  Device p40;  // NVIDIA without an int8 figure or compute capability: the FP16 rate, unchanged
   p40.vendor = "nvidia";
   p40.fp16_tflops = 0.18;
   EXPECT_NEAR(speed_device(p40).int8_peak.value(), 0.18e12, 1e6);
+}
+
+TEST(SpeedDevice, PeaksOfPreVoltaNvidiaFollowGgmlCudasPath) {
+  // sm 6.1 (P40: 30 SMs x 128 lanes x 2 x 1.531 GHz = 11.76 TFLOPS FP32): MMQ on __dp4a, 4 int8 MACs a
+  // lane: 47.04 TOPS; F16 weights through FP32 cuBLAS (FP16 is 1/64 rate): 11.76.
+  Device p40;
+  p40.vendor = "nvidia";
+  p40.kind = DeviceKind::datacenter;
+  p40.compute_capability = "6.1";
+  p40.fp32_tflops = 11.76;
+  EXPECT_NEAR(speed_device(p40).int8_peak.value(), 47.04e12, 1e6);
+  EXPECT_NEAR(speed_device(p40).f16_peak.value(), 11.76e12, 1e6);
+  EXPECT_TRUE(speed_device(p40).is("pre-volta"));
+  // sm 6.0 (P100): no dp4a, cuBLAS in packed FP16 (19.05) for both.
+  Device p100 = p40;
+  p100.compute_capability = "6.0";
+  p100.fp32_tflops = 9.53;
+  p100.fp16_tflops = 19.05;
+  EXPECT_NEAR(speed_device(p100).int8_peak.value(), 19.05e12, 1e6);
+  EXPECT_NEAR(speed_device(p100).f16_peak.value(), 19.05e12, 1e6);
+  // Maxwell (M40, sm 5.2): FP32 cuBLAS, 6.83.
+  Device m40 = p40;
+  m40.compute_capability = "5.2";
+  m40.fp32_tflops = 6.83;
+  EXPECT_NEAR(speed_device(m40).int8_peak.value(), 6.83e12, 1e6);
+  EXPECT_NEAR(speed_device(m40).f16_peak.value(), 6.83e12, 1e6);
+  // Volta and later keep the catalog's tensor figures (V100: 125 FP16, no int8 figure).
+  Device v100 = p40;
+  v100.compute_capability = "7.0";
+  v100.fp32_tflops = 15.7;
+  v100.fp16_tflops = 125;
+  EXPECT_NEAR(speed_device(v100).int8_peak.value(), 125e12, 1e6);
+  EXPECT_FALSE(speed_device(v100).is("pre-volta"));
 }
 
 TEST(SpeedProfiles, ClassesAreKindVendorAndGenerationFirstMatchInFileOrder) {
