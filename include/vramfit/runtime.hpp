@@ -77,6 +77,22 @@ inline Workload default_workload(const RuntimeProfile& r) {
   return w;
 }
 
+// The f32 values per token an FFN keeps alive at its peak in llama.cpp's graph (llama-graph.cpp build_ffn,
+// build_moe_ffn; ggml-alloc.c reuses a parent's memory only for the ops of ggml_op_can_inplace, which
+// do not include the GLU ops): a gated FFN holds up, gate and their product [ff] at once, then the product
+// beside the down projection's output [d]; without a gate the activation runs in place, ff + d. Routed
+// experts do the same for k = experts_per_token experts at once, and the down projection's [d, k] output
+// stays alive until the per-expert views are summed into [d].
+inline std::int64_t ffn_live_values(const ModelSpec& m) {
+  const std::int64_t d = m.hidden, ff = m.max_ffn();
+  std::int64_t v = m.ffn_gated ? std::max(3 * ff, ff + d) : ff + d;
+  if (m.moe.present()) {
+    const std::int64_t k = m.moe.experts_per_token, fe = k * m.moe.expert_ffn;
+    v = std::max({v, m.ffn_gated ? 3 * fe : 0, fe + k * d, k * d + d});
+  }
+  return v;
+}
+
 // llama.cpp reserves a worst-case graph of n_tokens = min(n_ctx, n_ubatch) (llama-context.cpp
 // sched_reserve, with n_outputs = n_tokens) and ggml-alloc frees each intermediate after its last
 // user, so the buffer is the larger of two phases that are never live together:
@@ -103,9 +119,7 @@ inline ComputeTerms compute_buffer(const ModelSpec& m, const Workload& w, std::i
     c.attention = checked_bytes(3 * 4, q_width, n_tokens);
     if (!w.flash_attention) c.attention += checked_bytes(4, kv_cells, n_tokens, m.heads);
   }
-  std::int64_t ffn_width = m.max_ffn();
-  if (m.moe.present()) ffn_width = std::max(ffn_width, m.moe.experts_per_token * m.moe.expert_ffn);
-  c.ffn = checked_bytes(4, n_tokens, 2, ffn_width);
+  c.ffn = checked_bytes(4, n_tokens, ffn_live_values(m));
   c.output_buffer = checked_bytes(4, m.vocab, w.parallel);
   return c;
 }

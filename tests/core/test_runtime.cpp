@@ -38,15 +38,16 @@ TEST(ComputeBuffer, Llama3_8bFlashOffCtx512MatchesLog) {
   // mask     4 x 512 cells x 512       =   1,048,576 (1 MiB)
   // logits   4 x 128256 x 512          = 262,668,288 (250.5 MiB)
   // attention 3 x 4 x 4096 x 512 = 24 MiB + KQ 4 x 512 x 512 x 32 = 32 MiB -> 58,720,256 (56 MiB)
-  // ffn      4 x 512 x 2 x 14336       =  58,720,256 (56 MiB)
-  // layers = 8 + 1 + max(56, 56) = 65 MiB; head = logits 250.5 + t_embd 8 = 258.5 MiB = 271,056,896 B
+  // ffn      4 x 512 x 3 x 14336       =  88,080,384 (84 MiB: up, gate and their product at once,
+  //          more than the product beside the down projection's output, 14336 + 4096)
+  // layers = 8 + 1 + max(56, 84) = 93 MiB; head = logits 250.5 + t_embd 8 = 258.5 MiB = 271,056,896 B
   const ComputeTerms c = compute_buffer(llama3_8b(), wl(512, false), 512);
   EXPECT_EQ(c.inputs.value(), 8388608);
   EXPECT_EQ(c.mask.value(), 1048576);
   EXPECT_EQ(c.logits.value(), 262668288);
   EXPECT_EQ(c.attention.value(), 58720256);
-  EXPECT_EQ(c.ffn.value(), 58720256);
-  EXPECT_EQ(c.layers(), mib(65));
+  EXPECT_EQ(c.ffn.value(), 88080384);
+  EXPECT_EQ(c.layers(), mib(93));
   EXPECT_EQ(c.head().value(), 271056896);
   EXPECT_EQ(c.total().value(), 271056896);
   // llama.cpp log: "CUDA0 compute buffer size = 258.50 MiB" (methods.md §3.1).
@@ -61,9 +62,9 @@ TEST(ComputeBuffer, SevenBFlashOffGrowsWithContext) {
   };
   const Row rows[] = {
       // ctx 2048: inputs 8 + mask 4 x 2048 x 512 = 4 + max(attention 24 + KQ 4 x 2048 x 512 x 32 = 128 -> 152,
-      //           logits 4 x 32000 x 512 = 62.5, ffn 4 x 512 x 2 x 11008 = 43) = 164 MiB
+      //           logits 4 x 32000 x 512 = 62.5, ffn 4 x 512 x 3 x 11008 = 64.5) = 164 MiB
       {2048, 164, 164.0},
-      // ctx 32768: 8 + 64 + max(24 + 2048 = 2072, 62.5, 43) = 2144 MiB
+      // ctx 32768: 8 + 64 + max(24 + 2048 = 2072, 62.5, 64.5) = 2144 MiB
       {32768, 2144, 2144.0},
   };
   for (const Row& r : rows) {
@@ -75,13 +76,13 @@ TEST(ComputeBuffer, SevenBFlashOffGrowsWithContext) {
 }
 
 TEST(ComputeBuffer, FlashAttentionStaysSmall) {
-  // FA on, ctx 8192: layers = inputs 8 MiB + f16 mask 2 x 8192 x 512 = 8 MiB + max(attention 24, ffn 56)
-  // = 72 MiB; head = logits 250.5 + 8 = 258.5 MiB: "with FA, 8B models stay ~0.25-0.5 GiB at any ctx"
+  // FA on, ctx 8192: layers = inputs 8 MiB + f16 mask 2 x 8192 x 512 = 8 MiB + max(attention 24, ffn 84)
+  // = 100 MiB; head = logits 250.5 + 8 = 258.5 MiB: "with FA, 8B models stay ~0.25-0.5 GiB at any ctx"
   // (methods.md §3.1). The mask is not live next to the logits.
   const ComputeTerms c = compute_buffer(llama3_8b(), wl(8192, true), 8192);
   EXPECT_EQ(c.mask.value(), 8388608);
   EXPECT_EQ(c.attention.value(), 25165824);
-  EXPECT_EQ(c.layers(), mib(72));
+  EXPECT_EQ(c.layers(), mib(100));
   EXPECT_EQ(c.total().value(), 271056896);  // 258.5 x 2^20
   EXPECT_GE(to_gib(c.total()), 0.25);
   EXPECT_LE(to_gib(c.total()), 0.5);
@@ -169,9 +170,22 @@ TEST(ComputeBuffer, HostStreamingAndOutputBuffer) {
 }
 
 TEST(ComputeBuffer, MoeFfnUsesActiveExperts) {
-  // Qwen3-30B-A3B: 8 active x 768 = 6144 wide: 4 x 512 x 2 x 6144 = 25,165,824 B.
+  // Qwen3-30B-A3B (hidden 2048): 8 active x 768 = 6144 wide. build_moe_ffn holds up, gate and their
+  // product (3 x 6144 values a token), then the product beside the down projection's [2048, 8] output
+  // (6144 + 16384), then that beside the sum (16384 + 2048): 4 x 512 x 22,528 = 46,137,344 B.
   const ComputeTerms c = compute_buffer(test::qwen3_30b_a3b(), wl(4096, true), 4096);
-  EXPECT_EQ(c.ffn.value(), 25165824);
+  EXPECT_EQ(c.ffn.value(), 46137344);
+  EXPECT_EQ(ffn_live_values(test::qwen3_30b_a3b()), 22528);
+  // Without a gate (ReLU^2 experts, up and down only): the activation runs in place, so k x ff + k x d.
+  ModelSpec relu = test::qwen3_30b_a3b();
+  relu.ffn_gated = false;
+  relu.ffn = 0;
+  EXPECT_EQ(ffn_live_values(relu), 6144 + 16384);
+  // A dense gated FFN: 3 x ff, or ff + d where the model is wider than its FFN.
+  ModelSpec dense = test::llama_3_1_8b();
+  EXPECT_EQ(ffn_live_values(dense), 3 * 14336);
+  dense.ffn = 1024;
+  EXPECT_EQ(ffn_live_values(dense), 1024 + 4096);
 }
 
 TEST(ComputeBuffer, NoAttentionNoMask) {

@@ -260,12 +260,15 @@ TEST(MeasuredLogs, KvCacheEqualsTheLoggedBuffers) {
 //   Qwen3-235B-A22B Q6_K, FA on, q8_0 KV, 16384 cells, -ngl 0: GPU 296.75 + 2 x 8 + 486.84 = 799.59
 //     (logged 742.00: +7.8 %, its CPU compute buffer of 304.75 = logits + inputs shows that this run
 //     computed the head on the CPU); host 2 x 8 + 48 = 64 (CUDA_Host 65.01).
-//   Qwen3-235B-A22B, every block on the GPU, experts in host memory: GPU 8 + 16 + 48 + one Q6_K expert
-//     stack of 630.00 = 702.00 (logged 774.00: -9.3 %, the MoE FFN's own intermediates, which the FFN
-//     term counts as gate + up only).
+//   Qwen3-235B-A22B, every block on the GPU, experts in host memory: GPU 8 + 16 + the MoE FFN's
+//     intermediates 88 (the down projection's [4096, 8, 512] f32 output, 64, beside the gated product
+//     [1536, 8, 512], 24: runtime.hpp ffn_live_values) + one Q6_K expert stack of 630.00 = 742.00
+//     (logged 774.00: -4.1 %; before the FFN term counted gate + up only, 48: 702.00, -9.3 %).
 //   Known gap, the same placement of the Q8_0 file (232.77 GiB, as the catalog's Q8_0) at 32768 f16 cells:
-//     GPU 8 + mask 32 + 48 + one Q8_0 expert stack of 128 x 4096 x 1536 x 34/32 B = 816.00, 904.00 in all
-//     against 1024.00 logged (-11.7 %).
+//     GPU 8 + mask 32 + 88 + one Q8_0 expert stack of 128 x 4096 x 1536 x 34/32 B = 816.00, 944.00 in all
+//     against 1024.00 logged (-7.8 %; -11.7 % before). Both would be within 1.6 % if the GPU also held
+//     the f32 mask the f16 one is cast from (774.00 exactly, and 1008.00), which one excerpt more would
+//     have to confirm.
 // Excerpts with no host weights beside a GPU, or with several GPUs, are out of this test's scope.
 struct ComputeRow {
   Match match;
@@ -282,10 +285,10 @@ const ComputeRow kComputeRows[] = {
     {{"LLaMA v2", "", "0/41"}, Use::check, "-ngl 0 beside one GPU", "llama-2-13b", "Q8_0", 0, false, 0.002},
     {{"Qwen3-235B-A22B-128K", "Q6_K", "0/95"}, Use::check, "-ngl 0 beside one GPU (+7.8 %, above)", "qwen3-235b-a22b",
      "Q6_K", 0, false, 0.08},
-    {{"Qwen3-235B-A22B-128K", "Q6_K", "95/95"}, Use::check, "experts in host memory beside one GPU (-9.3 %, above)",
-     "qwen3-235b-a22b", "Q6_K", 95, true, 0.10},
+    {{"Qwen3-235B-A22B-128K", "Q6_K", "95/95"}, Use::check, "experts in host memory beside one GPU (-4.1 %, above)",
+     "qwen3-235b-a22b", "Q6_K", 95, true, 0.05},
     {{"Qwen3-235B-A22B", "Q8_0", "95/95"}, Use::gap,
-     "known gap: GPU compute buffer 904.00 MiB estimated vs 1024.00 logged (-11.7 %), experts in host memory beside "
+     "known gap: GPU compute buffer 944.00 MiB estimated vs 1024.00 logged (-7.8 %), experts in host memory beside "
      "one GPU at 32768 cells",
      "qwen3-235b-a22b", "Q8_0", 95, true},
     {{"Qwen3-235B-A22B", "IQ3_K", "95/95"}, Use::skip,
