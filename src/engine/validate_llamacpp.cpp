@@ -136,6 +136,26 @@ struct LogContext {
   std::size_t gpus = 0;
 };
 
+// The part of the KQ mask a GPU holds that explains a GPU compute buffer above the estimate (within 1 %,
+// at least 1 MiB), "" if none: the f32 input copied from the host and, with flash attention, its f16 cast,
+// both below the logits when the head ran (ggml-alloc.c allocates graph inputs first; vramfit's head
+// phase has no mask), or the f32 copy alone beside the f16 cast its layers phase counts.
+std::string mask_explains(const ValidationTerm& t, const ComputeTerms& c, bool flash_attention) {
+  if (!t.estimate) return {};
+  const double missing = t.measured - *t.estimate;
+  auto near = [&](Bytes b) { return double(b.value()) >= kMiB && std::abs(missing - double(b.value())) <= 0.01 * double(b.value()); };
+  const Bytes both = flash_attention ? c.mask_input + c.mask : c.mask_input;
+  if (near(both))
+    return fmt::format("the difference is the KQ mask the GPU holds, f32 as copied from the host{} ({}): on this run it sat below the logits "
+                       "in the buffer (ggml-alloc.c allocates graph inputs first), where vramfit's head phase has only the logits and one "
+                       "hidden state",
+                       flash_attention ? " and its f16 cast for flash attention" : "", size_str(both));
+  if (flash_attention && near(c.mask_input))
+    return fmt::format("the difference is the f32 KQ mask copied to the GPU ({}), which the f16 cast that vramfit counts is made from",
+                       size_str(c.mask_input));
+  return {};
+}
+
 // A judged term more than 3 % off gets a one-line reason in its note ("off: ..."): a figure worked out
 // from the log where one explains it (rows of logits, the cache with full-size sliding layers, the file
 // size), else what vramfit cannot see in the log, else that the term is not traced.
@@ -191,6 +211,11 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
     } else if (name.rfind("compute", 0) == 0 && head_on_cpu != nullptr) {
       why = fmt::format("the {} compute buffer (line {}) is the output head's graph (logits + inputs, {}): this run computed the head on the "
                         "CPU, which vramfit's placement does not predict", head_on_cpu->device, head_on_cpu->line, size_str(e.compute.head()));
+    } else if (std::string mask = name.rfind("compute", 0) == 0 && name != "compute, host" && c.gpus > 0
+                                      ? mask_explains(t, e.compute, c.workload.flash_attention)
+                                      : std::string();
+               !mask.empty()) {
+      why = std::move(mask);
     } else if (name.rfind("compute", 0) == 0 && !L.flash_attn.known() && !L.pipeline_parallel && !L.old_names) {
       why = "flash attention is not in the log and was taken as on (llama.cpp's -fa auto): without it the mask and attention buffers differ";
     } else if (name.rfind("compute", 0) == 0) {

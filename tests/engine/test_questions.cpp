@@ -2,6 +2,7 @@
 // the longest context, a pool runtime, a recommendation and a log validation. The expected values are
 // worked out by hand from the catalog entries (data/*.yaml) and the fixture log, in the comments.
 #include <cmath>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -200,6 +201,41 @@ TEST(EngineQuestions, Recommend) {
 // validate on the recorded llama.cpp log of Llama 3.1 8B Q4_K_M fully on an RTX 4090
 // (tests/logs/fixtures): the KV buffer line 106 says 512.00 MiB = 536,870,912 B, and the estimate is
 // 32 layers x 4,096 B x 4096 cells = 536,870,912 B exactly; the GPU weights line 90 says 4403.49 MiB.
+// The mainline Vulkan excerpt of reference/measured_memory.yaml (ik_llama.cpp discussion 562: Llama 3.1 8B
+// Q4_0, 16384 cells, n_ubatch 1024, flash attention), its fields written back as log lines. Its GPU compute
+// buffer, 613.01 MiB, is vramfit's head phase (logits 128256 x 1024 x 4 B = 501 MiB + one hidden state
+// 4096 x 1024 x 4 B = 16 MiB: 517 MiB) plus exactly the mask the GPU holds: the f32 copy 16384 x 1024 x 4 B
+// = 64 MiB and its f16 cast 32 MiB. The off note says so instead of "not traced".
+TEST(EngineQuestions, ValidateExplainsAMaskBelowTheLogits) {
+  const std::string path = ::testing::TempDir() + "/vulkan_8b_16k.log";
+  std::ofstream(path) << "print_info: file type = Q4_0\n"
+                         "load_tensors: offloaded 33/33 layers to GPU\n"
+                         "load_tensors: Vulkan0 model buffer size = 4155.99 MiB\n"
+                         "load_tensors: CPU_Mapped model buffer size = 281.81 MiB\n"
+                         "llama_context: n_ctx = 16384\n"
+                         "llama_context: n_batch = 2048\n"
+                         "llama_context: n_ubatch = 1024\n"
+                         "llama_context: flash_attn = 1\n"
+                         "llama_context: Vulkan_Host output buffer size = 0.49 MiB\n"
+                         "llama_kv_cache_unified: Vulkan0 KV buffer size = 2048.00 MiB\n"
+                         "llama_context: Vulkan0 compute buffer size = 613.01 MiB\n"
+                         "llama_context: Vulkan_Host compute buffer size = 80.01 MiB\n";
+  Session s;
+  ValidateRequest r;
+  r.log = path;
+  r.model = "llama-3.1-8b";
+  const ValidateAnswer a = answer_validate(s, r);
+  const ValidationTerm* gpu = nullptr;
+  for (const ValidationTerm& t : a.terms)
+    if (t.name == "compute, GPU") gpu = &t;
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_DOUBLE_EQ(gpu->measured, 613.01 * kMiB);
+  ASSERT_TRUE(gpu->estimate.has_value());
+  EXPECT_DOUBLE_EQ(*gpu->estimate, 517.0 * kMiB);
+  EXPECT_NE(gpu->note.find("f16 cast for flash attention (96.0 MiB)"), std::string::npos) << gpu->note;
+  EXPECT_EQ(gpu->note.find("not traced"), std::string::npos) << gpu->note;
+}
+
 TEST(EngineQuestions, Validate) {
   Session s;
   ValidateRequest r;
