@@ -52,6 +52,7 @@ std::string lookup(const std::map<std::string, YAML::Node>& m, const std::string
 struct DeviceChoice {
   Device device;
   std::int64_t count = 1;
+  std::int64_t cpu_cores = 0;  // a CPU row's physical cores, where the map gives them
 };
 
 DeviceChoice device_of(const io::Catalog& cat, const YAML::Node& spec, const std::string& name, std::string& why) {
@@ -80,6 +81,7 @@ DeviceChoice device_of(const io::Catalog& cat, const YAML::Node& spec, const std
   if (spec["count"].IsDefined()) c.count = static_cast<std::int64_t>(number(spec, "count"));
   // The bin measured (an Apple chip's GPU cores) and the bandwidth one socket reaches, where the map says.
   if (spec["gpu_cores"].IsDefined()) c.device.gpu_cores = static_cast<std::int64_t>(number(spec, "gpu_cores"));
+  if (spec["cpu_cores"].IsDefined()) c.cpu_cores = static_cast<std::int64_t>(number(spec, "cpu_cores"));
   if (spec["bandwidth_gbs"].IsDefined()) c.device.bandwidth_gbs = number(spec, "bandwidth_gbs");
   return c;
 }
@@ -205,7 +207,9 @@ CaseSet load_cases(const io::Catalog& cat, const std::string& measured_path, con
       continue;
     }
     // CPU rows: the CPU class, except the CPU cores of a unified-memory chip (their own class).
-    const SpeedDevice sd = c.backend == "cpu" ? cpu_speed_device(dc.device) : speed_device(dc.device, c.backend);
+    SpeedDevice sd = c.backend == "cpu" ? cpu_speed_device(dc.device) : speed_device(dc.device, c.backend);
+    // A CPU's cores time its prefill as an Apple GPU's cores do (ψ, FLOP/s per core), where the map gives them.
+    if (c.backend == "cpu" && dc.cpu_cores > 0) sd.gpu_cores = dc.cpu_cores;
     PlacementRequest req;
     if (c.backend == "cpu") {
       req.host.label = dc.device.id;

@@ -169,7 +169,18 @@ bool fit_profile_prefill(std::vector<Case>& cases, const std::vector<std::size_t
   if (q_rows.empty()) p.compute_efficiency_quantized = w.compute_efficiency_quantized = p.compute_efficiency_float;
   if (f_rows.empty()) p.compute_efficiency_float = w.compute_efficiency_float = p.compute_efficiency_quantized;
   p.flops_per_core = w.flops_per_core = search(c_rows, &SpeedProfile::flops_per_core, 1e9, 1e13);
-  p.flops_per_byte = w.flops_per_byte = search(b_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
+  // φ times the devices without a core count. Where every row has one (the CPU rows), φ is fitted on them
+  // with ψ set aside, so that a device whose cores are not known (a CPU preset) still gets an estimate.
+  if (b_rows.empty() && !c_rows.empty()) {
+    SpeedProfile by_bandwidth = w;
+    by_bandwidth.flops_per_core = 0;
+    std::swap(w, by_bandwidth);
+    p.flops_per_byte = search(c_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
+    std::swap(w, by_bandwidth);
+    w.flops_per_byte = p.flops_per_byte;
+  } else {
+    p.flops_per_byte = w.flops_per_byte = search(b_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
+  }
   p.moe_factor = moe_rows.empty() ? moe_parent : search(moe_rows, &SpeedProfile::moe_factor, 0.05, 1.0);
   p.prefill_rows = static_cast<std::int64_t>(q_rows.size() + f_rows.size() + c_rows.size() + b_rows.size() + moe_rows.size());
   return !moe_rows.empty();
@@ -296,16 +307,21 @@ FitResult fit_profiles(std::vector<Case>& cases, const std::vector<SpeedProfile>
         if (out.cross_validated[i] > 0) own.push_back(cases[i].measured / out.cross_validated[i]);
       SpeedBand b = band_of(own.size() >= kOwnBand ? own : pooled[int(k)]);
       // Too few rows for a band of its own: the pooled band, widened to cover this profile's own
-      // in-sample residuals (a profile that fits badly must not borrow a narrow band).
+      // in-sample residuals (a profile that fits badly must not borrow a narrow band). A prefill timed per
+      // core with a bandwidth fallback (the CPU) covers the residuals of both, since one band serves both.
+      const bool fallback = k == Kind::prefill && p.flops_per_core > 0 && p.flops_per_byte > 0;
       if (own.size() < kOwnBand)
-        for (std::size_t i : fit_rows_of(p, k)) {
-          std::vector<SpeedProfile> one{p};
-          one.front().decode_band = one.front().prefill_band = {};
-          const double pred = predict(cases[i], one);
-          if (pred <= 0) continue;
-          b.low = std::min(b.low, std::floor(cases[i].measured / pred * 100) / 100);
-          b.high = std::max(b.high, std::ceil(cases[i].measured / pred * 100) / 100);
-        }
+        for (std::size_t i : fit_rows_of(p, k))
+          for (bool by_bandwidth : {false, true}) {
+            if (by_bandwidth && !fallback) continue;
+            std::vector<SpeedProfile> one{p};
+            one.front().decode_band = one.front().prefill_band = {};
+            if (by_bandwidth) one.front().flops_per_core = 0;
+            const double pred = predict(cases[i], one);
+            if (pred <= 0) continue;
+            b.low = std::min(b.low, std::floor(cases[i].measured / pred * 100) / 100);
+            b.high = std::max(b.high, std::ceil(cases[i].measured / pred * 100) / 100);
+          }
       (k == Kind::decode ? p.decode_band : p.prefill_band) = b;
     }
   }

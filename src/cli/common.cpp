@@ -78,6 +78,9 @@ void PlacementOptions::add_to(CLI::App& app, bool for_fit) {
                    "host CPU features for llama.cpp's CPU_REPACK copy: avx2, avx512, avx512_vnni, amx, neon, dotprod, i8mm, sve, sve256, or none "
                    "(default: detected with --device local, an Apple chip's, else avx2)");
     app.add_flag("--no-repack", no_repack, "no CPU_REPACK copy of the host's weights (llama.cpp -nr / --no-repack)");
+    app.add_option("--cpu-cores", cpu_cores,
+                   "physical cores of the host CPU, which time its prefill (default: detected with --device local; else the prefill "
+                   "of a CPU is timed by its memory bandwidth)");
   }
   if (!for_fit) return;
   app.add_option("--gpu-memory-utilization", gpu_memory_utilization, "vLLM / TensorRT-LLM: share of GPU memory the engine may take (default 0.9)");

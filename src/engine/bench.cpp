@@ -90,7 +90,7 @@ BenchPrediction predict(Session& s, const BenchRequest& r, const BenchAnswer& a)
   const ModelSpec& m = q.model->spec;
   const Placement p = place(m, e, rp.request);
   check_backend(r.backend, rp.specs);
-  const SpeedSetup setup = speed_setup(cat, rp.specs, p, r.backend);
+  const SpeedSetup setup = speed_setup(cat, rp.specs, p, r.backend, rp.cpu_cores);
   out.model = m.id;
   out.model_name = m.name;
   out.quant = q.mix->mix.id;

@@ -172,6 +172,7 @@ void resolve_cpu_backend(ResolvedPlacement& r, bool& unified_host) {
 
 void resolve_cpu(const Query& q, const DeviceRequest& opt, bool tensor_parallel, ResolvedPlacement& r) {
   r.cpu = host_cpu_features(r.specs, opt.cpu_features, opt.cpu_features_from, r.cpu_source);
+  if (!opt.cpu_cores.empty()) r.cpu_cores = io::parse_count(opt.cpu_cores, "--cpu-cores", 1, 4096);
   if (q.runtime->kind != RuntimeKind::llamacpp || tensor_parallel) return;
   if (opt.no_repack) {
     r.no_repack_reason = "--no-repack (llama.cpp -nr)";

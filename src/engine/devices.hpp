@@ -60,6 +60,9 @@ struct DeviceRequest {
   // detected host (--device local), an Apple chip's, else x86 with AVX2 assumed.
   std::string cpu_features;
   std::string cpu_features_from;  // where cpu_features came from when not typed ("/proc/cpuinfo")
+  // The host CPU's physical cores for its prefill (--cpu-cores; --device local reads /proc/cpuinfo);
+  // empty: not known, and the CPU's prefill is timed by its memory bandwidth.
+  std::string cpu_cores;
   bool no_repack = false;  // llama.cpp -nr / --no-repack: no extra buffer types
   // --backend cpu: llama.cpp's CPU backend runs everything; the GPUs hold nothing and a unified-memory
   // chip's whole memory is the host's (its CPU cores are not bound by the GPU's wired limit).
@@ -78,6 +81,7 @@ struct ResolvedPlacement {
   std::vector<std::string> assumptions;
   CpuFeatures cpu;         // the host CPU's features
   std::string cpu_source;  // where they come from, for the assumption line: "--cpu-features", "assumed" ...
+  std::int64_t cpu_cores = 0;  // the host CPU's physical cores, 0 = not known (DeviceRequest::cpu_cores)
   // Why the host gets no CPU_REPACK copy although its CPU would repack ("" when it does or nothing would).
   std::string no_repack_reason;
 };

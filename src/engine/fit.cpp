@@ -100,7 +100,7 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   check_backend(opt.backend, rp.specs);
   const SpeedQuestion question = speed_question(*q.runtime, opt.workload, q.workload);
   auto speed_of = [&](const Placement& pl) {
-    const SpeedSetup su = speed_setup(ctx.catalog(), rp.specs, pl, opt.backend);
+    const SpeedSetup su = speed_setup(ctx.catalog(), rp.specs, pl, opt.backend, rp.cpu_cores);
     SpeedReport r = speed_report(m, e, pl, su, q.workload, question);
     calibrate(r, ctx.measurements(), calibration_key(q, pl, su), ctx.measurements_file());
     return r;
@@ -135,6 +135,10 @@ FitAnswer answer_fit(Session& ctx, const FitRequest& given) {
   assumptions.insert(assumptions.end(), rp.assumptions.begin(), rp.assumptions.end());
   if (std::string r = repack_assumption(p, e.repack, rp.cpu, rp.cpu_source, rp.no_repack_reason); !r.empty())
     assumptions.push_back(std::move(r));
+  if (rp.cpu_cores > 0 && (p.host.layer_count > 0 || p.host.output || p.host.expert_count > 0))
+    assumptions.push_back(fmt::format("host CPU: {} physical cores (--cpu-cores, or /proc/cpuinfo with --device local): the prefill of what it "
+                                      "runs is timed per core (docs/speed.md)",
+                                      rp.cpu_cores));
   assumptions.insert(assumptions.end(), a.speed.assumptions.begin(), a.speed.assumptions.end());
   // PyTorch runtimes: what torch.cuda.max_memory_allocated() reports is the caching allocator's peak,
   // without the CUDA context that nvidia-smi also counts (methods.md §3.3).

@@ -166,6 +166,7 @@ DeviceRequest local_devices(Session& ctx, const Machine& m, DeviceRequest opt, s
       notes.push_back("--device local: host bandwidth not measured; dual-channel DDR5-6000 assumed");
     }
   }
+  if (opt.cpu_cores.empty() && m.cpu.cores > 0) opt.cpu_cores = std::to_string(m.cpu.cores);
   if (opt.cpu_features.empty() && !m.cpu.features.empty()) {
     opt.cpu_features = m.cpu.features;
     opt.cpu_features_from = "read from /proc/cpuinfo";

@@ -69,7 +69,7 @@ void check_backend(const std::string& backend, const std::vector<DeviceSpec>& sp
 }
 
 SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& specs, const Placement& p,
-                       const std::string& backend) {
+                       const std::string& backend, std::int64_t host_cores) {
   SpeedSetup s;
   std::vector<const Device*> order;  // the GPUs as the placement request listed them
   const Device* chip = nullptr;       // a unified-memory chip: its CPU cores are the host
@@ -93,6 +93,8 @@ SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& sp
   if (chip != nullptr) s.host = cpu_speed_device(*chip);
   else s.host.backend = "cpu", s.host.device_class = "cpu";
   s.host.bandwidth = p.host.bandwidth;
+  // A CPU's cores time its prefill as an Apple GPU's cores do (prefill.hpp: the profile's ψ per core).
+  if (chip == nullptr && host_cores > 0) s.host.gpu_cores = host_cores;
   s.profiles = &cat.speed;
   return s;
 }
@@ -109,7 +111,9 @@ std::string profile_line(const SpeedProfile& p, const std::string& who) {
                           pct(p.compute_efficiency_quantized), pct(p.compute_efficiency_float));
   if (p.flops_per_core > 0)
     prefill += (prefill.empty() ? "prefill at " : "; without a published tensor peak ") +
-               fmt::format("{:.0f} GFLOP/s per GPU core (the catalog's core count)", p.flops_per_core / 1e9);
+               (p.backend == "cpu" ? fmt::format("{:.1f} GFLOP/s per CPU core where the cores are known (--cpu-cores, --device local)",
+                                                 p.flops_per_core / 1e9)
+                                   : fmt::format("{:.0f} GFLOP/s per GPU core (the catalog's core count)", p.flops_per_core / 1e9));
   if (p.flops_per_byte > 0)
     prefill += (prefill.empty() ? "prefill at " : p.flops_per_core > 0 ? ", else " : "; without a published tensor peak ") +
                fmt::format("{:.3g} FLOP per byte/s of memory bandwidth", p.flops_per_byte);

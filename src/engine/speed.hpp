@@ -50,8 +50,10 @@ SpeedQuestion speed_question(const RuntimeProfile& r, const WorkloadRequest& opt
 void check_backend(const std::string& backend, const std::vector<DeviceSpec>& specs);
 
 // The speed devices of a resolved placement: one per GPU in placement order, and the host.
+// `host_cores`: the host CPU's physical cores where known (ResolvedPlacement::cpu_cores), which time its
+// prefill per core (the cpu profile's ψ) instead of by memory bandwidth.
 SpeedSetup speed_setup(const io::Catalog& cat, const std::vector<DeviceSpec>& specs, const Placement& p,
-                       const std::string& backend);
+                       const std::string& backend, std::int64_t host_cores = 0);
 
 // The user's own runs behind a report (engine/calibrate.hpp); applied false when none matched.
 struct Calibration {

@@ -201,6 +201,35 @@ TEST(EngineQuestions, Recommend) {
 // validate on the recorded llama.cpp log of Llama 3.1 8B Q4_K_M fully on an RTX 4090
 // (tests/logs/fixtures): the KV buffer line 106 says 512.00 MiB = 536,870,912 B, and the estimate is
 // 32 layers x 4,096 B x 4096 cells = 536,870,912 B exactly; the GPU weights line 90 says 4403.49 MiB.
+// A CPU preset with --cpu-cores: the prefill is timed per core (the cpu profile's ψ). A 512-token pass of
+// Llama 3.1 8B is 7,216,998,383,616 FLOP (tests/core/test_prefill.cpp, by hand); at ψ x 32 cores it takes
+// that / (32 ψ), and half the cores take twice as long. Without cores the memory bandwidth times it.
+TEST(EngineQuestions, FitTimesACpuPrefillByItsCores) {
+  Session s;
+  const SpeedProfile* cpu = nullptr;
+  for (const SpeedProfile& p : s.catalog().speed)
+    if (p.id == "cpu") cpu = &p;
+  ASSERT_NE(cpu, nullptr);
+  ASSERT_GT(cpu->flops_per_core, 0);
+  FitRequest r;
+  r.model = "llama-3.1-8b";
+  r.workload.quant = "Q4_K_M";
+  r.placement.devices = {"cpu-ddr5-6000-2ch"};
+  r.placement.cpu_cores = "32";
+  const FitAnswer a32 = answer_fit(s, r);
+  ASSERT_TRUE(a32.speed.prefill.known);
+  EXPECT_NEAR(a32.speed.prefill.compute_time.value(), 7216998383616.0 / (32 * cpu->flops_per_core), 1e-9);
+  r.placement.cpu_cores = "16";
+  EXPECT_NEAR(answer_fit(s, r).speed.prefill.compute_time.value(), 2 * a32.speed.prefill.compute_time.value(), 1e-9);
+  bool said = false;
+  for (const std::string& x : answer_fit(s, r).assumptions) said |= x.find("16 physical cores") != std::string::npos;
+  EXPECT_TRUE(said);
+  r.placement.cpu_cores.clear();
+  EXPECT_NEAR(answer_fit(s, r).speed.prefill.compute_time.value(), 7216998383616.0 / (cpu->flops_per_byte * 96e9), 1e-9);
+  r.placement.cpu_cores = "0";
+  EXPECT_THROW(answer_fit(s, r), io::InputError);
+}
+
 // The mainline Vulkan excerpt of reference/measured_memory.yaml (ik_llama.cpp discussion 562: Llama 3.1 8B
 // Q4_0, 16384 cells, n_ubatch 1024, flash attention), its fields written back as log lines. Its GPU compute
 // buffer, 613.01 MiB, is vramfit's head phase (logits 128256 x 1024 x 4 B = 501 MiB + one hidden state
