@@ -88,7 +88,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
     const bool automatic = !opt.fixes_placement();
     auto start_tps = [&](const Placement& pl) {
       const Workload& w = q.query.workload;
-      SpeedReport r = speed_report(q.query.model->spec, est, pl, speed_setup(ctx.catalog(), rp.specs, pl, ""), w,
+      SpeedReport r = speed_report(q.query.model->spec, est, pl, speed_setup(ctx.catalog(), rp.specs, pl, "", rp.cpu_cores), w,
                                    speed_question(*q.query.runtime, {}, w));
       return !r.decode.empty() && r.decode[0].known ? r.decode[0].tokens_per_second.value() : 0.0;
     };
@@ -108,7 +108,7 @@ std::optional<Evaluation> evaluate(Session& ctx, const Question& q, const Config
   ev.experts_in_ram = p.verdict == Verdict::fits_with_offload && p.gpu_layers == p.total_layers && p.host.expert_count > 0;
   ev.assumptions = rp.assumptions;
   const Workload& w = q.query.workload;
-  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, "");
+  const SpeedSetup setup = speed_setup(ctx.catalog(), rp.specs, p, "", rp.cpu_cores);
   ev.speed = speed_report(q.query.model->spec, with_repack ? *with_repack : q.estimate, p, setup, w, speed_question(*q.query.runtime, {}, w));
   calibrate(ev.speed, ctx.measurements(), calibration_key(q.query, p, setup), ctx.measurements_file());
   if (ev.speed.decode.size() >= 2 && ev.speed.decode[1].known) ev.tps = ev.speed.decode[1].tokens_per_second.value();
