@@ -171,16 +171,11 @@ bool fit_profile_prefill(std::vector<Case>& cases, const std::vector<std::size_t
   p.flops_per_core = w.flops_per_core = search(c_rows, &SpeedProfile::flops_per_core, 1e9, 1e13);
   // φ times the devices without a core count. Where every row has one (the CPU rows), φ is fitted on them
   // with ψ set aside, so that a device whose cores are not known (a CPU preset) still gets an estimate.
-  if (b_rows.empty() && !c_rows.empty()) {
-    SpeedProfile by_bandwidth = w;
-    by_bandwidth.flops_per_core = 0;
-    std::swap(w, by_bandwidth);
-    p.flops_per_byte = search(c_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
-    std::swap(w, by_bandwidth);
-    w.flops_per_byte = p.flops_per_byte;
-  } else {
-    p.flops_per_byte = w.flops_per_byte = search(b_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
-  }
+  const bool fallback = b_rows.empty() && !c_rows.empty();
+  const double psi = w.flops_per_core;
+  if (fallback) w.flops_per_core = 0;
+  p.flops_per_byte = w.flops_per_byte = search(fallback ? c_rows : b_rows, &SpeedProfile::flops_per_byte, 0.5, 500.0);
+  w.flops_per_core = psi;
   p.moe_factor = moe_rows.empty() ? moe_parent : search(moe_rows, &SpeedProfile::moe_factor, 0.05, 1.0);
   p.prefill_rows = static_cast<std::int64_t>(q_rows.size() + f_rows.size() + c_rows.size() + b_rows.size() + moe_rows.size());
   return !moe_rows.empty();
