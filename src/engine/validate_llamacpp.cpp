@@ -42,8 +42,6 @@ bool host_buffer(const std::string& dev) {
 // A repacked copy for the CPU's kernels (CPU_REPACK, or AMX on Xeons with AMX-INT8): beside the mapped
 // file, not part of it.
 bool repack_buffer(const std::string& dev) { return dev.find("REPACK") != std::string::npos || dev == "AMX"; }
-// The judged term of those copies.
-bool repack_term(const std::string& name) { return name == "weights, CPU_REPACK" || name == "weights, AMX" || name == "weights, AMX + CPU_REPACK"; }
 // Apple GPUs: Metal (MTL0 in newer builds), which has no host buffer type.
 bool metal_device(const std::string& dev) { return dev.rfind("Metal", 0) == 0 || dev.rfind("MTL", 0) == 0; }
 std::string device_of(const std::string& dev) {
@@ -200,7 +198,7 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
       } else {
         why = "not traced: vramfit's cache holds the layout the log's K and V types give";
       }
-    } else if (name.rfind("weights", 0) == 0 && !repack_term(name)) {
+    } else if (name.rfind("weights", 0) == 0 && name != "weights, " + repack_buffers(e.repack)) {
       why = !recipe.empty() ? recipe
             : c.experts_on_host ? "which tensors the run kept in host memory (-ot, --n-cpu-moe) is not in the log; vramfit puts every routed expert there"
             : c.gpus > 1 ? "the split between GPUs follows free memory, which the log does not print"
