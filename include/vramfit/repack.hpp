@@ -227,6 +227,24 @@ inline void add_repacked(RepackBreakdown& r, TensorGroup g, std::int32_t layer, 
   }
 }
 
+// One weight's place: the AMX buffer type comes before CPU_REPACK in the CPU backend's extra buffer
+// types (ggml-cpu.cpp ggml_backend_cpu_get_extra_buffer_types), and takes 2-D matrices only; what it
+// leaves, CPU_REPACK may take. `file` is the tensor's bytes in the file.
+inline void place_weight(RepackBreakdown& r, TensorGroup g, std::int32_t layer, const std::string& type, std::int64_t row_len,
+                         std::int64_t rows, Bytes file, bool two_d, const CpuFeatures& f) {
+  if (two_d && amx_takes(type, row_len, rows, f))
+    add_repacked(r, g, layer, amx_bytes(type, row_len, rows, file), file, type, true);
+  else if (repacks(type, rows, f))
+    add_repacked(r, g, layer, file, file, type, false);
+}
+
+inline RepackBreakdown empty_breakdown(const ModelSpec& m) {
+  RepackBreakdown r;
+  r.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  r.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  return r;
+}
+
 // Tensors llama.cpp may put in an extra buffer type: those whose op is MUL_MAT or MUL_MAT_ID
 // (llama-arch.cpp LLM_TENSOR_INFOS, tested by weight_buft_supported in llama-model-loader.cpp).
 // token_embd is a GET_ROWS (the lookup) and the mmproj is loaded by the vision encoder, not here.
@@ -237,9 +255,7 @@ inline bool matmul_weight(TensorGroup g, bool matrix) {
 }  // namespace detail
 
 inline RepackBreakdown repack_bytes(const ModelSpec& m, const QuantMix& mix, const TypeTable& types, const CpuFeatures& f) {
-  RepackBreakdown r;
-  r.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
-  r.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  RepackBreakdown r = detail::empty_breakdown(m);
   if (!f.any() || mix.format != "gguf") return r;
   const std::int64_t n_attn = m.count_layers(ModelSpec::is_attention);
   std::int64_t attn_ordinal = -1, last_layer = -1;
@@ -259,19 +275,14 @@ inline RepackBreakdown repack_bytes(const ModelSpec& m, const QuantMix& mix, con
     const std::int64_t rows = stack ? t.rows / m.moe.experts : t.rows;
     const Bytes file = ty.bytes(t.ne0, t.rows);
     const TensorGroup g = tied_head ? TensorGroup::output : t.group;
-    if (!stack && amx_takes(ty.id, t.ne0, rows, f))
-      detail::add_repacked(r, g, t.layer, amx_bytes(ty.id, t.ne0, rows, file), file, ty.id, true);
-    else if (repacks(ty.id, rows, f))
-      detail::add_repacked(r, g, t.layer, file, file, ty.id, false);
+    detail::place_weight(r, g, t.layer, ty.id, t.ne0, rows, file, !stack, f);
   }
   return r;
 }
 
 // The same for the tensors of a model file; `rows` (ne[1]) comes from the file.
 inline RepackBreakdown repack_bytes_from_file(const ModelSpec& m, const std::vector<FileTensor>& tensors, const CpuFeatures& f) {
-  RepackBreakdown r;
-  r.per_layer.assign(static_cast<std::size_t>(m.layers), Bytes{0});
-  r.per_layer_experts.assign(static_cast<std::size_t>(m.layers), Bytes{0});
+  RepackBreakdown r = detail::empty_breakdown(m);
   if (!f.any()) return r;
   bool has_output = false;
   for (const FileTensor& t : tensors)
@@ -283,10 +294,7 @@ inline RepackBreakdown repack_bytes_from_file(const ModelSpec& m, const std::vec
     if (!detail::matmul_weight(t.group, matrix) && !tied_head) continue;
     const TensorGroup g = tied_head ? TensorGroup::output : t.group;
     const std::int64_t row_len = t.elements / t.ne1;
-    if (t.dims == 2 && amx_takes(t.type, row_len, t.ne1, f))
-      detail::add_repacked(r, g, t.layer, amx_bytes(t.type, row_len, t.ne1, t.bytes), t.bytes, t.type, true);
-    else if (repacks(t.type, t.ne1, f))
-      detail::add_repacked(r, g, t.layer, t.bytes, t.bytes, t.type, false);
+    detail::place_weight(r, g, t.layer, t.type, row_len, t.ne1, t.bytes, t.dims == 2, f);
   }
   return r;
 }
