@@ -38,6 +38,9 @@ struct ComputeTerms {
   Bytes mask_host{0};      // the mask as the host builds it (f32; + f16 copy with flash attention)
   Bytes mask_input{0};     // the f32 mask alone, the input llama.cpp fills in host memory
   Bytes output_buffer{0};  // llama.cpp only: logits rows in host memory
+  // llama.cpp only: the CPU compute buffer of a run with no GPU, replayed over the reserved graph
+  // (llamacpp_graph.hpp); 0 where the graph is not one replayed, and the phases above decide.
+  Bytes cpu_graph{0};
   // PyTorch quantized-linear kernels: a block matrix dequantized to fp16 beside the block's activations
   // (AWQ's GEMM for long inputs, one layer at a time), or a buffer allocated once at load for it
   // (workspace_fixed: GPTQ's ExLlamaV2 temp_dq), then present during the output head too.

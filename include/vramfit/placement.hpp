@@ -267,7 +267,11 @@ inline Placement place_layers(const ModelSpec& m, const MemoryEstimate& e, const
   // Host memory that runs blocks, or only their experts, needs the layer scratch.
   // llama.cpp computes the input embeddings on the CPU (token_embd is there); PyTorch runtimes do not.
   const bool host_runs_blocks = p.host.layer_count > 0 || p.host.expert_count > 0;
-  if (p.host.output) p.host.compute = req.embeddings_on_host ? c.host_total() : c.total();
+  // No GPU at all: llama.cpp reserves the whole graph in one CPU buffer, which a replay sizes exactly.
+  const bool cpu_only = std::none_of(p.gpus.begin(), p.gpus.end(), [](const DevicePlan& d) { return d.layer_count > 0 || d.output; }) &&
+                        (p.gpus.empty() || !req.op_offload);
+  if (p.host.output && cpu_only && req.embeddings_on_host && c.cpu_graph.value() > 0) p.host.compute = c.cpu_graph;
+  else if (p.host.output) p.host.compute = req.embeddings_on_host ? c.host_total() : c.total();
   else if (host_runs_blocks) p.host.compute = layer_scratch;
   else if (req.embeddings_on_host) {
     // Every block and the head on GPUs: the host keeps the inputs it fills (activations.hpp

@@ -10,6 +10,7 @@
 #include "engine/local.hpp"
 #include "engine/text.hpp"
 #include "formats/parse.hpp"
+#include "vramfit/llamacpp_graph.hpp"
 #include "vramfit/parallel.hpp"
 
 namespace vramfit::engine {
@@ -424,6 +425,8 @@ ResolvedPlacement resolve_placement(Session& ctx, const Query& q, const DeviceRe
     host.reserve = reserve;
     host.overhead = q.runtime->overhead_cpu;
     r.assumptions.push_back("CPU-only: weights, KV cache and compute buffer all in host RAM");
+    if (q.runtime->id == "llama.cpp" && llamacpp_graph_covers(q.model->spec))
+      r.assumptions.push_back("compute buffer: ggml-alloc replayed over the graph llama.cpp reserves for this architecture (llamacpp_graph.hpp; llama.cpp's logged size at every oracle point, docs/llamacpp-oracle.md)");
   } else if (!host.known() && !opt.tensor_parallel()) {
     r.assumptions.push_back("host RAM not given (--ram): layers that do not fit on the GPU are assumed to fit in RAM");
   }

@@ -1,6 +1,7 @@
 #include "engine/memory.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,6 +9,7 @@
 #include "base/diagnostics.hpp"
 #include "engine/text.hpp"
 #include "vramfit/file_weights.hpp"
+#include "vramfit/llamacpp_graph.hpp"
 #include "vramfit/serving.hpp"
 
 namespace vramfit::engine {
@@ -113,6 +115,9 @@ MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
     const std::int64_t chunk = q.runtime->prefill_chunk > 0 ? std::min(q.runtime->prefill_chunk, prompt) : prompt;
     e.compute = forward_compute(q.model->spec, chunk * w.parallel, w.parallel, false);
     add_kernel_workspace(e.compute, q, chunk * w.parallel);
+  } else if (q.runtime->id == "llama.cpp") {
+    // Ollama runs its own graphs for most architectures; the replay is llama.cpp's.
+    if (const std::optional<Bytes> b = llamacpp_cpu_compute(q.model->spec, q.workload, e.kv.cells_full)) e.compute.cpu_graph = *b;
   }
   return e;
 }

@@ -12,7 +12,7 @@ command -v node >/dev/null 2>&1 || skip "node is not installed"
 [[ -f $bench/node_modules/node-llama-cpp/package.json ]] ||
   skip "node-llama-cpp is not installed in $bench/node_modules (run 'make llamacpp-deps'; this test never installs)"
 rm -rf "$out"
-# Compute buffers: 5 % is what every real-shape point meets today (worst: Qwen3 0.6B with flash
-# attention, -3.84 %, its query width 2048 above the 1024 hidden size); issue 20's goal is 3 %.
-ORACLE_COMPUTE_TOL=${ORACLE_COMPUTE_TOL:-0.05} VRAMFIT=$vramfit WRITER=$writer OUT=$out \
+# Compute buffers: 3 % on every real shape (issue 20), and the print resolution (0.005 MiB) on every
+# point of an architecture whose allocation vramfit replays (llamacpp_graph.hpp), tiny ones included.
+ORACLE_COMPUTE_TOL=${ORACLE_COMPUTE_TOL:-0.03} VRAMFIT=$vramfit WRITER=$writer OUT=$out \
   bash "$bench/../llamacpp-oracle/run.sh" --ci

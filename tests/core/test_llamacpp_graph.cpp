@@ -1,0 +1,132 @@
+// llama.cpp's CPU compute buffer replayed (vramfit/llamacpp_graph.hpp), against the `CPU compute buffer
+// size` lines real llama.cpp printed (node-llama-cpp 3.22.1, llama.cpp de3ff81, CPU only) at the points
+// of bench/llamacpp-oracle (docs/llamacpp-oracle.md). llama.cpp prints %.2f MiB: a replay within
+// 0.005 MiB of the printed value is the same number.
+#include <gtest/gtest.h>
+
+#include "fixtures.hpp"
+#include "vramfit/llamacpp_graph.hpp"
+
+namespace vramfit {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// tests/gguf/fixtures/models.yaml gguf-tiny-llama: 2 layers, hidden 256, 4 heads, 2 KV heads x 64,
+// ffn 512, vocab 512.
+ModelSpec tiny_llama() {
+  ModelSpec m = test::llama_3_1_8b();
+  m.layers = 2;
+  m.hidden = 256;
+  m.heads = 4;
+  m.kv_heads = 2;
+  m.head_dim_k = m.head_dim_v = 64;
+  m.ffn = 512;
+  m.vocab = 512;
+  return m;
+}
+
+// gguf-tiny-qwen3moe: the tiny llama's attention with QK norms, 8 experts of 128, 2 per token.
+ModelSpec tiny_qwen3moe() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "qwen3_moe";
+  m.qk_norm = true;
+  m.ffn = 0;
+  m.moe.experts = 8;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = 128;
+  return m;
+}
+
+// Llama 3.2 1B: 16 layers, hidden 2048, 32 heads, 8 KV heads x 64, ffn 8192, vocab 128256.
+ModelSpec llama_3_2_1b() {
+  ModelSpec m = test::llama_3_1_8b();
+  m.layers = 16;
+  m.hidden = 2048;
+  m.heads = 32;
+  m.head_dim_k = m.head_dim_v = 64;
+  m.ffn = 8192;
+  return m;
+}
+
+// Qwen3 0.6B: 28 layers, hidden 1024, 16 heads x 128 (wider than the model), 8 KV heads, ffn 3072,
+// vocab 151936, QK norms.
+ModelSpec qwen3_0_6b() {
+  ModelSpec m;
+  m.architecture = "qwen3";
+  m.layers = 28;
+  m.hidden = 1024;
+  m.heads = 16;
+  m.kv_heads = 8;
+  m.head_dim_k = m.head_dim_v = 128;
+  m.ffn = 3072;
+  m.vocab = 151936;
+  m.qk_norm = true;
+  return m;
+}
+
+double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1) {
+  Workload w;
+  w.context = context;
+  w.parallel = seqs;
+  w.flash_attention = flash;
+  w.kv_type_k = w.kv_type_v = kv;
+  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, context);
+  return b ? double(b->value()) / kMiB : -1.0;
+}
+
+TEST(LlamacppGraph, TinyLlamaWithoutFlashAttentionByHand) {
+  // The peak is layer 0's KQ: the inputs (tokens 4T, the never-freed f32 embeddings input A = 4dT,
+  // positions 4T, K indices 8T, V indices 8T x 128, the f32 mask 4 x 512 x T, output ids 4T), the
+  // lookup A, a 2A hole, RoPE'd Q (4 x 256 x T) and KQ (4 x 512 x T x 4 heads), T = 512:
+  // 2048 + 524288 + 2048 + 4096 + 524288 + 1048576 + 2048 + 2 x 524288 + 2 x 524288 + 4194304 bytes.
+  EXPECT_EQ(llamacpp_cpu_compute(tiny_llama(), [] { Workload w; w.context = 512; w.flash_attention = false; return w; }(), 512),
+            Bytes(8398848));
+}
+
+TEST(LlamacppGraph, TinyModelsMatchTheLoggedBuffers) {
+  EXPECT_NEAR(replay_mib(tiny_llama(), 512, true, "f16"), 4.51, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_llama(), 512, false, "f16", 4), 8.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_llama(), 512, true, "q8_0"), 5.04, 0.005);  // Hadamard inputs and products
+  EXPECT_NEAR(replay_mib(tiny_llama(), 4096, true, "f16"), 8.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_llama(), 4096, false, "f16"), 43.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_llama(), 4096, true, "q8_0", 4), 8.54, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen3moe(), 512, true, "f16"), 3.51, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen3moe(), 512, false, "f16"), 8.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen3moe(), 512, true, "q8_0"), 3.08, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen3moe(), 4096, true, "f16"), 7.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen3moe(), 4096, true, "q8_0", 4), 6.58, 0.005);
+}
+
+TEST(LlamacppGraph, RealShapesMatchTheLoggedBuffers) {
+  EXPECT_NEAR(replay_mib(llama_3_2_1b(), 512, true, "f16"), 258.50, 0.005);
+  EXPECT_NEAR(replay_mib(llama_3_2_1b(), 4096, false, "f16"), 286.01, 0.005);
+  EXPECT_NEAR(replay_mib(llama_3_2_1b(), 4096, true, "q8_0"), 262.50, 0.005);
+  // Qwen3 0.6B at 4096 cells: the allocator leaves a 12 MiB gap under the logits (the phase formula
+  // gave 300.75, -3.84 %).
+  EXPECT_NEAR(replay_mib(qwen3_0_6b(), 4096, true, "f16"), 312.76, 0.005);
+  EXPECT_NEAR(replay_mib(qwen3_0_6b(), 512, true, "f16", 4), 309.26, 0.005);
+  EXPECT_NEAR(replay_mib(qwen3_0_6b(), 512, true, "q8_0"), 309.34, 0.005);
+  EXPECT_NEAR(replay_mib(qwen3_0_6b(), 4096, false, "f16"), 302.75, 0.005);
+  EXPECT_NEAR(replay_mib(test::qwen2_5_0_5b(), 512, true, "f16"), 300.25, 0.005);
+  EXPECT_NEAR(replay_mib(test::qwen2_5_0_5b(), 4096, false, "f16"), 302.00, 0.005);
+  EXPECT_NEAR(replay_mib(test::qwen2_5_0_5b(), 4096, true, "q8_0", 4), 302.00, 0.005);
+}
+
+TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
+  EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
+  EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
+  EXPECT_TRUE(llamacpp_graph_covers(tiny_qwen3moe()));
+  EXPECT_FALSE(llamacpp_graph_covers(test::gemma_3_27b()));   // sliding window, other graph
+  EXPECT_FALSE(llamacpp_graph_covers(test::phi_3_mini()));    // fused QKV
+  EXPECT_FALSE(llamacpp_graph_covers(test::deepseek_v3()));   // MLA, shared experts
+  EXPECT_FALSE(llamacpp_graph_covers(test::gpt_oss_20b()));   // sinks, biases
+  ModelSpec odd = qwen3_0_6b();
+  odd.qk_norm = false;  // a qwen3 without its QK norms is not the graph of src/models/qwen3.cpp
+  EXPECT_FALSE(llamacpp_graph_covers(odd));
+  Workload w;
+  EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, 4096).has_value());
+}
+
+}  // namespace
+}  // namespace vramfit
