@@ -6,6 +6,7 @@
 #include "catalog/catalog.hpp"
 #include "catalog/compiled.hpp"
 #include "catalog/embedded.hpp"
+#include "vramfit/llamacpp_graph.hpp"
 #include "vramfit/speed.hpp"
 
 namespace {
@@ -59,6 +60,16 @@ void BM_FitQuery(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FitQuery)->Unit(benchmark::kMicrosecond);
+
+// The CPU compute buffer replayed over llama.cpp's reserve graph (llamacpp_graph.hpp): the prompt and
+// one-token graphs of a 32-block dense model and of a 48-block MoE with 8 of 128 experts per token.
+void BM_LlamacppCpuCompute(benchmark::State& state) {
+  const ModelSpec& m = catalog().model(state.range(0) ? "qwen3-30b-a3b" : "llama-3.1-8b").spec;
+  Workload w;
+  w.context = 8192;
+  for (auto _ : state) benchmark::DoNotOptimize(llamacpp_cpu_compute(m, w, w.context));
+}
+BENCHMARK(BM_LlamacppCpuCompute)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 // Every catalog model x every device x 5 quantizations x 6 contexts, memory + placement + speed bound.
 void BM_WholeCatalogTable(benchmark::State& state) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -32,11 +34,33 @@ constexpr bool can_inplace(Op op) {
 
 using Shape = std::array<std::int64_t, 4>;
 
+// A tensor's sources, in order: at most four in these graphs (flash attention: q, k, v, mask).
+class Sources {
+ public:
+  Sources() = default;
+  Sources(std::initializer_list<int> ids) {
+    for (int i : ids) push_back(i);
+  }
+  void push_back(int i) {
+    if (n_ == ids_.size()) throw std::length_error("ggml::Sources: more than four sources");
+    ids_[n_++] = i;
+  }
+  [[nodiscard]] std::size_t size() const { return n_; }
+  [[nodiscard]] bool empty() const { return n_ == 0; }
+  [[nodiscard]] int operator[](std::size_t i) const { return ids_[i]; }
+  [[nodiscard]] const int* begin() const { return ids_.data(); }
+  [[nodiscard]] const int* end() const { return ids_.data() + n_; }
+
+ private:
+  std::array<int, 4> ids_{};
+  std::size_t n_ = 0;
+};
+
 struct Tensor {
   Type type = Type::f32;
   Shape ne{1, 1, 1, 1};
   Op op = Op::none;
-  std::vector<int> src;
+  Sources src;
   int view_src = -1;  // the root tensor a view points into (ggml_new_tensor_impl resolves views of views)
   bool input = false;
   bool output = false;
@@ -56,13 +80,14 @@ struct Tensor {
 // A compute graph: tensors by index, and the node and leaf order of ggml_build_forward_expand.
 class Graph {
  public:
+  void reserve(std::size_t tensors) { tensors_.reserve(tensors); }
   int weight(Shape ne = {1, 1, 1, 1}) { return add(Tensor{Type::weight, ne, Op::none, {}, -1, false, false}); }
   int input(Type type, Shape ne) { return add(Tensor{type, ne, Op::none, {}, -1, true, false}); }
-  int op(Op op, Type type, Shape ne, std::vector<int> src) { return add(Tensor{type, ne, op, std::move(src), -1, false, false}); }
+  int op(Op op, Type type, Shape ne, Sources src) { return add(Tensor{type, ne, op, src, -1, false, false}); }
   // A view of `of` with shape `ne`; extra sources follow it (SET_ROWS: the rows and their indices).
-  int view(int of, Shape ne, std::vector<int> extra = {}) {
+  int view(int of, Shape ne, Sources extra = {}) {
     Tensor t{at(of).type, ne, Op::view, {of}, -1, false, false};
-    if (!extra.empty()) t.src = std::move(extra), t.src.push_back(of);
+    if (!extra.empty()) t.src = extra, t.src.push_back(of);
     t.view_src = at(of).view_src >= 0 ? at(of).view_src : of;
     return add(std::move(t));
   }
@@ -77,7 +102,7 @@ class Graph {
   // without an op is a leaf, the others are nodes in post-order.
   void expand(int t) {
     visited_.resize(tensors_.size(), false);
-    std::vector<std::pair<int, std::size_t>> stack;
+    std::vector<std::pair<int, std::size_t>>& stack = stack_;
     if (visited_[static_cast<std::size_t>(t)]) return;
     visited_[static_cast<std::size_t>(t)] = true;
     stack.emplace_back(t, 0);
@@ -105,6 +130,7 @@ class Graph {
   std::vector<Tensor> tensors_;
   std::vector<int> nodes_, leafs_;
   std::vector<bool> visited_;
+  std::vector<std::pair<int, std::size_t>> stack_;  // expand()'s, kept between calls
 };
 
 // ggml_dyn_tallocr with one chunk (a CPU buffer has no size limit): best fit among the free blocks

@@ -33,6 +33,7 @@ class LlamaGraph {
   ggml::Graph build() {
     using ggml::Op;
     using ggml::Type;
+    g_.reserve(static_cast<std::size_t>(m_.layers * (m_.moe.present() ? 60 + 2 * m_.moe.experts_per_token : 60) + 32));
     const std::int64_t d = m_.hidden;
     const bool qk_norm = m_.architecture == "qwen3" || m_.architecture == "qwen3_moe";
     const bool bias = m_.attn_bias == AttnBias::qkv;
@@ -234,17 +235,22 @@ inline bool llamacpp_graph_covers(const ModelSpec& m) {
 
 // The CPU compute buffer llama.cpp reserves for a CPU-only run (llama-context.cpp sched_reserve: the
 // graph of a full ubatch of min(n_ctx, n_ubatch) tokens, n_outputs = n_tokens, n_seq_max sequences, a
-// stream each; the one-token graph it also reserves is smaller), on a buffer aligned to 32 bytes
-// (TENSOR_ALIGNMENT). Empty where the graph is not one rebuilt here.
+// stream each), on a buffer aligned to 32 bytes (TENSOR_ALIGNMENT). sched_reserve also reserves the
+// graph of one token per sequence, whose every tensor is at most as large, and ggml-alloc keeps the
+// larger buffer: the prompt graph's. Empty where the graph is not one rebuilt here.
 inline std::optional<Bytes> llamacpp_cpu_compute(const ModelSpec& m, const Workload& w, std::int64_t kv_cells) {
   if (!llamacpp_graph_covers(m) || kv_cells <= 0) return std::nullopt;
   const std::int64_t seqs = std::max<std::int64_t>(1, w.parallel);
   std::int64_t tokens = std::min(w.ubatch, w.context * seqs);
   tokens = (tokens + seqs - 1) / seqs * seqs;  // llama_ubatch splits the tokens evenly over the sequences
+  // Past an exabyte the replay's sums could overflow; the phase formula (checked) answers there.
+  const double widest = std::max({double(kv_cells) * double(m.heads), double(m.vocab), 3.0 * double(m.max_ffn()),
+                                  3.0 * double(m.moe.experts_per_token) * double(std::max(m.moe.expert_ffn, m.hidden)),
+                                  2.0 * double(m.kv_heads) * double(m.head_dim_v), double(m.heads) * double(m.head_dim_k)});
+  if (widest * 8.0 * double(tokens) * double(m.layers + 16) > 0x1p60) return std::nullopt;
   const std::int64_t kAlignment = 32;
   const ggml::Graph prompt = detail::LlamaGraph(m, w, kv_cells, tokens, seqs).build();
-  const ggml::Graph token = detail::LlamaGraph(m, w, kv_cells, seqs, seqs).build();
-  return Bytes(std::max(ggml::reserve(prompt, kAlignment), ggml::reserve(token, kAlignment)));
+  return Bytes(ggml::reserve(prompt, kAlignment));
 }
 
 }  // namespace vramfit
