@@ -22,14 +22,14 @@ enum class Type : std::uint8_t { f32, f16, i32, i64, weight };
 // The ops the llama.cpp graphs below use. `view` covers every op whose result is a view of its first
 // source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY).
 enum class Op : std::uint8_t {
-  none, view, get_rows, rms_norm, mul, add, div, clamp, rope, soft_max, mul_mat, mul_mat_id, flash_attn,
-  cont, glu, argsort, sum_rows
+  none, view, get_rows, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
+  flash_attn, cont, glu, argsort, sum_rows
 };
 
 // ggml_op_can_inplace (ggml-alloc.c): the result may take the memory of a source it replaces.
 constexpr bool can_inplace(Op op) {
-  return op == Op::rms_norm || op == Op::mul || op == Op::add || op == Op::div || op == Op::clamp || op == Op::rope ||
-         op == Op::soft_max;
+  return op == Op::rms_norm || op == Op::mul || op == Op::add || op == Op::add_id || op == Op::div || op == Op::clamp ||
+         op == Op::scale || op == Op::unary || op == Op::rope || op == Op::soft_max;
 }
 
 using Shape = std::array<std::int64_t, 4>;

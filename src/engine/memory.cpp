@@ -117,7 +117,7 @@ MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
     add_kernel_workspace(e.compute, q, chunk * w.parallel);
   } else if (q.runtime->id == "llama.cpp") {
     // Ollama runs its own graphs for most architectures; the replay is llama.cpp's.
-    if (const std::optional<Bytes> b = llamacpp_cpu_compute(q.model->spec, q.workload, e.kv.cells_full)) e.compute.cpu_graph = *b;
+    if (const std::optional<Bytes> b = llamacpp_cpu_compute(q.model->spec, q.workload, e.kv.cells_full, e.kv.cells_window)) e.compute.cpu_graph = *b;
   }
   return e;
 }

@@ -65,13 +65,84 @@ ModelSpec qwen3_0_6b() {
   return m;
 }
 
-double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1) {
+// tests/gguf/fixtures/models.yaml gguf-tiny-gemma3: 6 layers (5 sliding over 128 tokens, then one full),
+// hidden 256, 4 heads, 2 KV heads x 64, ffn 512, vocab 512, QK norms, 4 norms per layer.
+ModelSpec tiny_gemma3() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "gemma3";
+  m.layers = 6;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  m.sliding_window = 128;
+  m.qk_norm = true;
+  m.norms_per_layer = 4;
+  m.tied_embeddings = true;
+  return m;
+}
+
+// gguf-tiny-gemma2: 2 layers, sliding and full alternating, no QK norms.
+ModelSpec tiny_gemma2() {
+  ModelSpec m = tiny_gemma3();
+  m.architecture = "gemma2";
+  m.layers = 2;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::full};
+  m.qk_norm = false;
+  return m;
+}
+
+// Gemma 3 1B as its GGUF file gives it: 26 layers (pattern 6, window 512), hidden 1152, 4 heads, one
+// KV head of 256, ffn 6912, vocab 262144.
+ModelSpec gemma_3_1b() {
+  ModelSpec m = tiny_gemma3();
+  m.layers = 26;
+  m.sliding_window = 512;
+  m.hidden = 1152;
+  m.heads = 4;
+  m.kv_heads = 1;
+  m.head_dim_k = m.head_dim_v = 256;
+  m.ffn = 6912;
+  m.vocab = 262144;
+  return m;
+}
+
+// gguf-tiny-gpt-oss: 2 layers (sliding over 128, full), hidden 256, 8 heads, 2 KV heads x 64, 4 experts
+// of 256 (2 per token), vocab 512, biases on q/k/v/o, router and experts, attention sinks.
+ModelSpec tiny_gpt_oss() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "gpt_oss";
+  m.heads = 8;
+  m.ffn = 0;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::full};
+  m.sliding_window = 128;
+  m.attn_bias = AttnBias::qkvo;
+  m.attn_sinks = true;
+  m.moe.experts = 4;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = 256;
+  m.moe.router_bias = m.moe.expert_bias = true;
+  return m;
+}
+
+// gguf-tiny-qwen2vl: the tiny llama with QKV biases and M-RoPE (4 positions per token).
+ModelSpec tiny_qwen2vl() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "qwen2_5_vl";
+  m.attn_bias = AttnBias::qkv;
+  return m;
+}
+
+// node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
+// the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
+double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
+                  std::int64_t ubatch = 512) {
   Workload w;
   w.context = context;
   w.parallel = seqs;
+  w.ubatch = w.batch = ubatch;
   w.flash_attention = flash;
   w.kv_type_k = w.kv_type_v = kv;
-  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, context);
+  const auto pad = [](std::int64_t n) { return (n + 255) / 256 * 256; };
+  const std::int64_t window = m.sliding_window > 0 ? std::min(pad(context), pad(m.sliding_window + ubatch)) : 0;
+  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, pad(context), window);
   return b ? double(b->value()) / kMiB : -1.0;
 }
 
@@ -113,19 +184,45 @@ TEST(LlamacppGraph, RealShapesMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_mib(test::qwen2_5_0_5b(), 4096, true, "q8_0", 4), 302.00, 0.005);
 }
 
+TEST(LlamacppGraph, SlidingWindowModelsMatchTheLoggedBuffers) {
+  // Two caches, each with its own indices, mask and rotations; Gemma's scaled embeddings and Q,
+  // post-norms and GeGLU; gpt-oss's biases, sinks and softmax over the chosen experts.
+  EXPECT_NEAR(replay_mib(tiny_gemma3(), 4096, true, "f16", 1, 513), 9.29, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gemma3(), 4096, false, "f16", 4, 513), 43.35, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gemma3(), 512, true, "q8_0", 4, 129), 1.49, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gemma2(), 512, true, "q8_0", 1, 512), 5.58, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gemma2(), 16384, false, "f16", 4, 513), 164.29, 0.005);
+  // Gemma 3 1B: 518.75 MiB where the phases give 516.50 (logits + 2 hidden states).
+  EXPECT_NEAR(replay_mib(gemma_3_1b(), 512, false, "f16", 1, 512), 518.75, 0.005);
+  EXPECT_NEAR(replay_mib(gemma_3_1b(), 16384, true, "f16", 1, 513), 519.77, 0.005);
+  EXPECT_NEAR(replay_mib(gemma_3_1b(), 4096, false, "f16", 4, 513), 519.78, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gpt_oss(), 4096, false, "f16", 1, 513), 76.16, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gpt_oss(), 512, false, "f16", 1, 512), 14.51, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_gpt_oss(), 16384, true, "q8_0", 4, 129), 5.35, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen2vl(), 512, true, "q8_0"), 5.05, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_qwen2vl(), 4096, false, "f16"), 43.02, 0.005);
+}
+
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
   EXPECT_TRUE(llamacpp_graph_covers(tiny_qwen3moe()));
-  EXPECT_FALSE(llamacpp_graph_covers(test::gemma_3_27b()));   // sliding window, other graph
+  EXPECT_TRUE(llamacpp_graph_covers(test::gemma_3_27b()));
+  EXPECT_TRUE(llamacpp_graph_covers(test::gpt_oss_20b()));
   EXPECT_FALSE(llamacpp_graph_covers(test::phi_3_mini()));    // fused QKV
   EXPECT_FALSE(llamacpp_graph_covers(test::deepseek_v3()));   // MLA, shared experts
-  EXPECT_FALSE(llamacpp_graph_covers(test::gpt_oss_20b()));   // sinks, biases
+  EXPECT_FALSE(llamacpp_graph_covers(test::jamba()));         // Mamba layers
+  EXPECT_FALSE(llamacpp_graph_covers(test::qwen3_next()));    // gated delta-net layers
   ModelSpec odd = qwen3_0_6b();
   odd.qk_norm = false;  // a qwen3 without its QK norms is not the graph of src/models/qwen3.cpp
   EXPECT_FALSE(llamacpp_graph_covers(odd));
+  ModelSpec windowed = test::llama_3_1_8b();
+  windowed.layer_pattern = {LayerKind::sliding, LayerKind::full};
+  windowed.sliding_window = 4096;  // llama's graph has one cache
+  EXPECT_FALSE(llamacpp_graph_covers(windowed));
   Workload w;
-  EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, 4096).has_value());
+  EXPECT_FALSE(llamacpp_cpu_compute(test::phi_3_mini(), w, 4096).has_value());
+  EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, 4096, 0).has_value());  // a window needs its cells
 }
 
 }  // namespace
