@@ -22,7 +22,7 @@ enum class Type : std::uint8_t { f32, f16, i32, i64, weight };
 // The ops the llama.cpp graphs below use. `view` covers every op whose result is a view of its first
 // source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY).
 enum class Op : std::uint8_t {
-  none, view, get_rows, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
+  none, view, get_rows, norm, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
   flash_attn, cont, glu, argsort, sum_rows
 };
 

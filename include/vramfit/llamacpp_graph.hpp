@@ -1,9 +1,10 @@
 // llama.cpp's CPU compute buffer by replaying its allocator (ggml_alloc.hpp) over the graph it reserves,
 // for the architectures whose graph is rebuilt here node for node: llama (and Mixtral, llama with routed
 // experts), qwen2 (QKV biases), qwen2vl (M-RoPE positions), qwen3 (QK norms), qwen3moe, gemma2 and
-// gemma3 (sliding-window caches, post-norms, scaled embeddings) and gpt-oss (sinks, biases, alternating
-// windows, softmax-weighted experts). Source: llama.cpp de3ff81 as node-llama-cpp 3.22.1 ships it;
-// src/models/{llama,qwen2,qwen2vl,qwen3,qwen3moe,gemma2,gemma3,openai-moe}.cpp and src/llama-graph.cpp
+// gemma3 (sliding-window caches, post-norms, scaled embeddings), gpt-oss (sinks, biases, alternating
+// windows, softmax-weighted experts), phi3 (fused QKV and gate-up projections) and command-r (LayerNorm,
+// attention and FFN in parallel). Source: llama.cpp de3ff81 as node-llama-cpp 3.22.1 ships it;
+// src/models/{llama,qwen2,qwen2vl,qwen3,qwen3moe,gemma2,gemma3,openai-moe,phi3,command-r}.cpp and src/llama-graph.cpp
 // (build_inp_embd, build_attn, build_attn_mha, build_ffn, build_moe_ffn, build_attn_inp_kv_iswa),
 // src/llama-kv-cache.cpp (cpy_k, cpy_v, get_k, get_v, the index and rotation inputs), src/llama-context.cpp
 // (sched_reserve). Checked against the buffer llama.cpp logs at every oracle point of these models
@@ -30,6 +31,8 @@ struct LlamaGraphShape {
   bool gemma = false;          // scaled embeddings, scaled Q, post-attention and post-FFN norms
   bool softcap = false;        // gemma2: KQ and logits soft-capped (scale, tanh, scale)
   bool gpt_oss = false;        // sinks, router and expert biases, softmax over the chosen experts only
+  bool fused = false;          // phi3: Q, K, V views of one projection; up and gate one [2 ff] projection
+  bool parallel = false;       // command-r: LayerNorm, attention and FFN both read the normed input
   std::int64_t positions = 1;  // positions per token (M-RoPE: 4)
 };
 
@@ -41,7 +44,7 @@ inline std::optional<LlamaGraphShape> llamacpp_graph_family(const ModelSpec& m) 
   LlamaGraphShape s;
   const bool llama_like = a == "llama" || a == "mixtral" || a == "qwen2" || a == "qwen2_5_vl" || a == "qwen3" || a == "qwen3_moe";
   const bool gemma = a == "gemma2" || a == "gemma3" || a == "gemma3_text";
-  if (!llama_like && !gemma && a != "gpt_oss") return std::nullopt;
+  if (!llama_like && !gemma && a != "gpt_oss" && a != "phi3" && a != "cohere") return std::nullopt;
   bool sliding = false;
   for (LayerKind k : m.layer_pattern) {
     if (k != LayerKind::full && k != LayerKind::sliding) return std::nullopt;
@@ -65,6 +68,13 @@ inline std::optional<LlamaGraphShape> llamacpp_graph_family(const ModelSpec& m) 
     return s;
   }
   if (m.attn_sinks || e.router_bias || e.expert_bias) return std::nullopt;
+  if (a == "phi3" || a == "cohere") {
+    if (e.present() || sliding || m.attn_bias != AttnBias::none || m.qk_norm || m.norms_per_layer != (a == "phi3" ? 2 : 1))
+      return std::nullopt;
+    s.fused = a == "phi3";
+    s.parallel = a == "cohere";
+    return s;
+  }
   if (gemma) {
     if (e.present() || m.attn_bias != AttnBias::none || m.norms_per_layer != 4 || m.qk_norm != (a != "gemma2")) return std::nullopt;
     s.gemma = true;
@@ -119,26 +129,42 @@ class LlamaGraph {
     for (std::int64_t il = 0; il < m_.layers; ++il) {
       int inp_sa = inp_l;
       int cur = norm(inp_l);
-      int q = matmul(cur, hd * nh);
-      if (s_.qkv_bias) q = add_weight(q);
-      int k = matmul(cur, hd * nkv);
-      if (s_.qkv_bias) k = add_weight(k);
-      int v = matmul(cur, hd * nkv);
-      if (s_.qkv_bias) v = add_weight(v);
-      q = g_.view(q, {hd, nh, t_, 1});
-      k = g_.view(k, {hd, nkv, t_, 1});
-      v = g_.view(v, {hd, nkv, t_, 1});
+      int ffn_in = cur;  // command-r's FFN reads the normed input beside the attention
+      int q, k, v;
+      if (s_.fused) {  // build_qkv's fused path: strided views of one [q + k + v, T] product
+        const int qkv = matmul(cur, hd * (nh + 2 * nkv));
+        q = g_.view(qkv, {hd, nh, t_, 1});
+        k = g_.view(qkv, {hd, nkv, t_, 1});
+        v = g_.view(qkv, {hd, nkv, t_, 1});
+      } else {
+        q = matmul(cur, hd * nh);
+        if (s_.qkv_bias) q = add_weight(q);
+        k = matmul(cur, hd * nkv);
+        if (s_.qkv_bias) k = add_weight(k);
+        v = matmul(cur, hd * nkv);
+        if (s_.qkv_bias) v = add_weight(v);
+        q = g_.view(q, {hd, nh, t_, 1});
+        k = g_.view(k, {hd, nkv, t_, 1});
+        v = g_.view(v, {hd, nkv, t_, 1});
+      }
       if (s_.qk_norm) q = norm(q);
       q = g_.op(Op::rope, Type::f32, g_.ne(q), {q, pos_, g_.weight()});
       if (s_.qk_norm) k = norm(k);
       k = g_.op(Op::rope, Type::f32, g_.ne(k), {k, pos_, g_.weight()});
-      if (s_.gemma) q = scale(q);
-      cur = attention(m_.layer_kind(il) == LayerKind::sliding ? swa_ : base_, q, k, v);
+      if (s_.gemma || s_.fused) q = scale(q);
+      cur = attention(m_.layer_kind(il) == LayerKind::sliding ? swa_ : base_, q, k, v, !s_.fused);
       if (rows_in_block && il == m_.layers - 1) {
         cur = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {cur, out_ids_});
         inp_sa = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {inp_sa, out_ids_});
+        if (s_.parallel) ffn_in = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {ffn_in, out_ids_});
       }
-      if (s_.gemma) {
+      if (s_.parallel) {
+        const int ffn_out = ffn(ffn_in);
+        inp_l = g_.op(Op::add, Type::f32, g_.ne(cur), {g_.op(Op::add, Type::f32, g_.ne(cur), {ffn_out, inp_sa}), cur});
+      } else if (s_.fused) {
+        const int ffn_inp = g_.op(Op::add, Type::f32, g_.ne(cur), {cur, inp_sa});
+        inp_l = g_.op(Op::add, Type::f32, g_.ne(cur), {ffn_inp, ffn_fused(norm(ffn_inp))});
+      } else if (s_.gemma) {
         const int sa_out = g_.op(Op::add, Type::f32, g_.ne(cur), {norm(cur), inp_sa});
         cur = norm(ffn(norm(sa_out)));
         inp_l = g_.op(Op::add, Type::f32, g_.ne(cur), {cur, sa_out});
@@ -188,9 +214,9 @@ class LlamaGraph {
     return c;
   }
 
-  // build_norm (RMS): the norm, then the weight's MUL.
+  // build_norm: RMS (LayerNorm for command-r), then the weight's MUL.
   int norm(int x) {
-    const int n = g_.op(ggml::Op::rms_norm, ggml::Type::f32, g_.ne(x), {x});
+    const int n = g_.op(s_.parallel ? ggml::Op::norm : ggml::Op::rms_norm, ggml::Type::f32, g_.ne(x), {x});
     return g_.op(ggml::Op::mul, ggml::Type::f32, g_.ne(x), {n, g_.weight()});
   }
   int scale(int x) { return g_.op(ggml::Op::scale, ggml::Type::f32, g_.ne(x), {x}); }
@@ -202,24 +228,27 @@ class LlamaGraph {
   int add_weight(int x) { return g_.op(ggml::Op::add, ggml::Type::f32, g_.ne(x), {x, g_.weight()}); }
   int add_expert_bias(int x, int selected) { return g_.op(ggml::Op::add_id, ggml::Type::f32, g_.ne(x), {x, g_.weight(), selected}); }
 
-  // llama_mul_mat_hadamard: the rotation applied in blocks of its size (the inputs are contiguous here).
-  int hadamard(int x, int rot) {
+  // llama_mul_mat_hadamard: the rotation applied in blocks of its size; a strided input (phi3's V) is
+  // made contiguous first (ggml_cont_2d), the others are reshaped.
+  int hadamard(int x, int rot, bool contiguous = true) {
     const ggml::Shape s = g_.ne(x);
     const std::int64_t n = g_.ne(rot)[0];
-    const int flat = g_.view(x, {n, g_.at(x).elements() / n, 1, 1});
+    const ggml::Shape flat_ne{n, g_.at(x).elements() / n, 1, 1};
+    const int flat = contiguous ? g_.view(x, flat_ne) : g_.op(ggml::Op::cont, ggml::Type::f32, flat_ne, {x});
     const int r = g_.op(ggml::Op::mul_mat, ggml::Type::f32, g_.ne(flat), {rot, flat});
     return g_.view(r, s);
   }
 
   // build_attn + build_attn_mha: q, v, k put in the graph in that order (q, k, v with two caches), the
-  // cache writes (SET_ROWS views of the cache), then flash attention, or KQ (soft-capped on gemma2),
-  // its softmax and KQV; the output projection and its bias.
-  int attention(const Cache& c, int q, int k, int v) {
+  // cache writes (SET_ROWS views of the cache; a strided V is copied contiguous first when the cache
+  // stores it transposed), then flash attention, or KQ (soft-capped on gemma2), its softmax and KQV;
+  // the output projection and its bias.
+  int attention(const Cache& c, int q, int k, int v, bool v_contiguous) {
     using ggml::Op;
     using ggml::Type;
     const std::int64_t hd = m_.head_dim_k, hv = m_.head_dim_v, nh = m_.heads, nkv = m_.kv_heads, ns = seqs_, n_kv = c.cells;
     if (c.k_rot >= 0) q = hadamard(q, c.k_rot), k = hadamard(k, c.k_rot);
-    if (c.v_rot >= 0) v = hadamard(v, c.v_rot);
+    if (c.v_rot >= 0) v = hadamard(v, c.v_rot, v_contiguous), v_contiguous = true;
     g_.expand(q);
     if (swa_.cells > 0) {
       g_.expand(k);
@@ -233,7 +262,8 @@ class LlamaGraph {
     if (w_.flash_attention) {
       g_.expand(g_.view(v_cache, {hv * nkv, n_kv * ns, 1, 1}, {g_.view(v, {hv * nkv, t_, 1, 1}), c.v_idxs}));
     } else {
-      const int rows = g_.view(g_.view(v, {hv * nkv, t_, 1, 1}), {1, hv * nkv * t_, 1, 1});
+      const int flat = v_contiguous ? g_.view(v, {hv * nkv, t_, 1, 1}) : g_.op(Op::cont, Type::f32, {hv * nkv, t_, 1, 1}, {v});
+      const int rows = g_.view(flat, {1, hv * nkv * t_, 1, 1});
       g_.expand(g_.view(v_cache, {1, hv * nkv * n_kv * ns, 1, 1}, {rows, c.v_idxs}));
     }
     const int qs = g_.view(g_.view(q, {hd, nh, t_ / ns, ns}), {hd, t_ / ns, nh, ns});
@@ -262,6 +292,15 @@ class LlamaGraph {
     const ggml::Shape s = g_.ne(x);
     const int up = matmul(x, m_.ffn), gate = matmul(x, m_.ffn);
     const int act = g_.op(ggml::Op::glu, ggml::Type::f32, {m_.ffn, s[1], 1, 1}, {gate, up});
+    return matmul(act, m_.hidden);
+  }
+
+  // build_ffn with one [2 ff] up projection and no gate (phi3: LLM_FFN_SWIGLU, LLM_FFN_SEQ): the
+  // one-input SwiGLU halves it.
+  int ffn_fused(int x) {
+    const ggml::Shape s = g_.ne(x);
+    const int up = matmul(x, 2 * m_.ffn);
+    const int act = g_.op(ggml::Op::glu, ggml::Type::f32, {m_.ffn, s[1], 1, 1}, {up});
     return matmul(act, m_.hidden);
   }
 

@@ -130,6 +130,24 @@ ModelSpec tiny_qwen2vl() {
   return m;
 }
 
+// gguf-tiny-phi3: the tiny llama's shape with q, k and v in one attn_qkv tensor and up and gate in one
+// ffn_up tensor [256, 1024].
+ModelSpec tiny_phi3() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "phi3";
+  return m;
+}
+
+// gguf-tiny-command-r: the tiny llama's shape with 4 KV heads, LayerNorm (one per block), attention and
+// FFN in parallel on the normed input.
+ModelSpec tiny_command_r() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "cohere";
+  m.kv_heads = 4;
+  m.norms_per_layer = 1;
+  return m;
+}
+
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
@@ -203,13 +221,26 @@ TEST(LlamacppGraph, SlidingWindowModelsMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_mib(tiny_qwen2vl(), 4096, false, "f16"), 43.02, 0.005);
 }
 
+TEST(LlamacppGraph, FusedAndParallelBlocksMatchTheLoggedBuffers) {
+  // Phi-3: V stays a strided view of the fused product, copied contiguous for a transposed cache or a
+  // rotation; the product lives until V's last reader.
+  EXPECT_NEAR(replay_mib(tiny_phi3(), 512, true, "f16"), 5.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_phi3(), 4096, false, "f16"), 42.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_phi3(), 4096, true, "q8_0", 4), 8.54, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_phi3(), 16384, true, "f16", 4, 128), 5.13, 0.005);
+  // Command R: the normed input lives through the attention into the FFN.
+  EXPECT_NEAR(replay_mib(tiny_command_r(), 512, false, "f16"), 9.01, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_command_r(), 4096, true, "q8_0"), 8.54, 0.005);
+  EXPECT_NEAR(replay_mib(tiny_command_r(), 16384, true, "f16", 4, 128), 5.25, 0.005);
+}
+
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
   EXPECT_TRUE(llamacpp_graph_covers(tiny_qwen3moe()));
   EXPECT_TRUE(llamacpp_graph_covers(test::gemma_3_27b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::gpt_oss_20b()));
-  EXPECT_FALSE(llamacpp_graph_covers(test::phi_3_mini()));    // fused QKV
+  EXPECT_TRUE(llamacpp_graph_covers(test::phi_3_mini()));
   EXPECT_FALSE(llamacpp_graph_covers(test::deepseek_v3()));   // MLA, shared experts
   EXPECT_FALSE(llamacpp_graph_covers(test::jamba()));         // Mamba layers
   EXPECT_FALSE(llamacpp_graph_covers(test::qwen3_next()));    // gated delta-net layers
@@ -221,7 +252,7 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   windowed.sliding_window = 4096;  // llama's graph has one cache
   EXPECT_FALSE(llamacpp_graph_covers(windowed));
   Workload w;
-  EXPECT_FALSE(llamacpp_cpu_compute(test::phi_3_mini(), w, 4096).has_value());
+  EXPECT_FALSE(llamacpp_cpu_compute(test::jamba(), w, 4096).has_value());
   EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, 4096, 0).has_value());  // a window needs its cells
 }
 
