@@ -8,7 +8,7 @@
 // (build_inp_embd, build_attn, build_attn_mha, build_ffn, build_moe_ffn, build_attn_inp_kv_iswa),
 // src/llama-kv-cache.cpp (cpy_k, cpy_v, get_k, get_v, the index and rotation inputs), src/llama-context.cpp
 // (sched_reserve). Checked against the buffer llama.cpp logs at every oracle point of these models
-// (docs/llamacpp-oracle.md); the Python prototypes are in bench/llamacpp-oracle/galloc-sim*/.
+// (docs/llamacpp-oracle.md); the Python prototypes are in bench/llamacpp-oracle/galloc-sim/.
 #pragma once
 
 #include <algorithm>

@@ -54,6 +54,8 @@ class Tensor:
         self.name = name
 
     def nbytes(self):
+        if any(n <= 0 for n in self.ne):   # ggml_nbytes: 0 for empty tensors
+            return 0
         ts, bs = TYPES[self.type]
         if bs == 1:
             n = ts
@@ -170,6 +172,30 @@ class Ctx:
 
     def soft_max_ext(self, a, mask, sinks=None):
         return self._t(a.type, a.ne, op='SOFT_MAX', src=[a, mask] + ([sinks] if sinks is not None else []))
+
+    def op(self, op, typ, ne, src):
+        return self._t(typ, ne, op=op, src=src)
+
+    def view_inplace(self, a, op, src):
+        # ggml_*_inplace: result = ggml_view_tensor(a), op set, src as given
+        return self._t(a.type, a.ne, op=op, src=src, view_src=a, view_offs=0, nb=a.nb)
+
+    def ssm_conv(self, sx, w):
+        return self._t('f32', [w.ne[1], sx.ne[0] - w.ne[0] + 1, sx.ne[2]], op='SSM_CONV', src=[sx, w])
+
+    def ssm_scan(self, s, x, dt, A, B, C, ids):
+        nel = x.ne[0] * x.ne[1] * x.ne[2] * x.ne[3]
+        return self._t('f32', [nel + s.ne[0] * s.ne[1] * s.ne[2] * ids.ne[0]], op='SSM_SCAN',
+                       src=[s, x, dt, A, B, C, ids])
+
+    def gated_delta_net(self, q, k, v, gt, beta, state, K=1):
+        S_v, H, nt, ns = v.ne[0], v.ne[1], v.ne[2], v.ne[3]
+        return self._t('f32', [S_v * H, nt * ns + K * S_v * ns], op='GATED_DELTA_NET',
+                       src=[q, k, v, gt, beta, state])
+
+    def concat(self, a, b, dim):
+        ne = list(a.ne); ne[dim] = a.ne[dim] + b.ne[dim]
+        return self._t(a.type, ne, op='CONCAT', src=[a, b])
 
     def cont(self, a, ne=None):
         return self._t(a.type, ne if ne is not None else a.ne, op='CONT', src=[a])

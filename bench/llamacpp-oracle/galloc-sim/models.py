@@ -172,37 +172,59 @@ class Builder:
         cur = c.glu_split(g, tmp); cur.name = f'ffn_swiglu-{self.il}'
         return self.mm(down, cur)
 
-    def build_moe_ffn(self, cur, il):
-        # llm_graph_context::build_moe_ffn (softmax gating, norm_w=true, separate gate/up, no scale)
+    def build_moe_ffn(self, cur, il, gating='softmax', probs_b=False, norm_w=True, w_scale=0.0,
+                      weight_before_ffn=False, n_ff_exp=None, E=None, K=None):
+        # llm_graph_context::build_moe_ffn (separate gate/up exps, no biases, no lora)
         p, c, g = self.p, self.c, self.g
-        T = cur.ne[1]; E = p.n_expert; K = p.n_expert_used
-        logits = self.mm(c.weight('f32', [p.d, E], f'ffn_gate_inp.{il}'), cur)   # [E, T]
-        probs = c.soft_max_ext(logits, None)                                     # in-place on logits
-        probs.src = [logits]
-        argsort = c._t('i32', probs.ne, op='ARGSORT', src=[probs])              # ggml_argsort_top_k
+        T = cur.ne[1]; E = E or p.n_expert; K = K or p.n_expert_used; d = cur.ne[0]
+        n_ff_exp = n_ff_exp or p.n_ff_exp
+        logits = self.mm(c.weight('f32', [d, E], f'ffn_gate_inp.{il}'), cur)   # [E, T]
+        logits.name = f'ffn_moe_logits-{il}'
+        if gating == 'softmax':
+            probs = c._t('f32', logits.ne, op='SOFT_MAX', src=[logits])       # ggml_soft_max: in place on logits
+        elif gating == 'sigmoid':
+            probs = c.unary(logits)                                            # ggml_sigmoid: UNARY, in place
+        else:
+            raise ValueError(gating)
+        probs.name = f'ffn_moe_probs-{il}'
+        sel_probs = probs
+        if probs_b:
+            sel_probs = c.add(probs, c.weight('f32', [E], f'exp_probs_b.{il}'))
+        if weight_before_ffn:  # llama4
+            sel_probs = logits
+        argsort = c._t('i32', sel_probs.ne, op='ARGSORT', src=[sel_probs])      # ggml_argsort_top_k
+        argsort.name = f'ffn_moe_argsort-{il}'
         sel = c.view_nd(argsort, [K, argsort.ne[1], argsort.ne[2], argsort.ne[3]],
                         [argsort.nb[1], argsort.nb[2], argsort.nb[3]], 0)
         probs3 = c.reshape(probs, [1, E, T])
         weights = c.get_rows(probs3, sel)                                         # [1, K, T]
-        weights = c.reshape(weights, [K, T])
-        wsum = c._t('f32', [1, T], op='SUM_ROWS', src=[weights])
-        wsum = c._t('f32', wsum.ne, op='CLAMP', src=[wsum])                      # ggml_clamp (not inplace)
-        weights = c._t('f32', weights.ne, op='DIV', src=[weights, wsum])
-        weights = c.reshape(weights, [1, K, T])
+        weights.name = f'ffn_moe_weights-{il}'
+        if norm_w:
+            weights = c.reshape(weights, [K, T])
+            wsum = c._t('f32', [1, T], op='SUM_ROWS', src=[weights])
+            wsum = c._t('f32', wsum.ne, op='CLAMP', src=[wsum])                  # ggml_clamp (view? no: inplace=false)
+            weights = c._t('f32', weights.ne, op='DIV', src=[weights, wsum])
+            weights = c.reshape(weights, [1, K, T])
+        if w_scale != 0.0 and w_scale != 1.0:
+            weights = c.scale(weights)
         g.expand(weights)
-        cur = c.reshape(cur, [p.d, 1, T])
+        cur = c.reshape(cur, [d, 1, T])
+        if weight_before_ffn:
+            rep = c._t('f32', [d, K, T], op='REPEAT', src=[cur])
+            cur = c.mul(rep, weights)
         W3 = lambda ne: c.weight(p.wtype, ne)
-        up = c.mul_mat_id(W3([p.d, p.n_ff_exp, E]), cur, sel)                   # [ff, K, T]
-        gate = c.mul_mat_id(W3([p.d, p.n_ff_exp, E]), cur, sel)
+        up = c.mul_mat_id(W3([d, n_ff_exp, E]), cur, sel)                       # [ff, K, T]
+        gate = c.mul_mat_id(W3([d, n_ff_exp, E]), cur, sel)
         up.name = f'ffn_moe_up-{il}'; gate.name = f'ffn_moe_gate-{il}'
         cur = c.glu_split(gate, up); cur.name = f'ffn_moe_swiglu-{il}'
-        experts = c.mul_mat_id(W3([p.n_ff_exp, p.d, E]), cur, sel)              # [d, K, T]
+        experts = c.mul_mat_id(W3([n_ff_exp, d, E]), cur, sel)                  # [d, K, T]
         experts.name = f'ffn_moe_down-{il}'
-        experts = c.mul(experts, weights)
+        if not weight_before_ffn:
+            experts = c.mul(experts, weights)
         g.expand(experts)
         views = []
         for i in range(K):
-            v = c.view_nd(experts, [p.d, T], [experts.nb[2]], i * experts.nb[1])
+            v = c.view_nd(experts, [d, T], [experts.nb[2]], i * experts.nb[1])
             g.expand(v)
             views.append(v)
         moe = views[0]
@@ -233,7 +255,7 @@ class Builder:
         W = lambda ne, n='': c.weight(p.wtype, ne, n)
         Wf = lambda ne, n='': c.weight('f32', ne, n)
         inpL = self.build_inp_embd()
-        inp_pos = c.input('i32', [self.T], 'inp_pos')
+        inp_pos = c.input('i32', [self.T * getattr(p, 'n_pos_per_embd', 1)], 'inp_pos')
         self.build_attn_inp_kv()
         out_ids = c.input('i32', [self.n_outputs], 'inp_out_ids')
         for il in range(p.n_layer):

@@ -4,7 +4,7 @@ import argparse, json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ggml_sim import reserve
 from models import P
-from models2 import build_graph
+from models_moe import build_graph
 
 MiB = 1024 * 1024
 
