@@ -143,12 +143,10 @@ class DynAllocator {
 
   std::int64_t alloc(std::int64_t size) {
     size = pad(size);
-    std::size_t best = blocks_.size() - 1;
+    std::size_t best = blocks_.size() - 1;  // the last block, unless another fits
     std::int64_t best_size = kUnbounded;
-    bool found = false;
     for (std::size_t i = 0; i + 1 < blocks_.size(); ++i)
-      if (blocks_[i].size >= size && blocks_[i].size <= best_size) best = i, best_size = blocks_[i].size, found = true;
-    if (!found) best = blocks_.size() - 1;
+      if (blocks_[i].size >= size && blocks_[i].size <= best_size) best = i, best_size = blocks_[i].size;
     Block& b = blocks_[best];
     const std::int64_t offset = b.offset;
     b.offset += size;
