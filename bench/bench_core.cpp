@@ -67,7 +67,8 @@ void BM_LlamacppCpuCompute(benchmark::State& state) {
   const ModelSpec& m = catalog().model(state.range(0) ? "qwen3-30b-a3b" : "llama-3.1-8b").spec;
   Workload w;
   w.context = 8192;
-  for (auto _ : state) benchmark::DoNotOptimize(llamacpp_cpu_compute(m, w, w.context));
+  const LlamaGraphCache kv{w.context, 0, false, false};
+  for (auto _ : state) benchmark::DoNotOptimize(llamacpp_cpu_compute(m, w, kv));
 }
 BENCHMARK(BM_LlamacppCpuCompute)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 

@@ -93,18 +93,25 @@ inline std::optional<LlamaGraphShape> llamacpp_graph_family(const ModelSpec& m) 
 
 inline bool llamacpp_graph_covers(const ModelSpec& m) { return llamacpp_graph_family(m).has_value(); }
 
+// The KV cache as the reserve graph sees it: the full and the sliding caches' cells per stream
+// (KvCache::cells_full, cells_window; in the reserve n_kv is the whole cache, llama_kv_cache_context for
+// init_full), and whether K and V are block-quantized (TensorType::quantized, ggml_is_quantized), which
+// makes llama.cpp rotate them (attn_rot_k / attn_rot_v).
+struct LlamaGraphCache {
+  std::int64_t cells = 0;
+  std::int64_t window_cells = 0;
+  bool quantized_k = false;
+  bool quantized_v = false;
+};
+
 namespace detail {
 
-// ggml_is_quantized: every KV cache type but the float ones.
-inline bool quantized_kv(const std::string& type) { return type != "f16" && type != "f32" && type != "bf16"; }
-
-// The reserve graph of one ubatch. `cells` / `window_cells` are the full and sliding caches' cells per
-// stream (in the reserve n_kv is the whole cache: llama_kv_cache_context for init_full).
+// The reserve graph of one ubatch.
 class LlamaGraph {
  public:
-  LlamaGraph(const ModelSpec& m, const LlamaGraphShape& s, const Workload& w, std::int64_t cells, std::int64_t window_cells,
-             std::int64_t tokens, std::int64_t outputs, std::int64_t seqs)
-      : m_(m), s_(s), w_(w), cells_(cells), window_cells_(window_cells), t_(tokens), n_out_(outputs), seqs_(seqs) {}
+  LlamaGraph(const ModelSpec& m, const LlamaGraphShape& s, const Workload& w, const LlamaGraphCache& kv, std::int64_t tokens,
+             std::int64_t outputs, std::int64_t seqs)
+      : m_(m), s_(s), w_(w), kv_(kv), t_(tokens), n_out_(outputs), seqs_(seqs) {}
 
   ggml::Graph build() {
     using ggml::Op;
@@ -119,8 +126,8 @@ class LlamaGraph {
     g_.expand(g_.input(Type::f32, {d, t_, 1, 1}));
     if (s_.gemma) inp_l = scale(inp_l);  // x sqrt(n_embd)
     pos_ = g_.input(Type::i32, {t_ * s_.positions, 1, 1, 1});
-    base_ = cache(cells_);
-    if (window_cells_ > 0) swa_ = cache(window_cells_);
+    base_ = cache(kv_.cells);
+    if (kv_.window_cells > 0) swa_ = cache(kv_.window_cells);
     out_ids_ = g_.input(Type::i32, {n_out_, 1, 1, 1});
     const std::int64_t hd = m_.head_dim_k, nh = m_.heads, nkv = m_.kv_heads;
     // gpt-oss keeps every token's hidden state to the end (t_h_nextn, an output) and selects the output
@@ -205,12 +212,12 @@ class LlamaGraph {
     c.k_idxs = g_.input(Type::i64, {t_, 1, 1, 1});
     c.v_idxs = g_.input(Type::i64, {w_.flash_attention ? t_ : t_ * ev, 1, 1, 1});
     c.mask = g_.input(w_.flash_attention ? Type::f16 : Type::f32, {cells, t_ / seqs_, 1, seqs_});
-    if (quantized_kv(w_.kv_type_k) && m_.head_dim_k % 64 == 0) {
+    if (kv_.quantized_k && m_.head_dim_k % 64 == 0) {
       std::int64_t nrot = 64;  // the largest power of two from 64 up that divides the head size
       while (m_.head_dim_k % (nrot * 2) == 0) nrot *= 2;
       c.k_rot = g_.input(Type::f32, {nrot, nrot, 1, 1});
     }
-    if (quantized_kv(w_.kv_type_v) && m_.head_dim_v % 64 == 0) c.v_rot = g_.input(Type::f32, {64, 64, 1, 1});
+    if (kv_.quantized_v && m_.head_dim_v % 64 == 0) c.v_rot = g_.input(Type::f32, {64, 64, 1, 1});
     return c;
   }
 
@@ -357,7 +364,8 @@ class LlamaGraph {
   const ModelSpec& m_;
   const LlamaGraphShape& s_;
   const Workload& w_;
-  std::int64_t cells_, window_cells_, t_, n_out_, seqs_;
+  const LlamaGraphCache& kv_;
+  std::int64_t t_, n_out_, seqs_;
   ggml::Graph g_;
   Cache base_, swa_;
   int pos_ = -1, out_ids_ = -1;
@@ -368,25 +376,23 @@ class LlamaGraph {
 // The CPU compute buffer llama.cpp reserves for a CPU-only run (llama-context.cpp sched_reserve: the
 // graph of a full ubatch of min(n_ctx, n_ubatch) tokens, rounded up to a whole number per sequence,
 // with logits for min(that, n_batch) of them before the rounding, n_seq_max sequences, a stream each),
-// on a buffer aligned to 32 bytes (TENSOR_ALIGNMENT). `cells` and `window_cells` are the full and the
-// sliding caches' cells per stream (KvCache::cells_full, cells_window). sched_reserve also reserves the
+// on a buffer aligned to 32 bytes (TENSOR_ALIGNMENT). sched_reserve also reserves the
 // graph of one token per sequence, whose every tensor is at most as large, and ggml-alloc keeps the
 // larger buffer: the prompt graph's. Empty where the graph is not one rebuilt here.
-inline std::optional<Bytes> llamacpp_cpu_compute(const ModelSpec& m, const Workload& w, std::int64_t cells,
-                                                 std::int64_t window_cells = 0) {
+inline std::optional<Bytes> llamacpp_cpu_compute(const ModelSpec& m, const Workload& w, const LlamaGraphCache& kv) {
   const std::optional<LlamaGraphShape> shape = llamacpp_graph_family(m);
-  if (!shape || cells <= 0 || (m.sliding_window > 0) != (window_cells > 0)) return std::nullopt;
+  if (!shape || kv.cells <= 0 || (m.sliding_window > 0) != (kv.window_cells > 0)) return std::nullopt;
   const std::int64_t seqs = std::max<std::int64_t>(1, w.parallel);
   const std::int64_t unrounded = std::min(w.ubatch, w.context * seqs);
   const std::int64_t tokens = (unrounded + seqs - 1) / seqs * seqs;  // llama_ubatch: as many per sequence
   const std::int64_t outputs = std::min(unrounded, w.batch);
   // Past an exabyte the replay's sums could overflow; the phase formula (checked) answers there.
-  const double widest = std::max({double(cells) * double(m.heads), double(m.vocab), 3.0 * double(m.max_ffn()),
+  const double widest = std::max({double(kv.cells) * double(m.heads), double(m.vocab), 3.0 * double(m.max_ffn()),
                                   3.0 * double(m.moe.experts_per_token) * double(std::max(m.moe.expert_ffn, m.hidden)),
                                   2.0 * double(m.kv_heads) * double(m.head_dim_v), double(m.heads) * double(m.head_dim_k)});
   if (widest * 8.0 * double(tokens) * double(m.layers + 16) > 0x1p60) return std::nullopt;
   const std::int64_t kAlignment = 32;
-  const ggml::Graph prompt = detail::LlamaGraph(m, *shape, w, cells, window_cells, tokens, outputs, seqs).build();
+  const ggml::Graph prompt = detail::LlamaGraph(m, *shape, w, kv, tokens, outputs, seqs).build();
   return Bytes(ggml::reserve(prompt, kAlignment));
 }
 

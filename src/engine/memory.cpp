@@ -117,7 +117,8 @@ MemoryEstimate estimate(Session& ctx, const Query& q, WeightBreakdown weights) {
     add_kernel_workspace(e.compute, q, chunk * w.parallel);
   } else if (q.runtime->id == "llama.cpp") {
     // Ollama runs its own graphs for most architectures; the replay is llama.cpp's.
-    if (const std::optional<Bytes> b = llamacpp_cpu_compute(q.model->spec, q.workload, e.kv.cells_full, e.kv.cells_window)) e.compute.cpu_graph = *b;
+    const LlamaGraphCache kv{e.kv.cells_full, e.kv.cells_window, e.kv_k->quantized, e.kv_v->quantized};
+    if (const std::optional<Bytes> b = llamacpp_cpu_compute(q.model->spec, q.workload, kv)) e.compute.cpu_graph = *b;
   }
   return e;
 }

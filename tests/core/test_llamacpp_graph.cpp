@@ -160,7 +160,8 @@ double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const st
   w.kv_type_k = w.kv_type_v = kv;
   const auto pad = [](std::int64_t n) { return (n + 255) / 256 * 256; };
   const std::int64_t window = m.sliding_window > 0 ? std::min(pad(context), pad(m.sliding_window + ubatch)) : 0;
-  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, pad(context), window);
+  const bool quantized = test::types().get(kv).quantized;
+  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, LlamaGraphCache{pad(context), window, quantized, quantized});
   return b ? double(b->value()) / kMiB : -1.0;
 }
 
@@ -169,7 +170,8 @@ TEST(LlamacppGraph, TinyLlamaWithoutFlashAttentionByHand) {
   // positions 4T, K indices 8T, V indices 8T x 128, the f32 mask 4 x 512 x T, output ids 4T), the
   // lookup A, a 2A hole, RoPE'd Q (4 x 256 x T) and KQ (4 x 512 x T x 4 heads), T = 512:
   // 2048 + 524288 + 2048 + 4096 + 524288 + 1048576 + 2048 + 2 x 524288 + 2 x 524288 + 4194304 bytes.
-  EXPECT_EQ(llamacpp_cpu_compute(tiny_llama(), [] { Workload w; w.context = 512; w.flash_attention = false; return w; }(), 512),
+  EXPECT_EQ(llamacpp_cpu_compute(tiny_llama(), [] { Workload w; w.context = 512; w.flash_attention = false; return w; }(),
+                                 LlamaGraphCache{512, 0, false, false}),
             Bytes(8398848));
 }
 
@@ -252,8 +254,9 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   windowed.sliding_window = 4096;  // llama's graph has one cache
   EXPECT_FALSE(llamacpp_graph_covers(windowed));
   Workload w;
-  EXPECT_FALSE(llamacpp_cpu_compute(test::jamba(), w, 4096).has_value());
-  EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, 4096, 0).has_value());  // a window needs its cells
+  EXPECT_FALSE(llamacpp_cpu_compute(test::jamba(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
+  // a window needs its cells
+  EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
 }
 
 }  // namespace
