@@ -64,6 +64,12 @@ struct MoeSpec {
   bool router_bias = false;
   bool expert_bias = false;
   bool shared_expert_gate = false;
+  // How the chosen experts' weights are finished where the model says so (DeepSeek V2/V3, Kimi K2,
+  // GLM-4.5: HF norm_topk_prob and routed_scaling_factor; GGUF expert_weights_norm and
+  // expert_weights_scale, read by llama.cpp's deepseek2 and glm4moe loaders): renormalised to sum 1,
+  // then multiplied by the scale (0 or 1: not scaled). Only llama.cpp's graph replay uses them.
+  bool weights_norm = false;
+  double weights_scale = 0;
   [[nodiscard]] bool present() const { return experts > 0; }
 };
 

@@ -316,6 +316,9 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
     cmp("moe.router_bias", o.moe.router_bias, c.moe.router_bias);
     cmp("moe.expert_bias", o.moe.expert_bias, c.moe.expert_bias);
     cmp("moe.shared_expert_gate", o.moe.shared_expert_gate, c.moe.shared_expert_gate);
+    cmp("moe.norm_topk_prob", o.moe.weights_norm, c.moe.weights_norm);
+    if (static_cast<float>(o.moe.weights_scale) != static_cast<float>(c.moe.weights_scale))  // GGUF stores an f32
+      cmp("moe.routed_scaling_factor", o.moe.weights_scale, c.moe.weights_scale);
   }
   cmp("ssm.kind", static_cast<int>(o.ssm.kind), static_cast<int>(c.ssm.kind));
   if (o.ssm.kind != SsmKind::none && o.ssm.kind == c.ssm.kind) {

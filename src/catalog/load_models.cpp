@@ -53,7 +53,8 @@ void read_mla(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagno
 void read_moe(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagnostics& diag) {
   Entry a(n, file, diag,
           {"experts", "experts_per_token", "expert_ffn_size", "shared_experts", "shared_expert_ffn_size",
-           "dense_leading_layers", "layer_step", "layer_offset", "router_bias", "expert_bias", "shared_expert_gate"});
+           "dense_leading_layers", "layer_step", "layer_offset", "router_bias", "expert_bias", "shared_expert_gate",
+           "norm_topk_prob", "routed_scaling_factor"});
   MoeSpec& e = m.moe;
   e.experts = a.integer("experts", 1, 1 << 16, true);
   e.experts_per_token = a.integer("experts_per_token", 1, 1 << 16, true);
@@ -66,6 +67,8 @@ void read_moe(ModelSpec& m, const YAML::Node& n, const std::string& file, Diagno
   e.router_bias = a.boolean("router_bias");
   e.expert_bias = a.boolean("expert_bias");
   e.shared_expert_gate = a.boolean("shared_expert_gate");
+  e.weights_norm = a.boolean("norm_topk_prob");
+  e.weights_scale = a.number("routed_scaling_factor", 0, 1000);
   if (e.experts_per_token > e.experts) a.problem("experts_per_token", "exceeds experts (" + std::to_string(e.experts) + ")");
   a.finish();
 }

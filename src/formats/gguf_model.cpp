@@ -393,6 +393,14 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     e.shared_expert_gate = present.count("blk.ffn_gate_inp_shexp") > 0;
     e.router_bias = present.count("blk.ffn_gate_inp.bias") + present.count("blk.exp_probs_b") > 0;
     e.expert_bias = present.count("blk.ffn_up_exps.bias") > 0;
+    // The chosen experts' weights renormalised and scaled: read where llama.cpp's graph uses the
+    // file's values (the deepseek2, glm4moe and glm-dsa loaders; optional, false and 0 when absent).
+    if (arch_name == "deepseek2" || arch_name == "glm4moe" || arch_name == "glm-dsa") {
+      e.weights_norm = meta.header().get_bool(meta.key("expert_weights_norm")).value_or(false);
+      e.weights_scale = meta.header().get_f64(meta.key("expert_weights_scale")).value_or(0);
+      if (!(e.weights_scale >= 0 && e.weights_scale <= 1000))
+        meta.fail(fmt::format("'{}' = {} is out of range [0, 1000]", meta.key("expert_weights_scale"), e.weights_scale));
+    }
     if (e.expert_ffn == 0) {
       // Older Mixtral-style files: the experts have the dense FFN size.
       e.expert_ffn = max_of(ffn);

@@ -419,6 +419,14 @@ void read_phi3(Reader& r) {
   if (r.text.has("sliding_window")) r.notes.push_back("sliding_window ignored (llama.cpp runs Phi-3 with full attention)");
 }
 
+// DeepseekV3MoE / Glm4MoeMoE: topk_weight /= its sum when norm_topk_prob, then *= routed_scaling_factor
+// (llama.cpp's converter writes them as expert_weights_norm and expert_weights_scale).
+void read_expert_weighting(const Obj& t, MoeSpec& e) {
+  e.weights_norm = t.boolean_or("norm_topk_prob", false);
+  e.weights_scale = t.number_or("routed_scaling_factor", 0);
+  if (e.weights_scale < 0 || e.weights_scale > 1000) t.problem("routed_scaling_factor", "out of range [0, 1000]");
+}
+
 void read_deepseek(Reader& r) {
   ModelSpec& m = r.m;
   const Obj& t = r.text;
@@ -453,6 +461,7 @@ void read_deepseek(Reader& r) {
     // noaux_tc routing keeps an e_score_correction_bias per expert (DeepseekV3TopkRouter); GLM's
     // routers keep it whatever topk_method says (Glm4MoeTopkRouter, which GLM-4.7-Flash and GLM-5 reuse).
     e.router_bias = t.string_or("topk_method") == "noaux_tc" || m.architecture == "glm4_moe_lite" || m.architecture == "glm_moe_dsa";
+    read_expert_weighting(t, e);
   }
   const std::int64_t mtp = t.integer_or("num_nextn_predict_layers", 0, 0, kLayers);
   if (mtp > 0)
@@ -630,6 +639,7 @@ void read_glm4_moe(Reader& r) {
   e.shared_ffn = e.expert_ffn;
   e.dense_leading_layers = t.integer_or("first_k_dense_replace", 0, 0, kLayers);
   e.router_bias = true;  // Glm4MoeTopkRouter.e_score_correction_bias
+  read_expert_weighting(t, e);
   const std::int64_t mtp = t.integer_or("num_nextn_predict_layers", 0, 0, kLayers);
   if (mtp > 0)
     r.notes.push_back(std::to_string(mtp) + " multi-token-prediction layer(s) after layer " + std::to_string(m.layers - 1) +

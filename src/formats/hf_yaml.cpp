@@ -99,6 +99,8 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
     if (e.router_bias) line(b, "router_bias", "true");
     if (e.expert_bias) line(b, "expert_bias", "true");
     if (e.shared_expert_gate) line(b, "shared_expert_gate", "true");
+    if (e.weights_norm) line(b, "norm_topk_prob", "true");
+    if (e.weights_scale != 0) line(b, "routed_scaling_factor", num(e.weights_scale, "%g"));
   }
   if (m.ssm.kind != SsmKind::none) {
     const SsmSpec& s = m.ssm;

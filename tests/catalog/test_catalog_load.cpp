@@ -49,7 +49,7 @@ TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   EXPECT_EQ(field_count<ModelSpec>(), 38u);  // + head_dim_full ... ffn_kv_shared, per_layer (Gemma 3n / 4)
   EXPECT_EQ(field_count<PerLayerSpec>(), 4u);
   EXPECT_EQ(field_count<MlaSpec>(), 7u);
-  EXPECT_EQ(field_count<MoeSpec>(), 11u);
+  EXPECT_EQ(field_count<MoeSpec>(), 13u);
   EXPECT_EQ(field_count<SsmSpec>(), 10u);
   EXPECT_EQ(field_count<VisionSpec>(), 4u);
   EXPECT_EQ(field_count<Device>(), 30u);  // + gpu_cores (Apple prefill by core count)
@@ -97,7 +97,7 @@ void SameModel(const ModelSpec& a, const ModelSpec& b) {
   SAME(mla.v_head_dim); SAME(mla.index_heads); SAME(mla.index_head_dim);
   SAME(moe.experts); SAME(moe.experts_per_token); SAME(moe.expert_ffn); SAME(moe.shared_experts);
   SAME(moe.shared_ffn); SAME(moe.dense_leading_layers); SAME(moe.layer_step); SAME(moe.layer_offset);
-  SAME(moe.router_bias); SAME(moe.expert_bias); SAME(moe.shared_expert_gate);
+  SAME(moe.router_bias); SAME(moe.expert_bias); SAME(moe.shared_expert_gate); SAME(moe.weights_norm); SAME(moe.weights_scale);
   SAME(ssm.kind); SAME(ssm.d_state); SAME(ssm.d_conv); SAME(ssm.d_inner); SAME(ssm.n_groups); SAME(ssm.n_heads);
   SAME(ssm.dt_rank); SAME(ssm.conv_bias); SAME(ssm.proj_bias); SAME(ssm.inner_norms);
   SAME(vision.encoder); SAME(vision.params); SAME(vision.projector_params); SAME(vision.tokens_per_image);

@@ -110,6 +110,8 @@ TEST(GgufRoundtrip, EveryWritableCatalogModelReadsBackAsTheSameModel) {
     EXPECT_EQ(f.moe.experts_per_token, c.moe.experts_per_token);
     EXPECT_EQ(f.moe.expert_ffn, c.moe.expert_ffn);
     EXPECT_EQ(f.moe.shared_experts * f.moe.shared_ffn, c.moe.shared_experts * c.moe.shared_ffn);
+    EXPECT_EQ(f.moe.weights_norm, c.moe.weights_norm);  // deepseek2 / glm4moe expert_weights_norm
+    EXPECT_FLOAT_EQ(float(f.moe.weights_scale), float(c.moe.weights_scale));
     EXPECT_EQ(f.qk_norm, c.qk_norm);
     EXPECT_EQ(f.qk_norm_full, c.qk_norm_full);
     EXPECT_EQ(f.expert_format, c.expert_format);
