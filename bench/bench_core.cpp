@@ -61,16 +61,19 @@ void BM_FitQuery(benchmark::State& state) {
 }
 BENCHMARK(BM_FitQuery)->Unit(benchmark::kMicrosecond);
 
-// The CPU compute buffer replayed over llama.cpp's reserve graph (llamacpp_graph.hpp): the prompt and
-// one-token graphs of a 32-block dense model and of a 48-block MoE with 8 of 128 experts per token.
+// The CPU compute buffer replayed over llama.cpp's reserve graph (llamacpp_graph.hpp) at 8192 tokens
+// of context: a 32-block dense model, a 48-block MoE with 8 of 128 experts per token, DeepSeek V3's
+// 61 blocks of latent attention and Qwen3-Next's 48 delta-net and attention blocks.
 void BM_LlamacppCpuCompute(benchmark::State& state) {
-  const ModelSpec& m = catalog().model(state.range(0) ? "qwen3-30b-a3b" : "llama-3.1-8b").spec;
+  const char* ids[] = {"llama-3.1-8b", "qwen3-30b-a3b", "deepseek-v3", "qwen3-next-80b-a3b"};
+  const ModelSpec& m = catalog().model(ids[state.range(0)]).spec;
   Workload w;
   w.context = 8192;
   const LlamaGraphCache kv{w.context, 0, false, false};
   for (auto _ : state) benchmark::DoNotOptimize(llamacpp_cpu_compute(m, w, kv));
+  state.SetLabel(ids[state.range(0)]);
 }
-BENCHMARK(BM_LlamacppCpuCompute)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LlamacppCpuCompute)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
 
 // Every catalog model x every device x 5 quantizations x 6 contexts, memory + placement + speed bound.
 void BM_WholeCatalogTable(benchmark::State& state) {

@@ -206,7 +206,8 @@ function readPoints(path) {
 // replays the allocator over the architecture's graph (include/vramfit/llamacpp_graph.hpp): there every
 // point, tiny or real, must equal llama.cpp's line to its print resolution (%.2f MiB).
 const COMPUTE_TOL = Number(process.env.ORACLE_COMPUTE_TOL ?? 0.03);
-const REPLAYED = new Set(["llama", "qwen2", "qwen2vl", "qwen3", "qwen3moe", "gemma2", "gemma3", "gpt-oss", "phi3", "command-r"]);  // GGUF general.architecture
+const REPLAYED = new Set(["llama", "qwen2", "qwen2vl", "qwen3", "qwen3moe", "gemma2", "gemma3", "gpt-oss", "phi3", "command-r",
+    "glm4moe", "llama4", "deepseek2", "jamba", "granitehybrid", "qwen3next"]);  // GGUF general.architecture
 const TOTAL_TOL = Number(process.env.ORACLE_TOTAL_TOL ?? 0.02);
 
 function check(pointsPath) {

@@ -20,10 +20,10 @@ namespace vramfit::ggml {
 enum class Type : std::uint8_t { f32, f16, i32, i64, weight };
 
 // The ops the llama.cpp graphs below use. `view` covers every op whose result is a view of its first
-// source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY).
+// source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY, the *_inplace ops).
 enum class Op : std::uint8_t {
   none, view, get_rows, norm, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
-  flash_attn, cont, glu, argsort, sum_rows
+  flash_attn, cont, glu, argsort, sum_rows, concat, repeat, ssm_conv, ssm_scan, gated_delta_net
 };
 
 // ggml_op_can_inplace (ggml-alloc.c): the result may take the memory of a source it replaces.
@@ -34,7 +34,7 @@ constexpr bool can_inplace(Op op) {
 
 using Shape = std::array<std::int64_t, 4>;
 
-// A tensor's sources, in order: at most four in these graphs (flash attention: q, k, v, mask).
+// A tensor's sources, in order: at most GGML_MAX_SRC (10; SSM_SCAN has seven).
 class Sources {
  public:
   Sources() = default;
@@ -42,7 +42,7 @@ class Sources {
     for (int i : ids) push_back(i);
   }
   void push_back(int i) {
-    if (n_ == ids_.size()) throw std::length_error("ggml::Sources: more than four sources");
+    if (n_ == ids_.size()) throw std::length_error("ggml::Sources: more than ten sources");
     ids_[n_++] = i;
   }
   [[nodiscard]] std::size_t size() const { return n_; }
@@ -52,7 +52,7 @@ class Sources {
   [[nodiscard]] const int* end() const { return ids_.data() + n_; }
 
  private:
-  std::array<int, 4> ids_{};
+  std::array<int, 10> ids_{};
   std::size_t n_ = 0;
 };
 

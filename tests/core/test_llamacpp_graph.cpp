@@ -148,6 +148,121 @@ ModelSpec tiny_command_r() {
   return m;
 }
 
+// tests/gguf/fixtures/models.yaml gguf-tiny-deepseek-v3: 3 layers of latent attention (4 heads, q_lora
+// 128, kv_lora 256, rope 32, nope 64, v 64), one leading dense block (ffn 512), then 8 experts of 128 (2
+// per token) beside one shared, sigmoid routing with the selection bias; vocab 512.
+ModelSpec tiny_deepseek_v3() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "deepseek_v3";
+  m.layers = 3;
+  m.kv_heads = 4;
+  m.head_dim_k = 96;
+  m.layer_pattern = {LayerKind::mla};
+  m.mla = MlaSpec{128, 256, 32, 64, 64, 0, 0};
+  m.moe.experts = 8;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = m.moe.shared_ffn = 128;
+  m.moe.shared_experts = 1;
+  m.moe.dense_leading_layers = 1;
+  m.moe.router_bias = true;
+  return m;
+}
+
+// gguf-tiny-deepseek-v2-lite: 2 layers, no query compression, two shared experts, softmax routing.
+ModelSpec tiny_deepseek_v2_lite() {
+  ModelSpec m = tiny_deepseek_v3();
+  m.architecture = "deepseek_v2";
+  m.layers = 2;
+  m.mla.q_lora_rank = 0;
+  m.moe.shared_experts = 2;
+  m.moe.router_bias = false;
+  return m;
+}
+
+// gguf-tiny-glm4moe: 2 layers, 8 heads, 2 KV heads x 64, QKV biases, QK norms, one leading dense
+// block (ffn 512), then 8 experts of 128 (2 per token) beside one shared, sigmoid routing with the bias.
+ModelSpec tiny_glm4moe() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "glm4_moe";
+  m.heads = 8;
+  m.attn_bias = AttnBias::qkv;
+  m.qk_norm = true;
+  m.moe.experts = 8;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = m.moe.shared_ffn = 128;
+  m.moe.shared_experts = 1;
+  m.moe.dense_leading_layers = 1;
+  m.moe.router_bias = true;
+  return m;
+}
+
+// gguf-tiny-llama4: 4 layers (3 chunked over 8192 tokens, then a full NoPE one), 4 experts of 256
+// (1 per token) beside one shared of 256.
+ModelSpec tiny_llama4() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "llama4";
+  m.layers = 4;
+  m.ffn = 0;
+  m.layer_pattern = {LayerKind::chunked, LayerKind::chunked, LayerKind::chunked, LayerKind::full};
+  m.chunk_size = 8192;
+  m.moe.experts = 4;
+  m.moe.experts_per_token = 1;
+  m.moe.expert_ffn = m.moe.shared_ffn = 256;
+  m.moe.shared_experts = 1;
+  return m;
+}
+
+// gguf-tiny-jamba: 4 layers (Mamba-1, Mamba-1, attention, Mamba-1: d_inner 512, d_state 16, dt_rank 16,
+// conv 4, dt/B/C norms), FFN 512 on even blocks, 4 experts of 512 (2 per token) on odd ones.
+ModelSpec tiny_jamba() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "jamba";
+  m.layers = 4;
+  m.layer_pattern = {LayerKind::mamba, LayerKind::mamba, LayerKind::full, LayerKind::mamba};
+  m.moe.experts = 4;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = 512;
+  m.moe.layer_step = 2;
+  m.moe.layer_offset = 1;
+  m.ssm = SsmSpec{SsmKind::mamba1, 16, 4, 512, 0, 0, 16, true, false, true};
+  return m;
+}
+
+// gguf-tiny-granite-hybrid: jamba's layer pattern with Mamba-2 (d_inner 512, d_state 32, 8 heads, 1
+// group), 8 experts of 128 (2 per token) beside one shared of 256 in every block, no RoPE.
+ModelSpec tiny_granite_hybrid() {
+  ModelSpec m = tiny_jamba();
+  m.architecture = "granitemoehybrid";
+  m.ffn = 0;
+  m.tied_embeddings = true;
+  m.moe.experts = 8;
+  m.moe.expert_ffn = 128;
+  m.moe.layer_step = 1;
+  m.moe.layer_offset = 0;
+  m.moe.shared_experts = 1;
+  m.moe.shared_ffn = 256;
+  m.ssm = SsmSpec{SsmKind::mamba2, 32, 4, 512, 1, 8, 0, true, false, false};
+  return m;
+}
+
+// gguf-tiny-qwen3-next: 3 delta nets (d_inner 256, 4 key heads of 32, 8 value heads, conv 4) then
+// gated attention with QK norms; 8 experts of 128 (2 per token) beside one gated shared of 128.
+ModelSpec tiny_qwen3_next() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "qwen3_next";
+  m.layers = 4;
+  m.ffn = 0;
+  m.qk_norm = m.attn_output_gate = true;
+  m.layer_pattern = {LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full};
+  m.moe.experts = 8;
+  m.moe.experts_per_token = 2;
+  m.moe.expert_ffn = m.moe.shared_ffn = 128;
+  m.moe.shared_experts = 1;
+  m.moe.shared_expert_gate = true;
+  m.ssm = SsmSpec{SsmKind::gated_deltanet, 32, 4, 256, 4, 8, 0, false, false, false};
+  return m;
+}
+
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
@@ -236,6 +351,58 @@ TEST(LlamacppGraph, FusedAndParallelBlocksMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_mib(tiny_command_r(), 16384, true, "f16", 4, 128), 5.25, 0.005);
 }
 
+// A point with the cells llama.cpp logged (the chunked cache of llama4: min(context, PAD(8192 + n_ubatch))).
+double replay_cells_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs,
+                        std::int64_t ubatch, std::int64_t window) {
+  Workload w;
+  w.context = context;
+  w.parallel = seqs;
+  w.ubatch = w.batch = ubatch;
+  w.flash_attention = flash;
+  const bool quantized = test::types().get(kv).quantized;
+  const std::optional<Bytes> b = llamacpp_cpu_compute(m, w, LlamaGraphCache{context, window, quantized, quantized});
+  return b ? double(b->value()) / kMiB : -1.0;
+}
+
+TEST(LlamacppGraph, LatentAttentionMatchesTheLoggedBuffers) {
+  // deepseek2: the concatenated Q and K rows, the latent V copied transposed without flash
+  // attention, wv_b after the attention; leading dense block, routed and shared experts.
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v3(), 512, false, "f16", 1, 512, 0), 11.76, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v3(), 512, true, "q8_0", 1, 128, 0), 1.81, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v3(), 4096, true, "q8_0", 1, 128, 0), 2.69, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v3(), 16384, true, "f16", 4, 512, 0), 22.76, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v2_lite(), 16384, true, "q8_0", 1, 128, 0), 5.69, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_deepseek_v2_lite(), 512, true, "f16", 1, 512, 0), 7.26, 0.005);
+}
+
+TEST(LlamacppGraph, SharedExpertsAndChunkedAttentionMatchTheLoggedBuffers) {
+  EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 512, true, "f16", 4, 128, 0), 1.25, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 16384, true, "q8_0", 1, 512, 0), 20.54, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 4096, true, "f16", 4, 128, 0), 2.13, 0.005);
+  // llama4: NoPE blocks scale Q by the temperature input; the experts weigh the repeated input.
+  EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 16384, false, "f16", 4, 129, 8448), 45.89, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 16384, false, "f16", 4, 513, 8960), 180.41, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 4096, false, "f16", 1, 129, 4096), 12.98, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 16384, true, "q8_0", 1, 129, 8448), 6.94, 0.005);
+}
+
+TEST(LlamacppGraph, RecurrentHybridsMatchTheLoggedBuffers) {
+  // The state rows gathered per sequence, the convolution's concatenated input, the scan's output
+  // and new states in one tensor.
+  EXPECT_NEAR(replay_cells_mib(tiny_jamba(), 16384, true, "f16", 4, 512, 0), 23.53, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_jamba(), 512, true, "f16", 4, 128, 0), 2.01, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_jamba(), 16384, false, "f16", 4, 128, 0), 40.63, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 16384, true, "q8_0", 1, 128, 0), 5.33, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 4096, true, "q8_0", 4, 128, 0), 2.46, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 4096, false, "f16", 1, 512, 0), 43.54, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 512, true, "f16", 1, 512, 0), 5.08, 0.005);
+  // Granite 4.0-H as converted: RoPE off (rope_finetuned false), so Q and K reach the cache as views.
+  EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 4096, false, "f16", 4, 128, 0), 10.63, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 16384, true, "q8_0", 1, 512, 0), 23.31, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 512, false, "f16", 1, 512, 0), 8.77, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 4096, true, "q8_0", 4, 512, 0), 11.31, 0.005);
+}
+
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
@@ -243,9 +410,18 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::gemma_3_27b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::gpt_oss_20b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::phi_3_mini()));
-  EXPECT_FALSE(llamacpp_graph_covers(test::deepseek_v3()));   // MLA, shared experts
-  EXPECT_FALSE(llamacpp_graph_covers(test::jamba()));         // Mamba layers
-  EXPECT_FALSE(llamacpp_graph_covers(test::qwen3_next()));    // gated delta-net layers
+  EXPECT_TRUE(llamacpp_graph_covers(test::deepseek_v3()));
+  EXPECT_TRUE(llamacpp_graph_covers(test::jamba()));
+  ModelSpec next = test::qwen3_next();
+  next.architecture = "qwen3_next";  // the catalog's name (config.json model_type)
+  EXPECT_TRUE(llamacpp_graph_covers(next));
+  ModelSpec sparse = test::deepseek_v3();
+  sparse.mla.index_heads = 64;  // DeepSeek sparse attention's indexer: not rebuilt
+  sparse.mla.index_head_dim = 128;
+  EXPECT_FALSE(llamacpp_graph_covers(sparse));
+  ModelSpec pure = test::jamba();
+  pure.architecture = "mamba";  // no attention block: llama.cpp's mamba graph, not rebuilt
+  EXPECT_FALSE(llamacpp_graph_covers(pure));
   ModelSpec odd = qwen3_0_6b();
   odd.qk_norm = false;  // a qwen3 without its QK norms is not the graph of src/models/qwen3.cpp
   EXPECT_FALSE(llamacpp_graph_covers(odd));
@@ -254,7 +430,7 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   windowed.sliding_window = 4096;  // llama's graph has one cache
   EXPECT_FALSE(llamacpp_graph_covers(windowed));
   Workload w;
-  EXPECT_FALSE(llamacpp_cpu_compute(test::jamba(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
+  EXPECT_FALSE(llamacpp_cpu_compute(test::qwen3_5_9b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());  // Qwen3.5: not rebuilt
   // a window needs its cells
   EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
 }

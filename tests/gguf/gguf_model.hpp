@@ -10,6 +10,7 @@
 //   ggml/include/ggml.h           ggml_type ids; include/llama.h llama_ftype ids (general.file_type)
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -198,6 +199,9 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       w.add_u32(a + "leading_dense_block_count", u32(e.dense_leading_layers));
       // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
       w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
+      // norm_topk_prob and routed_scaling_factor (convert_hf_to_gguf.py DeepseekV2Model, Glm4MoeModel).
+      if (e.weights_norm) w.add_bool(a + "expert_weights_norm", true);
+      if (e.weights_scale != 0) w.add_f32(a + "expert_weights_scale", static_cast<float>(e.weights_scale));
     }
     if (arch == "ernie4_5-moe") {
       // convert_hf_to_gguf.py Ernie4_5MoeModel: the shared experts' total width, the leading dense
@@ -250,6 +254,12 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   if (arch == "qwen2vl") w.add_i32s(a + "rope.dimension_sections", opt.qwen2vl_mrope_sections);
   if (is({"qwen3vl", "qwen3vlmoe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen3vl_mrope_sections);
   if (is({"qwen35", "qwen35moe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen35_mrope_sections);
+  // Hybrid Granite files turn RoPE off through rope_finetuned (conversion/granite.py: only Bamba and
+  // attention-only Granite models keep it), which llama.cpp's granite-hybrid loader reads as the switch.
+  if (arch == "granitehybrid")
+    w.add_bool(a + "rope.scaling.finetuned", std::none_of(m.layer_pattern.begin(), m.layer_pattern.end(), [](LayerKind k) {
+                 return k == LayerKind::mamba;
+               }));
   if (is({"jamba", "granitehybrid", "qwen3next", "qwen35", "qwen35moe", "nemotron_h", "nemotron_h_moe"})) {
     w.add_u32(a + "ssm.conv_kernel", u32(s.d_conv));
     w.add_u32(a + "ssm.inner_size", u32(s.d_inner));
