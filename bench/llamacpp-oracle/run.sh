@@ -50,7 +50,7 @@ rm -f "$OUT"/gguf/*.gguf
 # vocabulary (Gemma 3 1B). No real MoE shape: the smallest (gpt-oss-20b, Qwen3-30B-A3B) are 12+ GiB and
 # MXFP4/Q4 experts are repacked (read) on this CPU; the tiny MoE fixtures stand in.
 tiny=(llama qwen2 qwen3 mixtral qwen3moe gemma2 gemma3 phi3 command-r deepseek-v3 deepseek-v2-lite
-      gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl)
+      gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl qwen35 qwen35moe)
 real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b)
 if ((ci)); then
   # The CTest check llamacpp_oracle_ci (a few minutes): every kind of cache (full, sliding, recurrent,

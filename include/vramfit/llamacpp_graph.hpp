@@ -6,7 +6,7 @@
 // attention and FFN in parallel), glm4moe (sigmoid routing, shared experts, leading dense blocks),
 // llama4 (chunked attention, NoPE blocks, experts weighted before the FFN) and deepseek2 (latent
 // attention) in llamacpp_graph_attention.hpp; jamba, granite hybrid and qwen3-next (Mamba-1, Mamba-2
-// and delta-net blocks beside attention) in llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
+// and delta-net blocks beside attention) and qwen3.5 (dense and MoE) in llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
 // as node-llama-cpp 3.22.1 ships it; src/llama-context.cpp (sched_reserve). Checked against the
 // buffer llama.cpp logs at every oracle point of these models (docs/llamacpp-oracle.md); the Python
 // prototypes are in bench/llamacpp-oracle/galloc-sim/.
@@ -172,6 +172,17 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
       return std::nullopt;
     s.kind = LlamaGraphKind::granite_hybrid;
     s.rope = !has_layer(m, LayerKind::mamba);  // convert_hf_to_gguf (conversion/granite.py): rope_finetuned
+    return s;
+  }
+  if (a == "qwen3_5" || a == "qwen3_5_moe") {  // qwen35.cpp, qwen35moe.cpp
+    if (!layers_among(m, {LayerKind::linear, LayerKind::full}) || ssm.kind != SsmKind::gated_deltanet || ssm.n_heads <= 0 ||
+        ssm.n_groups <= 0 || ssm.d_inner % ssm.n_heads != 0 || ssm.n_heads % ssm.n_groups != 0 || !m.qk_norm ||
+        !m.attn_output_gate || e.shared_experts > 1 || (e.shared_experts == 1 && !e.shared_expert_gate) || e.layer_step > 1 ||
+        e.layer_offset > 0)
+      return std::nullopt;
+    s.kind = LlamaGraphKind::qwen35;
+    s.qk_norm = true;
+    s.positions = 4;  // M-RoPE
     return s;
   }
   if (a == "qwen3_next") {

@@ -22,6 +22,7 @@ enum class LlamaGraphKind : std::uint8_t {
   jamba,           // Mamba-1 and attention blocks
   granite_hybrid,  // Mamba-2 and attention blocks
   qwen3_next,      // gated delta nets and gated attention
+  qwen35,          // Qwen3.5: qwen3-next's blocks with M-RoPE, separate beta / alpha projections, dense or routed FFNs
 };
 
 // build_moe_ffn's gating_op: how router logits become expert probabilities.

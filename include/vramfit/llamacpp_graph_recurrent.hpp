@@ -1,8 +1,9 @@
 // The graphs of llama.cpp's hybrid architectures, rebuilt node for node for the allocator replay
 // (llamacpp_graph.hpp): Jamba (Mamba-1 and attention blocks, every other FFN routed), Granite 4.0-H
 // (Mamba-2 and attention blocks, routed and shared experts) and Qwen3-Next (gated delta nets and
-// gated attention, routed experts beside a gated shared one). Source: llama.cpp de3ff81,
-// src/models/{jamba, granite-hybrid, qwen3next, mamba-base, delta-net-base}.cpp and
+// gated attention, routed experts beside a gated shared one) and Qwen3.5 (the same with M-RoPE,
+// separate beta / alpha projections, dense or routed FFNs). Source: llama.cpp de3ff81,
+// src/models/{jamba, granite-hybrid, qwen3next, qwen35, qwen35moe, mamba-base, delta-net-base}.cpp and
 // src/llama-graph.cpp (build_inp_mem_hybrid, build_rs).
 #pragma once
 
@@ -27,7 +28,7 @@ class HybridGraph : public LlamaGraphBlocks {
     copy_main_ = g_.view(s_copy, {seqs_, 1, 1, 1});
     copy_extra_ = g_.view(s_copy, {rs_cells_ - seqs_, 1, 1, 1});
     base_ = cache(kv_.cells);
-    const bool qwen3_next = s_.kind == LlamaGraphKind::qwen3_next;
+    const bool qwen3_next = s_.kind == LlamaGraphKind::qwen3_next || s_.kind == LlamaGraphKind::qwen35;
     if (qwen3_next || (s_.kind == LlamaGraphKind::granite_hybrid && s_.rope)) pos_ = positions_input();
     out_ids_ = out_ids_input();
     for (std::int64_t il = 0; il < m_.layers; ++il) {
@@ -41,9 +42,14 @@ class HybridGraph : public LlamaGraphBlocks {
         cur = add(cur, inp_sa);
         const int ffn_res = cur;
         const int x = norm(cur);
-        const int routed = moe_ffn(x);
-        const int shared = mul(ffn(x, shared_width()), unary(matmul(x, 1)));  // sigmoid-gated shared expert
-        inp_l = add(add(routed, shared), ffn_res);
+        if (!m_.moe.present()) {  // Qwen3.5's dense blocks
+          inp_l = add(ffn(x, m_.ffn), ffn_res);
+          continue;
+        }
+        int out = moe_ffn(x);
+        if (m_.moe.shared_experts > 0)
+          out = add(out, mul(ffn(x, shared_width()), unary(matmul(x, 1))));  // sigmoid-gated shared expert
+        inp_l = add(out, ffn_res);
         continue;
       }
       if (recurrent) {
@@ -196,10 +202,16 @@ class HybridGraph : public LlamaGraphBlocks {
     const int conv_cache = g_.weight(), ssm_cache = g_.weight();
     const int qkv = g_.view(matmul(cur, channels), {channels, nst, ns, 1});
     const int z = matmul(cur, di);
-    const int ba = g_.view(matmul(cur, 2 * nvh), {2 * nvh / nkh, nkh, nst, ns});
-    const int beta = g_.view(unary(cont(g_.view(ba, {nvh / nkh, nkh, nst, ns}), {nvh / nkh, nkh, nst, ns})), {1, nvh, nst, ns});
-    int alpha = cont(g_.view(ba, {nvh / nkh, nkh, nst, ns}), {nvh, nst, ns, 1});
-    alpha = unary(add_weight(alpha));  // softplus(a + dt_bias)
+    int beta, alpha;
+    if (s_.kind == LlamaGraphKind::qwen35) {  // ssm_beta and ssm_alpha, each its own projection
+      beta = unary(g_.view(matmul(cur, nvh), {1, nvh, nst, ns}));
+      alpha = add_weight(g_.view(matmul(cur, nvh), {nvh, nst, ns, 1}));
+    } else {  // one [b, a] projection per key head, split and made contiguous
+      const int ba = g_.view(matmul(cur, 2 * nvh), {2 * nvh / nkh, nkh, nst, ns});
+      beta = g_.view(unary(cont(g_.view(ba, {nvh / nkh, nkh, nst, ns}), {nvh / nkh, nkh, nst, ns})), {1, nvh, nst, ns});
+      alpha = add_weight(cont(g_.view(ba, {nvh / nkh, nkh, nst, ns}), {nvh, nst, ns, 1}));
+    }
+    alpha = unary(alpha);  // softplus(a + dt_bias)
     const int decay = g_.view(mul(alpha, g_.weight()), {1, nvh, nst, ns});
     const int conv = unary(convolve(conv_cache, qkv, channels));
     const int state = g_.view(states(ssm_cache, n_embd_s()), {hv, hv, nvh, ns});
@@ -208,7 +220,7 @@ class HybridGraph : public LlamaGraphBlocks {
     const int v = g_.view(conv, {hv, nvh, nst, ns});
     q = scale(rms(q));
     k = scale(rms(k));
-    if (nkh != nvh) {
+    if (nkh != nvh && s_.kind != LlamaGraphKind::qwen35) {  // qwen35: the fused CPU op takes fewer key heads
       const std::int64_t rf = nvh / nkh;
       q = g_.view(g_.op(Op::repeat, Type::f32, {hk, rf, nkh, nst * ns}, {g_.view(q, {hk, 1, nkh, nst * ns})}), {hk, nkh * rf, nst, ns});
       k = g_.view(g_.op(Op::repeat, Type::f32, {hk, rf, nkh, nst * ns}, {g_.view(k, {hk, 1, nkh, nst * ns})}), {hk, nkh * rf, nst, ns});

@@ -263,6 +263,21 @@ ModelSpec tiny_qwen3_next() {
   return m;
 }
 
+// gguf-tiny-qwen35: qwen3-next's layer pattern and delta nets with M-RoPE, separate beta and alpha
+// projections and a dense FFN of 512; gguf-tiny-qwen35moe: the same blocks with qwen3-next's experts.
+ModelSpec tiny_qwen35() {
+  ModelSpec m = tiny_qwen3_next();
+  m.architecture = "qwen3_5";
+  m.ffn = 512;
+  m.moe = MoeSpec{};
+  return m;
+}
+ModelSpec tiny_qwen35_moe() {
+  ModelSpec m = tiny_qwen3_next();
+  m.architecture = "qwen3_5_moe";
+  return m;
+}
+
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
@@ -396,6 +411,14 @@ TEST(LlamacppGraph, RecurrentHybridsMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 4096, true, "q8_0", 4, 128, 0), 2.46, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 4096, false, "f16", 1, 512, 0), 43.54, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_qwen3_next(), 512, true, "f16", 1, 512, 0), 5.08, 0.005);
+  // Qwen3.5: the fused delta-net op takes the key heads as they are (no repeat to the value heads).
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35(), 4096, true, "q8_0", 1, 128, 0), 2.17, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35(), 4096, true, "q8_0", 1, 512, 0), 8.56, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35(), 16384, false, "f16", 4, 512, 0), 163.52, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35(), 512, true, "f16", 4, 128, 0), 1.30, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 16384, true, "q8_0", 4, 128, 0), 5.21, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 4096, false, "f16", 4, 128, 0), 10.89, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 512, true, "q8_0", 1, 512, 0), 5.06, 0.005);
   // Granite 4.0-H as converted: RoPE off (rope_finetuned false), so Q and K reach the cache as views.
   EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 4096, false, "f16", 4, 128, 0), 10.63, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 16384, true, "q8_0", 1, 512, 0), 23.31, 0.005);
@@ -430,7 +453,10 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   windowed.sliding_window = 4096;  // llama's graph has one cache
   EXPECT_FALSE(llamacpp_graph_covers(windowed));
   Workload w;
-  EXPECT_FALSE(llamacpp_cpu_compute(test::qwen3_5_9b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());  // Qwen3.5: not rebuilt
+  EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_9b()));
+  EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_35b_a3b()));
+  EXPECT_FALSE(llamacpp_graph_covers(test::qwen3_vl_8b()));  // DeepStack inputs: not rebuilt
+  EXPECT_FALSE(llamacpp_cpu_compute(test::qwen3_vl_8b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
   // a window needs its cells
   EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
 }
