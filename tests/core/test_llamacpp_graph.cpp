@@ -12,6 +12,18 @@ namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
+// The routed experts of a fixture: `experts` of width `ffn`, `k` per token, and `shared` shared ones
+// of width `shared_ffn`.
+MoeSpec experts_of(std::int64_t experts, std::int64_t k, std::int64_t ffn, std::int64_t shared = 0, std::int64_t shared_ffn = 0) {
+  MoeSpec e;
+  e.experts = experts;
+  e.experts_per_token = k;
+  e.expert_ffn = ffn;
+  e.shared_experts = shared;
+  e.shared_ffn = shared_ffn;
+  return e;
+}
+
 // tests/gguf/fixtures/models.yaml gguf-tiny-llama: 2 layers, hidden 256, 4 heads, 2 KV heads x 64,
 // ffn 512, vocab 512.
 ModelSpec tiny_llama() {
@@ -159,10 +171,7 @@ ModelSpec tiny_deepseek_v3() {
   m.head_dim_k = 96;
   m.layer_pattern = {LayerKind::mla};
   m.mla = MlaSpec{128, 256, 32, 64, 64, 0, 0};
-  m.moe.experts = 8;
-  m.moe.experts_per_token = 2;
-  m.moe.expert_ffn = m.moe.shared_ffn = 128;
-  m.moe.shared_experts = 1;
+  m.moe = experts_of(8, 2, 128, 1, 128);
   m.moe.dense_leading_layers = 1;
   m.moe.router_bias = true;
   return m;
@@ -187,10 +196,7 @@ ModelSpec tiny_glm4moe() {
   m.heads = 8;
   m.attn_bias = AttnBias::qkv;
   m.qk_norm = true;
-  m.moe.experts = 8;
-  m.moe.experts_per_token = 2;
-  m.moe.expert_ffn = m.moe.shared_ffn = 128;
-  m.moe.shared_experts = 1;
+  m.moe = experts_of(8, 2, 128, 1, 128);
   m.moe.dense_leading_layers = 1;
   m.moe.router_bias = true;
   return m;
@@ -205,10 +211,7 @@ ModelSpec tiny_llama4() {
   m.ffn = 0;
   m.layer_pattern = {LayerKind::chunked, LayerKind::chunked, LayerKind::chunked, LayerKind::full};
   m.chunk_size = 8192;
-  m.moe.experts = 4;
-  m.moe.experts_per_token = 1;
-  m.moe.expert_ffn = m.moe.shared_ffn = 256;
-  m.moe.shared_experts = 1;
+  m.moe = experts_of(4, 1, 256, 1, 256);
   return m;
 }
 
@@ -219,9 +222,7 @@ ModelSpec tiny_jamba() {
   m.architecture = "jamba";
   m.layers = 4;
   m.layer_pattern = {LayerKind::mamba, LayerKind::mamba, LayerKind::full, LayerKind::mamba};
-  m.moe.experts = 4;
-  m.moe.experts_per_token = 2;
-  m.moe.expert_ffn = 512;
+  m.moe = experts_of(4, 2, 512);
   m.moe.layer_step = 2;
   m.moe.layer_offset = 1;
   m.ssm = SsmSpec{SsmKind::mamba1, 16, 4, 512, 0, 0, 16, true, false, true};
@@ -235,12 +236,7 @@ ModelSpec tiny_granite_hybrid() {
   m.architecture = "granitemoehybrid";
   m.ffn = 0;
   m.tied_embeddings = true;
-  m.moe.experts = 8;
-  m.moe.expert_ffn = 128;
-  m.moe.layer_step = 1;
-  m.moe.layer_offset = 0;
-  m.moe.shared_experts = 1;
-  m.moe.shared_ffn = 256;
+  m.moe = experts_of(8, 2, 128, 1, 256);
   m.ssm = SsmSpec{SsmKind::mamba2, 32, 4, 512, 1, 8, 0, true, false, false};
   return m;
 }
@@ -254,10 +250,7 @@ ModelSpec tiny_qwen3_next() {
   m.ffn = 0;
   m.qk_norm = m.attn_output_gate = true;
   m.layer_pattern = {LayerKind::linear, LayerKind::linear, LayerKind::linear, LayerKind::full};
-  m.moe.experts = 8;
-  m.moe.experts_per_token = 2;
-  m.moe.expert_ffn = m.moe.shared_ffn = 128;
-  m.moe.shared_experts = 1;
+  m.moe = experts_of(8, 2, 128, 1, 128);
   m.moe.shared_expert_gate = true;
   m.ssm = SsmSpec{SsmKind::gated_deltanet, 32, 4, 256, 4, 8, 0, false, false, false};
   return m;
