@@ -11,6 +11,9 @@
 #   bash bench/llamacpp-oracle/run.sh           the full grid (a few minutes on 2 cores)
 #   bash bench/llamacpp-oracle/run.sh --quick   three tiny families and Llama 3.2 1B, a small grid
 #   bash bench/llamacpp-oracle/run.sh --ci      a CI grid, then `oracle.mjs check` (fails on a miss)
+#   bash bench/llamacpp-oracle/run.sh --real-moe  real MoE and hybrid shapes (DeepSeek V3 671B ... Mixtral;
+#                                               sparse files, 36-713 GB apparent, a few MiB on disk) at
+#                                               4096 cells, n_ubatch 512, then `oracle.mjs check` (~10 min)
 #   VRAMFIT=... WRITER=... bash bench/llamacpp-oracle/run.sh --ci   with given binaries (no build)
 #   BUILD=build-x OUT=/tmp/x bash bench/llamacpp-oracle/run.sh
 #
@@ -24,9 +27,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/build-oracle}
 OUT=${OUT:-$BUILD/llamacpp-oracle}
-quick=0 ci=0
+quick=0 ci=0 real_moe=0
 [[ ${1:-} == --quick ]] && quick=1
 [[ ${1:-} == --ci ]] && ci=1
+[[ ${1:-} == --real-moe ]] && real_moe=1
 
 [[ -f $root/bench/llamacpp/node_modules/node-llama-cpp/package.json ]] ||
   { echo "node-llama-cpp is not installed: run 'npm ci' in bench/llamacpp" >&2; exit 2; }
@@ -58,6 +62,13 @@ if ((ci)); then
   tiny=(llama qwen3moe gemma3 qwen3-next qwen35moe jamba gpt-oss deepseek-v3)
   real=(llama-3.2-1b qwen3-0.6b qwen2.5-0.5b gemma-3-1b)
   grid='{"contexts": [512, 4096], "batches": [512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
+elif ((real_moe)); then
+  # Real shapes of every replayed MoE and hybrid family. Q8_0 is not repacked on x86, so llama.cpp maps
+  # the zero pages and never reads them: loading a 713 GB DeepSeek V3 file takes seconds.
+  tiny=()
+  real=(deepseek-v3 deepseek-v2-lite glm-4.5-air llama-4-scout-17b-16e qwen3-next-80b-a3b qwen3.5-35b-a3b
+        qwen3.5-9b jamba-v0.1 granite-4.0-h-small mixtral-8x7b)
+  grid='{"contexts": [4096], "batches": [512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1], "max_cells": 16384}'
 elif ((quick)); then
   tiny=(llama qwen3moe gemma3)
   real=(llama-3.2-1b)
@@ -92,7 +103,7 @@ node "$here/oracle.mjs" measure "$vramfit" "$OUT/plan.json" >"$OUT/points.jsonl"
 echo "== report"
 node "$here/oracle.mjs" report "$OUT/points.jsonl" "$OUT/oracle"
 echo "tables: $OUT/oracle.md, every point: $OUT/oracle.json"
-if ((ci)); then
+if ((ci || real_moe)); then
   echo "== check"
   node "$here/oracle.mjs" check "$OUT/points.jsonl"
 fi
