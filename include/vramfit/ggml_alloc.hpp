@@ -23,13 +23,13 @@ enum class Type : std::uint8_t { f32, f16, i32, i64, weight };
 // source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY, the *_inplace ops).
 enum class Op : std::uint8_t {
   none, view, get_rows, norm, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
-  flash_attn, cont, glu, argsort, sum_rows, concat, repeat, ssm_conv, ssm_scan, gated_delta_net
+  flash_attn, cont, glu, argsort, sum_rows, concat, repeat, ssm_conv, ssm_scan, gated_delta_net, sqr
 };
 
 // ggml_op_can_inplace (ggml-alloc.c): the result may take the memory of a source it replaces.
 constexpr bool can_inplace(Op op) {
   return op == Op::rms_norm || op == Op::mul || op == Op::add || op == Op::add_id || op == Op::div || op == Op::clamp ||
-         op == Op::scale || op == Op::unary || op == Op::rope || op == Op::soft_max;
+         op == Op::scale || op == Op::unary || op == Op::rope || op == Op::soft_max || op == Op::sqr;
 }
 
 using Shape = std::array<std::int64_t, 4>;

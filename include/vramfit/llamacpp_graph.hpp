@@ -6,7 +6,8 @@
 // attention and FFN in parallel), glm4moe (sigmoid routing, shared experts, leading dense blocks),
 // llama4 (chunked attention, NoPE blocks, experts weighted before the FFN) and deepseek2 (latent
 // attention) in llamacpp_graph_attention.hpp; jamba, granite hybrid and qwen3-next (Mamba-1, Mamba-2
-// and delta-net blocks beside attention) and qwen3.5 (dense and MoE) in llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
+// and delta-net blocks beside attention), qwen3.5 and nemotron-h (dense and MoE) in
+// llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
 // as node-llama-cpp 3.22.1 ships it; src/llama-context.cpp (sched_reserve). Checked against the
 // buffer llama.cpp logs at every oracle point of these models (docs/llamacpp-oracle.md); the Python
 // prototypes are in bench/llamacpp-oracle/galloc-sim/.
@@ -40,7 +41,8 @@ inline bool has_layer(const ModelSpec& m, LayerKind kind) {
   return std::find(m.layer_pattern.begin(), m.layer_pattern.end(), kind) != m.layer_pattern.end();
 }
 
-// What every builder assumes: K and V heads of one size in every block (but MLA's), the final norm, gated FFNs,
+// What every builder assumes: K and V heads of one size in every block (but MLA's), the final norm, gated FFNs
+// (but nemotron-h's),
 // and none of the per-layer inputs, KV sharing or whole-projection QK norms of architectures not
 // rebuilt here; routed experts (if any) with a top-k and a width, dense blocks
 // (if any) with an FFN width.
@@ -48,10 +50,12 @@ inline bool plain_blocks(const ModelSpec& m) {
   const MoeSpec& e = m.moe;
   const bool one_head_size = m.head_dim_k == m.head_dim_v || m.mla.kv_lora_rank > 0;  // MLA: the latent's own sizes
   if (!one_head_size || m.head_dim_full > 0 || m.kv_heads_full > 0 || m.kv_shared_layers > 0) return false;
-  if (m.qk_norm_full || !m.final_norm || m.per_layer.present() || !m.ffn_gated || m.mla.has_indexer()) return false;
+  const bool gated = m.ffn_gated || m.architecture == "nemotron_h";  // nemotron-h's ReLU² FFNs have no gate
+  if (m.qk_norm_full || !m.final_norm || m.per_layer.present() || !gated || m.mla.has_indexer()) return false;
   if (e.present() && (e.experts_per_token <= 0 || e.expert_ffn <= 0 || e.experts_per_token > e.experts)) return false;
   bool dense = false;
-  for (std::int64_t il = 0; il < m.layers && !dense; ++il) dense = !m.is_moe_layer(il);
+  for (std::int64_t il = 0; il < m.layers && !dense; ++il)  // a block with an FFN part (all, or nemotron-h's ffn blocks)
+    dense = (!m.has_ffn_blocks() || m.layer_kind(il) == LayerKind::ffn) && !m.is_moe_layer(il);
   return !dense || m.ffn > 0;
 }
 
@@ -153,11 +157,12 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
   const std::string& a = m.architecture;
   const MoeSpec& e = m.moe;
   const SsmSpec& ssm = m.ssm;
-  if (m.attn_bias != AttnBias::none || m.attn_sinks || e.router_bias || e.expert_bias || e.dense_leading_layers > 0 ||
-      m.sliding_window > 0 || m.norms_per_layer != 2 || ssm.d_conv < 1 || ssm.d_inner <= 0 || ssm.d_state <= 0 ||
-      m.mla.kv_lora_rank > 0)
+  if (m.attn_bias != AttnBias::none || m.attn_sinks || e.expert_bias || e.dense_leading_layers > 0 || m.sliding_window > 0 ||
+      ssm.d_conv < 1 || ssm.d_inner <= 0 || ssm.d_state <= 0 || m.mla.kv_lora_rank > 0)
     return std::nullopt;
   LlamaGraphShape s;
+  // All but nemotron-h: a norm before the mixer and one before the FFN, softmax routing without a bias.
+  if (a != "nemotron_h" && (e.router_bias || m.norms_per_layer != 2)) return std::nullopt;
   if (a == "jamba") {
     if (!layers_among(m, {LayerKind::mamba, LayerKind::full}) || ssm.kind != SsmKind::mamba1 || ssm.dt_rank <= 0 ||
         e.shared_experts > 0 || m.qk_norm || m.attn_output_gate)
@@ -172,6 +177,19 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
       return std::nullopt;
     s.kind = LlamaGraphKind::granite_hybrid;
     s.rope = !has_layer(m, LayerKind::mamba);  // convert_hf_to_gguf (conversion/granite.py): rope_finetuned
+    return s;
+  }
+  if (a == "nemotron_h") {  // nemotron-h.cpp: Mamba-2, attention without RoPE, ReLU² MLP or experts
+    if (!layers_among(m, {LayerKind::mamba, LayerKind::full, LayerKind::ffn}) || ssm.kind != SsmKind::mamba2 ||
+        ssm.n_heads <= 0 || ssm.n_groups <= 0 || ssm.d_inner % ssm.n_heads != 0 || ssm.d_inner % ssm.n_groups != 0 ||
+        m.qk_norm || m.attn_output_gate || m.ffn_gated || m.norms_per_layer != 1 || e.shared_expert_gate)
+      return std::nullopt;
+    s.kind = LlamaGraphKind::nemotron_h;
+    s.relu_sqr = true;
+    s.gating = MoeGating::sigmoid;
+    s.probs_bias = e.router_bias;
+    s.norm_w = e.weights_norm;
+    s.w_scale = e.weights_scale;
     return s;
   }
   if (a == "qwen3_5" || a == "qwen3_5_moe") {  // qwen35.cpp, qwen35moe.cpp

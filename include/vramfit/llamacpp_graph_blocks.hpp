@@ -23,6 +23,7 @@ enum class LlamaGraphKind : std::uint8_t {
   granite_hybrid,  // Mamba-2 and attention blocks
   qwen3_next,      // gated delta nets and gated attention
   qwen35,          // Qwen3.5: qwen3-next's blocks with M-RoPE, separate beta / alpha projections, dense or routed FFNs
+  nemotron_h,      // Mamba-2, attention and feed-forward blocks, one part each; ReLU² FFNs
 };
 
 // build_moe_ffn's gating_op: how router logits become expert probabilities.
@@ -43,6 +44,7 @@ struct LlamaGraphShape {
   bool fused = false;          // phi3: Q, K, V views of one projection; up and gate one [2 ff] projection
   bool parallel = false;       // command-r: LayerNorm, attention and FFN both read the normed input
   bool rope = true;            // granite hybrid files converted from NoPE models turn RoPE off
+  bool relu_sqr = false;       // nemotron-h: FFNs and experts without a gate, ReLU then square (LLM_FFN_RELU_SQR)
   std::int64_t positions = 1;  // positions per token (M-RoPE: 4)
   // llama4: every nope_step-th block skips RoPE and multiplies Q by the temperature input
   // (n_no_rope_layer_step, build_inp_attn_scale); kq_l2: unweighted RMS norm of the roped Q and K
@@ -131,6 +133,7 @@ class LlamaGraphBlocks {
   int rms(int x) { return g_.op(ggml::Op::rms_norm, ggml::Type::f32, g_.ne(x), {x}); }
   int scale(int x) { return g_.op(ggml::Op::scale, ggml::Type::f32, g_.ne(x), {x}); }
   int unary(int x) { return g_.op(ggml::Op::unary, ggml::Type::f32, g_.ne(x), {x}); }
+  int sqr(int x) { return g_.op(ggml::Op::sqr, ggml::Type::f32, g_.ne(x), {x}); }
   int rope(int x) { return g_.op(ggml::Op::rope, ggml::Type::f32, g_.ne(x), {x, pos_, g_.weight()}); }
   int add(int a, int b) { return g_.op(ggml::Op::add, ggml::Type::f32, g_.ne(a), {a, b}); }
   int mul(int a, int b) { return g_.op(ggml::Op::mul, ggml::Type::f32, g_.ne(a), {a, b}); }
@@ -206,9 +209,11 @@ class LlamaGraphBlocks {
     return s_.gpt_oss ? add_weight(cur) : cur;
   }
 
-  // build_ffn (parallel gate): up, gate, their GLU (SwiGLU, GeGLU), down.
+  // build_ffn (parallel gate): up, gate, their GLU (SwiGLU, GeGLU), down; without a gate (nemotron-h)
+  // up, ReLU and square in place, down.
   int ffn(int x, std::int64_t width) {
     const ggml::Shape s = g_.ne(x);
+    if (s_.relu_sqr) return matmul(sqr(unary(matmul(x, width))), m_.hidden);
     const int up = matmul(x, width), gate = matmul(x, width);
     const int act = g_.op(ggml::Op::glu, ggml::Type::f32, {width, s[1], 1, 1}, {gate, up});
     return matmul(act, m_.hidden);
@@ -255,9 +260,14 @@ class LlamaGraphBlocks {
     if (s_.weight_before_ffn) xs = mul(g_.op(Op::repeat, Type::f32, {d, k, t, 1}, {xs}), weights);
     int up = g_.op(Op::mul_mat_id, Type::f32, {fe, k, t, 1}, {g_.weight(), xs, selected});
     if (s_.gpt_oss) up = add_expert_bias(up, selected);
-    int gate = g_.op(Op::mul_mat_id, Type::f32, {fe, k, t, 1}, {g_.weight(), xs, selected});
-    if (s_.gpt_oss) gate = add_expert_bias(gate, selected);
-    const int act = g_.op(Op::glu, Type::f32, {fe, k, t, 1}, {gate, up});
+    int act;
+    if (s_.relu_sqr) {
+      act = sqr(unary(up));
+    } else {
+      int gate = g_.op(Op::mul_mat_id, Type::f32, {fe, k, t, 1}, {g_.weight(), xs, selected});
+      if (s_.gpt_oss) gate = add_expert_bias(gate, selected);
+      act = g_.op(Op::glu, Type::f32, {fe, k, t, 1}, {gate, up});
+    }
     int experts = g_.op(Op::mul_mat_id, Type::f32, {d, k, t, 1}, {g_.weight(), act, selected});
     if (s_.gpt_oss) experts = add_expert_bias(experts, selected);
     if (!s_.weight_before_ffn) experts = mul(experts, weights);

@@ -2,8 +2,9 @@
 // (llamacpp_graph.hpp): Jamba (Mamba-1 and attention blocks, every other FFN routed), Granite 4.0-H
 // (Mamba-2 and attention blocks, routed and shared experts) and Qwen3-Next (gated delta nets and
 // gated attention, routed experts beside a gated shared one) and Qwen3.5 (the same with M-RoPE,
-// separate beta / alpha projections, dense or routed FFNs). Source: llama.cpp de3ff81,
-// src/models/{jamba, granite-hybrid, qwen3next, qwen35, qwen35moe, mamba-base, delta-net-base}.cpp and
+// separate beta / alpha projections, dense or routed FFNs) and Nemotron-H (Mamba-2, attention or
+// ReLU² feed-forward blocks, one part each). Source: llama.cpp de3ff81, src/models/{jamba,
+// granite-hybrid, qwen3next, qwen35, qwen35moe, nemotron-h, mamba-base, delta-net-base}.cpp and
 // src/llama-graph.cpp (build_inp_mem_hybrid, build_rs).
 #pragma once
 
@@ -28,17 +29,25 @@ class HybridGraph : public LlamaGraphBlocks {
     copy_main_ = g_.view(s_copy, {seqs_, 1, 1, 1});
     copy_extra_ = g_.view(s_copy, {rs_cells_ - seqs_, 1, 1, 1});
     base_ = cache(kv_.cells);
+    // Qwen3-Next, Qwen3.5 and Nemotron-H keep every row to the head (embeddings_nextn_masked is off).
     const bool qwen3_next = s_.kind == LlamaGraphKind::qwen3_next || s_.kind == LlamaGraphKind::qwen35;
+    const bool all_rows = qwen3_next || s_.kind == LlamaGraphKind::nemotron_h;
     if (qwen3_next || (s_.kind == LlamaGraphKind::granite_hybrid && s_.rope)) pos_ = positions_input();
     out_ids_ = out_ids_input();
     for (std::int64_t il = 0; il < m_.layers; ++il) {
       const bool recurrent = ModelSpec::is_recurrent(m_.layer_kind(il));
       int inp_sa = inp_l;
       int cur = norm(inp_l);
+      if (s_.kind == LlamaGraphKind::nemotron_h) {  // one part per block, then the residual
+        if (recurrent) cur = mamba2(cur);
+        else if (m_.layer_kind(il) == LayerKind::ffn) cur = m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn);
+        else cur = attention(base_, qkv_view(cur, 0), qkv_view(cur, 1), qkv_view(cur, 2), true);
+        inp_l = add(cur, inp_sa);
+        continue;
+      }
       if (qwen3_next) {
         g_.expand(cur);
         cur = recurrent ? delta_net(cur) : gated_attention(cur);
-        // Qwen3-Next keeps every row to the head (embeddings_nextn_masked is off).
         cur = add(cur, inp_sa);
         const int ffn_res = cur;
         const int x = norm(cur);
@@ -55,9 +64,8 @@ class HybridGraph : public LlamaGraphBlocks {
       if (recurrent) {
         cur = s_.kind == LlamaGraphKind::jamba ? mamba1(cur) : mamba2(cur);
       } else {
-        int q = g_.view(matmul(cur, m_.head_dim_k * m_.heads), {m_.head_dim_k, m_.heads, t_, 1});
-        int k = g_.view(matmul(cur, m_.head_dim_k * m_.kv_heads), {m_.head_dim_k, m_.kv_heads, t_, 1});
-        const int v = g_.view(matmul(cur, m_.head_dim_v * m_.kv_heads), {m_.head_dim_v, m_.kv_heads, t_, 1});
+        int q = qkv_view(cur, 0), k = qkv_view(cur, 1);
+        const int v = qkv_view(cur, 2);
         if (pos_ >= 0) q = rope(q), k = rope(k);
         cur = attention(base_, q, k, v, true);
       }
@@ -75,9 +83,9 @@ class HybridGraph : public LlamaGraphBlocks {
         inp_l = add(m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn), ffn_inp);
       }
     }
-    if (!qwen3_next) return head(inp_l);
-    // qwen3-next: the normed states of every row (h_nextn), then the output rows (result_norm) and
-    // the logits, all three graph outputs.
+    if (!all_rows) return head(inp_l);
+    // The normed states of every row (h_nextn), then the output rows (result_norm) and the logits,
+    // all three graph outputs.
     const int h_nextn = norm(inp_l);
     const int rows = get_rows(h_nextn, out_ids_);
     const int logits = matmul(rows, m_.vocab);
@@ -87,6 +95,12 @@ class HybridGraph : public LlamaGraphBlocks {
   }
 
  private:
+  // build_qkv without RoPE: Q (part 0), K (1) or V (2), a view of its own projection.
+  int qkv_view(int cur, int part) {
+    const std::int64_t heads = part == 0 ? m_.heads : m_.kv_heads, dim = part == 2 ? m_.head_dim_v : m_.head_dim_k;
+    return g_.view(matmul(cur, dim * heads), {dim, heads, t_, 1});
+  }
+
   // llama.cpp's recurrent state sizes per cell (llama_hparams::n_embd_r, n_embd_s): the convolution
   // tail of the inputs (and B, C) and the SSM state.
   [[nodiscard]] std::int64_t conv_width() const { return m_.ssm.d_inner + 2 * m_.ssm.n_groups * m_.ssm.d_state; }

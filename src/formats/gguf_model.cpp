@@ -394,8 +394,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
     e.router_bias = present.count("blk.ffn_gate_inp.bias") + present.count("blk.exp_probs_b") > 0;
     e.expert_bias = present.count("blk.ffn_up_exps.bias") > 0;
     // The chosen experts' weights renormalised and scaled: read where llama.cpp's graph uses the
-    // file's values (the deepseek2, glm4moe and glm-dsa loaders; optional, false and 0 when absent).
-    if (arch_name == "deepseek2" || arch_name == "glm4moe" || arch_name == "glm-dsa") {
+    // file's values (the deepseek2, glm4moe, glm-dsa and nemotron_h_moe loaders; optional, false and 0 when absent).
+    if (arch_name == "deepseek2" || arch_name == "glm4moe" || arch_name == "glm-dsa" || arch_name == "nemotron_h_moe") {
       e.weights_norm = meta.header().get_bool(meta.key("expert_weights_norm")).value_or(false);
       e.weights_scale = meta.header().get_f64(meta.key("expert_weights_scale")).value_or(0);
       if (!(e.weights_scale >= 0 && e.weights_scale <= 1000))

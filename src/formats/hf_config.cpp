@@ -607,6 +607,7 @@ void read_nemotron_h(Reader& r) {
     e.shared_experts = t.integer_or("n_shared_experts", 0, 0, 1 << 10);
     if (e.shared_experts > 0) e.shared_ffn = t.integer("moe_shared_expert_intermediate_size", 1, kDim) / e.shared_experts;
     e.router_bias = true;  // NemotronHTopkRouter: e_score_correction_bias
+    read_expert_weighting(t, e);
     m.ffn = 0;
   } else if (any_mlp && m.ffn == 0) {
     t.problem("intermediate_size", "MLP blocks (-) need intermediate_size");

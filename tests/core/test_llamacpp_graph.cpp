@@ -271,6 +271,29 @@ ModelSpec tiny_qwen35_moe() {
   return m;
 }
 
+// gguf-tiny-nemotron-h: 6 blocks of one part each (Mamba-2, MLP, Mamba-2, attention, MLP, Mamba-2: d_inner
+// 512, d_state 32, 8 heads, 2 groups), ReLU² MLPs of 512 without a gate, one norm per block;
+// gguf-tiny-nemotron-h-moe: the MLP blocks routed (8 experts of 128, 2 per token, sigmoid with the
+// selection bias, renormalised, x 2.5) beside one shared expert of 256.
+ModelSpec tiny_nemotron_h() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "nemotron_h";
+  m.layers = 6;
+  m.ffn_gated = false;
+  m.norms_per_layer = 1;
+  m.layer_pattern = {LayerKind::mamba, LayerKind::ffn, LayerKind::mamba, LayerKind::full, LayerKind::ffn, LayerKind::mamba};
+  m.ssm = SsmSpec{SsmKind::mamba2, 32, 4, 512, 2, 8, 0, true, false, false};
+  return m;
+}
+ModelSpec tiny_nemotron_h_moe() {
+  ModelSpec m = tiny_nemotron_h();
+  m.ffn = 0;
+  m.moe = experts_of(8, 2, 128, 1, 256);
+  m.moe.router_bias = m.moe.weights_norm = true;
+  m.moe.weights_scale = 2.5;
+  return m;
+}
+
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
@@ -412,6 +435,13 @@ TEST(LlamacppGraph, RecurrentHybridsMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 16384, true, "q8_0", 4, 128, 0), 5.21, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 4096, false, "f16", 4, 128, 0), 10.89, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_qwen35_moe(), 512, true, "q8_0", 1, 512, 0), 5.06, 0.005);
+  // Nemotron-H: every block one part; the ReLU² FFNs square in place; no RoPE.
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h(), 4096, false, "f16", 1, 512, 0), 43.01, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h(), 512, false, "f16", 4, 512, 0), 8.83, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h(), 16384, true, "f16", 4, 128, 0), 6.13, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h_moe(), 512, true, "q8_0", 1, 128, 0), 1.99, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h_moe(), 16384, true, "q8_0", 1, 512, 0), 23.32, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_nemotron_h_moe(), 4096, true, "q8_0", 4, 512, 0), 11.37, 0.005);
   // Granite 4.0-H as converted: RoPE off (rope_finetuned false), so Q and K reach the cache as views.
   EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 4096, false, "f16", 4, 128, 0), 10.63, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 16384, true, "q8_0", 1, 512, 0), 23.31, 0.005);

@@ -133,9 +133,11 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     return v;
   };
   if (nemotron) {
-    // Per block: the MLP width on feed-forward blocks, 0 elsewhere (models/nemotron-h.cpp).
+    // Per block: the MLP width on feed-forward blocks (the experts' with MoE), 0 elsewhere: a block
+    // with neither KV heads nor a width is recurrent (models/nemotron-h.cpp; conversion/nemotron.py).
     std::vector<std::uint32_t> ff;
-    for (std::int64_t il = 0; il < m.layers; ++il) ff.push_back(m.layer_kind(il) == LayerKind::ffn ? u32(m.ffn) : 0);
+    for (std::int64_t il = 0; il < m.layers; ++il)
+      ff.push_back(m.layer_kind(il) == LayerKind::ffn ? u32(e.present() ? e.expert_ffn : m.ffn) : 0);
     w.add_u32s(a + "feed_forward_length", ff);
   } else if (arch == "gemma4" && e.present()) {
     w.add_u32(a + "feed_forward_length", u32(e.shared_ffn));  // the dense MLP beside the experts
@@ -187,6 +189,8 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   }
   // Command R normalises with LayerNorm (models/command-r.cpp), everything else with RMSNorm.
   w.add_f32(a + (arch == "command-r" ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"), opt.rms_eps);
+  // nemotron_h also requires the LayerNorm epsilon (its MTP head's final norm; models/nemotron-h.cpp).
+  if (is({"nemotron_h", "nemotron_h_moe"})) w.add_f32(a + "attention.layer_norm_epsilon", opt.rms_eps);
   w.add_f32(a + "rope.freq_base", opt.rope_freq_base);
   w.add_u32(a + "vocab_size", u32(m.vocab));
 
@@ -213,6 +217,10 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
     }
     if (arch == "minimax-m2") w.add_u32(a + "expert_gating_func", 2u);  // sigmoid (scoring_func)
+    if (arch == "nemotron_h_moe") {  // convert_hf_to_gguf.py NemotronHModel: norm_topk_prob, routed_scaling_factor
+      if (e.weights_norm) w.add_bool(a + "expert_weights_norm", true);
+      if (e.weights_scale != 0) w.add_f32(a + "expert_weights_scale", static_cast<float>(e.weights_scale));
+    }
     if (is({"qwen3next", "qwen35moe", "granitehybrid", "nemotron_h_moe"}) && e.shared_experts > 0)
       w.add_u32(a + "expert_shared_feed_forward_length",
                 u32((e.shared_ffn > 0 ? e.shared_ffn : e.expert_ffn) * e.shared_experts));
