@@ -4,7 +4,8 @@
 // gemma3 (sliding-window caches, post-norms, scaled embeddings), gpt-oss (sinks, biases, alternating
 // windows, softmax-weighted experts), phi3 (fused QKV and gate-up projections), command-r (LayerNorm,
 // attention and FFN in parallel), glm4moe (sigmoid routing, shared experts, leading dense blocks),
-// llama4 (chunked attention, NoPE blocks, experts weighted before the FFN) and deepseek2 (latent
+// minimax-m2 (whole-projection QK norms), llama4 (chunked attention, NoPE blocks, experts weighted
+// before the FFN) and deepseek2 (latent
 // attention) in llamacpp_graph_attention.hpp; jamba, granite hybrid and qwen3-next (Mamba-1, Mamba-2
 // and delta-net blocks beside attention), qwen3.5 and nemotron-h (dense and MoE) in
 // llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
@@ -42,16 +43,17 @@ inline bool has_layer(const ModelSpec& m, LayerKind kind) {
 }
 
 // What every builder assumes: K and V heads of one size in every block (but MLA's), the final norm, gated FFNs
-// (but nemotron-h's),
-// and none of the per-layer inputs, KV sharing or whole-projection QK norms of architectures not
-// rebuilt here; routed experts (if any) with a top-k and a width, dense blocks
+// (but nemotron-h's), and none of the per-layer inputs, KV sharing or whole-projection QK norms (but
+// minimax-m2's) of architectures not rebuilt here; routed experts (if any) with a top-k and a width, dense blocks
 // (if any) with an FFN width.
 inline bool plain_blocks(const ModelSpec& m) {
   const MoeSpec& e = m.moe;
   const bool one_head_size = m.head_dim_k == m.head_dim_v || m.mla.kv_lora_rank > 0;  // MLA: the latent's own sizes
   if (!one_head_size || m.head_dim_full > 0 || m.kv_heads_full > 0 || m.kv_shared_layers > 0) return false;
   const bool gated = m.ffn_gated || m.architecture == "nemotron_h";  // nemotron-h's ReLU² FFNs have no gate
-  if (m.qk_norm_full || !m.final_norm || m.per_layer.present() || !gated || m.mla.has_indexer()) return false;
+  if ((m.qk_norm_full && m.architecture != "minimax_m2") || !m.final_norm || m.per_layer.present() || !gated ||
+      m.mla.has_indexer())
+    return false;
   if (e.present() && (e.experts_per_token <= 0 || e.expert_ffn <= 0 || e.experts_per_token > e.experts)) return false;
   bool dense = false;
   for (std::int64_t il = 0; il < m.layers && !dense; ++il)  // a block with an FFN part (all, or nemotron-h's ffn blocks)
@@ -76,6 +78,16 @@ inline std::optional<LlamaGraphShape> attention_family(const ModelSpec& m) {
     s.probs_bias = e.router_bias;
     s.norm_w = e.weights_norm;
     s.w_scale = e.weights_scale;
+    return s;
+  }
+  if (a == "minimax_m2") {  // minimax-m2.cpp: whole-projection QK norms, sigmoid routing with the bias
+    if (!layers_among(m, {LayerKind::full}) || !m.qk_norm || !m.qk_norm_full || !e.present() || e.shared_experts > 0 ||
+        e.dense_leading_layers > 0 || e.layer_step > 1 || e.layer_offset > 0 || m.attn_sinks || m.norms_per_layer != 2 ||
+        m.attn_bias != AttnBias::none)
+      return std::nullopt;
+    s.qk_norm_full = true;
+    s.gating = MoeGating::sigmoid;
+    s.probs_bias = e.router_bias;
     return s;
   }
   if (a == "llama4") {  // llama4.cpp: 3 chunked blocks, then a full NoPE one; one shared expert

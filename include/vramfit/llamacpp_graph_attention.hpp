@@ -49,6 +49,7 @@ class LlamaGraph : public LlamaGraphBlocks {
         if (s_.qkv_bias) k = add_weight(k);
         v = matmul(cur, hd * nkv);
         if (s_.qkv_bias) v = add_weight(v);
+        if (s_.qk_norm_full) q = norm(q), k = norm(k);
         q = g_.view(q, {hd, nh, t_, 1});
         k = g_.view(k, {hd, nkv, t_, 1});
         v = g_.view(v, {hd, nkv, t_, 1});

@@ -38,6 +38,7 @@ struct LlamaGraphShape {
   LlamaGraphKind kind = LlamaGraphKind::standard;
   bool qkv_bias = false;       // qwen2, qwen2vl, gpt-oss (+ the output projection's bias), glm4moe
   bool qk_norm = false;        // qwen3, qwen3moe, gemma3, glm4moe (optional), qwen3-next
+  bool qk_norm_full = false;   // minimax-m2: the norms span the whole q and k projections, before the reshape
   bool gemma = false;          // scaled embeddings, scaled Q, post-attention and post-FFN norms
   bool softcap = false;        // gemma2: KQ and logits soft-capped (scale, tanh, scale)
   bool gpt_oss = false;        // sinks, router and expert biases, hidden states kept to the end

@@ -294,6 +294,18 @@ ModelSpec tiny_nemotron_h_moe() {
   return m;
 }
 
+// gguf-tiny-minimax-m2: the tiny llama's attention with QK norms over the whole q and k projections,
+// 8 experts of 128 (2 per token), sigmoid routing with the selection bias.
+ModelSpec tiny_minimax_m2() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "minimax_m2";
+  m.ffn = 0;
+  m.qk_norm = m.qk_norm_full = true;
+  m.moe = experts_of(8, 2, 128);
+  m.moe.router_bias = true;
+  return m;
+}
+
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
@@ -410,6 +422,10 @@ TEST(LlamacppGraph, SharedExpertsAndChunkedAttentionMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 512, true, "f16", 4, 128, 0), 1.25, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 16384, true, "q8_0", 1, 512, 0), 20.54, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_glm4moe(), 4096, true, "f16", 4, 128, 0), 2.13, 0.005);
+  // MiniMax-M2: the QK norms run in place on the projections, RoPE then allocates beside the views.
+  EXPECT_NEAR(replay_cells_mib(tiny_minimax_m2(), 16384, true, "q8_0", 4, 128, 0), 4.67, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_minimax_m2(), 4096, true, "q8_0", 4, 512, 0), 6.59, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_minimax_m2(), 512, false, "f16", 1, 512, 0), 8.01, 0.005);
   // llama4: NoPE blocks scale Q by the temperature input; the experts weigh the repeated input.
   EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 16384, false, "f16", 4, 129, 8448), 45.89, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_llama4(), 16384, false, "f16", 4, 513, 8960), 180.41, 0.005);

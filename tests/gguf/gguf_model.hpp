@@ -145,7 +145,9 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
     // Gemma 4 E2B's double-wide MLP: the converter writes one width per layer.
     w.add_u32s(a + "feed_forward_length", per_layer([&](std::int64_t il) { return m.ffn_at(il); }));
   } else {
-    w.add_u32(a + "feed_forward_length", u32(ff_is_expert ? e.expert_ffn : m.ffn));
+    // MiniMax-M2's converter writes intermediate_size, the experts' width, which llama.cpp's loader
+    // needs above 0 (it sizes tensors by it: GGML_ASSERT(ne >= 1) in llama-model-loader.cpp otherwise).
+    w.add_u32(a + "feed_forward_length", u32(ff_is_expert || arch == "minimax-m2" ? e.expert_ffn : m.ffn));
   }
   w.add_u32(a + "attention.head_count", u32(m.heads));
   if (m.kv_heads_full > 0) {
