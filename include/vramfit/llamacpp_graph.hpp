@@ -61,6 +61,14 @@ inline bool plain_blocks(const ModelSpec& m) {
   return !dense || m.ffn > 0;
 }
 
+// build_moe_ffn's options that deepseek2, glm4moe and nemotron-h take from the model: the selection
+// bias, and the chosen weights' renormalisation and scale (expert_weights_norm / expert_weights_scale).
+inline void route_as_the_model_says(LlamaGraphShape& s, const MoeSpec& e) {
+  s.probs_bias = e.router_bias;
+  s.norm_w = e.weights_norm;
+  s.w_scale = e.weights_scale;
+}
+
 // The architectures of one builder with attention in every block (LlamaGraph) and their options.
 inline std::optional<LlamaGraphShape> attention_family(const ModelSpec& m) {
   const std::string& a = m.architecture;
@@ -75,9 +83,7 @@ inline std::optional<LlamaGraphShape> attention_family(const ModelSpec& m) {
     s.qkv_bias = m.attn_bias == AttnBias::qkv;
     s.qk_norm = m.qk_norm;
     s.gating = MoeGating::sigmoid;
-    s.probs_bias = e.router_bias;
-    s.norm_w = e.weights_norm;
-    s.w_scale = e.weights_scale;
+    route_as_the_model_says(s, e);
     return s;
   }
   if (a == "minimax_m2") {  // minimax-m2.cpp: whole-projection QK norms, sigmoid routing with the bias
@@ -155,9 +161,7 @@ inline std::optional<LlamaGraphShape> mla_family(const ModelSpec& m) {
   LlamaGraphShape s;
   s.kind = LlamaGraphKind::mla;
   s.gating = e.router_bias ? MoeGating::sigmoid : MoeGating::softmax;
-  s.probs_bias = e.router_bias;
-  s.norm_w = e.weights_norm;
-  s.w_scale = e.weights_scale;
+  route_as_the_model_says(s, e);
   return s;
 }
 
@@ -199,9 +203,7 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
     s.kind = LlamaGraphKind::nemotron_h;
     s.relu_sqr = true;
     s.gating = MoeGating::sigmoid;
-    s.probs_bias = e.router_bias;
-    s.norm_w = e.weights_norm;
-    s.w_scale = e.weights_scale;
+    route_as_the_model_says(s, e);
     return s;
   }
   if (a == "qwen3_5" || a == "qwen3_5_moe") {  // qwen35.cpp, qwen35moe.cpp

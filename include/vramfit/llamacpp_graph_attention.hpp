@@ -18,13 +18,10 @@ class LlamaGraph : public LlamaGraphBlocks {
   using LlamaGraphBlocks::LlamaGraphBlocks;
 
   ggml::Graph build() {
-    using ggml::Op;
-    using ggml::Type;
-    const std::int64_t d = m_.hidden;
     int inp_l = embeddings();
     if (s_.gemma) inp_l = scale(inp_l);  // x sqrt(n_embd)
     pos_ = positions_input();
-    const int attn_scale = s_.nope_step > 0 ? input(Type::f32, {1, 1, t_, 1}) : -1;  // build_inp_attn_scale
+    const int attn_scale = s_.nope_step > 0 ? input(ggml::Type::f32, {1, 1, t_, 1}) : -1;  // build_inp_attn_scale
     base_ = cache(kv_.cells);
     if (kv_.window_cells > 0) swa_ = cache(kv_.window_cells);
     out_ids_ = out_ids_input();
@@ -63,9 +60,9 @@ class LlamaGraph : public LlamaGraphBlocks {
       const LayerKind kind = m_.layer_kind(il);
       cur = attention(kind == LayerKind::sliding || kind == LayerKind::chunked ? swa_ : base_, q, k, v, !s_.fused);
       if (rows_in_block && il == m_.layers - 1) {
-        cur = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {cur, out_ids_});
-        inp_sa = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {inp_sa, out_ids_});
-        if (s_.parallel) ffn_in = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {ffn_in, out_ids_});
+        cur = get_rows(cur, out_ids_);
+        inp_sa = get_rows(inp_sa, out_ids_);
+        if (s_.parallel) ffn_in = get_rows(ffn_in, out_ids_);
       }
       if (s_.parallel) {
         inp_l = add(add(ffn(ffn_in, m_.ffn), inp_sa), cur);
@@ -77,14 +74,12 @@ class LlamaGraph : public LlamaGraphBlocks {
         inp_l = add(norm(ffn(norm(sa_out), m_.ffn)), sa_out);
       } else {
         const int ffn_inp = add(cur, inp_sa);
-        cur = norm(ffn_inp);
-        cur = m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn);
-        inp_l = add(cur, ffn_inp);
+        inp_l = add(feed_forward(il, norm(ffn_inp)), ffn_inp);
       }
     }
     if (!rows_in_block) {
       g_.at(inp_l).output = true;
-      inp_l = g_.op(Op::get_rows, Type::f32, {d, n_out_, 1, 1}, {inp_l, out_ids_});
+      inp_l = get_rows(inp_l, out_ids_);
     }
     return head(inp_l);
   }
@@ -165,9 +160,7 @@ class MlaGraph : public LlamaGraphBlocks {
         inp_sa = get_rows(inp_sa, out_ids_);
       }
       const int ffn_inp = add(cur, inp_sa);
-      cur = norm(ffn_inp);
-      cur = m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn);
-      inp_l = add(cur, ffn_inp);
+      inp_l = add(feed_forward(il, norm(ffn_inp)), ffn_inp);
     }
     return head(inp_l);
   }

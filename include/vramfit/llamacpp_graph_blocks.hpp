@@ -287,12 +287,17 @@ class LlamaGraphBlocks {
     return out;
   }
 
-  // The routed experts plus the shared ones, as the deepseek2, glm4moe, llama4 and granite-hybrid
-  // builders add them.
+  // The routed experts plus the shared ones, as every builder adds them; a gated shared expert
+  // (qwen3-next, qwen3.5) is multiplied by sigmoid(x . ffn_gate_inp_shexp) first.
   int moe_with_shared(int x) {
     const int routed = moe_ffn(x);
-    return m_.moe.shared_experts > 0 ? add(routed, ffn(x, shared_width())) : routed;
+    if (m_.moe.shared_experts == 0) return routed;
+    const int shared = ffn(x, shared_width());
+    return add(routed, m_.moe.shared_expert_gate ? mul(shared, unary(matmul(x, 1))) : shared);
   }
+
+  // A block's feed-forward part: its experts, or the dense FFN.
+  int feed_forward(std::int64_t il, int x) { return m_.is_moe_layer(il) ? moe_with_shared(x) : ffn(x, m_.ffn); }
 
   // The head: result_norm and result_output are graph outputs (llm_graph_result::set_outputs).
   ggml::Graph head(int x) {

@@ -40,7 +40,7 @@ class HybridGraph : public LlamaGraphBlocks {
       int cur = norm(inp_l);
       if (s_.kind == LlamaGraphKind::nemotron_h) {  // one part per block, then the residual
         if (recurrent) cur = mamba2(cur);
-        else if (m_.layer_kind(il) == LayerKind::ffn) cur = m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn);
+        else if (m_.layer_kind(il) == LayerKind::ffn) cur = feed_forward(il, cur);
         else cur = attention(base_, qkv_view(cur, 0), qkv_view(cur, 1), qkv_view(cur, 2), true);
         inp_l = add(cur, inp_sa);
         continue;
@@ -49,16 +49,7 @@ class HybridGraph : public LlamaGraphBlocks {
         g_.expand(cur);
         cur = recurrent ? delta_net(cur) : gated_attention(cur);
         cur = add(cur, inp_sa);
-        const int ffn_res = cur;
-        const int x = norm(cur);
-        if (!m_.moe.present()) {  // Qwen3.5's dense blocks
-          inp_l = add(ffn(x, m_.ffn), ffn_res);
-          continue;
-        }
-        int out = moe_ffn(x);
-        if (m_.moe.shared_experts > 0)
-          out = add(out, mul(ffn(x, shared_width()), unary(matmul(x, 1))));  // sigmoid-gated shared expert
-        inp_l = add(out, ffn_res);
+        inp_l = add(feed_forward(il, norm(cur)), cur);  // routed beside a gated shared expert, or Qwen3.5's dense FFN
         continue;
       }
       if (recurrent) {
@@ -75,12 +66,10 @@ class HybridGraph : public LlamaGraphBlocks {
       }
       if (s_.kind == LlamaGraphKind::jamba) {  // jamba adds the residual first
         const int ffn_inp = add(inp_sa, cur);
-        cur = norm(ffn_inp);
-        inp_l = add(ffn_inp, m_.is_moe_layer(il) ? moe_ffn(cur) : ffn(cur, m_.ffn));
+        inp_l = add(ffn_inp, feed_forward(il, norm(ffn_inp)));
       } else {
         const int ffn_inp = add(cur, inp_sa);
-        cur = norm(ffn_inp);
-        inp_l = add(m_.is_moe_layer(il) ? moe_with_shared(cur) : ffn(cur, m_.ffn), ffn_inp);
+        inp_l = add(feed_forward(il, norm(ffn_inp)), ffn_inp);
       }
     }
     if (!all_rows) return head(inp_l);

@@ -205,9 +205,6 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       w.add_u32(a + "leading_dense_block_count", u32(e.dense_leading_layers));
       // Sigmoid routing with a selection bias (DeepSeek-V3, Kimi K2, GLM-4.5), else softmax (V2).
       w.add_u32(a + "expert_gating_func", e.router_bias ? 2u : 1u);  // LLAMA_EXPERT_GATING_FUNC_TYPE_*
-      // norm_topk_prob and routed_scaling_factor (convert_hf_to_gguf.py DeepseekV2Model, Glm4MoeModel).
-      if (e.weights_norm) w.add_bool(a + "expert_weights_norm", true);
-      if (e.weights_scale != 0) w.add_f32(a + "expert_weights_scale", static_cast<float>(e.weights_scale));
     }
     if (arch == "ernie4_5-moe") {
       // convert_hf_to_gguf.py Ernie4_5MoeModel: the shared experts' total width, the leading dense
@@ -219,7 +216,9 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
       w.add_u32(a + "interleave_moe_layer_step", u32(e.layer_step));
     }
     if (arch == "minimax-m2") w.add_u32(a + "expert_gating_func", 2u);  // sigmoid (scoring_func)
-    if (arch == "nemotron_h_moe") {  // convert_hf_to_gguf.py NemotronHModel: norm_topk_prob, routed_scaling_factor
+    // norm_topk_prob and routed_scaling_factor (convert_hf_to_gguf.py DeepseekV2Model, Glm4MoeModel,
+    // NemotronHModel), where llama.cpp's loaders read them.
+    if (is({"deepseek2", "glm-dsa", "glm4moe", "nemotron_h_moe"})) {
       if (e.weights_norm) w.add_bool(a + "expert_weights_norm", true);
       if (e.weights_scale != 0) w.add_f32(a + "expert_weights_scale", static_cast<float>(e.weights_scale));
     }
