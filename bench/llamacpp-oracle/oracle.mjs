@@ -208,7 +208,7 @@ function readPoints(path) {
 const COMPUTE_TOL = Number(process.env.ORACLE_COMPUTE_TOL ?? 0.03);
 const REPLAYED = new Set(["llama", "qwen2", "qwen2vl", "qwen3", "qwen3moe", "gemma2", "gemma3", "gpt-oss", "phi3", "command-r",
     "glm4moe", "llama4", "deepseek2", "jamba", "granitehybrid", "qwen3next", "qwen35", "qwen35moe",
-    "nemotron_h", "nemotron_h_moe", "minimax-m2"]);  // GGUF general.architecture
+    "nemotron_h", "nemotron_h_moe", "minimax-m2", "qwen3vl", "qwen3vlmoe"]);  // GGUF general.architecture
 const TOTAL_TOL = Number(process.env.ORACLE_TOTAL_TOL ?? 0.02);
 
 function check(pointsPath) {

@@ -55,7 +55,7 @@ rm -f "$OUT"/gguf/*.gguf
 # MXFP4/Q4 experts are repacked (read) on this CPU; the tiny MoE fixtures stand in.
 tiny=(llama qwen2 qwen3 mixtral qwen3moe gemma2 gemma3 phi3 command-r deepseek-v3 deepseek-v2-lite
       gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl qwen35 qwen35moe nemotron-h nemotron-h-moe
-      minimax-m2)
+      minimax-m2 qwen3vl qwen3vlmoe)
 real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b)
 if ((ci)); then
   # The CTest check llamacpp_oracle_ci (a few minutes): every kind of cache (full, sliding, recurrent,
@@ -69,7 +69,7 @@ elif ((real_moe)); then
   tiny=()
   real=(deepseek-v3 deepseek-v2-lite glm-4.5-air llama-4-scout-17b-16e qwen3-next-80b-a3b qwen3.5-35b-a3b
         qwen3.5-9b jamba-v0.1 granite-4.0-h-small mixtral-8x7b nemotron-3-nano-30b-a3b nemotron-nano-9b-v2
-        minimax-m2)
+        minimax-m2 qwen3-vl-8b qwen3-vl-30b-a3b)
   grid='{"contexts": [4096], "batches": [512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1], "max_cells": 16384}'
 elif ((quick)); then
   tiny=(llama qwen3moe gemma3)

@@ -23,7 +23,7 @@ enum class Type : std::uint8_t { f32, f16, i32, i64, weight };
 // source (VIEW, RESHAPE, PERMUTE, TRANSPOSE, SET_ROWS, CPY, the *_inplace ops).
 enum class Op : std::uint8_t {
   none, view, get_rows, norm, rms_norm, mul, add, add_id, div, clamp, scale, unary, rope, soft_max, mul_mat, mul_mat_id,
-  flash_attn, cont, glu, argsort, sum_rows, concat, repeat, ssm_conv, ssm_scan, gated_delta_net, sqr
+  flash_attn, cont, glu, argsort, sum_rows, concat, repeat, ssm_conv, ssm_scan, gated_delta_net, sqr, pad
 };
 
 // ggml_op_can_inplace (ggml-alloc.c): the result may take the memory of a source it replaces.

@@ -1,6 +1,7 @@
 // llama.cpp's CPU compute buffer by replaying its allocator (ggml_alloc.hpp) over the graph it reserves,
 // for the architectures whose graph is rebuilt here node for node: llama (and Mixtral, llama with routed
-// experts), qwen2 (QKV biases), qwen2vl (M-RoPE positions), qwen3 (QK norms), qwen3moe, gemma2 and
+// experts), qwen2 (QKV biases), qwen2vl (M-RoPE positions), qwen3 (QK norms), qwen3moe, qwen3vl and
+// qwen3vlmoe (M-RoPE, DeepStack slices added after the first blocks), gemma2 and
 // gemma3 (sliding-window caches, post-norms, scaled embeddings), gpt-oss (sinks, biases, alternating
 // windows, softmax-weighted experts), phi3 (fused QKV and gate-up projections), command-r (LayerNorm,
 // attention and FFN in parallel), glm4moe (sigmoid routing, shared experts, leading dense blocks),
@@ -109,7 +110,9 @@ inline std::optional<LlamaGraphShape> attention_family(const ModelSpec& m) {
     s.weight_before_ffn = true;
     return s;
   }
-  const bool llama_like = a == "llama" || a == "mixtral" || a == "qwen2" || a == "qwen2_5_vl" || a == "qwen3" || a == "qwen3_moe";
+  const bool qwen3_vl = a == "qwen3_vl" || a == "qwen3_vl_moe";  // qwen3 with M-RoPE and DeepStack (qwen3vl.cpp, qwen3vlmoe.cpp)
+  const bool llama_like =
+      a == "llama" || a == "mixtral" || a == "qwen2" || a == "qwen2_5_vl" || a == "qwen3" || a == "qwen3_moe" || qwen3_vl;
   const bool gemma = a == "gemma2" || a == "gemma3" || a == "gemma3_text";
   if (!llama_like && !gemma && a != "gpt_oss" && a != "phi3" && a != "cohere") return std::nullopt;
   if (!layers_among(m, {LayerKind::full, LayerKind::sliding})) return std::nullopt;
@@ -140,12 +143,12 @@ inline std::optional<LlamaGraphShape> attention_family(const ModelSpec& m) {
     s.softcap = a == "gemma2";
     return s;
   }
-  const bool qwen2 = a == "qwen2" || a == "qwen2_5_vl", qwen3 = a == "qwen3" || a == "qwen3_moe";
+  const bool qwen2 = a == "qwen2" || a == "qwen2_5_vl", qwen3 = a == "qwen3" || a == "qwen3_moe" || qwen3_vl;
   if (m.norms_per_layer != 2 || m.qk_norm != qwen3) return std::nullopt;
   if (m.attn_bias != AttnBias::none && !(m.attn_bias == AttnBias::qkv && qwen2)) return std::nullopt;
   s.qkv_bias = m.attn_bias == AttnBias::qkv;
   s.qk_norm = qwen3;
-  s.positions = a == "qwen2_5_vl" ? 4 : 1;  // llama_hparams::n_pos_per_embd
+  s.positions = a == "qwen2_5_vl" || qwen3_vl ? 4 : 1;  // llama_hparams::n_pos_per_embd
   return s;
 }
 
@@ -235,6 +238,8 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
 // The graph llamacpp_cpu_compute() rebuilds for this model, if any (the architectures above).
 inline std::optional<LlamaGraphShape> llamacpp_graph_family(const ModelSpec& m) {
   if (!detail::plain_blocks(m)) return std::nullopt;
+  // DeepStack slices are added by the Qwen3-VL builders only (n_deepstack_layers is their loaders' key).
+  if (m.deepstack_layers > 0 && m.architecture != "qwen3_vl" && m.architecture != "qwen3_vl_moe") return std::nullopt;
   if (std::optional<LlamaGraphShape> s = detail::attention_family(m)) return s;
   if (std::optional<LlamaGraphShape> s = detail::mla_family(m)) return s;
   return detail::hybrid_family(m);
@@ -262,7 +267,7 @@ inline std::optional<Bytes> llamacpp_cpu_compute(const ModelSpec& m, const Workl
                                   2.0 * double(m.kv_heads) * double(m.head_dim_v), double(m.heads) * double(m.head_dim_k),
                                   double(m.heads) * double(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim),
                                   4.0 * double(m.ssm.d_inner + 2 * m.ssm.n_groups * m.ssm.d_state + m.ssm.n_heads),
-                                  double(m.ssm.d_state) * double(m.ssm.d_inner)});
+                                  double(m.ssm.d_state) * double(m.ssm.d_inner), double(1 + m.deepstack_layers) * double(m.hidden)});
   if (widest * 8.0 * double(tokens) * double(m.layers + 16) > 0x1p60) return std::nullopt;
   const std::int64_t kAlignment = 32;
   ggml::Graph prompt;

@@ -74,7 +74,7 @@ class LlamaGraph : public LlamaGraphBlocks {
         inp_l = add(norm(ffn(norm(sa_out), m_.ffn)), sa_out);
       } else {
         const int ffn_inp = add(cur, inp_sa);
-        inp_l = add(feed_forward(il, norm(ffn_inp)), ffn_inp);
+        inp_l = deepstack(il, add(feed_forward(il, norm(ffn_inp)), ffn_inp));
       }
     }
     if (!rows_in_block) {

@@ -86,14 +86,25 @@ class LlamaGraphBlocks {
 
  protected:
   // build_inp_embd: the lookup and an f32 [d, T] embeddings input, both put in the graph
-  // (ggml_build_forward_select): the input has no user, so it is never freed.
+  // (ggml_build_forward_select): the input has no user, so it is never freed. With DeepStack
+  // (Qwen3-VL, n_embd_inp = (1 + N) d) both are (1 + N) d wide, the lookup zero-padded (ggml_pad),
+  // and the hidden state is a [d, T] view of the padded rows, which stay alive while a block still
+  // adds its slice (deepstack()).
   int embeddings() {
+    const std::int64_t d = m_.hidden, d_inp = d * (1 + m_.deepstack_layers);
     const int tokens = g_.input(ggml::Type::i32, {t_, 1, 1, 1});
-    const int rows = g_.op(ggml::Op::get_rows, ggml::Type::f32, {m_.hidden, t_, 1, 1}, {g_.weight(), tokens});
+    int rows = g_.op(ggml::Op::get_rows, ggml::Type::f32, {d, t_, 1, 1}, {g_.weight(), tokens});
+    if (d_inp != d) rows = g_.op(ggml::Op::pad, ggml::Type::f32, {d_inp, t_, 1, 1}, {rows});
     g_.expand(rows);
-    g_.expand(g_.input(ggml::Type::f32, {m_.hidden, t_, 1, 1}));
-    return rows;
+    g_.expand(g_.input(ggml::Type::f32, {d_inp, t_, 1, 1}));
+    if (d_inp != d) {
+      rows = g_.view(rows, {d, t_, 1, 1});
+      g_.expand(rows);
+    }
+    return inp_embd_ = rows;
   }
+  // qwen3vl.cpp: block il < N adds slice il + 1 of the input rows to its output.
+  int deepstack(std::int64_t il, int x) { return il < m_.deepstack_layers ? add(x, g_.view(inp_embd_, {m_.hidden, t_, 1, 1})) : x; }
   int input(ggml::Type type, ggml::Shape ne) { return g_.input(type, ne); }
   int positions_input() { return g_.input(ggml::Type::i32, {t_ * s_.positions, 1, 1, 1}); }
   int out_ids_input() { return g_.input(ggml::Type::i32, {n_out_, 1, 1, 1}); }
@@ -316,7 +327,7 @@ class LlamaGraphBlocks {
   std::int64_t t_, n_out_, seqs_;
   ggml::Graph g_;
   Cache base_, swa_;
-  int pos_ = -1, out_ids_ = -1;
+  int pos_ = -1, out_ids_ = -1, inp_embd_ = -1;
 };
 
 }  // namespace detail

@@ -138,6 +138,10 @@ struct ModelSpec {
   bool full_k_eq_v = false;          // full-attention layers have no v_proj: V is computed from K (attention_k_eq_v)
   std::int64_t kv_shared_layers = 0;  // the last N blocks reuse the KV cache of earlier blocks and cache nothing
   std::int64_t ffn_kv_shared = 0;     // dense FFN width of those blocks; 0 = ffn (Gemma 4 E2B double-wide MLP)
+  // Qwen3-VL's DeepStack: the input rows are (1 + N) x hidden_size wide, and the first N blocks add one
+  // extra slice each to their output (llama.cpp n_deepstack_layers, models/qwen3vl.cpp; HF: the length of
+  // vision_config.deepstack_visual_indexes). No weights of the text model; 0 = none.
+  std::int64_t deepstack_layers = 0;
   PerLayerSpec per_layer;
   MlaSpec mla;
   MoeSpec moe;
@@ -272,6 +276,7 @@ inline void validate(const ModelSpec& m) {
   // (llama-model.cpp create_memory asserts n_layer_kv_from_start >= 2).
   in_range(m.kv_shared_layers, 0, "attention.kv_shared_layers", m.layers >= 2 ? m.layers - 2 : 0);
   in_range(m.ffn_kv_shared, 0, "ffn_size_kv_shared");
+  in_range(m.deepstack_layers, 0, "deepstack_layers", m.layers);
   // The PLE table is vocab x (layers x embed_dim): its row stays within the width limit.
   in_range(m.per_layer.embed_dim, 0, "per_layer.embed_dim", kMaxDim / std::max<std::int64_t>(1, m.layers));
   in_range(m.per_layer.altup_inputs, 0, "per_layer.altup_inputs", 64);

@@ -62,7 +62,7 @@ void model(std::ostream& o, const CatalogModel& cm) {
     << "; m.vocab = " << m.vocab << "; m.max_context = " << m.max_context << ";\n"
     << "  m.ffn_gated = " << m.ffn_gated << "; m.tied_embeddings = " << m.tied_embeddings << "; m.qk_norm = " << m.qk_norm
     << "; m.qk_norm_full = " << m.qk_norm_full << "; m.attn_output_gate = " << m.attn_output_gate << "; m.attn_sinks = " << m.attn_sinks << "; m.final_norm = " << m.final_norm
-    << "; m.norms_per_layer = " << m.norms_per_layer << "; m.attn_bias = AttnBias(" << int(m.attn_bias) << ");\n"
+    << "; m.norms_per_layer = " << m.norms_per_layer << "; m.deepstack_layers = " << m.deepstack_layers << "; m.attn_bias = AttnBias(" << int(m.attn_bias) << ");\n"
     << "  m.layer_pattern = {";
   for (LayerKind k : m.layer_pattern) o << "LayerKind::" << to_string(k) << ",";
   o << "};\n  m.sliding_window = " << m.sliding_window << "; m.chunk_size = " << m.chunk_size << ";\n"

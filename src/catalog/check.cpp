@@ -285,6 +285,7 @@ std::vector<std::string> spec_differences(const ModelSpec& c, const ModelSpec& o
   cmp("tied_embeddings", o.tied_embeddings, c.tied_embeddings);
   cmp("max_context", o.max_context, c.max_context);
   cmp("norms_per_layer", o.norms_per_layer, c.norms_per_layer);
+  cmp("deepstack_layers", o.deepstack_layers, c.deepstack_layers);
   cmp("qk_norm", o.qk_norm, c.qk_norm);
   if (o.qk_norm && c.qk_norm) cmp("qk_norm full", o.qk_norm_full, c.qk_norm_full);
   cmp("attn_bias", static_cast<int>(o.attn_bias), static_cast<int>(c.attn_bias));

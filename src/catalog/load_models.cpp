@@ -121,7 +121,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
   static const std::vector<std::string> keys = {
       "id", "name", "architecture", "aliases", "layers", "hidden_size", "heads", "kv_heads", "head_dim",
       "head_dim_v", "ffn_size", "ffn_size_kv_shared", "ffn_gated", "vocab", "tied_embeddings", "max_context", "norms_per_layer",
-      "qk_norm", "attn_bias", "attn_output_gate", "attn_sinks", "final_norm", "attention", "mla", "moe", "ssm",
+      "deepstack_layers", "qk_norm", "attn_bias", "attn_output_gate", "attn_sinks", "final_norm", "attention", "mla", "moe", "ssm",
       "per_layer", "vision", "native_format", "expert_format", "default_quant", "params_total_b", "params_active_b", "notes", "unconfirmed", "source",
       "estimable", "not_estimable_reason"};
   for_each_entry(root, file, diag, "models", {"schema_version", "models"}, [&](const YAML::Node& node) {
@@ -145,6 +145,7 @@ void load_models(Catalog& cat, const YAML::Node& root, const std::string& file, 
     m.tied_embeddings = e.boolean("tied_embeddings");
     m.max_context = e.integer("max_context", 1, std::int64_t{1} << 31, true);
     m.norms_per_layer = e.integer("norms_per_layer", 0, 16, false, 2);
+    m.deepstack_layers = e.integer("deepstack_layers", 0, m.layers);
     // qk_norm: true (one head_dim vector each for q and k) or full (the whole projections).
     const std::string qk = e.str("qk_norm", false, "false");
     if (qk == "full") m.qk_norm = m.qk_norm_full = true;

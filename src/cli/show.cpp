@@ -81,6 +81,9 @@ Fields model_fields(const ModelSpec& m, const ParamCounts& pc, const std::string
   if (m.kv_shared_layers > 0)
     f.push_back({"KV sharing", fmt::format("last {} layers reuse earlier layers' KV cache{}", m.kv_shared_layers,
                                            m.ffn_kv_shared > 0 ? fmt::format(", ffn {}", m.ffn_kv_shared) : "")});
+  if (m.deepstack_layers > 0)
+    f.push_back({"DeepStack", fmt::format("the first {} blocks each add a slice of the {} x {} wide input rows", m.deepstack_layers,
+                                          1 + m.deepstack_layers, m.hidden)});
   if (m.per_layer.present())
     f.push_back({"per-layer", fmt::format("embeddings {} per layer, AltUp {} streams, LAuReL rank {}, layer scalar {}", m.per_layer.embed_dim,
                                           m.per_layer.altup_inputs, m.per_layer.laurel_rank, m.per_layer.layer_scalar ? "yes" : "no")});
@@ -196,6 +199,7 @@ Json model_json_full(const io::CatalogModel& cm, const ParamCounts& pc) {
   j["vision"] = m.vision.present() ? Json{{"encoder", m.vision.encoder}, {"params", m.vision.params},
                                           {"projector_params", m.vision.projector_params}, {"tokens_per_image", m.vision.tokens_per_image}}
                                    : Json(nullptr);
+  if (m.deepstack_layers > 0) j["deepstack_layers"] = m.deepstack_layers;
   j["native_format"] = m.native_format;
   if (!m.expert_format.empty()) j["expert_format"] = m.expert_format;
   if (!cm.default_quant.empty()) j["default_quant"] = cm.default_quant;

@@ -356,6 +356,8 @@ ModelFile gguf_model(const Header& h, const Header* v) {
   m.tied_embeddings = present.count("output") == 0;
   m.final_norm = present.count("output_norm") > 0;
   m.qk_norm = present.count("blk.attn_q_norm") > 0;
+  // Qwen3-VL: the DeepStack slices the first blocks add (the qwen3vl / qwen3vlmoe loaders; optional, 0).
+  if (arch_name == "qwen3vl" || arch_name == "qwen3vlmoe") m.deepstack_layers = meta.num("n_deepstack_layers", 0, m.layers).value_or(0);
   // The expert matrices all in MXFP4 (gpt-oss files, whatever the rest): re-estimates with -q keep them.
   if (expert_types.size() == 1 && *expert_types.begin() == "mxfp4") m.expert_format = "mxfp4";
   m.attn_sinks = present.count("blk.attn_sinks") > 0;

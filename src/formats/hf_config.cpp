@@ -814,15 +814,19 @@ std::int64_t qwen2_vl_params(const Obj& v) {
 // and a plain biased MLP, a PatchMerger (LayerNorm over the ViT width + two biased Linear) to the LLM
 // width, and one DeepStack merger per deepstack_visual_indexes entry (its LayerNorm over the merged
 // width, use_postshuffle_norm). Qwen3.5's tower has no DeepStack mergers.
-std::int64_t qwen3_vl_params(const Obj& v, std::int64_t deepstack_default) {
+// The DeepStack mergers: one per deepstack_visual_indexes entry (each a ViT block index).
+std::int64_t qwen3_vl_deepstack(const Obj& v, std::int64_t deepstack_default) {
+  if (!v.has("deepstack_visual_indexes")) return deepstack_default;
+  const std::int64_t depth = v.integer("depth", 1, 1024);
+  return static_cast<std::int64_t>(v.integers("deepstack_visual_indexes", 1024, 0, depth - 1).size());
+}
+
+std::int64_t qwen3_vl_params(const Obj& v, std::int64_t deepstack) {
   const std::int64_t h = v.integer("hidden_size", 1, kDim), i = v.integer("intermediate_size", 1, kDim);
   const std::int64_t depth = v.integer("depth", 1, 1024), out = v.integer("out_hidden_size", 1, kDim);
   const std::int64_t c = v.integer_or("in_channels", 3, 1, 16), p = v.integer_or("patch_size", 16, 1, 4096);
   const std::int64_t tp = v.integer_or("temporal_patch_size", 2, 1, 64), merge = v.integer_or("spatial_merge_size", 2, 1, 64);
   const std::int64_t positions = v.integer_or("num_position_embeddings", 2304, 0, 1 << 20);
-  const std::int64_t deepstack =
-      v.has("deepstack_visual_indexes") ? static_cast<std::int64_t>(v.integers("deepstack_visual_indexes", 1024, 0, depth - 1).size())
-                                        : deepstack_default;
   // The same sum in double first: every term is positive, so when it stays below 2^50 no integer
   // product can wrap (validate() then holds the count to its own limit).
   auto count = [&](auto one) {
@@ -908,9 +912,16 @@ void read_vision(Reader& r, const std::string& type) {
     const std::int64_t side = (1024 + cell - 1) / cell;
     vs.tokens_per_image = side * side;
   } else if (type == "qwen3_vl" || type == "qwen3_vl_moe" || type == "qwen3_5" || type == "qwen3_5_moe") {
-    // Qwen3VLVisionConfig defaults deepstack_visual_indexes to [8, 16, 24]; Qwen3.5 has none.
+    // Qwen3VLVisionConfig defaults deepstack_visual_indexes to [8, 16, 24]; Qwen3.5 has none. Each
+    // merger's output is added after one of the first text blocks (Qwen3VLTextModel._deepstack_process);
+    // llama.cpp's converter writes their count as n_deepstack_layers for qwen3vl and qwen3vlmoe only.
     const bool qwen3_5 = type == "qwen3_5" || type == "qwen3_5_moe";
-    vs.params = qwen3_vl_params(v, qwen3_5 ? 0 : 3);
+    const std::int64_t deepstack = qwen3_vl_deepstack(v, qwen3_5 ? 0 : 3);
+    vs.params = qwen3_vl_params(v, deepstack);
+    if (!qwen3_5) {
+      if (deepstack > r.m.layers) v.problem("deepstack_visual_indexes", "has more entries than the text model has layers");
+      r.m.deepstack_layers = deepstack;
+    }
     vs.encoder = qwen3_5 ? "Qwen3.5 ViT" : "Qwen3-VL ViT";
     // One token per merged patch: a 1024 x 1024 image is (1024 / 32)^2 = 1024 tokens (llama.cpp
     // clip.cpp keeps an image between 8 and 4096 tokens).

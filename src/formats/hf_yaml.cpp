@@ -53,6 +53,7 @@ std::string catalog_entry_yaml(const ModelSpec& m, const std::vector<std::string
   line(a, "tied_embeddings", yes(m.tied_embeddings));
   line(a, "max_context", i64(m.max_context));
   line(a, "norms_per_layer", i64(m.norms_per_layer));
+  if (m.deepstack_layers > 0) line(a, "deepstack_layers", i64(m.deepstack_layers));
   line(a, "qk_norm", m.qk_norm_full ? "full" : yes(m.qk_norm));
   line(a, "attn_bias", m.attn_bias == AttnBias::qkvo ? "qkvo" : m.attn_bias == AttnBias::qkv ? "qkv" : "none");
   if (m.attn_output_gate) line(a, "attn_output_gate", "true");

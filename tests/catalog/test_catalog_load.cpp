@@ -46,7 +46,7 @@ constexpr std::size_t field_count() {
 TEST(CatalogCompiled, ComparedStructsHaveTheFieldsThisTestKnows) {
   // Counted by hand from include/vramfit/*.hpp and src/catalog/catalog.hpp. A different count means a
   // field was added or removed: extend catgen.cpp and the Same*() comparisons below, then this table.
-  EXPECT_EQ(field_count<ModelSpec>(), 38u);  // + head_dim_full ... ffn_kv_shared, per_layer (Gemma 3n / 4)
+  EXPECT_EQ(field_count<ModelSpec>(), 39u);  // + deepstack_layers (Qwen3-VL)
   EXPECT_EQ(field_count<PerLayerSpec>(), 4u);
   EXPECT_EQ(field_count<MlaSpec>(), 7u);
   EXPECT_EQ(field_count<MoeSpec>(), 13u);
@@ -102,7 +102,7 @@ void SameModel(const ModelSpec& a, const ModelSpec& b) {
   SAME(ssm.dt_rank); SAME(ssm.conv_bias); SAME(ssm.proj_bias); SAME(ssm.inner_norms);
   SAME(vision.encoder); SAME(vision.params); SAME(vision.projector_params); SAME(vision.tokens_per_image);
   SAME(native_format); SAME(expert_format); SAME(params_total_b); SAME(params_active_b);
-  SAME(head_dim_full); SAME(kv_heads_full); SAME(full_k_eq_v); SAME(kv_shared_layers); SAME(ffn_kv_shared);
+  SAME(head_dim_full); SAME(kv_heads_full); SAME(full_k_eq_v); SAME(kv_shared_layers); SAME(ffn_kv_shared); SAME(deepstack_layers);
   SAME(per_layer.embed_dim); SAME(per_layer.altup_inputs); SAME(per_layer.laurel_rank); SAME(per_layer.layer_scalar);
 }
 

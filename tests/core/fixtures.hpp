@@ -463,6 +463,7 @@ inline ModelSpec qwen3_vl_8b() {
   m.vision.encoder = "Qwen3-VL ViT";
   m.vision.params = 576388336;
   m.vision.tokens_per_image = 1024;
+  m.deepstack_layers = 3;  // deepstack_visual_indexes [8, 16, 24]
   return m;
 }
 

@@ -308,6 +308,22 @@ ModelSpec tiny_minimax_m2() {
 
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
+// gguf-tiny-qwen3vl / gguf-tiny-qwen3vlmoe: the tiny qwen3 and qwen3moe blocks with M-RoPE and one
+// DeepStack slice (deepstack_layers: 1), so the input rows are 2 x 256 wide.
+ModelSpec tiny_qwen3vl() {
+  ModelSpec m = tiny_llama();
+  m.architecture = "qwen3_vl";
+  m.qk_norm = true;
+  m.deepstack_layers = 1;
+  return m;
+}
+ModelSpec tiny_qwen3vl_moe() {
+  ModelSpec m = tiny_qwen3moe();
+  m.architecture = "qwen3_vl_moe";
+  m.deepstack_layers = 1;
+  return m;
+}
+
 double replay_mib(const ModelSpec& m, std::int64_t context, bool flash, const std::string& kv, std::int64_t seqs = 1,
                   std::int64_t ubatch = 512) {
   Workload w;
@@ -465,6 +481,23 @@ TEST(LlamacppGraph, RecurrentHybridsMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(tiny_granite_hybrid(), 4096, true, "q8_0", 4, 512, 0), 11.31, 0.005);
 }
 
+TEST(LlamacppGraph, DeepStackInputsMatchTheLoggedBuffers) {
+  // Qwen3-VL: the lookup padded to (1 + N) d and the embeddings input as wide; the padded rows live
+  // until the last block that adds its slice.
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl(), 512, true, "f16", 1, 128, 0), 1.63, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl(), 512, true, "q8_0", 1, 512, 0), 6.55, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl(), 4096, false, "f16", 4, 128, 0), 11.00, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl(), 16384, true, "q8_0", 4, 512, 0), 22.05, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl_moe(), 512, false, "f16", 4, 512, 0), 9.02, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl_moe(), 4096, true, "f16", 4, 512, 0), 8.05, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_qwen3vl_moe(), 16384, true, "q8_0", 1, 512, 0), 20.08, 0.005);
+  // Qwen3-VL-8B (3 slices: the padded lookup and the embeddings input 4 x 4096 x 512 x 4 B = 32 MiB each),
+  // sparse zero-weight Q8_0 file, 4096 cells, n_ubatch 512.
+  EXPECT_NEAR(replay_cells_mib(test::qwen3_vl_8b(), 4096, true, "f16", 1, 512, 0), 348.77, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::qwen3_vl_8b(), 4096, false, "f16", 1, 512, 0), 364.02, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::qwen3_vl_8b(), 4096, true, "q8_0", 1, 512, 0), 336.75, 0.005);
+}
+
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
@@ -494,8 +527,10 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   Workload w;
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_9b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_35b_a3b()));
-  EXPECT_FALSE(llamacpp_graph_covers(test::qwen3_vl_8b()));  // DeepStack inputs: not rebuilt
-  EXPECT_FALSE(llamacpp_cpu_compute(test::qwen3_vl_8b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
+  EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_vl_8b()));
+  ModelSpec stacked = test::llama_3_1_8b();
+  stacked.deepstack_layers = 3;  // DeepStack slices outside the Qwen3-VL graphs: not llama's graph
+  EXPECT_FALSE(llamacpp_graph_covers(stacked));
   // a window needs its cells
   EXPECT_FALSE(llamacpp_cpu_compute(test::gemma_3_27b(), w, LlamaGraphCache{4096, 0, false, false}).has_value());
 }

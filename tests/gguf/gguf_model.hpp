@@ -262,6 +262,8 @@ inline Writer model_writer(const ModelSpec& m, const QuantMix& mix, const TypeTa
   // M-RoPE sections, required by the qwen2vl, qwen3vl and qwen35 loaders (get_key_or_arr(..., true)).
   if (arch == "qwen2vl") w.add_i32s(a + "rope.dimension_sections", opt.qwen2vl_mrope_sections);
   if (is({"qwen3vl", "qwen3vlmoe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen3vl_mrope_sections);
+  // The DeepStack slices (conversion/qwen.py Qwen3VLTextModel: len(deepstack_visual_indexes)).
+  if (is({"qwen3vl", "qwen3vlmoe"}) && m.deepstack_layers > 0) w.add_u32(a + "n_deepstack_layers", u32(m.deepstack_layers));
   if (is({"qwen35", "qwen35moe"})) w.add_i32s(a + "rope.dimension_sections", opt.qwen35_mrope_sections);
   // Hybrid Granite files turn RoPE off through rope_finetuned (conversion/granite.py: only Bamba and
   // attention-only Granite models keep it), which llama.cpp's granite-hybrid loader reads as the switch.

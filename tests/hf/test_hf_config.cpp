@@ -373,10 +373,13 @@ TEST(HfConfig, Qwen3VlTiesByTheTopLevelFlagAndCountsDeepStack) {
   // 538,631,408 with them, as the reference).
   std::ifstream in(fixture("qwen3-vl-30b-a3b"));
   nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(c.spec.deepstack_layers, 3);  // [8, 16, 24]: the first 3 text blocks add a slice each
   j["vision_config"].erase("deepstack_visual_indexes");
   EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.vision.params, 538631408);
+  EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.deepstack_layers, 3);
   j["vision_config"]["deepstack_visual_indexes"] = nlohmann::json::array();
   EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.vision.params, 538631408 - 3 * 30686720);
+  EXPECT_EQ(io::hf::parse_hf_config(j, "config.json").spec.deepstack_layers, 0);
 }
 
 TEST(HfConfig, DeepSeekMtpLayerIsANote) {
