@@ -55,8 +55,8 @@ rm -f "$OUT"/gguf/*.gguf
 # MXFP4/Q4 experts are repacked (read) on this CPU; the tiny MoE fixtures stand in.
 tiny=(llama qwen2 qwen3 mixtral qwen3moe gemma2 gemma3 phi3 command-r deepseek-v3 deepseek-v2-lite
       gpt-oss jamba granite-hybrid qwen3-next glm4moe llama4 qwen2vl qwen35 qwen35moe nemotron-h nemotron-h-moe
-      minimax-m2 qwen3vl qwen3vlmoe)
-real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b)
+      minimax-m2 qwen3vl qwen3vlmoe gemma4)
+real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b gemma-4-e2b)
 if ((ci)); then
   # The CTest check llamacpp_oracle_ci (a few minutes): every kind of cache (full, sliding, recurrent,
   # MLA, MoE with MXFP4 experts) and four real shapes, both KV types, flash attention on and off.

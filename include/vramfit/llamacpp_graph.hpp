@@ -6,8 +6,8 @@
 // windows, softmax-weighted experts), phi3 (fused QKV and gate-up projections), command-r (LayerNorm,
 // attention and FFN in parallel), glm4moe (sigmoid routing, shared experts, leading dense blocks),
 // minimax-m2 (whole-projection QK norms), llama4 (chunked attention, NoPE blocks, experts weighted
-// before the FFN) and deepseek2 (latent
-// attention) in llamacpp_graph_attention.hpp; jamba, granite hybrid and qwen3-next (Mamba-1, Mamba-2
+// before the FFN), deepseek2 (latent attention) and gemma4 (dense: global blocks of their own shape,
+// KV sharing, per-layer inputs) in llamacpp_graph_attention.hpp; jamba, granite hybrid and qwen3-next (Mamba-1, Mamba-2
 // and delta-net blocks beside attention), qwen3.5 and nemotron-h (dense and MoE) in
 // llamacpp_graph_recurrent.hpp. Source: llama.cpp de3ff81
 // as node-llama-cpp 3.22.1 ships it; src/llama-context.cpp (sched_reserve). Checked against the
@@ -233,10 +233,28 @@ inline std::optional<LlamaGraphShape> hybrid_family(const ModelSpec& m) {
   return std::nullopt;
 }
 
+// gemma4 (Gemma4Graph), dense: sliding and global blocks with QK norms, the edge models' per-layer
+// inputs, output scales and KV sharing. Not Gemma 3n's AltUp and LAuReL, nor the routed experts of
+// Gemma 4 26B-A4B.
+inline std::optional<LlamaGraphShape> gemma4_family(const ModelSpec& m) {
+  const bool sliding = has_layer(m, LayerKind::sliding);
+  if (m.architecture != "gemma4" || m.moe.present() || m.per_layer.altup_inputs > 0 || m.per_layer.laurel_rank > 0 ||
+      !layers_among(m, {LayerKind::full, LayerKind::sliding}) || sliding != (m.sliding_window > 0) || m.chunk_size > 0 ||
+      m.head_dim_k != m.head_dim_v || !m.ffn_gated || m.ffn <= 0 || !m.final_norm || !m.qk_norm || m.qk_norm_full ||
+      m.attn_bias != AttnBias::none || m.attn_sinks || m.attn_output_gate || m.ssm.kind != SsmKind::none ||
+      m.mla.kv_lora_rank > 0 || m.deepstack_layers > 0)
+    return std::nullopt;
+  LlamaGraphShape s;
+  s.kind = LlamaGraphKind::gemma4;
+  s.gemma = s.qk_norm = true;
+  return s;
+}
+
 }  // namespace detail
 
 // The graph llamacpp_cpu_compute() rebuilds for this model, if any (the architectures above).
 inline std::optional<LlamaGraphShape> llamacpp_graph_family(const ModelSpec& m) {
+  if (std::optional<LlamaGraphShape> s = detail::gemma4_family(m)) return s;
   if (!detail::plain_blocks(m)) return std::nullopt;
   // DeepStack slices are added by the Qwen3-VL builders only (n_deepstack_layers is their loaders' key).
   if (m.deepstack_layers > 0 && m.architecture != "qwen3_vl" && m.architecture != "qwen3_vl_moe") return std::nullopt;
@@ -274,6 +292,7 @@ inline std::optional<Bytes> llamacpp_cpu_compute(const ModelSpec& m, const Workl
   switch (shape->kind) {
     case LlamaGraphKind::standard: prompt = detail::LlamaGraph(m, *shape, w, kv, tokens, outputs, seqs).build(); break;
     case LlamaGraphKind::mla: prompt = detail::MlaGraph(m, *shape, w, kv, tokens, outputs, seqs).build(); break;
+    case LlamaGraphKind::gemma4: prompt = detail::Gemma4Graph(m, *shape, w, kv, tokens, outputs, seqs).build(); break;
     default: prompt = detail::HybridGraph(m, *shape, w, kv, tokens, outputs, seqs).build(); break;
   }
   return Bytes(ggml::reserve(prompt, kAlignment));

@@ -1,11 +1,12 @@
 // The graphs of llama.cpp's attention-only architectures, rebuilt node for node for the allocator
 // replay (llamacpp_graph.hpp): the llama-like blocks (llama and Mixtral, qwen2, qwen2vl, qwen3,
-// qwen3moe, glm4moe, llama4), gemma2/gemma3, gpt-oss, phi3 and command-r in one builder, and
-// deepseek2's latent attention in another. Source: llama.cpp de3ff81, src/models/{llama, qwen2,
-// qwen2vl, qwen3, qwen3moe, glm4-moe, llama4, gemma2, gemma3, openai-moe, phi3, command-r,
-// deepseek2}.cpp.
+// qwen3moe, qwen3vl, qwen3vlmoe, glm4moe, llama4), gemma2/gemma3, gpt-oss, phi3 and command-r in one
+// builder, deepseek2's latent attention in another, gemma4 in a third. Source: llama.cpp de3ff81,
+// src/models/{llama, qwen2, qwen2vl, qwen3, qwen3moe, qwen3vl, qwen3vlmoe, glm4-moe, llama4, gemma2,
+// gemma3, openai-moe, phi3, command-r, deepseek2, gemma4}.cpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "vramfit/llamacpp_graph_blocks.hpp"
@@ -163,6 +164,73 @@ class MlaGraph : public LlamaGraphBlocks {
       inp_l = add(feed_forward(il, norm(ffn_inp)), ffn_inp);
     }
     return head(inp_l);
+  }
+};
+
+// gemma4 (dense): sliding and global blocks (the global ones with their own head size and KV heads,
+// V = K where they have no v_proj), V RMS-normed without a weight, the last blocks reading earlier
+// blocks' caches (KV sharing; their FFN double-wide), and the per-layer inputs: a second lookup of
+// [P x L] rows per token plus a projection of the embeddings, RMS-normed, summed, made [P, T, L]
+// contiguous and kept to the end, each block gating a [P, T] slice of it into its output; an optional
+// per-block output scale. Every token's final norm is kept (t_h_nextn) and the output rows picked
+// after it; the soft-capped logits run in place. Source: src/models/gemma4.cpp.
+class Gemma4Graph : public LlamaGraphBlocks {
+ public:
+  using LlamaGraphBlocks::LlamaGraphBlocks;
+
+  ggml::Graph build() {
+    using ggml::Op;
+    using ggml::Type;
+    const std::int64_t d = m_.hidden, nh = m_.heads, t = t_, layers = m_.layers, p = m_.per_layer.embed_dim;
+    const std::int64_t hd_full = m_.head_dim_full > 0 ? m_.head_dim_full : m_.head_dim_k;
+    const std::int64_t nkv_full = m_.kv_heads_full > 0 ? m_.kv_heads_full : m_.kv_heads;
+    int inp_l = scale(embeddings());
+    pos_ = positions_input();
+    const std::int64_t v_row = std::max(hd_full * nkv_full, m_.head_dim_v * m_.kv_heads);
+    base_ = cache(kv_.cells, hd_full, hd_full, nkv_full, v_row);
+    if (kv_.window_cells > 0) swa_ = cache(kv_.window_cells, m_.head_dim_k, m_.head_dim_v, m_.kv_heads, v_row);
+    out_ids_ = out_ids_input();
+    int per_layer = -1;
+    if (p > 0) {  // build_inp_per_layer, project_per_layer_inputs
+      const int tokens = input(Type::i32, {t, 1, 1, 1});
+      const int rows = g_.op(Op::get_rows, Type::f32, {p * layers, t, 1, 1}, {g_.weight(), tokens});
+      const int selected = scale(g_.view(rows, {p, layers, t, 1}));
+      g_.expand(selected);
+      const int proj = norm(g_.view(scale(matmul(inp_l, p * layers)), {p, layers, t, 1}));
+      const int sum = scale(add(proj, selected));
+      per_layer = cont(g_.view(sum, {p, t, layers, 1}), {p, t, layers, 1});
+    }
+    for (std::int64_t il = 0; il < layers; ++il) {
+      const bool global = m_.layer_kind(il) == LayerKind::full;
+      const Cache& c = global ? base_ : swa_;
+      const std::int64_t hd = c.head_k, nkv = c.kv_heads;
+      int cur = norm(inp_l);
+      const int q = rope(norm(g_.view(matmul(cur, hd * nh), {hd, nh, t, 1})));
+      if (m_.has_kv(il)) {
+        const int k_proj = matmul(cur, hd * nkv);
+        const int v_proj = global && m_.full_k_eq_v ? k_proj : matmul(cur, hd * nkv);
+        const int k = rope(norm(g_.view(k_proj, {hd, nkv, t, 1})));
+        const int v = rms(g_.view(v_proj, {hd, nkv, t, 1}));
+        cur = attention(c, q, k, v, true);
+      } else {
+        cur = attention(c, q, -1, -1, true);
+      }
+      const int attn_out = add(norm(cur), inp_l);
+      cur = add(norm(ffn(norm(attn_out), m_.ffn_at(il))), attn_out);
+      if (per_layer >= 0) {
+        const int gate = mul(unary(matmul(cur, p)), g_.view(per_layer, {p, t, 1, 1}));
+        cur = add(cur, norm(matmul(gate, d)));
+      }
+      if (m_.per_layer.layer_scalar) cur = mul(cur, g_.weight());
+      inp_l = cur;
+    }
+    const int h = norm(inp_l);
+    g_.at(h).output = true;  // t_h_nextn
+    const int result_norm = get_rows(h, out_ids_);
+    const int logits = scale(unary(scale(matmul(result_norm, m_.vocab))));
+    g_.expand(logits);
+    g_.at(result_norm).output = g_.at(logits).output = true;
+    return std::move(g_);
   }
 };
 

@@ -19,6 +19,7 @@ namespace vramfit {
 enum class LlamaGraphKind : std::uint8_t {
   standard,        // attention blocks: llama, qwen2/3 (+MoE), gemma2/3, gpt-oss, phi3, command-r, glm4moe, llama4
   mla,             // deepseek2: latent attention, absorbed (DeepSeek V2/V3, Kimi K2)
+  gemma4,          // Gemma 4: global blocks of their own shape, KV sharing, per-layer inputs
   jamba,           // Mamba-1 and attention blocks
   granite_hybrid,  // Mamba-2 and attention blocks
   qwen3_next,      // gated delta nets and gated attention
@@ -113,24 +114,29 @@ class LlamaGraphBlocks {
   // inputs (V's per element when it is stored transposed, without flash attention), its mask [n_kv, T]
   // (f16 for flash attention), and the Hadamard matrices of a quantized cache (llama_kv_cache:
   // attn_rot_k / attn_rot_v, head sizes divisible by 64).
+  // Its blocks' head sizes and KV heads: the model's, but Gemma 4's global blocks have their own. A
+  // transposed V cache (no flash attention) keeps rows as wide as the model's widest V row
+  // (n_embd_v_gqa_max, llama-kv-cache.cpp [TAG_V_CACHE_VARIABLE]): narrower rows are padded to it.
   struct Cache {
     std::int64_t cells = 0;
+    std::int64_t head_k = 0, head_v = 0, kv_heads = 0, v_row = 0;
     int k_idxs = -1, v_idxs = -1, mask = -1, k_rot = -1, v_rot = -1;
   };
-  Cache cache(std::int64_t cells) {
+  Cache cache(std::int64_t cells) { return cache(cells, m_.head_dim_k, m_.head_dim_v, m_.kv_heads, m_.head_dim_v * m_.kv_heads); }
+  Cache cache(std::int64_t cells, std::int64_t head_k, std::int64_t head_v, std::int64_t kv_heads, std::int64_t v_row) {
     using ggml::Type;
     Cache c;
     c.cells = cells;
-    const std::int64_t ev = m_.head_dim_v * m_.kv_heads;
+    c.head_k = head_k, c.head_v = head_v, c.kv_heads = kv_heads, c.v_row = v_row;
     c.k_idxs = g_.input(Type::i64, {t_, 1, 1, 1});
-    c.v_idxs = g_.input(Type::i64, {w_.flash_attention ? t_ : t_ * ev, 1, 1, 1});
+    c.v_idxs = g_.input(Type::i64, {w_.flash_attention ? t_ : t_ * v_row, 1, 1, 1});
     c.mask = mask(cells);
-    if (kv_.quantized_k && m_.head_dim_k % 64 == 0) {
+    if (kv_.quantized_k && head_k % 64 == 0) {
       std::int64_t nrot = 64;  // the largest power of two from 64 up that divides the head size
-      while (m_.head_dim_k % (nrot * 2) == 0) nrot *= 2;
+      while (head_k % (nrot * 2) == 0) nrot *= 2;
       c.k_rot = g_.input(Type::f32, {nrot, nrot, 1, 1});
     }
-    if (kv_.quantized_v && m_.head_dim_v % 64 == 0) c.v_rot = g_.input(Type::f32, {64, 64, 1, 1});
+    if (kv_.quantized_v && head_v % 64 == 0) c.v_rot = g_.input(Type::f32, {64, 64, 1, 1});
     return c;
   }
   int mask(std::int64_t cells) {
@@ -172,6 +178,21 @@ class LlamaGraphBlocks {
     return g_.view(r, s);
   }
 
+  // cpy_k, cpy_v: SET_ROWS views of the caches taking K's rows, and V's rows or, transposed (no flash
+  // attention), its elements: a strided V copied contiguous first, a row narrower than the cache's
+  // padded to it (ggml_pad).
+  void write_cache(const Cache& c, int k, int v, bool v_contiguous, int k_cache, int v_cache) {
+    const std::int64_t ek = c.head_k * c.kv_heads, ev = c.head_v * c.kv_heads, rows = c.cells * seqs_;
+    g_.expand(g_.view(k_cache, {ek, rows, 1, 1}, {g_.view(k, {ek, t_, 1, 1}), c.k_idxs}));
+    if (w_.flash_attention) {
+      g_.expand(g_.view(v_cache, {ev, rows, 1, 1}, {g_.view(v, {ev, t_, 1, 1}), c.v_idxs}));
+      return;
+    }
+    int flat = v_contiguous ? g_.view(v, {ev, t_, 1, 1}) : cont(v, {ev, t_, 1, 1});
+    if (ev < c.v_row) flat = g_.op(ggml::Op::pad, ggml::Type::f32, {c.v_row, t_, 1, 1}, {flat});
+    g_.expand(g_.view(v_cache, {1, c.v_row * rows, 1, 1}, {g_.view(flat, {1, c.v_row * t_, 1, 1}), c.v_idxs}));
+  }
+
   // build_attn + build_attn_mha: q, v, k put in the graph in that order (q, k, v with two caches), the
   // cache writes (SET_ROWS views of the cache; a strided V is copied contiguous first when the cache
   // stores it transposed), then flash attention, or KQ (soft-capped on gemma2), its softmax and KQV;
@@ -179,26 +200,19 @@ class LlamaGraphBlocks {
   int attention(const Cache& c, int q, int k, int v, bool v_contiguous, bool project = true) {
     using ggml::Op;
     using ggml::Type;
-    const std::int64_t hd = m_.head_dim_k, hv = m_.head_dim_v, nh = m_.heads, nkv = m_.kv_heads, ns = seqs_, n_kv = c.cells;
-    if (c.k_rot >= 0) q = hadamard(q, c.k_rot), k = hadamard(k, c.k_rot);
-    if (c.v_rot >= 0) v = hadamard(v, c.v_rot, v_contiguous), v_contiguous = true;
+    const std::int64_t hd = c.head_k, hv = c.head_v, nh = m_.heads, nkv = c.kv_heads, ns = seqs_, n_kv = c.cells;
+    // k and v are -1 in a block that reads an earlier block's cache (Gemma 4's KV sharing): no writes.
+    const bool writes = k >= 0;
+    if (c.k_rot >= 0) q = hadamard(q, c.k_rot);
+    if (c.k_rot >= 0 && writes) k = hadamard(k, c.k_rot);
+    if (c.v_rot >= 0 && writes) v = hadamard(v, c.v_rot, v_contiguous), v_contiguous = true;
     g_.expand(q);
-    if (swa_.cells > 0) {
-      g_.expand(k);
-      g_.expand(v);
-    } else {
-      g_.expand(v);
-      g_.expand(k);
+    if (writes) {
+      g_.expand(swa_.cells > 0 ? k : v);
+      g_.expand(swa_.cells > 0 ? v : k);
     }
     const int k_cache = g_.weight(), v_cache = g_.weight();
-    g_.expand(g_.view(k_cache, {hd * nkv, n_kv * ns, 1, 1}, {g_.view(k, {hd * nkv, t_, 1, 1}), c.k_idxs}));
-    if (w_.flash_attention) {
-      g_.expand(g_.view(v_cache, {hv * nkv, n_kv * ns, 1, 1}, {g_.view(v, {hv * nkv, t_, 1, 1}), c.v_idxs}));
-    } else {
-      const int flat = v_contiguous ? g_.view(v, {hv * nkv, t_, 1, 1}) : cont(v, {hv * nkv, t_, 1, 1});
-      const int rows = g_.view(flat, {1, hv * nkv * t_, 1, 1});
-      g_.expand(g_.view(v_cache, {1, hv * nkv * n_kv * ns, 1, 1}, {rows, c.v_idxs}));
-    }
+    if (writes) write_cache(c, k, v, v_contiguous, k_cache, v_cache);
     const int qs = g_.view(g_.view(q, {hd, nh, t_ / ns, ns}), {hd, t_ / ns, nh, ns});
     const int ks = g_.view(k_cache, {hd, n_kv, nkv, ns});
     int cur;

@@ -308,6 +308,49 @@ ModelSpec tiny_minimax_m2() {
 
 // node-llama-cpp gives a model with a sliding window n_batch = n_ubatch = the batch + 1 (129, 513);
 // the sliding cache holds min(context, window + n_ubatch) cells padded to 256 (llama-kv-cache-iswa.cpp).
+// gguf-tiny-gemma4: the tiny gemma3's blocks alternating sliding (128) and global, the global ones
+// 128-wide with one KV head and V = K, the last 2 blocks reading earlier caches with a 1024-wide FFN,
+// 64 per-layer inputs per block and an output scale.
+ModelSpec tiny_gemma4() {
+  ModelSpec m = tiny_gemma3();
+  m.architecture = "gemma4";
+  m.layer_pattern = {LayerKind::sliding, LayerKind::full};
+  m.head_dim_full = 128;
+  m.kv_heads_full = 1;
+  m.full_k_eq_v = true;
+  m.kv_shared_layers = 2;
+  m.ffn_kv_shared = 1024;
+  m.per_layer.embed_dim = 64;
+  m.per_layer.layer_scalar = true;
+  return m;
+}
+
+// Gemma 4 E2B (data/models.yaml): 35 blocks, 4 sliding (512) then a global one, 8 heads, one KV head
+// of 256 (512 on the global blocks), FFN 6144 (12288 on the last 20, which share KV), 256 per-layer
+// inputs per block, vocabulary 262144.
+ModelSpec gemma_4_e2b() {
+  ModelSpec m;
+  m.architecture = "gemma4";
+  m.layers = 35;
+  m.hidden = 1536;
+  m.heads = 8;
+  m.kv_heads = 1;
+  m.head_dim_k = m.head_dim_v = 256;
+  m.ffn = 6144;
+  m.ffn_kv_shared = 12288;
+  m.vocab = 262144;
+  m.tied_embeddings = true;
+  m.norms_per_layer = 4;
+  m.qk_norm = true;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  m.sliding_window = 512;
+  m.head_dim_full = 512;
+  m.kv_shared_layers = 20;
+  m.per_layer.embed_dim = 256;
+  m.per_layer.layer_scalar = true;
+  return m;
+}
+
 // gguf-tiny-qwen3vl / gguf-tiny-qwen3vlmoe: the tiny qwen3 and qwen3moe blocks with M-RoPE and one
 // DeepStack slice (deepstack_layers: 1), so the input rows are 2 x 256 wide.
 ModelSpec tiny_qwen3vl() {
@@ -498,6 +541,20 @@ TEST(LlamacppGraph, DeepStackInputsMatchTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(test::qwen3_vl_8b(), 4096, true, "q8_0", 1, 512, 0), 336.75, 0.005);
 }
 
+TEST(LlamacppGraph, Gemma4MatchesTheLoggedBuffers) {
+  // The per-layer inputs [P, T, L] kept through every block; global blocks of their own head size;
+  // the shared blocks read the caches without writing; without flash attention the sliding blocks'
+  // 256-wide V rows padded to the 512 of the transposed cache's rows.
+  EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 512, true, "f16", 1, 129, 512), 2.21, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 512, false, "f16", 4, 129, 512), 3.03, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 4096, true, "f16", 1, 513, 768), 12.55, 0.005);
+  EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 4096, false, "f16", 4, 513, 768), 47.63, 0.005);
+  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 512, false, "f16", 1, 512, 512), 521.00, 0.005);
+  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 512, true, "q8_0", 4, 129, 512), 147.17, 0.005);
+  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 4096, true, "f16", 1, 129, 768), 146.45, 0.005);
+  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 4096, true, "f16", 1, 513, 1280), 582.91, 0.005);
+}
+
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::llama_3_1_8b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen2_5_0_5b()));
@@ -528,6 +585,15 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_9b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_35b_a3b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_vl_8b()));
+  EXPECT_TRUE(llamacpp_graph_covers(gemma_4_e2b()));
+  ModelSpec gemma3n = gemma_4_e2b();
+  gemma3n.architecture = "gemma3n";  // AltUp streams and LAuReL: gemma3n.cpp, not rebuilt
+  gemma3n.per_layer.altup_inputs = 4;
+  gemma3n.per_layer.laurel_rank = 64;
+  EXPECT_FALSE(llamacpp_graph_covers(gemma3n));
+  ModelSpec gemma4_moe = tiny_gemma4();
+  gemma4_moe.moe = experts_of(8, 2, 128);  // Gemma 4 26B-A4B's experts beside the MLP: not rebuilt
+  EXPECT_FALSE(llamacpp_graph_covers(gemma4_moe));
   ModelSpec stacked = test::llama_3_1_8b();
   stacked.deepstack_layers = 3;  // DeepStack slices outside the Qwen3-VL graphs: not llama's graph
   EXPECT_FALSE(llamacpp_graph_covers(stacked));
