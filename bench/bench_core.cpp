@@ -63,17 +63,18 @@ BENCHMARK(BM_FitQuery)->Unit(benchmark::kMicrosecond);
 
 // The CPU compute buffer replayed over llama.cpp's reserve graph (llamacpp_graph.hpp) at 8192 tokens
 // of context: a 32-block dense model, a 48-block MoE with 8 of 128 experts per token, DeepSeek V3's
-// 61 blocks of latent attention and Qwen3-Next's 48 delta-net and attention blocks.
+// 61 blocks of latent attention, Qwen3-Next's 48 delta-net and attention blocks, Qwen3-VL 8B's DeepStack
+// inputs and Gemma 4 E2B's 35 blocks with per-layer inputs (its sliding cache: the window + a ubatch).
 void BM_LlamacppCpuCompute(benchmark::State& state) {
-  const char* ids[] = {"llama-3.1-8b", "qwen3-30b-a3b", "deepseek-v3", "qwen3-next-80b-a3b"};
+  const char* ids[] = {"llama-3.1-8b", "qwen3-30b-a3b", "deepseek-v3", "qwen3-next-80b-a3b", "qwen3-vl-8b", "gemma-4-e2b"};
   const ModelSpec& m = catalog().model(ids[state.range(0)]).spec;
   Workload w;
   w.context = 8192;
-  const LlamaGraphCache kv{w.context, 0, false, false};
+  const LlamaGraphCache kv{w.context, m.sliding_window > 0 ? m.sliding_window + w.ubatch : 0, false, false};
   for (auto _ : state) benchmark::DoNotOptimize(llamacpp_cpu_compute(m, w, kv));
   state.SetLabel(ids[state.range(0)]);
 }
-BENCHMARK(BM_LlamacppCpuCompute)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LlamacppCpuCompute)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 
 // Every catalog model x every device x 5 quantizations x 6 contexts, memory + placement + speed bound.
 void BM_WholeCatalogTable(benchmark::State& state) {
