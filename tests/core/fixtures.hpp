@@ -467,4 +467,55 @@ inline ModelSpec qwen3_vl_8b() {
   return m;
 }
 
+// "Gemma-4-31B": hidden 5376, intermediate 21504, 60 layers, 32 heads, vocab 262144, tied; sliding
+// layers 16 KV heads x 256 (window 1024), global layers 4 KV heads x 512 with attention_k_eq_v,
+// (sliding x5, full) x10; layer_scalar. computed_params_exact 30697345340.
+inline ModelSpec gemma_4_31b() {
+  ModelSpec m;
+  m.id = "gemma-4-31b";
+  m.architecture = "gemma4";
+  m.layers = 60;
+  m.hidden = 5376;
+  m.heads = 32;
+  m.kv_heads = 16;
+  m.head_dim_k = m.head_dim_v = 256;
+  m.ffn = 21504;
+  m.vocab = 262144;
+  m.max_context = 262144;
+  m.tied_embeddings = true;
+  m.qk_norm = true;
+  m.norms_per_layer = 4;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding,
+                     LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  m.sliding_window = 1024;
+  m.head_dim_full = 512;
+  m.kv_heads_full = 4;
+  m.full_k_eq_v = true;
+  m.per_layer.layer_scalar = true;
+  return m;
+}
+
+
+// "Gemma-4-E2B": hidden 1536, intermediate 6144, 35 layers, 8 heads, 1 KV head, head_dim 256 (global
+// 512, no K=V, no num_global_key_value_heads), vocab 262144, tied, window 512, (sliding x4, full) x7,
+// num_kv_shared_layers 20, use_double_wide_mlp (the shared layers' MLP is 12288 wide), PLE 256.
+inline ModelSpec gemma_4_e2b() {
+  ModelSpec m = gemma_4_31b();
+  m.id = "gemma-4-e2b";
+  m.layers = 35;
+  m.hidden = 1536;
+  m.heads = 8;
+  m.kv_heads = 1;
+  m.kv_heads_full = 0;
+  m.full_k_eq_v = false;
+  m.ffn = 6144;
+  m.ffn_kv_shared = 12288;
+  m.max_context = 131072;
+  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
+  m.sliding_window = 512;
+  m.kv_shared_layers = 20;
+  m.per_layer.embed_dim = 256;
+  return m;
+}
+
 }  // namespace vramfit::test

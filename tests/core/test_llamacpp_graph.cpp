@@ -325,32 +325,6 @@ ModelSpec tiny_gemma4() {
   return m;
 }
 
-// Gemma 4 E2B (data/models.yaml): 35 blocks, 4 sliding (512) then a global one, 8 heads, one KV head
-// of 256 (512 on the global blocks), FFN 6144 (12288 on the last 20, which share KV), 256 per-layer
-// inputs per block, vocabulary 262144.
-ModelSpec gemma_4_e2b() {
-  ModelSpec m;
-  m.architecture = "gemma4";
-  m.layers = 35;
-  m.hidden = 1536;
-  m.heads = 8;
-  m.kv_heads = 1;
-  m.head_dim_k = m.head_dim_v = 256;
-  m.ffn = 6144;
-  m.ffn_kv_shared = 12288;
-  m.vocab = 262144;
-  m.tied_embeddings = true;
-  m.norms_per_layer = 4;
-  m.qk_norm = true;
-  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
-  m.sliding_window = 512;
-  m.head_dim_full = 512;
-  m.kv_shared_layers = 20;
-  m.per_layer.embed_dim = 256;
-  m.per_layer.layer_scalar = true;
-  return m;
-}
-
 // gguf-tiny-qwen3vl / gguf-tiny-qwen3vlmoe: the tiny qwen3 and qwen3moe blocks with M-RoPE and one
 // DeepStack slice (deepstack_layers: 1), so the input rows are 2 x 256 wide.
 ModelSpec tiny_qwen3vl() {
@@ -549,10 +523,14 @@ TEST(LlamacppGraph, Gemma4MatchesTheLoggedBuffers) {
   EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 512, false, "f16", 4, 129, 512), 3.03, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 4096, true, "f16", 1, 513, 768), 12.55, 0.005);
   EXPECT_NEAR(replay_cells_mib(tiny_gemma4(), 4096, false, "f16", 4, 513, 768), 47.63, 0.005);
-  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 512, false, "f16", 1, 512, 512), 521.00, 0.005);
-  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 512, true, "q8_0", 4, 129, 512), 147.17, 0.005);
-  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 4096, true, "f16", 1, 129, 768), 146.45, 0.005);
-  EXPECT_NEAR(replay_cells_mib(gemma_4_e2b(), 4096, true, "f16", 1, 513, 1280), 582.91, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_e2b(), 512, false, "f16", 1, 512, 512), 521.00, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_e2b(), 512, true, "q8_0", 4, 129, 512), 147.17, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_e2b(), 4096, true, "f16", 1, 129, 768), 146.45, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_e2b(), 4096, true, "f16", 1, 513, 1280), 582.91, 0.005);
+  // Gemma 4 31B: no per-layer inputs or KV sharing; global blocks of 4 KV heads x 512, V = K.
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_31b(), 512, false, "f16", 1, 512, 512), 543.50, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_31b(), 4096, true, "q8_0", 1, 129, 1280), 150.25, 0.005);
+  EXPECT_NEAR(replay_cells_mib(test::gemma_4_31b(), 4096, false, "f16", 1, 513, 1792), 544.56, 0.005);
 }
 
 TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
@@ -585,8 +563,8 @@ TEST(LlamacppGraph, OnlyTheGraphsRebuiltHereAreReplayed) {
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_9b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_5_35b_a3b()));
   EXPECT_TRUE(llamacpp_graph_covers(test::qwen3_vl_8b()));
-  EXPECT_TRUE(llamacpp_graph_covers(gemma_4_e2b()));
-  ModelSpec gemma3n = gemma_4_e2b();
+  EXPECT_TRUE(llamacpp_graph_covers(test::gemma_4_e2b()));
+  ModelSpec gemma3n = test::gemma_4_e2b();
   gemma3n.architecture = "gemma3n";  // AltUp streams and LAuReL: gemma3n.cpp, not rebuilt
   gemma3n.per_layer.altup_inputs = 4;
   gemma3n.per_layer.laurel_rank = 64;

@@ -41,61 +41,11 @@ ModelSpec gemma_3n_e4b() {
   return m;
 }
 
-// "Gemma-4-31B": hidden 5376, intermediate 21504, 60 layers, 32 heads, vocab 262144, tied; sliding
-// layers 16 KV heads x 256 (window 1024), global layers 4 KV heads x 512 with attention_k_eq_v,
-// (sliding x5, full) x10; layer_scalar. computed_params_exact 30697345340.
-ModelSpec gemma_4_31b() {
-  ModelSpec m;
-  m.id = "gemma-4-31b";
-  m.architecture = "gemma4";
-  m.layers = 60;
-  m.hidden = 5376;
-  m.heads = 32;
-  m.kv_heads = 16;
-  m.head_dim_k = m.head_dim_v = 256;
-  m.ffn = 21504;
-  m.vocab = 262144;
-  m.max_context = 262144;
-  m.tied_embeddings = true;
-  m.qk_norm = true;
-  m.norms_per_layer = 4;
-  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding,
-                     LayerKind::sliding, LayerKind::sliding, LayerKind::full};
-  m.sliding_window = 1024;
-  m.head_dim_full = 512;
-  m.kv_heads_full = 4;
-  m.full_k_eq_v = true;
-  m.per_layer.layer_scalar = true;
-  return m;
-}
-
-// "Gemma-4-E2B": hidden 1536, intermediate 6144, 35 layers, 8 heads, 1 KV head, head_dim 256 (global
-// 512, no K=V, no num_global_key_value_heads), vocab 262144, tied, window 512, (sliding x4, full) x7,
-// num_kv_shared_layers 20, use_double_wide_mlp (the shared layers' MLP is 12288 wide), PLE 256.
-ModelSpec gemma_4_e2b() {
-  ModelSpec m = gemma_4_31b();
-  m.id = "gemma-4-e2b";
-  m.layers = 35;
-  m.hidden = 1536;
-  m.heads = 8;
-  m.kv_heads = 1;
-  m.kv_heads_full = 0;
-  m.full_k_eq_v = false;
-  m.ffn = 6144;
-  m.ffn_kv_shared = 12288;
-  m.max_context = 131072;
-  m.layer_pattern = {LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::sliding, LayerKind::full};
-  m.sliding_window = 512;
-  m.kv_shared_layers = 20;
-  m.per_layer.embed_dim = 256;
-  return m;
-}
-
 // "Gemma-4-26B-A4B": hidden 2816, 30 layers, 16 heads, 8 KV heads x 256 (global 2 x 512, K=V), every
 // layer a 2112-wide dense MLP beside 128 experts of 704 (top 8); norms: the 4 Gemma norms + 3 of the
 // MoE branch + the router's input scale (llama.cpp gemma4.cpp).
 ModelSpec gemma_4_26b_a4b() {
-  ModelSpec m = gemma_4_31b();
+  ModelSpec m = test::gemma_4_31b();
   m.id = "gemma-4-26b-a4b";
   m.layers = 30;
   m.hidden = 2816;
@@ -121,14 +71,14 @@ KvCache kv_of(const ModelSpec& m, std::int64_t context, bool flash = true, const
 }
 
 TEST(PerLayer, AccessorsFollowTheLayerKindAndTheSharedTail) {
-  const ModelSpec g = gemma_4_31b();
+  const ModelSpec g = test::gemma_4_31b();
   EXPECT_EQ(g.kv_heads_at(0), 16);
   EXPECT_EQ(g.head_dim_k_at(0), 256);
   EXPECT_EQ(g.kv_heads_at(5), 4);  // layer 5 is the first global one
   EXPECT_EQ(g.head_dim_k_at(5), 512);
   EXPECT_EQ(g.head_dim_v_at(5), 512);
   EXPECT_EQ(g.max_head_dim_k(), 512);
-  const ModelSpec e = gemma_4_e2b();
+  const ModelSpec e = test::gemma_4_e2b();
   EXPECT_TRUE(e.has_kv(14));   // 35 - 20 = 15 layers keep a cache: 0..14
   EXPECT_FALSE(e.has_kv(15));
   EXPECT_EQ(e.ffn_at(14), 6144);
@@ -170,7 +120,7 @@ TEST(PerLayer, Gemma3nKvSharingLeavesTheLastLayersWithoutCache) {
 // sliding 2 x 4096 / 32 x 34 = 8704 B, global 2 x 2048 / 32 x 34 = 4352 B per token;
 //   10 x 4352 x 64000 + 50 x 8704 x 1536 = 2,785,280,000 + 668,467,200 = 3,453,747,200.
 TEST(PerLayer, Gemma4GlobalLayersHaveTheirOwnKvShape) {
-  const ModelSpec m = gemma_4_31b();
+  const ModelSpec m = test::gemma_4_31b();
   const KvCache kv = kv_of(m, 32768);
   EXPECT_EQ(kv.total.value(), 3942645760);
   EXPECT_EQ(kv.bytes_per_token, 81920);
@@ -185,7 +135,7 @@ TEST(PerLayer, Gemma4GlobalLayersHaveTheirOwnKvShape) {
 // and 12 sliding. Global rows 1 x 512 x 2 B x 2 = 2048 B, sliding 1 x 256 x 2 B x 2 = 1024 B.
 //   3 x 2048 x 131072 + 12 x 1024 x 1024 = 805,306,368 + 12,582,912 = 817,889,280 B.
 TEST(PerLayer, Gemma4E2bSharesMoreThanHalfItsLayers) {
-  const KvCache kv = kv_of(gemma_4_e2b(), 131072);
+  const KvCache kv = kv_of(test::gemma_4_e2b(), 131072);
   EXPECT_EQ(kv.total.value(), 817889280);
   EXPECT_EQ(kv.bytes_per_token, 6144);
 }
@@ -218,8 +168,8 @@ TEST(PerLayer, Gemma4E2bSharesMoreThanHalfItsLayers) {
 TEST(PerLayer, ParameterCountsByHand) {
   EXPECT_EQ(count_params(gemma_3n_e4b()).total, 6868990448);
   EXPECT_EQ(count_params(gemma_3n_e4b()).embeddings, std::int64_t{537395200} + 2351104000);
-  EXPECT_EQ(count_params(gemma_4_31b()).total, 30697345340);
-  EXPECT_EQ(count_params(gemma_4_e2b()).total, 4647449891);
+  EXPECT_EQ(count_params(test::gemma_4_31b()).total, 30697345340);
+  EXPECT_EQ(count_params(test::gemma_4_e2b()).total, 4647449891);
   const ParamCounts moe = count_params(gemma_4_26b_a4b());
   EXPECT_EQ(moe.total, 25233137950);
   EXPECT_EQ(moe.active, 3822526750);
@@ -227,7 +177,7 @@ TEST(PerLayer, ParameterCountsByHand) {
 
 TEST(PerLayer, GlobalLayersWithKEqVHaveNoValueProjection) {
   std::int64_t v_sliding = 0, v_full = 0, k_full = 0;
-  const ModelSpec m = gemma_4_31b();
+  const ModelSpec m = test::gemma_4_31b();
   for (const TensorInfo& t : tensor_inventory(m)) {
     if (t.name == "attn_v") (m.layer_kind(t.layer) == LayerKind::full ? v_full : v_sliding) += 1;
     if (t.name == "attn_k" && m.layer_kind(t.layer) == LayerKind::full) {
@@ -275,17 +225,17 @@ TEST(PerLayer, ValidateHoldsTheNewFieldsToTheirRanges) {
   m = gemma_3n_e4b();
   m.per_layer.altup_inputs = 1;
   EXPECT_THROW(validate(m), CoreError);
-  m = gemma_4_31b();
+  m = test::gemma_4_31b();
   m.kv_heads_full = 5;  // does not divide 32 heads
   EXPECT_THROW(validate(m), CoreError);
-  m = gemma_4_31b();
+  m = test::gemma_4_31b();
   m.ffn_kv_shared = 4096;  // without KV-shared layers
   EXPECT_THROW(validate(m), CoreError);
-  m = gemma_4_31b();
+  m = test::gemma_4_31b();
   m.head_dim_full = limits::kMaxDim + 1;
   EXPECT_THROW(validate(m), CoreError);
   EXPECT_NO_THROW(validate(gemma_4_26b_a4b()));
-  EXPECT_NO_THROW(validate(gemma_4_e2b()));
+  EXPECT_NO_THROW(validate(test::gemma_4_e2b()));
 }
 
 }  // namespace
