@@ -60,7 +60,7 @@ real=(llama-3.2-1b llama-3.2-3b qwen3-0.6b qwen3-1.7b qwen2.5-0.5b gemma-3-1b ge
 if ((ci)); then
   # The CTest check llamacpp_oracle_ci (a few minutes): every kind of cache (full, sliding, recurrent,
   # MLA, MoE with MXFP4 experts) and four real shapes, both KV types, flash attention on and off.
-  tiny=(llama qwen3moe gemma3 qwen3-next qwen35moe jamba gpt-oss deepseek-v3)
+  tiny=(llama qwen3moe gemma3 qwen3-next qwen35moe jamba gpt-oss deepseek-v3 qwen3vlmoe gemma4)
   real=(llama-3.2-1b qwen3-0.6b qwen2.5-0.5b gemma-3-1b)
   grid='{"contexts": [512, 4096], "batches": [512], "kv": ["f16", "q8_0"], "flash_attention": [true, false], "sequences": [1, 4], "max_cells": 16384}'
 elif ((real_moe)); then
