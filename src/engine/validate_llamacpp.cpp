@@ -154,6 +154,24 @@ std::string mask_explains(const ValidationTerm& t, const ComputeTerms& c, bool f
   return {};
 }
 
+// A GPU buffer made over the mmap'd file (Metal's MTL0_Mapped) spans the file from the first to the
+// last of its tensors, so tensors kept in host memory that lie between them (token_embd, per the
+// file's tensor order) are inside it too. Named when the GPU line equals every tensor of the file, the
+// estimates of GPU and host together, within 0.1 %: then the host's are counted in both lines.
+std::string mapped_span(const ValidationTerm& gpu, const std::vector<ValidationTerm>& terms, const LlamaCppLog& L) {
+  const auto buffer = std::find_if(L.buffers.begin(), L.buffers.end(), [](const io::LogBuffer& b) {
+    return b.what == "model" && b.device.find("_Mapped") != std::string::npos && !host_buffer(b.device);
+  });
+  const auto host = std::find_if(terms.begin(), terms.end(), [](const ValidationTerm& t) { return t.name == "weights, host"; });
+  if (buffer == L.buffers.end() || host == terms.end() || !gpu.estimate || !host->estimate || *host->estimate <= 0) return {};
+  const double all = *gpu.estimate + *host->estimate;
+  if (std::abs(gpu.measured / all - 1.0) > 0.001) return {};
+  return fmt::format("the {} buffer (line {}) maps the file from the first to the last of its tensors, and the {} kept in host memory lie "
+                     "between them: it holds every tensor's bytes, {}, the host's counted in both lines",
+                     buffer->device, buffer->line, size_str(Bytes(static_cast<std::int64_t>(*host->estimate))),
+                     size_str(Bytes(static_cast<std::int64_t>(all))));
+}
+
 // A judged term more than 3 % off gets a one-line reason in its note ("off: ..."): a figure worked out
 // from the log where one explains it (rows of logits, the cache with full-size sliding layers, the file
 // size), else what vramfit cannot see in the log, else that the term is not traced.
@@ -198,6 +216,8 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
       } else {
         why = "not traced: vramfit's cache holds the layout the log's K and V types give";
       }
+    } else if (std::string span = name == "weights, GPU" ? mapped_span(t, terms, L) : std::string(); !span.empty()) {
+      why = std::move(span);
     } else if (name.rfind("weights", 0) == 0 && name != "weights, " + repack_buffers(e.repack)) {
       why = !recipe.empty() ? recipe
             : c.experts_on_host ? "which tensors the run kept in host memory (-ot, --n-cpu-moe) is not in the log; vramfit puts every routed expert there"

@@ -265,6 +265,42 @@ TEST(EngineQuestions, ValidateExplainsAMaskBelowTheLogits) {
   EXPECT_EQ(gpu->note.find("not traced"), std::string::npos) << gpu->note;
 }
 
+// The mainline Metal excerpt of reference/measured_memory.yaml (gpt-oss-20b MXFP4 on an Apple M5,
+// 131072 cells): MTL0_Mapped 11536.18 MiB, 5.1 % above vramfit's GPU weights, is exactly the GPU's
+// tensors plus the 586.82 MiB token_embd the host keeps (CPU_Mapped): Q8_0's 34 B per 32 of 201088 x 2880
+// = 615,329,280 B. The Metal buffer maps the file from its first to its last tensor, token_embd among
+// them; the off note says so instead of "not traced".
+TEST(EngineQuestions, ValidateExplainsAMappedBufferSpanningTheHostTensors) {
+  const std::string path = ::testing::TempDir() + "/metal_gpt_oss_20b.log";
+  std::ofstream(path) << "load_tensors: offloaded 25/25 layers to GPU\n"
+                         "load_tensors: CPU_Mapped model buffer size = 586.82 MiB\n"
+                         "load_tensors: MTL0_Mapped model buffer size = 11536.18 MiB\n"
+                         "llama_context: CPU output buffer size = 0.77 MiB\n"
+                         "llama_kv_cache: MTL0 KV buffer size = 3072.00 MiB\n"
+                         "llama_kv_cache: size = 3072.00 MiB (131072 cells, 12 layers, 1/1 seqs), K (f16): 1536.00 MiB, V (f16): 1536.00 MiB\n"
+                         "llama_kv_cache: MTL0 KV buffer size = 18.00 MiB\n"
+                         "llama_kv_cache: size = 18.00 MiB (768 cells, 12 layers, 1/1 seqs), K (f16): 9.00 MiB, V (f16): 9.00 MiB\n";
+  Session s;
+  ValidateRequest r;
+  r.log = path;
+  r.model = "gpt-oss-20b";
+  const ValidateAnswer a = answer_validate(s, r);
+  const ValidationTerm* gpu = nullptr;
+  const ValidationTerm* host = nullptr;
+  for (const ValidationTerm& t : a.terms) {
+    if (t.name == "weights, GPU") gpu = &t;
+    if (t.name == "weights, host") host = &t;
+  }
+  ASSERT_NE(gpu, nullptr);
+  ASSERT_NE(host, nullptr);
+  ASSERT_TRUE(gpu->estimate.has_value() && host->estimate.has_value());
+  EXPECT_DOUBLE_EQ(*host->estimate, 615329280.0);
+  EXPECT_NEAR(*gpu->estimate + *host->estimate, 11536.18 * kMiB, 0.005 * kMiB);
+  EXPECT_NE(gpu->note.find("MTL0_Mapped buffer (line 3) maps the file from the first to the last of its tensors"), std::string::npos)
+      << gpu->note;
+  EXPECT_EQ(gpu->note.find("not traced"), std::string::npos) << gpu->note;
+}
+
 TEST(EngineQuestions, Validate) {
   Session s;
   ValidateRequest r;
