@@ -132,6 +132,7 @@ struct LogContext {
   bool quant_closest = false;
   bool experts_on_host = false;  // placed with --cpu-moe because the log's host buffers held the experts
   std::size_t gpus = 0;
+  const TypeTable* types = nullptr;
 };
 
 // The part of the KQ mask a GPU holds that explains a GPU compute buffer above the estimate (within 1 %,
@@ -170,6 +171,20 @@ std::string mapped_span(const ValidationTerm& gpu, const std::vector<ValidationT
                      "between them: it holds every tensor's bytes, {}, the host's counted in both lines",
                      buffer->device, buffer->line, size_str(Bytes(static_cast<std::int64_t>(*host->estimate))),
                      size_str(Bytes(static_cast<std::int64_t>(all))));
+}
+
+// Host weights that are the token embeddings alone (every block and the head on GPUs: llama.cpp keeps
+// token_embd in host memory) at one GGUF type, within the 0.005 MiB the line prints: the file stores
+// them in that type, not the one the catalog mix gives them. "" when no type gives that size.
+std::string host_embeddings_type(const ValidationTerm& host, const ModelSpec& m, const TypeTable& types) {
+  for (const TensorType& t : types.types) {
+    const double b = double(t.bytes(m.hidden, m.vocab).value());
+    if (t.block_bytes > 0 && std::abs(b - host.measured) <= 0.005 * kMiB)
+      return fmt::format("the host holds the token embeddings (token_embd, {} x {}), and {} is exactly their size at {}: the file's type "
+                         "for them, not the catalog mix's",
+                         m.vocab, m.hidden, size_str(Bytes(static_cast<std::int64_t>(b))), t.id);
+  }
+  return {};
 }
 
 // A judged term more than 3 % off gets a one-line reason in its note ("off: ..."): a figure worked out
@@ -218,6 +233,10 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
       }
     } else if (std::string span = name == "weights, GPU" ? mapped_span(t, terms, L) : std::string(); !span.empty()) {
       why = std::move(span);
+    } else if (std::string embd = name == "weights, host" && c.gpus > 0 && c.types != nullptr ? host_embeddings_type(t, m, *c.types)
+                                                                                                : std::string();
+               !embd.empty()) {
+      why = std::move(embd);
     } else if (name.rfind("weights", 0) == 0 && name != "weights, " + repack_buffers(e.repack)) {
       why = !recipe.empty() ? recipe
             : c.experts_on_host ? "which tensors the run kept in host memory (-ot, --n-cpu-moe) is not in the log; vramfit puts every routed expert there"
@@ -486,6 +505,7 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   why.quant_closest = quant_closest;
   why.experts_on_host = req.cpu_moe_layers > 0;
   why.gpus = gpus.size();
+  why.types = &ctx.types();
   explain_llamacpp(j.terms, L, why, e);
   j.query = q;
   j.assumptions.insert(j.assumptions.end(), q.assumptions.begin(), q.assumptions.end());

@@ -301,6 +301,35 @@ TEST(EngineQuestions, ValidateExplainsAMappedBufferSpanningTheHostTensors) {
   EXPECT_EQ(gpu->note.find("not traced"), std::string::npos) << gpu->note;
 }
 
+// An ik_llama.cpp excerpt of reference/measured_memory.yaml (Qwen3-30B-A3B IQ4_K on one RTX 3090 Ti,
+// every layer offloaded): the host's 315.30 MiB are the token embeddings alone, 151936 x 2048 at Q8_0
+// (34 B per 32 values: 330,612,736 B), where the closest catalog mix stores them in fewer bits.
+TEST(EngineQuestions, ValidateNamesTheTypeOfTheHostsTokenEmbeddings) {
+  const std::string path = ::testing::TempDir() + "/ik_qwen3_30b_iq4k.log";
+  std::ofstream(path) << "llm_load_print_meta: model ftype = IQ4_K - 4.5 bpw\n"
+                         "llm_load_print_meta: model size = 17.679 GiB (4.974 BPW)\n"
+                         "llm_load_tensors: offloaded = 49/49 layers to GPU\n"
+                         "llm_load_tensors: CPU buffer size = 315.30 MiB\n"
+                         "llm_load_tensors: CUDA0 buffer size = 17787.83 MiB\n"
+                         "llama_new_context_with_model: n_ctx = 32768\n"
+                         "llama_new_context_with_model: n_ubatch = 512\n"
+                         "llama_new_context_with_model: flash_attn = 1\n"
+                         "llama_kv_cache_init: CUDA0 KV buffer size = 3072.00 MiB\n";
+  EXPECT_NEAR(151936.0 * 2048.0 / 32.0 * 34.0, 315.30 * kMiB, 0.005 * kMiB);
+  Session s;
+  ValidateRequest r;
+  r.log = path;
+  r.model = "qwen3-30b-a3b";
+  const ValidateAnswer a = answer_validate(s, r);
+  const ValidationTerm* host = nullptr;
+  for (const ValidationTerm& t : a.terms)
+    if (t.name == "weights, host") host = &t;
+  ASSERT_NE(host, nullptr);
+  EXPECT_DOUBLE_EQ(host->measured, 315.30 * kMiB);
+  EXPECT_NE(host->note.find("(token_embd, 151936 x 2048), and 315.3 MiB is exactly their size at q8_0"), std::string::npos) << host->note;
+  EXPECT_EQ(host->note.find("not traced"), std::string::npos) << host->note;
+}
+
 TEST(EngineQuestions, Validate) {
   Session s;
   ValidateRequest r;
