@@ -308,7 +308,7 @@ TEST(EngineQuestions, ValidateNamesTheTypeOfTheHostsTokenEmbeddings) {
   const std::string path = ::testing::TempDir() + "/ik_qwen3_30b_iq4k.log";
   std::ofstream(path) << "llm_load_print_meta: model ftype = IQ4_K - 4.5 bpw\n"
                          "llm_load_print_meta: model size = 17.679 GiB (4.974 BPW)\n"
-                         "llm_load_tensors: offloaded = 49/49 layers to GPU\n"
+                         "llm_load_tensors: offloaded 49/49 layers to GPU\n"
                          "llm_load_tensors: CPU buffer size = 315.30 MiB\n"
                          "llm_load_tensors: CUDA0 buffer size = 17787.83 MiB\n"
                          "llama_new_context_with_model: n_ctx = 32768\n"
