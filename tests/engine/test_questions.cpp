@@ -230,33 +230,43 @@ TEST(EngineQuestions, FitTimesACpuPrefillByItsCores) {
   EXPECT_THROW(answer_fit(s, r), io::InputError);
 }
 
+// A log excerpt written to a file and judged against a catalog model.
+ValidateAnswer validate_log(const std::string& file, const std::string& text, const std::string& model) {
+  const std::string path = ::testing::TempDir() + "/" + file;
+  std::ofstream(path) << text;
+  Session s;
+  ValidateRequest r;
+  r.log = path;
+  r.model = model;
+  return answer_validate(s, r);
+}
+const ValidationTerm* term(const ValidateAnswer& a, const std::string& name) {
+  for (const ValidationTerm& t : a.terms)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
 // The mainline Vulkan excerpt of reference/measured_memory.yaml (ik_llama.cpp discussion 562: Llama 3.1 8B
 // Q4_0, 16384 cells, n_ubatch 1024, flash attention), its fields written back as log lines. Its GPU compute
 // buffer, 613.01 MiB, is vramfit's head phase (logits 128256 x 1024 x 4 B = 501 MiB + one hidden state
 // 4096 x 1024 x 4 B = 16 MiB: 517 MiB) plus exactly the mask the GPU holds: the f32 copy 16384 x 1024 x 4 B
 // = 64 MiB and its f16 cast 32 MiB. The off note says so instead of "not traced".
 TEST(EngineQuestions, ValidateExplainsAMaskBelowTheLogits) {
-  const std::string path = ::testing::TempDir() + "/vulkan_8b_16k.log";
-  std::ofstream(path) << "print_info: file type = Q4_0\n"
-                         "load_tensors: offloaded 33/33 layers to GPU\n"
-                         "load_tensors: Vulkan0 model buffer size = 4155.99 MiB\n"
-                         "load_tensors: CPU_Mapped model buffer size = 281.81 MiB\n"
-                         "llama_context: n_ctx = 16384\n"
-                         "llama_context: n_batch = 2048\n"
-                         "llama_context: n_ubatch = 1024\n"
-                         "llama_context: flash_attn = 1\n"
-                         "llama_context: Vulkan_Host output buffer size = 0.49 MiB\n"
-                         "llama_kv_cache_unified: Vulkan0 KV buffer size = 2048.00 MiB\n"
-                         "llama_context: Vulkan0 compute buffer size = 613.01 MiB\n"
-                         "llama_context: Vulkan_Host compute buffer size = 80.01 MiB\n";
-  Session s;
-  ValidateRequest r;
-  r.log = path;
-  r.model = "llama-3.1-8b";
-  const ValidateAnswer a = answer_validate(s, r);
-  const ValidationTerm* gpu = nullptr;
-  for (const ValidationTerm& t : a.terms)
-    if (t.name == "compute, GPU") gpu = &t;
+  const ValidateAnswer a = validate_log("vulkan_8b_16k.log",
+                                        "print_info: file type = Q4_0\n"
+                                        "load_tensors: offloaded 33/33 layers to GPU\n"
+                                        "load_tensors: Vulkan0 model buffer size = 4155.99 MiB\n"
+                                        "load_tensors: CPU_Mapped model buffer size = 281.81 MiB\n"
+                                        "llama_context: n_ctx = 16384\n"
+                                        "llama_context: n_batch = 2048\n"
+                                        "llama_context: n_ubatch = 1024\n"
+                                        "llama_context: flash_attn = 1\n"
+                                        "llama_context: Vulkan_Host output buffer size = 0.49 MiB\n"
+                                        "llama_kv_cache_unified: Vulkan0 KV buffer size = 2048.00 MiB\n"
+                                        "llama_context: Vulkan0 compute buffer size = 613.01 MiB\n"
+                                        "llama_context: Vulkan_Host compute buffer size = 80.01 MiB\n",
+                                        "llama-3.1-8b");
+  const ValidationTerm* gpu = term(a, "compute, GPU");
   ASSERT_NE(gpu, nullptr);
   EXPECT_DOUBLE_EQ(gpu->measured, 613.01 * kMiB);
   ASSERT_TRUE(gpu->estimate.has_value());
@@ -271,26 +281,18 @@ TEST(EngineQuestions, ValidateExplainsAMaskBelowTheLogits) {
 // = 615,329,280 B. The Metal buffer maps the file from its first to its last tensor, token_embd among
 // them; the off note says so instead of "not traced".
 TEST(EngineQuestions, ValidateExplainsAMappedBufferSpanningTheHostTensors) {
-  const std::string path = ::testing::TempDir() + "/metal_gpt_oss_20b.log";
-  std::ofstream(path) << "load_tensors: offloaded 25/25 layers to GPU\n"
-                         "load_tensors: CPU_Mapped model buffer size = 586.82 MiB\n"
-                         "load_tensors: MTL0_Mapped model buffer size = 11536.18 MiB\n"
-                         "llama_context: CPU output buffer size = 0.77 MiB\n"
-                         "llama_kv_cache: MTL0 KV buffer size = 3072.00 MiB\n"
-                         "llama_kv_cache: size = 3072.00 MiB (131072 cells, 12 layers, 1/1 seqs), K (f16): 1536.00 MiB, V (f16): 1536.00 MiB\n"
-                         "llama_kv_cache: MTL0 KV buffer size = 18.00 MiB\n"
-                         "llama_kv_cache: size = 18.00 MiB (768 cells, 12 layers, 1/1 seqs), K (f16): 9.00 MiB, V (f16): 9.00 MiB\n";
-  Session s;
-  ValidateRequest r;
-  r.log = path;
-  r.model = "gpt-oss-20b";
-  const ValidateAnswer a = answer_validate(s, r);
-  const ValidationTerm* gpu = nullptr;
-  const ValidationTerm* host = nullptr;
-  for (const ValidationTerm& t : a.terms) {
-    if (t.name == "weights, GPU") gpu = &t;
-    if (t.name == "weights, host") host = &t;
-  }
+  const ValidateAnswer a = validate_log("metal_gpt_oss_20b.log",
+                                        "load_tensors: offloaded 25/25 layers to GPU\n"
+                                        "load_tensors: CPU_Mapped model buffer size = 586.82 MiB\n"
+                                        "load_tensors: MTL0_Mapped model buffer size = 11536.18 MiB\n"
+                                        "llama_context: CPU output buffer size = 0.77 MiB\n"
+                                        "llama_kv_cache: MTL0 KV buffer size = 3072.00 MiB\n"
+                                        "llama_kv_cache: size = 3072.00 MiB (131072 cells, 12 layers, 1/1 seqs), K (f16): 1536.00 MiB, V (f16): 1536.00 MiB\n"
+                                        "llama_kv_cache: MTL0 KV buffer size = 18.00 MiB\n"
+                                        "llama_kv_cache: size = 18.00 MiB (768 cells, 12 layers, 1/1 seqs), K (f16): 9.00 MiB, V (f16): 9.00 MiB\n",
+                                        "gpt-oss-20b");
+  const ValidationTerm* gpu = term(a, "weights, GPU");
+  const ValidationTerm* host = term(a, "weights, host");
   ASSERT_NE(gpu, nullptr);
   ASSERT_NE(host, nullptr);
   ASSERT_TRUE(gpu->estimate.has_value() && host->estimate.has_value());
@@ -305,25 +307,19 @@ TEST(EngineQuestions, ValidateExplainsAMappedBufferSpanningTheHostTensors) {
 // every layer offloaded): the host's 315.30 MiB are the token embeddings alone, 151936 x 2048 at Q8_0
 // (34 B per 32 values: 330,612,736 B), where the closest catalog mix stores them in fewer bits.
 TEST(EngineQuestions, ValidateNamesTheTypeOfTheHostsTokenEmbeddings) {
-  const std::string path = ::testing::TempDir() + "/ik_qwen3_30b_iq4k.log";
-  std::ofstream(path) << "llm_load_print_meta: model ftype = IQ4_K - 4.5 bpw\n"
-                         "llm_load_print_meta: model size = 17.679 GiB (4.974 BPW)\n"
-                         "llm_load_tensors: offloaded 49/49 layers to GPU\n"
-                         "llm_load_tensors: CPU buffer size = 315.30 MiB\n"
-                         "llm_load_tensors: CUDA0 buffer size = 17787.83 MiB\n"
-                         "llama_new_context_with_model: n_ctx = 32768\n"
-                         "llama_new_context_with_model: n_ubatch = 512\n"
-                         "llama_new_context_with_model: flash_attn = 1\n"
-                         "llama_kv_cache_init: CUDA0 KV buffer size = 3072.00 MiB\n";
+  const ValidateAnswer a = validate_log("ik_qwen3_30b_iq4k.log",
+                                        "llm_load_print_meta: model ftype = IQ4_K - 4.5 bpw\n"
+                                        "llm_load_print_meta: model size = 17.679 GiB (4.974 BPW)\n"
+                                        "llm_load_tensors: offloaded 49/49 layers to GPU\n"
+                                        "llm_load_tensors: CPU buffer size = 315.30 MiB\n"
+                                        "llm_load_tensors: CUDA0 buffer size = 17787.83 MiB\n"
+                                        "llama_new_context_with_model: n_ctx = 32768\n"
+                                        "llama_new_context_with_model: n_ubatch = 512\n"
+                                        "llama_new_context_with_model: flash_attn = 1\n"
+                                        "llama_kv_cache_init: CUDA0 KV buffer size = 3072.00 MiB\n",
+                                        "qwen3-30b-a3b");
   EXPECT_NEAR(151936.0 * 2048.0 / 32.0 * 34.0, 315.30 * kMiB, 0.005 * kMiB);
-  Session s;
-  ValidateRequest r;
-  r.log = path;
-  r.model = "qwen3-30b-a3b";
-  const ValidateAnswer a = answer_validate(s, r);
-  const ValidationTerm* host = nullptr;
-  for (const ValidationTerm& t : a.terms)
-    if (t.name == "weights, host") host = &t;
+  const ValidationTerm* host = term(a, "weights, host");
   ASSERT_NE(host, nullptr);
   EXPECT_DOUBLE_EQ(host->measured, 315.30 * kMiB);
   EXPECT_NE(host->note.find("(token_embd, 151936 x 2048), and 315.3 MiB is exactly their size at q8_0"), std::string::npos) << host->note;
