@@ -15,6 +15,7 @@
 #include "engine/memory.hpp"
 #include "engine/text.hpp"
 #include "engine/validate_judges.hpp"
+#include "formats/ggml_types.hpp"
 #include "formats/parse.hpp"
 #include "vramfit/kv_cache.hpp"
 #include "vramfit/mla_layout.hpp"
@@ -132,7 +133,6 @@ struct LogContext {
   bool quant_closest = false;
   bool experts_on_host = false;  // placed with --cpu-moe because the log's host buffers held the experts
   std::size_t gpus = 0;
-  const TypeTable* types = nullptr;
 };
 
 // The part of the KQ mask a GPU holds that explains a GPU compute buffer above the estimate (within 1 %,
@@ -174,15 +174,17 @@ std::string mapped_span(const ValidationTerm& gpu, const std::vector<ValidationT
 }
 
 // Host weights that are the token embeddings alone (every block and the head on GPUs: llama.cpp keeps
-// token_embd in host memory) at one GGUF type, within the 0.005 MiB the line prints: the file stores
-// them in that type, not the one the catalog mix gives them. "" when no type gives that size.
-std::string host_embeddings_type(const ValidationTerm& host, const ModelSpec& m, const TypeTable& types) {
-  for (const TensorType& t : types.types) {
-    const double b = double(t.bytes(m.hidden, m.vocab).value());
-    if (t.block_bytes > 0 && std::abs(b - host.measured) <= 0.005 * kMiB)
+// token_embd in host memory) at one of the ggml types a GGUF file can hold, within the 0.005 MiB the
+// line prints: the file stores them in that type, not the one the catalog mix gives them. "" when no
+// type gives that size.
+std::string host_embeddings_type(const ValidationTerm& host, const ModelSpec& m) {
+  for (const io::gguf::GgmlType& t : io::gguf::kGgmlTypes) {
+    if (m.hidden % t.block_size != 0) continue;
+    const double b = double(m.vocab) * double(m.hidden / t.block_size) * double(t.type_size);
+    if (std::abs(b - host.measured) <= 0.005 * kMiB)
       return fmt::format("the host holds the token embeddings (token_embd, {} x {}), and {} is exactly their size at {}: the file's type "
                          "for them, not the catalog mix's",
-                         m.vocab, m.hidden, size_str(Bytes(static_cast<std::int64_t>(b))), t.id);
+                         m.vocab, m.hidden, size_str(Bytes(static_cast<std::int64_t>(b))), t.name);
   }
   return {};
 }
@@ -233,8 +235,7 @@ void explain_llamacpp(std::vector<ValidationTerm>& terms, const LlamaCppLog& L, 
       }
     } else if (std::string span = name == "weights, GPU" ? mapped_span(t, terms, L) : std::string(); !span.empty()) {
       why = std::move(span);
-    } else if (std::string embd = name == "weights, host" && c.gpus > 0 && c.types != nullptr ? host_embeddings_type(t, m, *c.types)
-                                                                                                : std::string();
+    } else if (std::string embd = name == "weights, host" && c.gpus > 0 ? host_embeddings_type(t, m) : std::string();
                !embd.empty()) {
       why = std::move(embd);
     } else if (name.rfind("weights", 0) == 0 && name != "weights, " + repack_buffers(e.repack)) {
@@ -505,7 +506,6 @@ Judged judge_llamacpp(Session& ctx, const RuntimeLog& log, const ValidateRequest
   why.quant_closest = quant_closest;
   why.experts_on_host = req.cpu_moe_layers > 0;
   why.gpus = gpus.size();
-  why.types = &ctx.types();
   explain_llamacpp(j.terms, L, why, e);
   j.query = q;
   j.assumptions.insert(j.assumptions.end(), q.assumptions.begin(), q.assumptions.end());
